@@ -1,0 +1,25 @@
+import { bool, databaseEnv, httpEnv, kafkaEnv, positiveInt, redisEnv, z } from '@sluice/config';
+
+export const dispatchEnv = httpEnv
+  .merge(databaseEnv)
+  .merge(redisEnv)
+  .merge(kafkaEnv)
+  .extend({
+    SMPP_HOST: z.string().min(1).default('127.0.0.1'),
+    SMPP_PORT: positiveInt('a port number').max(65535, 'must be a port number').default(2775),
+    SMPP_SYSTEM_ID: z.string({ required_error: 'is required (the bind system_id)' }).min(1, 'is required (the bind system_id)').max(15, 'is at most 15 characters (SMPP 3.4)'),
+    SMPP_PASSWORD: z.string({ required_error: 'is required (the bind password)' }).min(1, 'is required (the bind password)').max(8, 'is at most 8 characters (SMPP 3.4)'),
+    /** Most submit_sm awaiting their response at once. */
+    SMPP_WINDOW: positiveInt('a positive whole number').default(50),
+    SMPP_RESPONSE_TIMEOUT_MS: positiveInt('a number of milliseconds').default(10_000),
+    SMPP_ENQUIRE_LINK_MS: positiveInt('a number of milliseconds').default(30_000),
+    /** A claimed job not finished within this time becomes due again for any dispatcher. */
+    SCHEDULE_LEASE_MS: positiveInt('a number of milliseconds').default(30_000),
+    /** Idle polling interval of the schedule. */
+    SCHEDULE_POLL_MS: positiveInt('a number of milliseconds').default(20),
+    /** Register delivery receipts with the carrier. */
+    REQUEST_RECEIPTS: bool.default('true'),
+  });
+
+export type DispatchConfig = ReturnType<typeof dispatchEnv.parse>;
+export const DISPATCH_CONFIG = Symbol('DISPATCH_CONFIG');

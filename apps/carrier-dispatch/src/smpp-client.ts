@@ -1,0 +1,141 @@
+// One SMPP 3.4 transceiver bind to the carrier: reconnects with back-off and bounds outstanding submits.
+import { EventEmitter } from 'node:events';
+import { Logger } from '@nestjs/common';
+import * as smpp from 'smpp';
+
+export interface SmppClientOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly systemId: string;
+  readonly password: string;
+  readonly window: number;
+  readonly responseTimeoutMs: number;
+  readonly enquireLinkMs: number;
+}
+
+export interface SubmitResult {
+  readonly commandStatus: number;
+  readonly messageId: string | null;
+}
+
+export class SmppTimeoutError extends Error {}
+export class SmppUnavailableError extends Error {}
+
+/** Emits 'receipt' (pdu) for every deliver_sm, after answering it. */
+export class SmppClient extends EventEmitter {
+  private readonly logger = new Logger(SmppClient.name);
+  private session: smpp.Session | null = null;
+  private bound = false;
+  private stopping = false;
+  private reconnectDelayMs = 250;
+  private outstanding = 0;
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(private readonly options: SmppClientOptions) {
+    super();
+  }
+
+  isBound(): boolean {
+    return this.bound;
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const session = this.session;
+    if (!session) return;
+    await new Promise<void>((resolve) => {
+      const done = setTimeout(() => resolve(), 1_000);
+      session.unbind({}, () => {
+        clearTimeout(done);
+        resolve();
+      });
+    });
+    session.close();
+    this.session = null;
+    this.bound = false;
+  }
+
+  /** Submits one PDU; waits for a free place in the window first. */
+  async submit(fields: smpp.PduOptions): Promise<SubmitResult> {
+    await this.acquire();
+    try {
+      return await new Promise<SubmitResult>((resolve, reject) => {
+        const session = this.session;
+        if (!session || !this.bound) {
+          reject(new SmppUnavailableError('not bound to the carrier'));
+          return;
+        }
+        const timer = setTimeout(() => reject(new SmppTimeoutError(`no submit_sm_resp within ${this.options.responseTimeoutMs} ms`)), this.options.responseTimeoutMs);
+        const written = session.submit_sm(fields, (pdu) => {
+          clearTimeout(timer);
+          resolve({ commandStatus: pdu.command_status, messageId: pdu.message_id ?? null });
+        });
+        if (!written) {
+          clearTimeout(timer);
+          reject(new SmppUnavailableError('the carrier connection is not writable'));
+        }
+      });
+    } finally {
+      this.release();
+    }
+  }
+
+  private async acquire(): Promise<void> {
+    if (this.outstanding < this.options.window) {
+      this.outstanding += 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
+    this.outstanding += 1;
+  }
+
+  private release(): void {
+    this.outstanding -= 1;
+    this.waiters.shift()?.();
+  }
+
+  private connect(): void {
+    const session = smpp.connect({ host: this.options.host, port: this.options.port, auto_enquire_link_period: this.options.enquireLinkMs });
+    this.session = session;
+    session.on('connect', () => {
+      session.bind_transceiver({ system_id: this.options.systemId, password: this.options.password }, (pdu) => {
+        if (pdu.command_status === smpp.ESME_ROK) {
+          this.bound = true;
+          this.reconnectDelayMs = 250;
+          this.logger.log({ host: this.options.host, port: this.options.port }, 'bound to the carrier');
+          this.emit('bound');
+        } else {
+          this.logger.error({ status: pdu.command_status }, 'the carrier refused the bind');
+          session.close();
+        }
+      });
+    });
+    session.on('deliver_sm', (pdu) => {
+      session.send(pdu.response());
+      this.emit('receipt', pdu);
+    });
+    session.on('enquire_link', (pdu) => {
+      session.send(pdu.response());
+    });
+    session.on('unbind', (pdu) => {
+      session.send(pdu.response());
+      session.close();
+    });
+    session.on('error', (error: Error) => {
+      this.logger.warn({ message: error.message }, 'carrier connection error');
+    });
+    session.on('close', () => {
+      this.bound = false;
+      if (this.session === session) this.session = null;
+      if (this.stopping) return;
+      const delay = this.reconnectDelayMs;
+      this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, 10_000);
+      setTimeout(() => this.connect(), delay).unref();
+    });
+  }
+}

@@ -1,0 +1,22 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { KafkaModule, OutboxRelay, RedisModule } from '@sluice/messaging';
+import { ObservabilityModule } from '@sluice/observability';
+import { DatabaseModule } from '@sluice/persistence';
+import { GOVERNOR_CONFIG, GovernorConfig } from './governor.config';
+import { GovernorService } from './governor.service';
+
+@Module({})
+export class AppModule {
+  static register(config: GovernorConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ObservabilityModule.forRoot({ service: 'rate-governor', logLevel: config.LOG_LEVEL }),
+        DatabaseModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'rate-governor' }),
+        RedisModule.forRoot(config.REDIS_URL, 'rate-governor'),
+        KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? 'rate-governor' }),
+      ],
+      providers: [{ provide: GOVERNOR_CONFIG, useValue: config }, GovernorService, OutboxRelay],
+    };
+  }
+}

@@ -1,0 +1,58 @@
+// Reusable pieces of app configuration; each app composes only the ones it uses.
+import { z } from 'zod';
+
+const port = z.coerce
+  .number({ invalid_type_error: 'must be a port number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+
+export const positiveInt = (what: string) =>
+  z.coerce.number({ invalid_type_error: `must be ${what}` }).int(`must be ${what}`).positive(`must be ${what}`);
+
+export const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { errorMap: () => ({ message: 'must be true or false' }) })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const urlWithProtocol = (protocols: readonly string[], example: string) =>
+  z
+    .string({ required_error: `is required (e.g. ${example})` })
+    .min(1, `is required (e.g. ${example})`)
+    .refine((value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a ${protocols.join(' or ')}// URL (e.g. ${example})`);
+
+export const httpEnv = z.object({
+  PORT: port,
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How long graceful shutdown may take before in-flight work is handed back. */
+  SHUTDOWN_TIMEOUT_MS: positiveInt('a number of milliseconds').default(10_000),
+});
+
+export const databaseEnv = z.object({
+  DATABASE_URL: urlWithProtocol(['postgres:', 'postgresql:'], 'postgres://sluice:sluice@127.0.0.1:55432/sluice'),
+  DATABASE_POOL_SIZE: positiveInt('a positive whole number').default(10),
+});
+
+export const redisEnv = z.object({
+  REDIS_URL: urlWithProtocol(['redis:', 'rediss:'], 'redis://127.0.0.1:56379'),
+});
+
+export const kafkaEnv = z.object({
+  KAFKA_BROKERS: z
+    .string({ required_error: 'is required (e.g. 127.0.0.1:59092)' })
+    .min(1, 'is required (e.g. 127.0.0.1:59092)')
+    .transform((v) => v.split(',').map((b) => b.trim()))
+    .refine((brokers) => brokers.every((b) => /^[\w.-]+:\d{1,5}$/.test(b)), 'must be host:port[,host:port...]'),
+  KAFKA_CLIENT_ID: z.string().min(1).optional(),
+});
+
+export type HttpEnv = z.output<typeof httpEnv>;
+export type DatabaseEnv = z.output<typeof databaseEnv>;
+export type RedisEnv = z.output<typeof redisEnv>;
+export type KafkaEnv = z.output<typeof kafkaEnv>;

@@ -1,0 +1,10 @@
+import type { SmsSubmittedPayload } from './sms-submitted/sms-submitted.payload';
+
+/** An entry of the dispatch schedule: what carrier-dispatch submits at `dueAt`. */
+export interface DispatchJob {
+  readonly message: SmsSubmittedPayload;
+  /** Epoch milliseconds (Redis time) at which every quota has room for the message. */
+  readonly dueAt: number;
+  /** Times the carrier throttled it and it was given a new slot. */
+  readonly attempts: number;
+}

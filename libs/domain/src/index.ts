@@ -1,0 +1,4 @@
+export * from './units';
+export * from './phone-number';
+export * from './message-state';
+export * from './sliding-window';

@@ -1,0 +1,44 @@
+// Counts the units (carrier submissions) a text costs under GSM-7 / UCS-2 rules.
+import { TextEncoding } from '@sluice/contracts';
+
+const GSM7_BASIC =
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u001bÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' +
+  '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+/** Characters of the GSM-7 extension table: each costs two septets (escape + char). */
+const GSM7_EXTENSION = '^{}\\[~]|€\f';
+
+const BASIC = new Set(Array.from(GSM7_BASIC));
+const EXTENSION = new Set(Array.from(GSM7_EXTENSION));
+
+export const UNIT_LIMITS = {
+  [TextEncoding.Gsm7]: { single: 160, perPart: 153, maxChars: 1600 },
+  [TextEncoding.Ucs2]: { single: 70, perPart: 67, maxChars: 737 },
+} as const;
+
+export interface TextUnits {
+  readonly encoding: TextEncoding;
+  /** Length in the encoding's own characters (GSM septets or UTF-16 code units). */
+  readonly length: number;
+  readonly units: number;
+  readonly tooLong: boolean;
+}
+
+/** GSM-7 septet count, or null when one character is outside GSM-7. */
+export function gsm7Length(text: string): number | null {
+  let septets = 0;
+  for (const ch of text) {
+    if (BASIC.has(ch)) septets += 1;
+    else if (EXTENSION.has(ch)) septets += 2;
+    else return null;
+  }
+  return septets;
+}
+
+export function countUnits(text: string): TextUnits {
+  const septets = gsm7Length(text);
+  const encoding = septets === null ? TextEncoding.Ucs2 : TextEncoding.Gsm7;
+  const length = septets ?? text.length;
+  const limits = UNIT_LIMITS[encoding];
+  const units = length <= limits.single ? 1 : Math.ceil(length / limits.perPart);
+  return { encoding, length, units, tooLong: length > limits.maxChars };
+}

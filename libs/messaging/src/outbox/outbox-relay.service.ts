@@ -1,0 +1,81 @@
+// Publishes outbox records: right after the writer's commit, and by a sweep for any a crash left behind.
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { KafkaProducer } from '../kafka/kafka-producer.service';
+
+const SWEEP_INTERVAL_MS = 1_000;
+/** Records younger than this are left to the writer that is publishing them now. */
+const SWEEP_MIN_AGE_MS = 3_000;
+const SWEEP_BATCH = 500;
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  record_key: string;
+  payload: unknown;
+}
+
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private timer: NodeJS.Timeout | null = null;
+  private sweeping: Promise<void> | null = null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly producer: KafkaProducer,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      if (this.sweeping) return;
+      this.sweeping = this.sweep()
+        .then(() => undefined)
+        .catch((error: unknown) => this.logger.warn({ error }, 'outbox sweep failed'))
+        .finally(() => (this.sweeping = null));
+    }, SWEEP_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.sweeping;
+  }
+
+  /** Publishes the given committed outbox rows and deletes them. A failure leaves them to the sweep. */
+  async flush(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.dataSource.transaction(async (manager) => {
+      const rows: OutboxRow[] = await manager.query(
+        `SELECT id, topic, record_key, payload FROM outbox WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE SKIP LOCKED`,
+        [ids],
+      );
+      await this.publishRows(rows);
+      await manager.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+    });
+  }
+
+  async sweep(): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows: OutboxRow[] = await manager.query(
+        `SELECT id, topic, record_key, payload FROM outbox
+         WHERE created_at < now() - make_interval(secs => $1::double precision / 1000)
+         ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [SWEEP_MIN_AGE_MS, SWEEP_BATCH],
+      );
+      await this.publishRows(rows);
+      if (rows.length > 0) await manager.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      return rows.length;
+    });
+  }
+
+  private async publishRows(rows: readonly OutboxRow[]): Promise<void> {
+    const byTopic = new Map<string, Array<{ key: string; value: string }>>();
+    for (const row of rows) {
+      const records = byTopic.get(row.topic) ?? [];
+      records.push({ key: row.record_key, value: JSON.stringify(row.payload) });
+      byTopic.set(row.topic, records);
+    }
+    for (const [topic, records] of byTopic) await this.producer.publishRaw(topic, records);
+  }
+}

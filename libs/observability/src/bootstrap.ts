@@ -1,0 +1,25 @@
+// Starts a Sluice service on Fastify with validated config, pino logs and graceful shutdown.
+import type { DynamicModule, INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+
+export interface ServiceBootstrap {
+  readonly module: DynamicModule;
+  readonly port: number;
+  readonly host: string;
+  /** Request body cap in bytes (Fastify answers 413 past it). */
+  readonly bodyLimit?: number;
+}
+
+export async function startService({ module, port, host, bodyLimit }: ServiceBootstrap): Promise<INestApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    module,
+    new FastifyAdapter({ bodyLimit: bodyLimit ?? 1024 * 1024, trustProxy: true, ignoreTrailingSlash: true }),
+    { bufferLogs: true },
+  );
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  await app.listen(port, host);
+  return app;
+}

@@ -1,0 +1,6 @@
+export * from './observability.module';
+export * from './observability.options';
+export * from './readiness.registry';
+export * from './metrics.registry';
+export * from './logger';
+export * from './bootstrap';

@@ -1,0 +1,34 @@
+// Structured logs that never carry message content, full numbers or credentials.
+import type { Params } from 'nestjs-pino';
+import type { ObservabilityOptions } from './observability.options';
+
+/** Any field with one of these names is replaced before a line is written. */
+export const REDACTED_FIELDS = ['text', 'src', 'dst', 'to', 'from', 'fromNumber', 'toNumber', 'authToken', 'password', 'body'];
+
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.body',
+  'res.headers["set-cookie"]',
+  ...REDACTED_FIELDS,
+  ...REDACTED_FIELDS.map((field) => `*.${field}`),
+];
+
+export function loggerOptions({ service, logLevel }: ObservabilityOptions): Params {
+  return {
+    pinoHttp: {
+      level: logLevel,
+      base: { service },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      autoLogging: { ignore: (req) => req.url === '/metrics' || (req.url ?? '').startsWith('/health') },
+      serializers: {
+        // The URL path holds only ids; query strings may hold filters with numbers.
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url.split('?')[0],
+        }),
+      },
+    },
+  };
+}

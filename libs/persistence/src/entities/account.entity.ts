@@ -1,0 +1,30 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+@Entity('accounts')
+export class AccountEntity {
+  /** 20 characters: `MA…` for accounts, `SA…` for subaccounts. */
+  @PrimaryColumn({ name: 'auth_id', type: 'varchar', length: 20 })
+  authId!: string;
+
+  @Column({ name: 'parent_auth_id', type: 'varchar', length: 20, nullable: true })
+  parentAuthId!: string | null;
+
+  @Column({ type: 'varchar', length: 200 })
+  name!: string;
+
+  /** SHA-256 (hex) of the auth token; tokens are 40 random characters, so a fast hash is enough. */
+  @Column({ name: 'auth_token_sha256', type: 'char', length: 64 })
+  authTokenSha256!: string;
+
+  @Column({ name: 'sms_mps', type: 'numeric', precision: 10, scale: 3, default: 5 })
+  smsMps!: string;
+
+  @Column({ name: 'mms_mps', type: 'numeric', precision: 10, scale: 3, default: 0.25 })
+  mmsMps!: string;
+
+  @Column({ type: 'boolean', default: true })
+  enabled!: boolean;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

@@ -1,0 +1,31 @@
+import { AccountEntity } from './account.entity';
+import { BrandEntity } from './brand.entity';
+import { CallbackAttemptEntity } from './callback-attempt.entity';
+import { MessageEntity } from './message.entity';
+import { OutboxEntity } from './outbox.entity';
+import { PhoneNumberEntity } from './phone-number.entity';
+import { RateCardEntity } from './rate-card.entity';
+import { StatusEventEntity } from './status-event.entity';
+
+export {
+  AccountEntity,
+  BrandEntity,
+  CallbackAttemptEntity,
+  MessageEntity,
+  OutboxEntity,
+  PhoneNumberEntity,
+  RateCardEntity,
+  StatusEventEntity,
+};
+export * from './phone-number.entity';
+
+export const ENTITIES = [
+  AccountEntity,
+  BrandEntity,
+  PhoneNumberEntity,
+  MessageEntity,
+  StatusEventEntity,
+  CallbackAttemptEntity,
+  OutboxEntity,
+  RateCardEntity,
+];

@@ -1,0 +1,25 @@
+import type { MessageErrorCode, MessageState } from '@sluice/contracts';
+import { Column, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
+
+/** One row per state change of a message: its history. */
+@Entity('status_events')
+@Unique('status_events_message_sequence_key', ['messageUuid', 'sequence'])
+export class StatusEventEntity {
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' })
+  id!: string;
+
+  @Column({ name: 'message_uuid', type: 'uuid' })
+  messageUuid!: string;
+
+  @Column({ type: 'integer' })
+  sequence!: number;
+
+  @Column({ type: 'varchar', length: 12 })
+  state!: MessageState;
+
+  @Column({ name: 'error_code', type: 'varchar', length: 8 })
+  errorCode!: MessageErrorCode;
+
+  @Column({ name: 'occurred_at', type: 'timestamptz' })
+  occurredAt!: Date;
+}

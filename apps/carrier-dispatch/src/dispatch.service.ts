@@ -6,7 +6,6 @@ import { MetricsRegistry, ReadinessRegistry } from '@sluice/observability';
 import { MessageRepository } from '@sluice/persistence';
 import type Redis from 'ioredis';
 import * as smpp from 'smpp';
-import { DataSource } from 'typeorm';
 import { DISPATCH_CONFIG, DispatchConfig } from './dispatch.config';
 import { SmppClient, SmppTimeoutError, SmppUnavailableError } from './smpp-client';
 import { ReceiptService } from './receipt.service';
@@ -30,7 +29,6 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(REDIS) redis: Redis,
     private readonly smppClient: SmppClient,
     private readonly messages: MessageRepository,
-    private readonly dataSource: DataSource,
     private readonly outbox: OutboxRelay,
     receipts: ReceiptService,
     readiness: ReadinessRegistry,
@@ -73,7 +71,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
           await sleep(Math.min(wait ?? this.config.SCHEDULE_POLL_MS, this.config.SCHEDULE_POLL_MS));
           continue;
         }
-        const states = await this.currentStates(jobs.map((j) => j.message.messageUuid));
+        const states = await this.messages.statesOf(jobs.map((j) => j.message.messageUuid));
         for (const job of jobs) {
           const task = this.dispatch(job, now, states.get(job.message.messageUuid)).finally(() => this.inFlight.delete(task));
           this.inFlight.add(task);
@@ -158,14 +156,6 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     const applied = await this.messages.transition(messageUuid, state, errorCode, patch);
     await this.schedule.ack([messageUuid]);
     if (applied) await this.outbox.flush([applied.outboxId]).catch(() => undefined);
-  }
-
-  private async currentStates(messageUuids: readonly string[]): Promise<Map<string, MessageState>> {
-    const rows: Array<{ message_uuid: string; message_state: MessageState }> = await this.dataSource.query(
-      `SELECT message_uuid, message_state FROM messages WHERE message_uuid = ANY($1::uuid[])`,
-      [messageUuids],
-    );
-    return new Map(rows.map((r) => [r.message_uuid, r.message_state]));
   }
 }
 

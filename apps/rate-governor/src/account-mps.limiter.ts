@@ -61,7 +61,16 @@ export interface Booking {
 }
 
 export class AccountMpsLimiter {
-  constructor(private readonly redis: Redis) {}
+  /**
+   * @param guardMs added to every window when booking. The carrier counts arrivals, and
+   * a dispatch can leave up to the dispatcher's lateness after its slot; booking with
+   * windows this much longer keeps the carrier's view within the quota while the
+   * lateness stays below the guard.
+   */
+  constructor(
+    private readonly redis: Redis,
+    private readonly guardMs = 0,
+  ) {}
 
   async book(accountId: string, type: MessageType, mps: number, cost: number, deadline: number, messageUuid: string): Promise<Booking> {
     const { limit, windowMs } = mpsToWindow(mps);
@@ -69,7 +78,7 @@ export class AccountMpsLimiter {
     const units = Math.min(cost, limit);
     // Hash tag per account: all of an account's quota keys share one Redis Cluster slot.
     const key = `{acct:${accountId}}:mps:${type}`;
-    const [now, slot] = (await this.redis.eval(BOOK, 1, key, limit, windowMs, units, deadline, messageUuid)) as [number, number];
+    const [now, slot] = (await this.redis.eval(BOOK, 1, key, limit, windowMs + this.guardMs, units, deadline, messageUuid)) as [number, number];
     return { now: Number(now), slot: Number(slot) < 0 ? null : Number(slot) };
   }
 }

@@ -1,4 +1,4 @@
-import { databaseEnv, httpEnv, kafkaEnv, positiveInt, redisEnv } from '@sluice/config';
+import { databaseEnv, httpEnv, kafkaEnv, positiveInt, redisEnv, z } from '@sluice/config';
 
 export const governorEnv = httpEnv
   .merge(databaseEnv)
@@ -8,6 +8,10 @@ export const governorEnv = httpEnv
     KAFKA_GROUP_ID: kafkaEnv.shape.KAFKA_CLIENT_ID.unwrap().default('rate-governor'),
     /** How long an account's MPS is cached; a change in Postgres applies within this time. */
     QUOTA_CACHE_TTL_MS: positiveInt('a number of milliseconds').default(5_000),
+    /** Added to every quota window when booking, to absorb dispatch lateness (see docs). */
+    QUOTA_GUARD_MS: z.coerce.number({ invalid_type_error: 'must be a number of milliseconds' }).int().min(0, 'must be 0 or more').default(50),
+    /** How long after acceptance a record may wait for the gateway's commit to become visible. */
+    UNCOMMITTED_GRACE_MS: positiveInt('a number of milliseconds').default(10_000),
   });
 
 export type GovernorConfig = ReturnType<typeof governorEnv.parse>;

@@ -33,7 +33,7 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
     private readonly outbox: OutboxRelay,
     metrics: MetricsRegistry,
   ) {
-    this.limiter = new AccountMpsLimiter(redis);
+    this.limiter = new AccountMpsLimiter(redis, config.QUOTA_GUARD_MS);
     this.schedule = new DispatchSchedule(redis);
     this.decisions = metrics.counter('governor_decisions_total', 'Scheduling decisions by outcome', ['outcome']);
     this.waitMs = metrics.histogram('governor_wait_ms', 'Time from acceptance to the booked dispatch slot', [0, 10, 100, 500, 1_000, 5_000, 30_000, 300_000, 3_600_000]);
@@ -55,9 +55,28 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
 
   /** In offset order, so an account's messages are booked in the order they were accepted. */
   private async handle(records: ReadonlyArray<ConsumedRecord<typeof Topic.SmsSubmitted>>, heartbeat: () => Promise<void>): Promise<void> {
+    const states = await this.committedStates(records.map((r) => r.payload));
     for (const { payload } of records) {
-      await this.govern(payload);
+      const state = states.get(payload.messageUuid);
+      if (state === MessageState.Queued) await this.govern(payload);
+      else this.decisions.inc({ outcome: state === undefined ? 'never_committed' : 'already_processed' });
       await heartbeat();
+    }
+  }
+
+  /**
+   * The gateway commits its rows just after Kafka acknowledges the records, so a record
+   * can arrive before its row is visible. Rows still missing after the grace period
+   * belong to a request that failed before its commit: the client got no 202.
+   */
+  private async committedStates(messages: readonly SmsSubmittedPayload[]): Promise<Map<string, MessageState>> {
+    const states = new Map<string, MessageState>();
+    let pending = messages;
+    for (;;) {
+      for (const [uuid, state] of await this.messages.statesOf(pending.map((m) => m.messageUuid))) states.set(uuid, state);
+      pending = pending.filter((m) => !states.has(m.messageUuid) && Date.now() - m.acceptedAt < this.config.UNCOMMITTED_GRACE_MS);
+      if (pending.length === 0) return states;
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 

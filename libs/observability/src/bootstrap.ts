@@ -15,7 +15,7 @@ export interface ServiceBootstrap {
 export async function startService({ module, port, host, bodyLimit }: ServiceBootstrap): Promise<INestApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
-    new FastifyAdapter({ bodyLimit: bodyLimit ?? 1024 * 1024, trustProxy: true, ignoreTrailingSlash: true }),
+    new FastifyAdapter({ bodyLimit: bodyLimit ?? 1024 * 1024, trustProxy: true, routerOptions: { ignoreTrailingSlash: true } }),
     { bufferLogs: true },
   );
   app.useLogger(app.get(Logger));

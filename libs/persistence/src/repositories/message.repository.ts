@@ -32,6 +32,16 @@ export class MessageRepository {
     return this.dataSource.getRepository(MessageEntity).findOneBy({ carrierMessageId });
   }
 
+  /** Current state of each message that exists, by uuid. */
+  async statesOf(messageUuids: readonly string[]): Promise<Map<string, MessageState>> {
+    if (messageUuids.length === 0) return new Map();
+    const rows: Array<{ message_uuid: string; message_state: MessageState }> = await this.dataSource.query(
+      `SELECT message_uuid, message_state FROM messages WHERE message_uuid = ANY($1::uuid[])`,
+      [messageUuids],
+    );
+    return new Map(rows.map((r) => [r.message_uuid, r.message_state]));
+  }
+
   /** Inserts accepted messages with their first status event and its outbox record, in the caller's transaction. */
   async insertAccepted(manager: EntityManager, messages: readonly MessageEntity[]): Promise<string[]> {
     if (messages.length === 0) return [];

@@ -1,0 +1,42 @@
+// The carrier-simulator's environment: HTTP settings plus the SMPP listener and how the fake carrier behaves.
+import { httpEnv, z } from '@sluice/config';
+
+/** 0 is meaningful here (no latency, receipt at once), so the shared positiveInt does not fit. */
+const nonNegativeMs = z.coerce
+  .number({ invalid_type_error: 'must be a number of milliseconds (0 or more)' })
+  .int('must be a whole number of milliseconds')
+  .min(0, 'must be a number of milliseconds (0 or more)')
+  .max(3_600_000, 'must be at most 3600000 (one hour)');
+
+export const ReceiptOutcome = { Delivered: 'delivered', Undelivered: 'undelivered', Mixed: 'mixed' } as const;
+export type ReceiptOutcome = (typeof ReceiptOutcome)[keyof typeof ReceiptOutcome];
+
+export const simulatorEnv = httpEnv.merge(
+  z.object({
+    // Same rules as PORT (1..65535, readable message), reused rather than restated.
+    SMPP_PORT: httpEnv.shape.PORT.default(2775),
+    SMPP_HOST: z.string().min(1, 'must be a host name or address').default('127.0.0.1'),
+    SMPP_SYSTEM_ID: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(15, 'must be at most 15 characters (SMPP 3.4 system_id)')
+      .default('sluice'),
+    SMPP_PASSWORD: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(8, 'must be at most 8 characters (SMPP 3.4 password)')
+      .default('sluice'),
+    SUBMIT_LATENCY_MS: nonNegativeMs.default(0),
+    RECEIPT_DELAY_MS: nonNegativeMs.default(50),
+    RECEIPT_OUTCOME: z
+      .enum([ReceiptOutcome.Delivered, ReceiptOutcome.Undelivered, ReceiptOutcome.Mixed], {
+        errorMap: () => ({ message: 'must be delivered, undelivered or mixed' }),
+      })
+      .default(ReceiptOutcome.Delivered),
+  }),
+);
+
+export type SimulatorConfig = z.output<typeof simulatorEnv>;
+
+/** Injection token for the validated configuration. */
+export const SIMULATOR_CONFIG = Symbol('SIMULATOR_CONFIG');

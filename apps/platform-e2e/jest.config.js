@@ -1,0 +1,6 @@
+module.exports = {
+  ...require('../../jest.preset.js'),
+  displayName: 'platform-e2e',
+  rootDir: __dirname,
+  testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+};

@@ -1,0 +1,44 @@
+// Runs the whole platform (five apps as processes) against the test infrastructure.
+import { freePort, RunningApp, startApp, stopApp, testInfrastructure, waitUntilReady } from '@sluice/testing';
+
+export interface Platform {
+  readonly gatewayUrl: string;
+  readonly simulatorUrl: string;
+  readonly apps: readonly RunningApp[];
+  stop(): Promise<void>;
+}
+
+export async function startPlatform(): Promise<Platform> {
+  const infra = testInfrastructure();
+  const common = {
+    DATABASE_URL: infra.databaseUrl,
+    REDIS_URL: infra.redisUrl,
+    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+  };
+  const smppPort = await freePort();
+  const smpp = { SMPP_PORT: String(smppPort), SMPP_SYSTEM_ID: 'sluice', SMPP_PASSWORD: 'sluice' };
+  const [simPort, gwPort, govPort, dispPort, cbPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const simulator = startApp('carrier-simulator', simPort!, { ...smpp, RECEIPT_DELAY_MS: '20' });
+  await waitUntilReady(simulator);
+  const apps = [
+    simulator,
+    startApp('api-gateway', gwPort!, common),
+    startApp('rate-governor', govPort!, { ...common, KAFKA_GROUP_ID: 'e2e-rate-governor' }),
+    startApp('carrier-dispatch', dispPort!, { ...common, ...smpp }),
+    startApp('callback-service', cbPort!, { ...common, KAFKA_GROUP_ID: 'e2e-callback-service' }),
+  ];
+  try {
+    await Promise.all(apps.map((app) => waitUntilReady(app)));
+  } catch (error) {
+    await Promise.all(apps.map((app) => stopApp(app)));
+    throw error;
+  }
+  return {
+    gatewayUrl: `http://127.0.0.1:${gwPort}`,
+    simulatorUrl: `http://127.0.0.1:${simPort}`,
+    apps,
+    stop: async () => {
+      await Promise.all(apps.map((app) => stopApp(app)));
+    },
+  };
+}

@@ -1,0 +1,6 @@
+// Runs every project's tests in one Jest process pool; scripts/test.sh selects unit,
+// integration or end-to-end files with --testPathPattern.
+module.exports = {
+  projects: ['<rootDir>/apps/*/jest.config.js', '<rootDir>/libs/*/jest.config.js'],
+  testTimeout: 60_000,
+};

@@ -1,0 +1,86 @@
+import type { DispatchJob } from '@sluice/contracts';
+import { LogMode, MessageType, TextEncoding } from '@sluice/contracts';
+import { testInfrastructure } from '@sluice/testing';
+import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { DispatchSchedule, SCHEDULE_KEYS } from './dispatch-schedule';
+
+function job(dueAt: number): DispatchJob {
+  return {
+    dueAt,
+    attempts: 0,
+    message: {
+      messageUuid: randomUUID(),
+      accountId: 'MATEST00000000000000',
+      type: MessageType.Sms,
+      src: '14155550100',
+      dst: '12025550100',
+      text: 'hi',
+      encoding: TextEncoding.Gsm7,
+      units: 1,
+      mediaUrls: [],
+      log: LogMode.All,
+      acceptedAt: dueAt,
+      messageExpiry: 10_800,
+    },
+  };
+}
+
+describe('DispatchSchedule (real Redis)', () => {
+  let redis: Redis;
+  let schedule: DispatchSchedule;
+
+  beforeAll(async () => {
+    redis = new Redis(testInfrastructure().redisUrl);
+    // The schedule is one shared structure: tests run against a dedicated logical database.
+    await redis.select(9);
+    schedule = new DispatchSchedule(redis);
+  });
+
+  beforeEach(async () => {
+    await redis.del(SCHEDULE_KEYS.due, SCHEDULE_KEYS.leased, SCHEDULE_KEYS.jobs);
+  });
+
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  async function redisNow(): Promise<number> {
+    const [seconds, micros] = await redis.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  }
+
+  it('hands out due jobs only, once each', async () => {
+    const now = await redisNow();
+    const due = job(now - 10);
+    const later = job(now + 60_000);
+    await schedule.put(due);
+    await schedule.put(later);
+    const first = await schedule.claim(10, 30_000);
+    expect(first.jobs.map((j) => j.message.messageUuid)).toEqual([due.message.messageUuid]);
+    expect((await schedule.claim(10, 30_000)).jobs).toHaveLength(0);
+    expect(await schedule.size()).toEqual({ due: 1, leased: 1 });
+  });
+
+  it('makes a claimed job due again when its lease runs out without an ack', async () => {
+    const now = await redisNow();
+    const lost = job(now - 10);
+    await schedule.put(lost);
+    await schedule.claim(10, 200);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const again = await schedule.claim(10, 30_000);
+    expect(again.jobs.map((j) => j.message.messageUuid)).toEqual([lost.message.messageUuid]);
+  });
+
+  it('forgets acknowledged jobs and does not duplicate a job put twice', async () => {
+    const now = await redisNow();
+    const once = job(now - 10);
+    await schedule.put(once);
+    await schedule.put(once);
+    const claimed = await schedule.claim(10, 30_000);
+    expect(claimed.jobs).toHaveLength(1);
+    await schedule.ack([once.message.messageUuid]);
+    expect(await schedule.size()).toEqual({ due: 0, leased: 0 });
+    expect(await redis.hlen(SCHEDULE_KEYS.jobs)).toBe(0);
+  });
+});

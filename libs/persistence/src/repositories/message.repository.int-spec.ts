@@ -1,0 +1,102 @@
+import { LogMode, MessageDirection, MessageErrorCode, MessageState, MessageType, TextEncoding, Topic } from '@sluice/contracts';
+import { connectTestDatabase, createTestAccount, testNumber } from '@sluice/testing';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { MessageEntity } from '../entities';
+import { MessageRepository } from './message.repository';
+
+describe('MessageRepository (real Postgres)', () => {
+  let dataSource: DataSource;
+  let repository: MessageRepository;
+  let accountId: string;
+
+  beforeAll(async () => {
+    dataSource = await connectTestDatabase();
+    repository = new MessageRepository(dataSource);
+    accountId = (await createTestAccount(dataSource)).authId;
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+  });
+
+  async function accept(): Promise<string> {
+    const now = new Date();
+    const messageUuid = randomUUID();
+    await dataSource.transaction((manager) =>
+      repository.insertAccepted(manager, [
+        Object.assign(new MessageEntity(), {
+          messageUuid,
+          accountId,
+          messageTime: now,
+          messageDirection: MessageDirection.Outbound,
+          messageState: MessageState.Queued,
+          messageType: MessageType.Sms,
+          fromNumber: testNumber('415'),
+          toNumber: testNumber(),
+          text: null,
+          encoding: TextEncoding.Gsm7,
+          logMode: LogMode.None,
+          units: 1,
+          totalRate: '0.00500',
+          totalAmount: '0.00500',
+          errorCode: MessageErrorCode.Ok,
+          messageExpiry: 10_800,
+          callbackUrl: null,
+          callbackMethod: 'POST',
+          sequence: 1,
+          carrierMessageId: null,
+          mcc: null,
+          mnc: null,
+          queuedAt: now,
+          sentAt: null,
+          deliveryReportAt: null,
+          updatedAt: now,
+        }),
+      ]),
+    );
+    return messageUuid;
+  }
+
+  it('records acceptance with its queued event in the history and the outbox', async () => {
+    const messageUuid = await accept();
+    const history = await dataSource.query(`SELECT sequence, state FROM status_events WHERE message_uuid = $1`, [messageUuid]);
+    expect(history).toEqual([{ sequence: 1, state: MessageState.Queued }]);
+    const outbox = await dataSource.query(`SELECT topic, payload FROM outbox WHERE record_key = $1`, [messageUuid]);
+    expect(outbox).toHaveLength(1);
+    expect(outbox[0]).toMatchObject({ topic: Topic.SmsStatus, payload: { messageUuid, accountId, state: 'queued', sequence: 1 } });
+  });
+
+  it('applies a transition once: a replay changes nothing', async () => {
+    const messageUuid = await accept();
+    const sent = await repository.transition(messageUuid, MessageState.Sent, MessageErrorCode.Ok, { carrierMessageId: `c-${messageUuid}` });
+    expect(sent?.event).toMatchObject({ messageUuid, state: MessageState.Sent, sequence: 2 });
+    expect(await repository.transition(messageUuid, MessageState.Sent, MessageErrorCode.Ok)).toBeNull();
+    const delivered = await repository.transition(messageUuid, MessageState.Delivered, MessageErrorCode.Ok, { deliveryReportAt: new Date() });
+    expect(delivered?.event.sequence).toBe(3);
+    // A late failure cannot overwrite a final state.
+    expect(await repository.transition(messageUuid, MessageState.Failed, MessageErrorCode.Expired)).toBeNull();
+    const message = await repository.findOne(messageUuid);
+    expect(message).toMatchObject({ messageState: MessageState.Delivered, sequence: 3, carrierMessageId: `c-${messageUuid}` });
+    const states = await dataSource.query(`SELECT state FROM status_events WHERE message_uuid = $1 ORDER BY sequence`, [messageUuid]);
+    expect(states.map((r: { state: string }) => r.state)).toEqual(['queued', 'sent', 'delivered']);
+  });
+
+  it('zeroes the charge of a failed message', async () => {
+    const messageUuid = await accept();
+    await repository.transition(messageUuid, MessageState.Failed, MessageErrorCode.Expired, { zeroCharge: true });
+    const message = await repository.findOne(messageUuid);
+    expect(message).toMatchObject({ messageState: MessageState.Failed, errorCode: '420' });
+    expect(Number(message!.totalAmount)).toBe(0);
+  });
+
+  it('lets exactly one of many concurrent identical transitions win', async () => {
+    const messageUuid = await accept();
+    const results = await Promise.all(Array.from({ length: 8 }, () => repository.transition(messageUuid, MessageState.Sent, MessageErrorCode.Ok)));
+    expect(results.filter((r) => r !== null)).toHaveLength(1);
+  });
+
+  it('ignores a transition for an unknown message', async () => {
+    expect(await repository.transition(randomUUID(), MessageState.Sent, MessageErrorCode.Ok)).toBeNull();
+  });
+});

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Brings the whole platform up on this machine, ready to send: dependencies, Postgres,
+# Redis and Kafka, schema, topics, the five apps, a demo account and a callback receiver.
+# Ctrl-C stops everything; `npm run down` does the same from another terminal.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+DATA_DIR=${SLUICE_DATA_DIR:-$ROOT/.local}
+RUN_DIR=$DATA_DIR/run
+LOG_DIR=$DATA_DIR/logs
+GATEWAY_PORT=${GATEWAY_PORT:-8080}
+SIMULATOR_PORT=${SIMULATOR_PORT:-8090}
+RECEIVER_PORT=${CALLBACK_RECEIVER_PORT:-8099}
+SMPP_PORT=${SMPP_PORT:-2775}
+APPS=(carrier-simulator api-gateway rate-governor carrier-dispatch callback-service)
+
+port_of() {
+  case $1 in
+    api-gateway) echo "$GATEWAY_PORT" ;;
+    rate-governor) echo "${GOVERNOR_PORT:-8081}" ;;
+    carrier-dispatch) echo "${DISPATCH_PORT:-8082}" ;;
+    callback-service) echo "${CALLBACK_PORT:-8083}" ;;
+    carrier-simulator) echo "$SIMULATOR_PORT" ;;
+  esac
+}
+
+stop_apps() {
+  local pidfile pid
+  for pidfile in "$RUN_DIR"/*.pid; do
+    [[ -f $pidfile ]] || continue
+    pid=$(cat "$pidfile")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$pidfile"
+  done
+}
+
+down() {
+  step "stopping the apps"
+  stop_apps
+  step "stopping Postgres, Redis and Kafka"
+  bash "$ROOT/deploy/local/infra.sh" down
+}
+
+start_app() {
+  local app=$1 port
+  port=$(port_of "$app")
+  PORT=$port HOST=127.0.0.1 SMPP_PORT=$SMPP_PORT SMPP_SYSTEM_ID=sluice SMPP_PASSWORD=sluice \
+    nohup node "apps/$app/dist/main.js" >>"$LOG_DIR/$app.log" 2>&1 &
+  echo $! >"$RUN_DIR/$app.pid"
+}
+
+wait_ready() {
+  local app=$1 port
+  port=$(port_of "$app")
+  for _ in $(seq 1 240); do
+    curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && return 0
+    kill -0 "$(cat "$RUN_DIR/$app.pid")" 2>/dev/null || { tail -20 "$LOG_DIR/$app.log" >&2; echo "$app exited; see $LOG_DIR/$app.log" >&2; return 1; }
+    sleep 0.25
+  done
+  echo "$app was not ready within 60 s; see $LOG_DIR/$app.log" >&2
+  return 1
+}
+
+if [[ ${1:-} == down ]]; then
+  down
+  exit 0
+fi
+
+ensure_dependencies
+ensure_infrastructure
+build_all
+
+step "migrating the database and creating topics"
+prepare_database "$DATABASE_URL"
+node libs/messaging/dist/cli/create-topics.js
+
+mkdir -p "$RUN_DIR" "$LOG_DIR"
+stop_apps
+step "starting the apps (logs in $LOG_DIR)"
+for app in "${APPS[@]}"; do start_app "$app"; done
+PORT=$RECEIVER_PORT nohup node scripts/callback-receiver.js >>"$LOG_DIR/callback-receiver.log" 2>&1 &
+echo $! >"$RUN_DIR/callback-receiver.pid"
+for app in "${APPS[@]}"; do wait_ready "$app"; done
+
+account_file=$DATA_DIR/demo-account.json
+if [[ ! -s $account_file ]] || ! grep -q "$(cut -d'"' -f4 "$account_file")" <(bash deploy/local/infra.sh psql -qtAc "SELECT auth_id FROM accounts"); then
+  node libs/persistence/dist/cli/create-account.js demo >"$account_file"
+fi
+AUTH_ID=$(node -e "console.log(require('$account_file').auth_id)")
+AUTH_TOKEN=$(node -e "console.log(require('$account_file').auth_token)")
+
+cat <<MSG
+
+Sluice is up.
+  api-gateway        http://127.0.0.1:$GATEWAY_PORT   (Plivo Message API)
+  carrier-simulator  http://127.0.0.1:$SIMULATOR_PORT/simulator/submissions   (SMPP on 127.0.0.1:$SMPP_PORT)
+  callback receiver  http://127.0.0.1:$RECEIVER_PORT   (prints every status callback below)
+  demo account       $AUTH_ID / $AUTH_TOKEN
+
+Send a message:
+
+  curl -s -u $AUTH_ID:$AUTH_TOKEN -H 'Content-Type: application/json' \\
+    http://127.0.0.1:$GATEWAY_PORT/v1/Account/$AUTH_ID/Message/ \\
+    -d '{"src":"14155550100","dst":"12025550123","text":"Hello from Sluice","url":"http://127.0.0.1:$RECEIVER_PORT/status"}'
+
+Read it back:  curl -s -u $AUTH_ID:$AUTH_TOKEN http://127.0.0.1:$GATEWAY_PORT/v1/Account/$AUTH_ID/Message/<message_uuid>/
+
+Ctrl-C stops everything (or run: npm run down).
+MSG
+
+if [[ ${SLUICE_DETACH:-} == 1 ]]; then exit 0; fi
+trap 'down; exit 0' INT TERM
+tail -n 0 -F "$LOG_DIR/callback-receiver.log" &
+wait

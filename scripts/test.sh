@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite: installs and starts what it needs, then lint, types, unit,
+# integration (real Postgres, Redis, Kafka) and end-to-end tests (the five apps as processes).
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+started=$SECONDS
+
+ensure_dependencies
+
+step "infrastructure script: idempotent start and health"
+bash deploy/local/test-infra.sh
+set -a
+# shellcheck disable=SC1091
+. "${SLUICE_DATA_DIR:-$ROOT/.local}/infra.env"
+set +a
+
+build_all
+
+step "lint and type check"
+npx eslint .
+npx tsc -p tsconfig.spec.json --noEmit
+
+step "database and topics"
+TEST_DATABASE_URL=${DATABASE_URL%/*}/sluice_test
+prepare_database "$TEST_DATABASE_URL"
+node libs/messaging/dist/cli/create-topics.js
+
+step "unit and integration tests"
+npx jest -c jest.config.js --testPathPattern '\.(spec|int-spec)\.ts$' --ci
+
+step "end-to-end tests"
+TEST_DATABASE_URL=$TEST_DATABASE_URL npx jest -c jest.config.js --testPathPattern '\.e2e-spec\.ts$' --ci --runInBand
+
+printf '\nall tests passed in %ss\n' $((SECONDS - started))

@@ -19,6 +19,7 @@ set +a
 build_all
 
 step "lint and type check"
+npx nx show projects >/dev/null  # builds the project graph the module-boundary rule reads
 npx eslint .
 npx tsc -p tsconfig.spec.json --noEmit
 

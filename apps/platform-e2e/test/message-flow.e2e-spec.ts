@@ -1,5 +1,6 @@
 // One SMS the whole way: HTTP → Postgres → Kafka → governor → dispatch → SMPP → receipt → callback.
-import { connectTestDatabase, createTestAccount, eventually, testNumber } from '@sluice/testing';
+import { eventually, testNumber } from '@sluice/testing';
+import { connectTestDatabase, createTestAccount } from '@sluice/testing-data';
 import type { DataSource } from 'typeorm';
 import { CallbackReceiver } from './callback-receiver';
 import { Platform, startPlatform } from './platform';

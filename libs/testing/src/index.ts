@@ -1,3 +1,3 @@
 export * from './infrastructure';
-export * from './factories';
 export * from './processes';
+export * from './numbers';

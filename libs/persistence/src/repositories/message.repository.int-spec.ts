@@ -1,8 +1,10 @@
 import { LogMode, MessageDirection, MessageErrorCode, MessageState, MessageType, TextEncoding, Topic } from '@sluice/contracts';
-import { connectTestDatabase, createTestAccount, testNumber } from '@sluice/testing';
+import { testInfrastructure, testNumber } from '@sluice/testing';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { createDataSource } from '../data-source';
 import { MessageEntity } from '../entities';
+import { AccountRepository } from './account.repository';
 import { MessageRepository } from './message.repository';
 
 describe('MessageRepository (real Postgres)', () => {
@@ -11,9 +13,9 @@ describe('MessageRepository (real Postgres)', () => {
   let accountId: string;
 
   beforeAll(async () => {
-    dataSource = await connectTestDatabase();
+    dataSource = await createDataSource({ url: testInfrastructure().databaseUrl, poolSize: 4 }).initialize();
     repository = new MessageRepository(dataSource);
-    accountId = (await createTestAccount(dataSource)).authId;
+    accountId = (await new AccountRepository(dataSource).create({ name: 'message-repository-test' })).authId;
   });
 
   afterAll(async () => {

@@ -1,4 +1,4 @@
-// The part of smpp@0.5.1 (which ships no types) that the simulator and its tests use.
+// The part of smpp@0.5.1 (which ships no types) that Sluice uses: carrier-dispatch (client) and carrier-simulator (server).
 declare module 'smpp' {
   import { EventEmitter } from 'node:events';
   import { Server as NetServer, Socket } from 'node:net';
@@ -49,6 +49,8 @@ declare module 'smpp' {
 
   export class PDU implements PduFields {
     constructor(command: string, options?: PduOptions);
+    /** Decodes a whole PDU (header included). */
+    constructor(buffer: Buffer);
     command: string;
     command_id: number;
     command_status: number;
@@ -79,6 +81,8 @@ declare module 'smpp' {
     short_message?: DecodedMessage | OutgoingMessage;
     message_payload?: DecodedMessage | OutgoingMessage;
     isResponse(): boolean;
+    /** Encodes the PDU (runs the encode filters, so it may set data_coding and esm_class). */
+    toBuffer(): Buffer;
     /** The matching `<command>_resp` (or generic_nack), carrying this PDU's sequence number. */
     response(options?: PduOptions): PDU;
   }

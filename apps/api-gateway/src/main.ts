@@ -6,5 +6,5 @@ import { gatewayEnv } from './gateway.config';
 
 void runOrExplain(async () => {
   const config = loadConfig('api-gateway', gatewayEnv);
-  await startService({ module: AppModule.register(config), port: config.PORT, host: config.HOST, bodyLimit: config.BODY_LIMIT_BYTES });
+  await startService({ service: 'api-gateway', module: AppModule.register(config), port: config.PORT, host: config.HOST, bodyLimit: config.BODY_LIMIT_BYTES });
 });

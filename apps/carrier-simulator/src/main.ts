@@ -7,5 +7,5 @@ import { simulatorEnv } from './simulator.config';
 
 void runOrExplain(async () => {
   const config = loadConfig('carrier-simulator', simulatorEnv);
-  await startService({ module: AppModule.register(config), port: config.PORT, host: config.HOST });
+  await startService({ service: 'carrier-simulator', module: AppModule.register(config), port: config.PORT, host: config.HOST });
 });

@@ -2,9 +2,12 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ConfigError } from '@sluice/config';
 import { Logger } from 'nestjs-pino';
 
 export interface ServiceBootstrap {
+  /** Named in start-up errors. */
+  readonly service: string;
   readonly module: DynamicModule;
   readonly port: number;
   readonly host: string;
@@ -12,7 +15,7 @@ export interface ServiceBootstrap {
   readonly bodyLimit?: number;
 }
 
-export async function startService({ module, port, host, bodyLimit }: ServiceBootstrap): Promise<INestApplication> {
+export async function startService({ service, module, port, host, bodyLimit }: ServiceBootstrap): Promise<INestApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
     new FastifyAdapter({ bodyLimit: bodyLimit ?? 1024 * 1024, trustProxy: true, routerOptions: { ignoreTrailingSlash: true } }),
@@ -20,6 +23,14 @@ export async function startService({ module, port, host, bodyLimit }: ServiceBoo
   );
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-  await app.listen(port, host);
+  try {
+    await app.listen(port, host);
+  } catch (error: unknown) {
+    await app.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new ConfigError(service, [`PORT: ${port} on ${host} is already in use`]);
+    }
+    throw error;
+  }
   return app;
 }

@@ -20,7 +20,13 @@ export function loggerOptions({ service, logLevel }: ObservabilityOptions): Para
       level: logLevel,
       base: { service },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      autoLogging: { ignore: (req) => req.url === '/metrics' || (req.url ?? '').startsWith('/health') },
+      // Under Fastify, pino-http sees the path in `originalUrl`.
+      autoLogging: {
+        ignore: (req) => {
+          const path = ((req as { originalUrl?: string }).originalUrl ?? req.url ?? '').split('?')[0] ?? '';
+          return path === '/metrics' || path.startsWith('/health');
+        },
+      },
       serializers: {
         // The URL path holds only ids; query strings may hold filters with numbers.
         req: (req: { id: unknown; method: string; url: string }) => ({

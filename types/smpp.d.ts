@@ -47,7 +47,12 @@ declare module 'smpp' {
     message_payload?: OutgoingMessage;
   }
 
-  export class PDU implements PduFields {
+  /** The mandatory parameters and TLVs, merged into the class below. */
+  // eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging -- declaration merging adds the PDU fields to the class
+  export interface PDU extends Omit<PduFields, 'command_status' | 'sequence_number'> {}
+
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
+  export class PDU {
     constructor(command: string, options?: PduOptions);
     /** Decodes a whole PDU (header included). */
     constructor(buffer: Buffer);
@@ -55,28 +60,6 @@ declare module 'smpp' {
     command_id: number;
     command_status: number;
     sequence_number: number;
-    system_id?: string;
-    password?: string;
-    system_type?: string;
-    interface_version?: number;
-    service_type?: string;
-    source_addr_ton?: number;
-    source_addr_npi?: number;
-    source_addr?: string;
-    dest_addr_ton?: number;
-    dest_addr_npi?: number;
-    destination_addr?: string;
-    esm_class?: number;
-    protocol_id?: number;
-    priority_flag?: number;
-    registered_delivery?: number;
-    data_coding?: number | null;
-    message_id?: string;
-    receipted_message_id?: string;
-    message_state?: number;
-    sar_msg_ref_num?: number;
-    sar_total_segments?: number;
-    sar_segment_seqnum?: number;
     /** Decoded on read; what was given on send. */
     short_message?: DecodedMessage | OutgoingMessage;
     message_payload?: DecodedMessage | OutgoingMessage;

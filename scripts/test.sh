@@ -29,9 +29,15 @@ prepare_database "$TEST_DATABASE_URL"
 node libs/messaging/dist/cli/create-topics.js
 
 step "unit and integration tests"
-npx jest -c jest.config.js --testPathPattern '\.(spec|int-spec)\.ts$' --ci
+mkdir -p tmp
+npx jest -c jest.config.js --testPathPattern '\.(spec|int-spec)\.ts$' --ci --json --outputFile=tmp/jest-unit-int.json
 
 step "end-to-end tests"
-TEST_DATABASE_URL=$TEST_DATABASE_URL npx jest -c jest.config.js --testPathPattern '\.e2e-spec\.ts$' --ci --runInBand
+TEST_DATABASE_URL=$TEST_DATABASE_URL npx jest -c jest.config.js --testPathPattern '\.e2e-spec\.ts$' --ci --runInBand --json --outputFile=tmp/jest-e2e.json
 
 printf '\nall tests passed in %ss\n' $((SECONDS - started))
+node -e '
+  const runs = ["tmp/jest-unit-int.json", "tmp/jest-e2e.json"].map((f) => require(require("node:path").resolve(f)));
+  const sum = (k) => runs.reduce((n, r) => n + r[k], 0);
+  console.log(`tests: ${sum("numPassedTests")} passed, ${sum("numFailedTests")} failed, ${sum("numPendingTests")} skipped`);
+'

@@ -1,59 +1,10 @@
-// Which (fictional) carrier serves a destination, by longest matching prefix of its E.164 digits.
+// Which carrier serves a destination: the simulator routes by Sluice's default prefix table.
+import { DEFAULT_CARRIER_PREFIXES, prefixRouter } from '@sluice/contracts';
 
-export const CarrierId = {
-  Att: 'att',
-  TMobile: 'tmobile',
-  Verizon: 'verizon',
-  Rogers: 'rogers',
-  Unknown: 'unknown',
-} as const;
-export type CarrierId = (typeof CarrierId)[keyof typeof CarrierId];
+export { CARRIERS, CarrierId, isCarrierId, prefixRouter } from '@sluice/contracts';
+export type { Carrier } from '@sluice/contracts';
 
-export interface Carrier {
-  readonly id: CarrierId;
-  readonly name: string;
-  /** Strings, because MCC/MNC are codes (leading zeros count), and Plivo reports them as strings. */
-  readonly mcc: string;
-  readonly mnc: string;
-}
-
-export const CARRIERS: Readonly<Record<CarrierId, Carrier>> = {
-  att: { id: CarrierId.Att, name: 'AT&T', mcc: '310', mnc: '410' },
-  tmobile: { id: CarrierId.TMobile, name: 'T-Mobile', mcc: '310', mnc: '260' },
-  verizon: { id: CarrierId.Verizon, name: 'Verizon', mcc: '311', mnc: '480' },
-  rogers: { id: CarrierId.Rogers, name: 'Rogers', mcc: '302', mnc: '720' },
-  unknown: { id: CarrierId.Unknown, name: 'Unknown', mcc: '000', mnc: '000' },
-};
-
-/**
- * Destination prefixes (E.164 digits, no plus). Real number portability makes prefixes
- * meaningless for carriers; these are fixed so that tests can aim traffic at a carrier.
- * Keep in step with the table in the app's README.
- */
-export const CARRIER_PREFIXES: ReadonlyArray<readonly [prefix: string, carrier: CarrierId]> = [
-  ['1201', CarrierId.Att],
-  ['1202', CarrierId.Att],
-  ['1303', CarrierId.TMobile],
-  ['1415', CarrierId.TMobile],
-  ['1212', CarrierId.Verizon],
-  ['1646', CarrierId.Verizon],
-  ['1416', CarrierId.Rogers],
-  ['1604', CarrierId.Rogers],
-];
-
-/** A lookup over a prefix table: longest prefix wins, whatever the table's order. */
-export function prefixRouter(table: ReadonlyArray<readonly [prefix: string, carrier: CarrierId]>): (destination: string) => Carrier {
-  const longestFirst = [...table].sort(([a], [b]) => b.length - a.length);
-  return (destination) => {
-    const digits = destination.replace(/\D/g, '');
-    const match = longestFirst.find(([prefix]) => digits.startsWith(prefix));
-    return CARRIERS[match ? match[1] : CarrierId.Unknown];
-  };
-}
+export const CARRIER_PREFIXES = DEFAULT_CARRIER_PREFIXES;
 
 /** The carrier for a destination given as `+1...`, `1...` or with spaces/dashes; `unknown` when none matches. */
 export const carrierFor = prefixRouter(CARRIER_PREFIXES);
-
-export function isCarrierId(value: string): value is CarrierId {
-  return Object.prototype.hasOwnProperty.call(CARRIERS, value);
-}

@@ -1,6 +1,8 @@
 import { AccountEntity } from './account.entity';
 import { BrandEntity } from './brand.entity';
 import { CallbackAttemptEntity } from './callback-attempt.entity';
+import { CarrierPrefixEntity } from './carrier-prefix.entity';
+import { DailyUsageEntity } from './daily-usage.entity';
 import { MessageEntity } from './message.entity';
 import { OutboxEntity } from './outbox.entity';
 import { PhoneNumberEntity } from './phone-number.entity';
@@ -11,6 +13,8 @@ export {
   AccountEntity,
   BrandEntity,
   CallbackAttemptEntity,
+  CarrierPrefixEntity,
+  DailyUsageEntity,
   MessageEntity,
   OutboxEntity,
   PhoneNumberEntity,
@@ -28,4 +32,6 @@ export const ENTITIES = [
   CallbackAttemptEntity,
   OutboxEntity,
   RateCardEntity,
+  CarrierPrefixEntity,
+  DailyUsageEntity,
 ];

@@ -27,6 +27,10 @@ export class PhoneNumberEntity {
   @Column({ name: 'brand_id', type: 'uuid', nullable: true })
   brandId!: string | null;
 
+  /** Toll-free verification; unverified toll-free numbers are not given toll-free throughput. */
+  @Column({ type: 'boolean', default: false })
+  verified!: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -1,6 +1,6 @@
 // One SMS the whole way: HTTP → Postgres → Kafka → governor → dispatch → SMPP → receipt → callback.
 import { eventually, testNumber } from '@sluice/testing';
-import { connectTestDatabase, createTestAccount } from '@sluice/testing-data';
+import { connectTestDatabase, createTestAccount, createTestBrand, registerTestNumber } from '@sluice/testing-data';
 import type { DataSource } from 'typeorm';
 import { CallbackReceiver } from './callback-receiver';
 import { Platform, startPlatform } from './platform';
@@ -74,7 +74,9 @@ describe('a message through the whole platform', () => {
 
   it('paces ten sends at 5 MPS as five per one-second window at the carrier', async () => {
     const account = await createTestAccount(dataSource, { smsMps: 5 });
-    const src = testNumber('415');
+    const src = testNumber('833');
+    // A verified toll-free sender (25/s), so the account's 5 MPS is the quota that binds.
+    await registerTestNumber(dataSource, account.authId, src, { type: 'toll_free' });
     const dsts = Array.from({ length: 10 }, () => testNumber('303'));
     const accepted = await send(account, { src, dst: dsts.join('<'), text: 'pacing' });
     expect(accepted.status).toBe(202);
@@ -89,5 +91,33 @@ describe('a message through the whole platform', () => {
       'ten submissions at the carrier',
     );
     expect(counts.maxInWindow).toBe(5);
+  });
+
+  it('fails T-Mobile messages past the brand daily cap while AT&T traffic is delivered', async () => {
+    const account = await createTestAccount(dataSource, { smsMps: 50 });
+    const brandId = await createTestBrand(dataSource, account.authId, { vettingScore: 80, tmobileTpdOverride: 2 });
+    const src = testNumber('510');
+    await registerTestNumber(dataSource, account.authId, src, { type: '10dlc', brandId });
+    const tmobile = [testNumber('303'), testNumber('303'), testNumber('303')];
+    const att = testNumber('201');
+    const accepted = await send(account, { src, dst: [...tmobile, att].join('<'), text: 'daily cap' });
+    expect(accepted.status).toBe(202);
+    const uuids = accepted.body['message_uuid'] as string[];
+    const finals = await eventually(
+      async () => {
+        const rows: Array<{ to_number: string; message_state: string; error_code: string; total_amount: string }> = await dataSource.query(
+          `SELECT to_number, message_state, error_code, total_amount FROM messages WHERE message_uuid = ANY($1::uuid[])`,
+          [uuids],
+        );
+        return rows.every((r) => ['delivered', 'failed'].includes(r.message_state)) ? rows : undefined;
+      },
+      30_000,
+      'every message in a final state',
+    );
+    const tmobileRows = finals.filter((r) => tmobile.includes(r.to_number));
+    expect(tmobileRows.filter((r) => r.message_state === 'delivered')).toHaveLength(2);
+    expect(tmobileRows.filter((r) => r.message_state === 'failed')).toEqual([expect.objectContaining({ error_code: '450' })]);
+    expect(Number(tmobileRows.find((r) => r.message_state === 'failed')!.total_amount)).toBe(0);
+    expect(finals.find((r) => r.to_number === att)).toMatchObject({ message_state: 'delivered', error_code: '000' });
   });
 });

@@ -4,11 +4,17 @@ import { freePort, RunningApp, startApp, stopApp, testInfrastructure, waitUntilR
 export interface Platform {
   readonly gatewayUrl: string;
   readonly simulatorUrl: string;
-  readonly apps: readonly RunningApp[];
+  readonly apps: RunningApp[];
+  readonly env: Record<string, string>;
   stop(): Promise<void>;
 }
 
-export async function startPlatform(): Promise<Platform> {
+export interface PlatformOptions {
+  /** rate-governor processes in one consumer group. */
+  readonly governors?: number;
+}
+
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const infra = testInfrastructure();
   const common = {
     DATABASE_URL: infra.databaseUrl,
@@ -17,13 +23,14 @@ export async function startPlatform(): Promise<Platform> {
   };
   const smppPort = await freePort();
   const smpp = { SMPP_PORT: String(smppPort), SMPP_SYSTEM_ID: 'sluice', SMPP_PASSWORD: 'sluice' };
-  const [simPort, gwPort, govPort, dispPort, cbPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [simPort, gwPort, dispPort, cbPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const governorPorts = await Promise.all(Array.from({ length: options.governors ?? 1 }, () => freePort()));
   const simulator = startApp('carrier-simulator', simPort!, { ...smpp, RECEIPT_DELAY_MS: '20' });
   await waitUntilReady(simulator);
   const apps = [
     simulator,
     startApp('api-gateway', gwPort!, common),
-    startApp('rate-governor', govPort!, { ...common, KAFKA_GROUP_ID: 'e2e-rate-governor' }),
+    ...governorPorts.map((port) => startApp('rate-governor', port, { ...common, KAFKA_GROUP_ID: 'e2e-rate-governor' })),
     startApp('carrier-dispatch', dispPort!, { ...common, ...smpp }),
     startApp('callback-service', cbPort!, { ...common, KAFKA_GROUP_ID: 'e2e-callback-service' }),
   ];
@@ -37,6 +44,7 @@ export async function startPlatform(): Promise<Platform> {
     gatewayUrl: `http://127.0.0.1:${gwPort}`,
     simulatorUrl: `http://127.0.0.1:${simPort}`,
     apps,
+    env: common,
     stop: async () => {
       await Promise.all(apps.map((app) => stopApp(app)));
     },

@@ -1,41 +1,41 @@
 // Consumes accepted messages, books each the earliest slot its quotas allow and schedules it for dispatch.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { MessageErrorCode, MessageState, MessageType, SmsSubmittedPayload, Topic } from '@sluice/contracts';
+import { MessageErrorCode, MessageState, SmsSubmittedPayload, Topic } from '@sluice/contracts';
+import { resolveQuotas } from '@sluice/domain';
 import { BatchConsumer, ConsumedRecord, DispatchSchedule, KafkaProducer, OutboxRelay, REDIS } from '@sluice/messaging';
 import { MetricsRegistry } from '@sluice/observability';
-import { AccountRepository, MessageRepository } from '@sluice/persistence';
+import { MessageRepository } from '@sluice/persistence';
 import type Redis from 'ioredis';
-import { AccountMpsLimiter } from './account-mps.limiter';
+import { DataSource } from 'typeorm';
 import { GOVERNOR_CONFIG, GovernorConfig } from './governor.config';
-
-interface CachedQuota {
-  readonly smsMps: number;
-  readonly mmsMps: number;
-  readonly expiresAt: number;
-}
+import { DailyBooking, QuotaBooker } from './quota-booker';
+import { QuotaContextRepository } from './quota-context.repository';
 
 @Injectable()
 export class GovernorService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(GovernorService.name);
-  private readonly limiter: AccountMpsLimiter;
+  private readonly booker: QuotaBooker;
+  private readonly context: QuotaContextRepository;
   private readonly schedule: DispatchSchedule;
-  private readonly quotas = new Map<string, CachedQuota>();
   private readonly consumer: BatchConsumer<typeof Topic.SmsSubmitted>;
   private readonly decisions;
   private readonly waitMs;
+  private readonly bindingQuota;
 
   constructor(
     @Inject(GOVERNOR_CONFIG) private readonly config: GovernorConfig,
     @Inject(REDIS) redis: Redis,
     producer: KafkaProducer,
-    private readonly accounts: AccountRepository,
+    dataSource: DataSource,
     private readonly messages: MessageRepository,
     private readonly outbox: OutboxRelay,
     metrics: MetricsRegistry,
   ) {
-    this.limiter = new AccountMpsLimiter(redis, config.QUOTA_GUARD_MS);
+    this.context = new QuotaContextRepository(dataSource, config.QUOTA_CACHE_TTL_MS);
+    this.booker = new QuotaBooker(redis, (scope, day) => this.context.dailyUsage(scope, day), config.QUOTA_GUARD_MS, config.QUOTA_CLOCK_OFFSET_MS);
     this.schedule = new DispatchSchedule(redis);
     this.decisions = metrics.counter('governor_decisions_total', 'Scheduling decisions by outcome', ['outcome']);
+    this.bindingQuota = metrics.counter('governor_delayed_total', 'Messages given a later slot than their arrival, by the kinds of quota that applied', ['quotas']);
     this.waitMs = metrics.histogram('governor_wait_ms', 'Time from acceptance to the booked dispatch slot', [0, 10, 100, 500, 1_000, 5_000, 30_000, 300_000, 3_600_000]);
     this.consumer = new BatchConsumer({
       kafka: producer.client(),
@@ -56,11 +56,17 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
   /** In offset order, so an account's messages are booked in the order they were accepted. */
   private async handle(records: ReadonlyArray<ConsumedRecord<typeof Topic.SmsSubmitted>>, heartbeat: () => Promise<void>): Promise<void> {
     const states = await this.committedStates(records.map((r) => r.payload));
-    for (const { payload } of records) {
-      const state = states.get(payload.messageUuid);
-      if (state === MessageState.Queued) await this.govern(payload);
-      else this.decisions.inc({ outcome: state === undefined ? 'never_committed' : 'already_processed' });
-      await heartbeat();
+    const daily: DailyBooking[] = [];
+    try {
+      for (const { payload } of records) {
+        const state = states.get(payload.messageUuid);
+        if (state === MessageState.Queued) daily.push(...(await this.govern(payload)));
+        else this.decisions.inc({ outcome: state === undefined ? 'never_committed' : 'already_processed' });
+        await heartbeat();
+      }
+    } finally {
+      // The durable copy of the daily counters, written before the offsets are committed.
+      await this.context.addDailyUsage(daily);
     }
   }
 
@@ -80,38 +86,60 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  async govern(message: SmsSubmittedPayload): Promise<void> {
-    const quota = await this.quotaFor(message.accountId);
-    if (!quota) {
-      // The gateway's transaction never committed: nothing was promised for this record.
+  /** Books and schedules one message, or fails it; returns what it added to daily counters. */
+  async govern(message: SmsSubmittedPayload): Promise<DailyBooking[]> {
+    const account = await this.context.account(message.accountId);
+    if (!account) {
       this.decisions.inc({ outcome: 'unknown_account' });
-      return;
+      this.logger.warn({ accountId: message.accountId }, 'record for an unknown or disabled account skipped');
+      return [];
     }
-    const mps = message.type === MessageType.Mms ? quota.mmsMps : quota.smsMps;
-    const deadline = message.acceptedAt + message.messageExpiry * 1_000;
-    const booking = await this.limiter.book(message.accountId, message.type, mps, message.units, deadline, message.messageUuid);
-    if (booking.slot === null) {
-      // Its earliest slot is past its expiry: it fails now rather than holding a slot another message could use.
-      const applied = await this.messages.transition(message.messageUuid, MessageState.Failed, MessageErrorCode.Expired, { zeroCharge: true });
-      if (applied) await this.outbox.flush([applied.outboxId]).catch(() => undefined);
-      this.decisions.inc({ outcome: 'expired' });
-      return;
+    const carrier = await this.context.carrierFor(message.dst);
+    const plan = resolveQuotas({
+      accountSmsMps: account.smsMps,
+      accountMmsMps: account.mmsMps,
+      type: message.type,
+      sender: await this.context.sender(message.accountId, message.src),
+      src: message.src,
+      carrier: carrier.id,
+    });
+    if (!plan.ok) {
+      await this.fail(message.messageUuid, MessageErrorCode.ProhibitedByCarrier);
+      this.decisions.inc({ outcome: plan.reason });
+      return [];
     }
-    await this.schedule.put({ message, dueAt: booking.slot, attempts: 0 });
-    this.waitMs.observe(Math.max(0, booking.slot - message.acceptedAt));
-    this.decisions.inc({ outcome: 'scheduled' });
+    const result = await this.booker.book({
+      accountId: message.accountId,
+      messageUuid: message.messageUuid,
+      cost: message.units,
+      deadline: message.acceptedAt + message.messageExpiry * 1_000 + this.config.QUOTA_CLOCK_OFFSET_MS,
+      windows: plan.windows,
+      daily: plan.daily,
+    });
+    switch (result.outcome) {
+      case 'expired':
+        // Its earliest slot is past its expiry: it fails now rather than holding a slot another message could use.
+        await this.fail(message.messageUuid, MessageErrorCode.Expired);
+        this.decisions.inc({ outcome: 'expired' });
+        return [];
+      case 'daily_cap':
+        await this.fail(message.messageUuid, MessageErrorCode.TMobileDailyCap);
+        this.decisions.inc({ outcome: result.cap.kind });
+        return [];
+      case 'booked': {
+        // The schedule runs on Redis time; the clock offset only shifts the quota calendar.
+        const dueAt = result.slot - this.config.QUOTA_CLOCK_OFFSET_MS;
+        await this.schedule.put({ message, dueAt, attempts: 0 });
+        this.waitMs.observe(Math.max(0, result.slot - result.now));
+        if (result.slot > result.now) this.bindingQuota.inc({ quotas: plan.windows.map((w) => w.kind).join('+') });
+        this.decisions.inc({ outcome: 'scheduled' });
+        return [...result.dailyKeys];
+      }
+    }
   }
 
-  private async quotaFor(accountId: string): Promise<CachedQuota | null> {
-    const cached = this.quotas.get(accountId);
-    if (cached && cached.expiresAt > Date.now()) return cached;
-    const account = await this.accounts.findOne(accountId);
-    if (!account) {
-      this.logger.warn({ accountId }, 'record for an unknown account skipped');
-      return null;
-    }
-    const fresh = { smsMps: Number(account.smsMps), mmsMps: Number(account.mmsMps), expiresAt: Date.now() + this.config.QUOTA_CACHE_TTL_MS };
-    this.quotas.set(accountId, fresh);
-    return fresh;
+  private async fail(messageUuid: string, errorCode: MessageErrorCode): Promise<void> {
+    const applied = await this.messages.transition(messageUuid, MessageState.Failed, errorCode, { zeroCharge: true });
+    if (applied) await this.outbox.flush([applied.outboxId]).catch(() => undefined);
   }
 }

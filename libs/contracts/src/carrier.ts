@@ -25,9 +25,6 @@ export const CARRIERS: Readonly<Record<CarrierId, Carrier>> = {
   unknown: { id: CarrierId.Unknown, name: 'Unknown', mcc: '000', mnc: '000' },
 };
 
-/** Carriers whose 10DLC brand throughput (TPM) is set per carrier. */
-export const TEN_DLC_CARRIERS: readonly CarrierId[] = [CarrierId.Att, CarrierId.TMobile, CarrierId.Verizon];
-
 /**
  * The default destination-prefix table (E.164 digits, no plus): seeded into Postgres's
  * `carrier_prefixes` and used by the carrier-simulator, so tests can aim traffic at a

@@ -10,3 +10,31 @@ export async function connectTestDatabase(): Promise<DataSource> {
 export async function createTestAccount(dataSource: DataSource, overrides: { smsMps?: number; mmsMps?: number } = {}): Promise<CreatedAccount> {
   return new AccountRepository(dataSource).create({ name: `test-${Date.now()}`, ...overrides });
 }
+
+export interface TestNumberOptions {
+  readonly type: 'long_code' | '10dlc' | 'toll_free' | 'short_code';
+  readonly country?: 'US' | 'CA';
+  readonly verified?: boolean;
+  readonly brandId?: string;
+}
+
+/** Registers a sender number to an account. */
+export async function registerTestNumber(dataSource: DataSource, accountId: string, number: string, options: TestNumberOptions): Promise<void> {
+  await dataSource.query(
+    `INSERT INTO phone_numbers (number, account_id, country, number_type, verified, brand_id) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [number, accountId, options.country ?? 'US', options.type, options.verified ?? true, options.brandId ?? null],
+  );
+}
+
+/** Creates a 10DLC brand and returns its id. */
+export async function createTestBrand(
+  dataSource: DataSource,
+  accountId: string,
+  options: { useCase?: string; vettingScore: number; tmobileTpdOverride?: number },
+): Promise<string> {
+  const rows: Array<{ brand_id: string }> = await dataSource.query(
+    `INSERT INTO brands (account_id, name, use_case, vetting_score, tmobile_tpd_override) VALUES ($1, 'test brand', $2, $3, $4) RETURNING brand_id`,
+    [accountId, options.useCase ?? 'mixed', options.vettingScore, options.tmobileTpdOverride ?? null],
+  );
+  return rows[0]!.brand_id;
+}

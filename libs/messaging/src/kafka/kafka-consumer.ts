@@ -15,6 +15,8 @@ export interface BatchConsumerOptions<T extends Topic> {
   /** Handles one batch of one partition, in offset order; a throw makes Kafka redeliver it. */
   readonly handle: (records: ReadonlyArray<ConsumedRecord<T>>, heartbeat: () => Promise<void>) => Promise<void>;
   readonly partitionsConsumedConcurrently?: number;
+  /** How long the group waits for a silent member before giving its partitions to others. */
+  readonly sessionTimeoutMs?: number;
 }
 
 /**
@@ -30,7 +32,7 @@ export class BatchConsumer<T extends Topic> {
     const { kafka, groupId, topic, handle } = this.options;
     const consumer = kafka.consumer({
       groupId,
-      sessionTimeout: 30_000,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: 3_000,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 100,

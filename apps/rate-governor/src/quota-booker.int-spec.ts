@@ -1,0 +1,136 @@
+import { pacificDay, type DailyCap, type WindowQuota } from '@sluice/domain';
+import { createDataSource } from '@sluice/persistence';
+import { testInfrastructure } from '@sluice/testing';
+import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { BookingResult, QuotaBooker } from './quota-booker';
+import { QuotaContextRepository } from './quota-context.repository';
+
+const HOUR = 3_600_000;
+const mps5: WindowQuota = { kind: 'account_mps', scope: 'mps:sms', limit: 5, windowMs: 1_000 };
+const newAccount = () => `MA${randomUUID().replace(/-/g, '').slice(0, 18).toUpperCase()}`;
+const farFuture = () => Date.now() + 10 * 24 * HOUR;
+
+describe('QuotaBooker (real Redis and Postgres)', () => {
+  let redis: Redis;
+  let dataSource: DataSource;
+  let context: QuotaContextRepository;
+
+  beforeAll(async () => {
+    redis = new Redis(testInfrastructure().redisUrl);
+    dataSource = await createDataSource({ url: testInfrastructure().databaseUrl, poolSize: 2 }).initialize();
+    context = new QuotaContextRepository(dataSource, 1_000);
+  });
+
+  afterAll(async () => {
+    await redis.quit();
+    await dataSource.destroy();
+  });
+
+  /** A booker whose clock reads `target` now (Redis time shifted by an offset). */
+  async function bookerAt(target: number | null): Promise<QuotaBooker> {
+    const [s, us] = await redis.time();
+    const offset = target === null ? 0 : target - (Number(s) * 1000 + Math.floor(Number(us) / 1000));
+    return new QuotaBooker(redis, (scope, day) => context.dailyUsage(scope, day), 0, offset);
+  }
+
+  const slotOf = (r: BookingResult): number => {
+    if (r.outcome !== 'booked') throw new Error(`not booked: ${r.outcome}`);
+    return r.slot;
+  };
+
+  async function bookMany(booker: QuotaBooker, account: string, count: number, windows: WindowQuota[], daily: DailyCap[] = [], deadline = farFuture()) {
+    const results: BookingResult[] = [];
+    for (let i = 0; i < count; i += 1) {
+      results.push(await booker.book({ accountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows, daily }));
+    }
+    return results;
+  }
+
+  it('books ten sends at 5 MPS as five in one interval and five in the next (seed scenario 2)', async () => {
+    const slots = (await bookMany(await bookerAt(null), newAccount(), 10, [mps5])).map(slotOf);
+    const first = slots[0]!;
+    expect(slots.filter((s) => s < first + 1_000)).toHaveLength(5);
+    expect(slots.filter((s) => s >= first + 1_000 && s < first + 2_000)).toHaveLength(5);
+    for (const s of slots) expect(slots.filter((t) => t >= s && t < s + 1_000).length).toBeLessThanOrEqual(5);
+  });
+
+  it('dispatches five sends at 5 MPS at once (seed scenario 1)', async () => {
+    const slots = (await bookMany(await bookerAt(null), newAccount(), 5, [mps5])).map(slotOf);
+    expect(Math.max(...slots) - Math.min(...slots)).toBeLessThan(1_000);
+  });
+
+  it('lets exactly the TPM through in a minute and the next unit one minute later', async () => {
+    const tpm: WindowQuota = { kind: 'brand_tpm', scope: 'tpm:b:att', limit: 75, windowMs: 60_000 };
+    const slots = (await bookMany(await bookerAt(null), newAccount(), 76, [tpm])).map(slotOf);
+    const first = slots[0]!;
+    expect(slots.slice(0, 75).every((s) => s < first + 1_000)).toBe(true);
+    expect(slots[75]).toBeGreaterThanOrEqual(first + 60_000);
+  });
+
+  it('keeps AT&T traffic moving while a T-Mobile backlog waits for its TPM', async () => {
+    const account = newAccount();
+    const booker = await bookerAt(null);
+    const tmo: WindowQuota = { kind: 'brand_tpm', scope: 'tpm:b:tmobile', limit: 10, windowMs: 60_000 };
+    const att: WindowQuota = { kind: 'brand_tpm', scope: 'tpm:b:att', limit: 10, windowMs: 60_000 };
+    const tmoSlots = (await bookMany(booker, account, 15, [mps5, tmo])).map(slotOf);
+    const [attSlot] = (await bookMany(booker, account, 1, [mps5, att])).map(slotOf);
+    // The five T-Mobile messages past its TPM wait a minute; AT&T only shares the account MPS.
+    expect(tmoSlots.filter((s) => s >= tmoSlots[0]! + 60_000)).toHaveLength(5);
+    expect(attSlot! - tmoSlots[0]!).toBeLessThan(3_000);
+  });
+
+  it('books nothing for a message whose earliest slot is past its deadline', async () => {
+    const account = newAccount();
+    const booker = await bookerAt(null);
+    await bookMany(booker, account, 5, [mps5]);
+    const [late] = await bookMany(booker, account, 1, [mps5], [], Date.now() + 100);
+    expect(late!.outcome).toBe('expired');
+    expect(await redis.zcard(`{acct:${account}}:w:mps:sms`)).toBe(5);
+  });
+
+  describe('T-Mobile TPD across a Pacific midnight', () => {
+    const cases: Array<[string, string]> = [
+      ['an ordinary day', '2026-11-23T07:59:58Z'], // 23:59:58 PST on 2026-11-22
+      ['the 23-hour day DST starts', '2026-03-09T06:59:58Z'], // 23:59:58 PDT on 2026-03-08
+      ['the 25-hour day DST ends', '2026-11-02T07:59:58Z'], // 23:59:58 PST on 2026-11-01
+    ];
+    it.each(cases)('fails past the cap until midnight, then resets (%s)', async (_, justBefore) => {
+      const t = Date.parse(justBefore);
+      const day = pacificDay(t);
+      expect(day.end - t).toBe(2_000);
+      const account = newAccount();
+      const scope = `tpd:${randomUUID()}`;
+      const tpd: DailyCap = { kind: 'tmobile_tpd', scope, cap: 3, overflow: 'fail' };
+      const before = await bookerAt(t);
+      const today = await bookMany(before, account, 4, [mps5], [tpd]);
+      expect(today.map((r) => r.outcome)).toEqual(['booked', 'booked', 'booked', 'daily_cap']);
+      const after = await bookerAt(day.end + 1_000);
+      const tomorrow = await bookMany(after, account, 4, [mps5], [tpd]);
+      expect(tomorrow.map((r) => r.outcome)).toEqual(['booked', 'booked', 'booked', 'daily_cap']);
+      expect(await redis.get(`{acct:${account}}:day:${scope}:${pacificDay(day.end).day}`)).toBe('3');
+    });
+  });
+
+  it('restores a daily count from Postgres when Redis has none', async () => {
+    const account = newAccount();
+    const scope = `tpd:${randomUUID()}`;
+    const booker = await bookerAt(null);
+    const [s] = await redis.time();
+    const day = pacificDay(Number(s) * 1000).day;
+    await context.addDailyUsage([{ scope, pacificDay: day, units: 9 }]);
+    const results = await bookMany(booker, account, 2, [mps5], [{ kind: 'tmobile_tpd', scope, cap: 10, overflow: 'fail' }]);
+    expect(results.map((r) => r.outcome)).toEqual(['booked', 'daily_cap']);
+  });
+
+  it('defers a number past its daily cap to the next Pacific day', async () => {
+    const t = Date.parse('2026-11-22T20:00:00Z');
+    const day = pacificDay(t);
+    const account = newAccount();
+    const cap: DailyCap = { kind: 'number_daily', scope: `daily:${randomUUID()}`, cap: 2, overflow: 'defer' };
+    const results = await bookMany(await bookerAt(t), account, 3, [mps5], [cap], t + 24 * HOUR);
+    expect(results.map((r) => r.outcome)).toEqual(['booked', 'booked', 'booked']);
+    expect(slotOf(results[2]!)).toBe(day.end);
+  });
+});

@@ -1,0 +1,192 @@
+// Books a message the earliest slot that every quota allows, atomically in Redis on Redis time.
+import { pacificDay, type DailyCap, type WindowQuota } from '@sluice/domain';
+import type Redis from 'ioredis';
+
+/**
+ * The rule of `earliestCommonSlot` (@sluice/domain), run inside Redis so that every
+ * governor replica sees one set of bookings. Window bookings are one sorted-set entry
+ * per unit (member `<message uuid>:<unit>`, so a replayed message moves its own
+ * bookings instead of adding more), scored by dispatch time. Daily caps are counters
+ * per Pacific day; a `defer` cap moves the slot to the next day, a `fail` cap fails the
+ * message. Every key carries the account's hash tag, so one script touches one slot.
+ *
+ * KEYS: window keys (n), then for each daily cap its counter for today and for tomorrow.
+ * ARGV: n, m, cost, deadline, member, clock offset, today's end, tomorrow's end,
+ *       then limit and window ms per window, then cap and overflow (1 = fail) per daily cap.
+ * Returns {now, slot, detail}: slot ≥ 0 booked; -1 no slot before the deadline; -2 a
+ * `fail` cap is reached (detail = its index); -3 a daily counter is missing (detail =
+ * key index), to be restored from Postgres before trying again.
+ */
+const BOOK = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[6])
+local n, m, cost, deadline = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local member, todayEnd, tomorrowEnd = ARGV[5], tonumber(ARGV[7]), tonumber(ARGV[8])
+local limits, windows, caps, fails = {}, {}, {}, {}
+for i = 1, n do
+  limits[i] = tonumber(ARGV[8 + 2 * i - 1])
+  windows[i] = tonumber(ARGV[8 + 2 * i])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - windows[i])
+end
+for j = 1, m do
+  caps[j] = tonumber(ARGV[8 + 2 * n + 2 * j - 1])
+  fails[j] = ARGV[8 + 2 * n + 2 * j] == '1'
+end
+
+local function count(key, from, to)
+  return redis.call('ZCOUNT', key, from, to)
+end
+
+-- Whether cost more units at time at keep every window [s, s + W) containing it within the limit.
+local function fits(i, at)
+  local key, W, limit = KEYS[i], windows[i], limits[i]
+  if count(key, at - W + 1, at) + cost > limit then return false end
+  local later = redis.call('ZRANGEBYSCORE', key, '(' .. at, at + W - 1, 'WITHSCORES')
+  local last = nil
+  for k = 2, #later, 2 do
+    local b = tonumber(later[k])
+    if b ~= last then
+      last = b
+      if count(key, b - W + 1, b) + cost > limit then return false end
+    end
+  end
+  return true
+end
+
+-- Earliest time >= from that fits window i: from itself, or just after a booking leaves (b + W).
+local function earliest(i, from)
+  if fits(i, from) then return from end
+  local W = windows[i]
+  local bookings = redis.call('ZRANGEBYSCORE', KEYS[i], from - W + 1, '+inf', 'WITHSCORES')
+  local last = nil
+  for k = 2, #bookings, 2 do
+    local candidate = tonumber(bookings[k]) + W
+    if candidate > from and candidate ~= last then
+      last = candidate
+      if fits(i, candidate) then return candidate end
+    end
+  end
+  return tonumber(bookings[#bookings]) + W
+end
+
+local slot = now
+local day = 1
+for _ = 1, 64 do
+  local moved = false
+  for i = 1, n do
+    local e = earliest(i, slot)
+    if e > slot then slot = e moved = true end
+  end
+  if slot > deadline then return { now, -1, 0 } end
+  if not moved then
+    if slot >= tomorrowEnd then return { now, -1, 0 } end
+    day = (slot < todayEnd) and 1 or 2
+    for j = 1, m do
+      local key = KEYS[n + 2 * (j - 1) + day]
+      local used = redis.call('GET', key)
+      if not used then return { now, -3, n + 2 * (j - 1) + day } end
+      if tonumber(used) + cost > caps[j] then
+        if fails[j] then return { now, -2, j } end
+        slot = (day == 1) and todayEnd or tomorrowEnd
+        moved = true
+        break
+      end
+    end
+    if not moved then break end
+  end
+end
+if slot > deadline then return { now, -1, 0 } end
+
+for i = 1, n do
+  for u = 1, cost do redis.call('ZADD', KEYS[i], slot, member .. ':' .. u) end
+  redis.call('PEXPIRE', KEYS[i], slot - now + windows[i] + 60000)
+end
+for j = 1, m do
+  local key = KEYS[n + 2 * (j - 1) + day]
+  redis.call('INCRBY', key, cost)
+end
+return { now, slot, day }`;
+
+export type BookingResult =
+  | { readonly outcome: 'booked'; readonly now: number; readonly slot: number; readonly dailyKeys: readonly DailyBooking[] }
+  | { readonly outcome: 'expired'; readonly now: number }
+  | { readonly outcome: 'daily_cap'; readonly now: number; readonly cap: DailyCap };
+
+/** What a booking added to a daily counter, for the durable copy in Postgres. */
+export interface DailyBooking {
+  readonly scope: string;
+  readonly pacificDay: string;
+  readonly units: number;
+}
+
+export interface BookingRequest {
+  readonly accountId: string;
+  readonly messageUuid: string;
+  readonly cost: number;
+  /** Epoch ms (Redis time plus the clock offset) after which the message has expired. */
+  readonly deadline: number;
+  readonly windows: readonly WindowQuota[];
+  readonly daily: readonly DailyCap[];
+}
+
+/** Reads the durable daily count for a scope and Pacific day (0 when there is none). */
+export type DailyUsageSource = (scope: string, pacificDay: string) => Promise<number>;
+
+const DAY_MS = 86_400_000;
+
+export class QuotaBooker {
+  /**
+   * @param guardMs added to every window when booking: the carrier counts arrivals, and a
+   * dispatch can leave up to the dispatcher's lateness after its slot.
+   * @param clockOffsetMs shifts Redis time, for tests that cross a Pacific midnight without waiting for one.
+   */
+  constructor(
+    private readonly redis: Redis,
+    private readonly dailyUsage: DailyUsageSource,
+    private readonly guardMs = 0,
+    private readonly clockOffsetMs = 0,
+  ) {}
+
+  async book(request: BookingRequest): Promise<BookingResult> {
+    const now = await this.redisNow();
+    const today = pacificDay(now);
+    const tomorrow = pacificDay(today.end);
+    const tag = `{acct:${request.accountId}}`;
+    const windowKeys = request.windows.map((w) => `${tag}:w:${w.scope}`);
+    const dailyKeys = request.daily.flatMap((d) => [`${tag}:day:${d.scope}:${today.day}`, `${tag}:day:${d.scope}:${tomorrow.day}`]);
+    const cost = Math.min(request.cost, ...request.windows.map((w) => w.limit));
+    const args = [
+      request.windows.length,
+      request.daily.length,
+      cost,
+      request.deadline,
+      request.messageUuid,
+      this.clockOffsetMs,
+      today.end,
+      tomorrow.end,
+      ...request.windows.flatMap((w) => [w.limit, w.windowMs + this.guardMs]),
+      ...request.daily.flatMap((d) => [d.cap, d.overflow === 'fail' ? 1 : 0]),
+    ];
+    for (let attempt = 0; attempt < 8; attempt += 1) {
+      const [at, slot, detail] = (await this.redis.eval(BOOK, windowKeys.length + dailyKeys.length, ...windowKeys, ...dailyKeys, ...args)) as [number, number, number];
+      if (slot >= 0) {
+        const day = Number(detail) === 1 ? today.day : tomorrow.day;
+        return { outcome: 'booked', now: Number(at), slot: Number(slot), dailyKeys: request.daily.map((d) => ({ scope: d.scope, pacificDay: day, units: cost })) };
+      }
+      if (slot === -1) return { outcome: 'expired', now: Number(at) };
+      if (slot === -2) return { outcome: 'daily_cap', now: Number(at), cap: request.daily[Number(detail) - 1]! };
+      // A daily counter is missing (a new day, or Redis lost its data): restore it from Postgres, never overwriting.
+      const keyIndex = Number(detail) - 1 - windowKeys.length;
+      const cap = request.daily[Math.floor(keyIndex / 2)]!;
+      const day = keyIndex % 2 === 0 ? today.day : tomorrow.day;
+      const used = await this.dailyUsage(cap.scope, day);
+      await this.redis.set(`${tag}:day:${cap.scope}:${day}`, used, 'PX', 3 * DAY_MS, 'NX');
+    }
+    throw new Error('daily counters could not be restored');
+  }
+
+  private async redisNow(): Promise<number> {
+    const [seconds, micros] = await this.redis.time();
+    return Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000) + this.clockOffsetMs;
+  }
+}

@@ -1,0 +1,170 @@
+// Benchmark of the quota booking and the dispatch schedule against the local Redis:
+// decisions per second, exactness and utilisation of a backlogged quota, schedule
+// lateness, and Redis memory for many accounts and a large backlog.
+// Run: npm run bench:governor   (needs `deploy/local/infra.sh up`; uses Redis logical db 15, flushed)
+import { LogMode, MessageType, TextEncoding, type DispatchJob } from '@sluice/contracts';
+import { countIn, type WindowQuota } from '@sluice/domain';
+import { DispatchSchedule } from '@sluice/messaging';
+import { testInfrastructure } from '@sluice/testing';
+import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { cpus, totalmem } from 'node:os';
+import { QuotaBooker } from '../src/quota-booker';
+
+const redis = new Redis(testInfrastructure().redisUrl, { db: 15, enableAutoPipelining: true });
+const booker = new QuotaBooker(redis, async () => 0);
+const far = () => Date.now() + 86_400_000;
+const account = () => `MA${randomUUID().replace(/-/g, '').slice(0, 18).toUpperCase()}`;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function inParallel<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await task(i);
+      }
+    }),
+  );
+  return results;
+}
+
+async function usedMemory(): Promise<number> {
+  const info = await redis.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)![1]);
+}
+
+async function decisionsPerSecond(): Promise<string> {
+  const accounts = Array.from({ length: 100 }, account);
+  const windows = (i: number): WindowQuota[] => [
+    { kind: 'account_mps', scope: 'mps:sms', limit: 50, windowMs: 1_000 },
+    { kind: 'number', scope: `num:1415555${String(i % 1000).padStart(4, '0')}:sms`, limit: 25, windowMs: 1_000 },
+  ];
+  const n = 20_000;
+  const started = process.hrtime.bigint();
+  await inParallel(n, 64, (i) => booker.book({ accountId: accounts[i % accounts.length]!, messageUuid: randomUUID(), cost: 1, deadline: far(), windows: windows(i), daily: [] }));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return `| scheduling decisions (2 quotas each, 100 accounts, 64 in flight) | ${Math.round(n / seconds).toLocaleString('en-US')} /s |`;
+}
+
+async function backloggedQuota(): Promise<string[]> {
+  const quota: WindowQuota = { kind: 'number', scope: 'num:short:sms', limit: 100, windowMs: 1_000 };
+  const id = account();
+  const n = 6_000;
+  const slots: number[] = [];
+  for (let i = 0; i < n; i += 1) {
+    const result = await booker.book({ accountId: id, messageUuid: randomUUID(), cost: 1, deadline: far(), windows: [quota], daily: [] });
+    if (result.outcome === 'booked') slots.push(result.slot);
+  }
+  slots.sort((a, b) => a - b);
+  let maxInWindow = 0;
+  for (const s of slots) maxInWindow = Math.max(maxInWindow, countIn(slots, s, s + quota.windowMs), countIn(slots, s - quota.windowMs + 1, s + 1));
+  const spanSeconds = (slots[slots.length - 1]! - slots[0]! + 1) / 1_000;
+  const utilisation = n / (Math.ceil(spanSeconds) * quota.limit);
+  return [
+    `| backlog of ${n.toLocaleString('en-US')} at 100/s: max in any 1 s window | ${maxInWindow} (quota 100) |`,
+    `| same backlog: utilisation of the quota over its span | ${(utilisation * 100).toFixed(1)} % |`,
+  ];
+}
+
+function job(dueAt: number): DispatchJob {
+  return {
+    dueAt,
+    attempts: 0,
+    message: {
+      messageUuid: randomUUID(),
+      accountId: 'MABENCH0000000000000',
+      type: MessageType.Sms,
+      src: '14155550100',
+      dst: '12025550100',
+      text: 'benchmark message of a typical length, about sixty characters',
+      encoding: TextEncoding.Gsm7,
+      units: 1,
+      mediaUrls: [],
+      log: LogMode.All,
+      acceptedAt: dueAt,
+      messageExpiry: 10_800,
+    },
+  };
+}
+
+async function scheduleLateness(): Promise<string> {
+  const schedule = new DispatchSchedule(redis);
+  const [s, us] = await redis.time();
+  const now = Number(s) * 1_000 + Math.floor(Number(us) / 1_000);
+  const n = 5_000;
+  // Due times spread over five seconds, 1,000 a second, claimed the way carrier-dispatch does (20 ms idle poll).
+  await inParallel(n, 64, (i) => schedule.put(job(now + 500 + Math.floor((i * 5_000) / n))));
+  const lateness: number[] = [];
+  while (lateness.length < n) {
+    const claimed = await schedule.claim(200, 30_000);
+    for (const j of claimed.jobs) lateness.push(claimed.now - j.dueAt);
+    await schedule.ack(claimed.jobs.map((j) => j.message.messageUuid));
+    if (claimed.jobs.length === 0) {
+      const wait = await schedule.msUntilNextDue();
+      await new Promise((resolve) => setTimeout(resolve, Math.min(wait ?? 20, 20)));
+    }
+  }
+  lateness.sort((a, b) => a - b);
+  return `| schedule lateness (claim time − due time), 5,000 jobs at 1,000/s | p50 ${percentile(lateness, 50)} ms, p99 ${percentile(lateness, 99)} ms, max ${lateness[lateness.length - 1]} ms |`;
+}
+
+async function manyAccounts(): Promise<string> {
+  await redis.flushdb();
+  const before = await usedMemory();
+  const n = 10_000;
+  await inParallel(n, 64, () =>
+    booker.book({
+      accountId: account(),
+      messageUuid: randomUUID(),
+      cost: 1,
+      deadline: far(),
+      windows: [
+        { kind: 'account_mps', scope: 'mps:sms', limit: 5, windowMs: 1_000 },
+        { kind: 'number', scope: 'num:14155550100:sms', limit: 1, windowMs: 1_000 },
+      ],
+      daily: [],
+    }),
+  );
+  const keys = await redis.dbsize();
+  const bytes = (await usedMemory()) - before;
+  return `| 10,000 active accounts (one booking each, 2 quotas) | ${keys.toLocaleString('en-US')} keys, ${(bytes / 1_048_576).toFixed(1)} MiB (keys expire a minute after their last slot) |`;
+}
+
+async function largeBacklog(): Promise<string> {
+  await redis.flushdb();
+  const schedule = new DispatchSchedule(redis);
+  const before = await usedMemory();
+  const n = 1_000_000;
+  const started = Date.now();
+  await inParallel(n, 256, (i) => schedule.put(job(Date.now() + 3_600_000 + i)));
+  const seconds = (Date.now() - started) / 1_000;
+  const bytes = (await usedMemory()) - before;
+  const size = await schedule.size();
+  return `| 1,000,000-message backlog on the dispatch schedule | ${size.due.toLocaleString('en-US')} jobs, ${(bytes / 1_048_576).toFixed(0)} MiB (${Math.round(bytes / n)} B a job), written at ${Math.round(n / seconds).toLocaleString('en-US')} /s |`;
+}
+
+async function main(): Promise<void> {
+  await redis.flushdb();
+  const version = /redis_version:(\S+)/.exec(await redis.info('server'))![1];
+  const rows = [await decisionsPerSecond(), ...(await backloggedQuota()), await scheduleLateness(), await manyAccounts(), await largeBacklog()];
+  await redis.flushdb();
+  await redis.quit();
+  process.stdout.write(
+    [
+      `rate-governor benchmark, ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, Redis ${version}`,
+      '',
+      '| measure | result |',
+      '|---|---|',
+      ...rows,
+      '',
+    ].join('\n'),
+  );
+}
+
+void main();

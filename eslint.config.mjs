@@ -24,7 +24,7 @@ const boundaries = (depConstraints) => [
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
-  { ignores: ['**/dist', '**/node_modules', '**/coverage', '.local', '.nx', 'tmp', '**/jest.config.js', 'jest.preset.js', 'jest.config.js', 'scripts/*.js'] },
+  { ignores: ['**/dist', '**/node_modules', '**/coverage', '.local', '.nx', 'tmp', '**/dist-bench', '**/jest.config.js', 'jest.preset.js', 'jest.config.js', 'scripts/*.js'] },
   {
     files: ['**/*.ts'],
     rules: {
@@ -35,7 +35,8 @@ export default [
     },
   },
   {
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'apps/*/test/**/*.ts'],
+    // Tests and benchmarks may use the testing libraries.
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'apps/*/test/**/*.ts', 'apps/*/bench/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': boundaries(testConstraints) },
   },
 ];

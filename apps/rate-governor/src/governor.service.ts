@@ -37,6 +37,11 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
     this.decisions = metrics.counter('governor_decisions_total', 'Scheduling decisions by outcome', ['outcome']);
     this.bindingQuota = metrics.counter('governor_delayed_total', 'Messages given a later slot than their arrival, by the kinds of quota that applied', ['quotas']);
     this.waitMs = metrics.histogram('governor_wait_ms', 'Time from acceptance to the booked dispatch slot', [0, 10, 100, 500, 1_000, 5_000, 30_000, 300_000, 3_600_000]);
+    metrics.gauge('dispatch_schedule_jobs', 'Messages on the dispatch schedule: due or waiting (due), claimed by a dispatcher (leased)', ['state'], async (gauge) => {
+      const size = await this.schedule.size();
+      gauge.set({ state: 'due' }, size.due);
+      gauge.set({ state: 'leased' }, size.leased);
+    });
     this.consumer = new BatchConsumer({
       kafka: producer.client(),
       groupId: config.KAFKA_GROUP_ID,

@@ -16,8 +16,15 @@ export class MetricsRegistry {
     return new Counter({ name: `sluice_${name}`, help, labelNames, registers: [this.registry] });
   }
 
-  gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
-    return new Gauge({ name: `sluice_${name}`, help, labelNames, registers: [this.registry] });
+  /** `collect` runs on every scrape, for values read from elsewhere (Redis, a queue). */
+  gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = [], collect?: (gauge: Gauge<L>) => Promise<void>): Gauge<L> {
+    return new Gauge({
+      name: `sluice_${name}`,
+      help,
+      labelNames,
+      registers: [this.registry],
+      ...(collect ? { collect(this: Gauge<L>) { return collect(this); } } : {}),
+    });
   }
 
   histogram<L extends string>(name: string, help: string, buckets: number[], labelNames: readonly L[] = []): Histogram<L> {

@@ -5,7 +5,7 @@ import { DatabaseModule } from '@sluice/persistence';
 import { DISPATCH_CONFIG, DispatchConfig } from './dispatch.config';
 import { DispatchService } from './dispatch.service';
 import { ReceiptService } from './receipt.service';
-import { SmppClient } from './smpp-client';
+import { SmppPool } from './smpp-pool';
 
 @Module({})
 export class AppModule {
@@ -21,9 +21,10 @@ export class AppModule {
       providers: [
         { provide: DISPATCH_CONFIG, useValue: config },
         {
-          provide: SmppClient,
+          provide: SmppPool,
           useFactory: () =>
-            new SmppClient({
+            new SmppPool(
+              {
               host: config.SMPP_HOST,
               port: config.SMPP_PORT,
               systemId: config.SMPP_SYSTEM_ID,
@@ -31,7 +32,9 @@ export class AppModule {
               window: config.SMPP_WINDOW,
               responseTimeoutMs: config.SMPP_RESPONSE_TIMEOUT_MS,
               enquireLinkMs: config.SMPP_ENQUIRE_LINK_MS,
-            }),
+              },
+              config.SMPP_BINDS,
+            ),
         },
         ReceiptService,
         DispatchService,

@@ -9,6 +9,10 @@ export const dispatchEnv = httpEnv
     SMPP_PORT: positiveInt('a port number').max(65535, 'must be a port number').default(2775),
     SMPP_SYSTEM_ID: z.string({ required_error: 'is required (the bind system_id)' }).min(1, 'is required (the bind system_id)').max(15, 'is at most 15 characters (SMPP 3.4)'),
     SMPP_PASSWORD: z.string({ required_error: 'is required (the bind password)' }).min(1, 'is required (the bind password)').max(8, 'is at most 8 characters (SMPP 3.4)'),
+    /** Transceiver binds to the carrier, used round-robin. */
+    SMPP_BINDS: positiveInt('a positive whole number').default(2),
+    /** Tries of one submit_sm when no response comes (each may reach the carrier). */
+    SMPP_SUBMIT_ATTEMPTS: positiveInt('a positive whole number').default(3),
     /** Most submit_sm awaiting their response at once. */
     SMPP_WINDOW: positiveInt('a positive whole number').default(50),
     SMPP_RESPONSE_TIMEOUT_MS: positiveInt('a number of milliseconds').default(10_000),

@@ -1,34 +1,46 @@
 // Takes due messages from the schedule, checks expiry and state, submits them to the carrier, records the outcome.
+import { randomInt } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DispatchJob, MessageErrorCode, MessageState, TextEncoding } from '@sluice/contracts';
-import { DispatchSchedule, OutboxRelay, REDIS } from '@sluice/messaging';
+import { DispatchJob, MessageErrorCode, MessageState, TextEncoding, Topic } from '@sluice/contracts';
+import { splitIntoParts } from '@sluice/domain';
+import { DispatchSchedule, KafkaProducer, OutboxRelay, REDIS } from '@sluice/messaging';
 import { MetricsRegistry, ReadinessRegistry } from '@sluice/observability';
-import { MessageRepository } from '@sluice/persistence';
+import { MessagePartRepository, MessageRepository, TransitionPatch } from '@sluice/persistence';
 import type Redis from 'ioredis';
 import * as smpp from 'smpp';
 import { DISPATCH_CONFIG, DispatchConfig } from './dispatch.config';
-import { SmppClient, SmppTimeoutError, SmppUnavailableError } from './smpp-client';
 import { ReceiptService } from './receipt.service';
+import { SmppPool } from './smpp-pool';
+import { SmppTimeoutError, SmppUnavailableError, SubmitResult } from './smpp-client';
 
 /** SMPP statuses that mean "slow down, try again later". */
 const THROTTLED = new Set([0x58 /* ESME_RTHROTTLED */, 0x14 /* ESME_RMSGQFUL */]);
-const THROTTLE_BACKOFF_MS = 1_000;
-const MAX_TIMEOUT_RETRIES = 3;
+/** A throttled second or later part is retried on its own this many times, this far apart. */
+const PART_THROTTLE_RETRIES = 5;
+const PART_THROTTLE_BACKOFF_MS = 1_000;
+
+type SubmitOutcome =
+  | { readonly kind: 'sent'; readonly firstId: string }
+  | { readonly kind: 'throttled' }
+  | { readonly kind: 'refused'; readonly status: number; readonly partsSent: number; readonly firstId: string | null };
 
 @Injectable()
 export class DispatchService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DispatchService.name);
   private readonly schedule: DispatchSchedule;
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Map<string, { job: DispatchJob; task: Promise<void> }>();
   private running = false;
   private loop: Promise<void> | null = null;
   private readonly outcomes;
+  private readonly lateness;
 
   constructor(
     @Inject(DISPATCH_CONFIG) private readonly config: DispatchConfig,
     @Inject(REDIS) redis: Redis,
-    private readonly smppClient: SmppClient,
+    private readonly carrier: SmppPool,
     private readonly messages: MessageRepository,
+    private readonly parts: MessagePartRepository,
+    private readonly producer: KafkaProducer,
     private readonly outbox: OutboxRelay,
     receipts: ReceiptService,
     readiness: ReadinessRegistry,
@@ -36,32 +48,38 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   ) {
     this.schedule = new DispatchSchedule(redis);
     this.outcomes = metrics.counter('dispatch_outcomes_total', 'Dispatch attempts by outcome', ['outcome']);
+    this.lateness = metrics.histogram('dispatch_lateness_ms', 'Claim time minus the booked slot', [1, 5, 10, 25, 50, 100, 250, 1_000, 10_000]);
+    metrics.gauge('dispatch_binds_up', 'SMPP binds to the carrier that are up', [], async (gauge) => gauge.set(this.carrier.boundCount()));
     readiness.register('carrier', async () => {
-      if (!this.smppClient.isBound()) throw new Error('not bound to the carrier');
+      if (!this.carrier.isBound()) throw new Error('not bound to the carrier');
     });
-    receipts.attach(this.smppClient);
+    receipts.attach(this.carrier);
   }
 
   onApplicationBootstrap(): void {
-    this.smppClient.start();
+    this.carrier.start();
     this.running = true;
     this.loop = this.run();
   }
 
-  /** Stops claiming, lets submits in flight finish within the shutdown bound, and hands the rest back. */
+  /**
+   * Stops claiming, lets submits in flight finish within the shutdown bound, then hands
+   * the unfinished jobs back to the schedule at once (their leases would return them anyway).
+   */
   async onApplicationShutdown(): Promise<void> {
     this.running = false;
     await this.loop;
-    const drained = Promise.allSettled([...this.inFlight]);
+    const drained = Promise.allSettled([...this.inFlight.values()].map((f) => f.task));
     await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, this.config.SHUTDOWN_TIMEOUT_MS))]);
-    await this.smppClient.stop();
+    for (const { job } of this.inFlight.values()) await this.schedule.put({ ...job, dueAt: job.dueAt }).catch(() => undefined);
+    await this.carrier.stop();
   }
 
   private async run(): Promise<void> {
     while (this.running) {
       try {
         const free = this.config.SMPP_WINDOW - this.inFlight.size;
-        if (!this.smppClient.isBound() || free <= 0) {
+        if (!this.carrier.isBound() || free <= 0) {
           await sleep(this.config.SCHEDULE_POLL_MS);
           continue;
         }
@@ -73,8 +91,10 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         }
         const states = await this.messages.statesOf(jobs.map((j) => j.message.messageUuid));
         for (const job of jobs) {
-          const task = this.dispatch(job, now, states.get(job.message.messageUuid)).finally(() => this.inFlight.delete(task));
-          this.inFlight.add(task);
+          this.lateness.observe(Math.max(0, now - job.dueAt));
+          const uuid = job.message.messageUuid;
+          const task = this.dispatch(job, now, states.get(uuid)).finally(() => this.inFlight.delete(uuid));
+          this.inFlight.set(uuid, { job, task });
         }
       } catch (error: unknown) {
         this.logger.error({ err: error }, 'dispatch loop error; retrying');
@@ -87,7 +107,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     const { message } = job;
     try {
       if (state !== MessageState.Queued) {
-        // Already submitted (a redelivery after a crash) or never committed by the gateway: nothing to send.
+        // Already submitted (a redelivery after a crash) or its row is gone: nothing to send.
         this.outcomes.inc({ outcome: state === undefined ? 'no_record' : 'already_processed' });
         await this.schedule.ack([message.messageUuid]);
         return;
@@ -97,20 +117,32 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         this.outcomes.inc({ outcome: 'expired' });
         return;
       }
-      const result = await this.submitWithRetry(job);
-      if (result.commandStatus === smpp.ESME_ROK && result.messageId) {
-        await this.finish(message.messageUuid, MessageState.Sent, MessageErrorCode.Ok, { carrierMessageId: result.messageId, sentAt: new Date() });
-        this.outcomes.inc({ outcome: 'sent' });
-      } else if (THROTTLED.has(result.commandStatus)) {
-        await this.schedule.put({ ...job, dueAt: now + THROTTLE_BACKOFF_MS, attempts: job.attempts + 1 });
-        this.outcomes.inc({ outcome: 'throttled' });
-      } else {
-        await this.finish(message.messageUuid, MessageState.Failed, errorCodeFor(result.commandStatus), { zeroCharge: true });
-        this.outcomes.inc({ outcome: 'refused' });
+      const outcome = await this.submitParts(job);
+      switch (outcome.kind) {
+        case 'sent':
+          await this.finish(message.messageUuid, MessageState.Sent, MessageErrorCode.Ok, { carrierMessageId: outcome.firstId, sentAt: new Date() });
+          this.outcomes.inc({ outcome: 'sent' });
+          return;
+        case 'throttled':
+          // Nothing reached the carrier: back to the governor for a new slot under every quota.
+          await this.producer.publish(Topic.SmsSubmitted, [{ ...message, throttled: (message.throttled ?? 0) + 1 }]);
+          await this.schedule.ack([message.messageUuid]);
+          this.outcomes.inc({ outcome: 'throttled' });
+          return;
+        case 'refused':
+          if (outcome.partsSent === 0) {
+            await this.finish(message.messageUuid, MessageState.Failed, errorCodeFor(outcome.status), { zeroCharge: true });
+          } else {
+            // Some parts reached the carrier: the message was sent, and cannot be delivered whole.
+            await this.finish(message.messageUuid, MessageState.Sent, MessageErrorCode.Ok, { carrierMessageId: outcome.firstId ?? undefined, sentAt: new Date() });
+            await this.finish(message.messageUuid, MessageState.Undelivered, errorCodeFor(outcome.status), {});
+          }
+          this.outcomes.inc({ outcome: 'refused' });
+          return;
       }
     } catch (error: unknown) {
       if (error instanceof SmppUnavailableError) {
-        // Not submitted: back to the schedule for whichever dispatcher is bound.
+        // Not submitted: back to the schedule for whichever bind is up.
         await this.schedule.put({ ...job, dueAt: now }).catch(() => undefined);
         this.outcomes.inc({ outcome: 'unavailable' });
         return;
@@ -120,39 +152,62 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         this.outcomes.inc({ outcome: 'timeout' });
         return;
       }
-      // Postgres or Redis trouble: the lease expires and the job becomes due again.
+      // Postgres, Redis or Kafka trouble: the lease expires and the job becomes due again.
       this.logger.error({ err: error, messageUuid: message.messageUuid }, 'dispatch failed; the job will be retried');
     }
   }
 
-  private async submitWithRetry(job: DispatchJob) {
+  /**
+   * One submit_sm per unit. A multi-unit text goes as concatenated parts (UDH IEI 0,
+   * an 8-bit reference shared by the parts), each recorded with its carrier id as soon
+   * as the carrier accepts it, so receipts can be matched part by part.
+   */
+  private async submitParts(job: DispatchJob): Promise<SubmitOutcome> {
     const { message } = job;
+    const texts = splitIntoParts(message.text);
+    const reference = randomInt(0, 256);
+    let firstId: string | null = null;
+    for (let index = 0; index < texts.length; index += 1) {
+      const text = texts[index]!;
+      const udh = texts.length > 1 ? Buffer.from([0x05, 0x00, 0x03, reference, texts.length, index + 1]) : null;
+      let result: SubmitResult | null = null;
+      for (let attempt = 0; ; attempt += 1) {
+        result = await this.submitWithRetry(message.src, message.dst, message.encoding, udh ? { udh, message: text } : text);
+        if (!THROTTLED.has(result.commandStatus) || index === 0 || attempt >= PART_THROTTLE_RETRIES) break;
+        await sleep(PART_THROTTLE_BACKOFF_MS);
+      }
+      if (result.commandStatus !== smpp.ESME_ROK || !result.messageId) {
+        if (THROTTLED.has(result.commandStatus) && index === 0) return { kind: 'throttled' };
+        return { kind: 'refused', status: result.commandStatus, partsSent: index, firstId };
+      }
+      await this.parts.recordSubmitted(message.messageUuid, index + 1, texts.length, result.messageId);
+      firstId ??= result.messageId;
+    }
+    return { kind: 'sent', firstId: firstId! };
+  }
+
+  private async submitWithRetry(src: string, dst: string, encoding: TextEncoding, shortMessage: smpp.OutgoingMessage): Promise<SubmitResult> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.smppClient.submit({
-          source_addr_ton: message.src.length <= 6 ? 3 : 1,
+        return await this.carrier.submit({
+          source_addr_ton: src.length <= 6 ? 3 : 1,
           source_addr_npi: 1,
-          source_addr: message.src,
+          source_addr: src,
           dest_addr_ton: 1,
           dest_addr_npi: 1,
-          destination_addr: message.dst,
+          destination_addr: dst,
           registered_delivery: this.config.REQUEST_RECEIPTS ? 1 : 0,
-          data_coding: message.encoding === TextEncoding.Ucs2 ? 8 : 0,
-          // One submit carries the whole text; the carrier splits it into `units` parts.
-          ...(message.units > 1 ? { message_payload: message.text } : { short_message: message.text }),
+          data_coding: encoding === TextEncoding.Ucs2 ? 8 : 0,
+          short_message: shortMessage,
         });
       } catch (error: unknown) {
-        if (!(error instanceof SmppTimeoutError) || attempt >= MAX_TIMEOUT_RETRIES) throw error;
+        // A timeout may hide an accepted submit: a retry can duplicate it, bounded by the window.
+        if (!(error instanceof SmppTimeoutError) || attempt >= this.config.SMPP_SUBMIT_ATTEMPTS) throw error;
       }
     }
   }
 
-  private async finish(
-    messageUuid: string,
-    state: MessageState,
-    errorCode: MessageErrorCode,
-    patch: Parameters<MessageRepository['transition']>[3],
-  ): Promise<void> {
+  private async finish(messageUuid: string, state: MessageState, errorCode: MessageErrorCode, patch: TransitionPatch): Promise<void> {
     const applied = await this.messages.transition(messageUuid, state, errorCode, patch);
     await this.schedule.ack([messageUuid]);
     if (applied) await this.outbox.flush([applied.outboxId]).catch(() => undefined);
@@ -167,6 +222,8 @@ function errorCodeFor(commandStatus: number): MessageErrorCode {
       return MessageErrorCode.InvalidSource;
     case 0x01 /* ESME_RINVMSGLEN */:
       return MessageErrorCode.TooLong;
+    case 0x08 /* ESME_RSYSERR */:
+      return MessageErrorCode.Network;
     default:
       return MessageErrorCode.ProhibitedByCarrier;
   }

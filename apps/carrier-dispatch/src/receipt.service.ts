@@ -1,17 +1,22 @@
-// Turns the carrier's delivery receipts into delivered / undelivered.
+// Turns the carrier's delivery receipts into delivered / undelivered, part by part.
 import { Injectable, Logger } from '@nestjs/common';
-import { MessageState } from '@sluice/contracts';
+import { MessageErrorCode, MessageState } from '@sluice/contracts';
 import { OutboxRelay } from '@sluice/messaging';
 import { MetricsRegistry } from '@sluice/observability';
-import { MessageRepository } from '@sluice/persistence';
+import { MessagePartRepository, MessageRepository } from '@sluice/persistence';
 import type * as smpp from 'smpp';
 import { parseReceipt, receiptOutcome } from './delivery-receipt';
-import type { SmppClient } from './smpp-client';
+import type { SmppPool } from './smpp-pool';
 
 /** A receipt can overtake the submit_sm_resp that tells us the carrier id; it is retried this long. */
 const UNMATCHED_RETRY_MS = 250;
 const UNMATCHED_MAX_TRIES = 40;
 
+/**
+ * A message of several parts is `delivered` when every part's receipt says delivered,
+ * and `undelivered` (with that part's error) as soon as one part's receipt says it was
+ * not; later receipts of the other parts change nothing.
+ */
 @Injectable()
 export class ReceiptService {
   private readonly logger = new Logger(ReceiptService.name);
@@ -19,14 +24,15 @@ export class ReceiptService {
 
   constructor(
     private readonly messages: MessageRepository,
+    private readonly parts: MessagePartRepository,
     private readonly outbox: OutboxRelay,
     metrics: MetricsRegistry,
   ) {
     this.received = metrics.counter('dispatch_receipts_total', 'Delivery receipts by outcome', ['outcome']);
   }
 
-  attach(client: SmppClient): void {
-    client.on('receipt', (pdu: smpp.PDU) => {
+  attach(carrier: SmppPool): void {
+    carrier.on('receipt', (pdu: smpp.PDU) => {
       void this.handle(pdu).catch((error: unknown) => this.logger.error({ err: error }, 'receipt handling failed'));
     });
   }
@@ -45,15 +51,22 @@ export class ReceiptService {
       return;
     }
     for (let attempt = 1; attempt <= UNMATCHED_MAX_TRIES; attempt += 1) {
-      const message = await this.messages.findByCarrierMessageId(receipt.carrierMessageId);
-      if (message) {
-        if (message.messageState !== MessageState.Sent) {
-          this.received.inc({ outcome: 'duplicate' });
-          return;
+      const standing = await this.parts.recordReceipt(receipt.carrierMessageId, outcome.state, outcome.errorCode);
+      const message = standing ? await this.messages.findOne(standing.messageUuid) : null;
+      // The part is recorded when the carrier accepts it, the message turns `sent` after its last part: wait for both.
+      if (standing && message && message.messageState !== MessageState.Queued) {
+        const next = standing.firstFailure
+          ? { state: standing.firstFailure.state, errorCode: standing.firstFailure.errorCode }
+          : standing.delivered === standing.partsTotal
+            ? { state: MessageState.Delivered, errorCode: MessageErrorCode.Ok }
+            : null;
+        if (next) {
+          const applied = await this.messages.transition(standing.messageUuid, next.state, next.errorCode, { deliveryReportAt: new Date() });
+          if (applied) await this.outbox.flush([applied.outboxId]).catch(() => undefined);
+          this.received.inc({ outcome: applied ? next.state : 'duplicate' });
+        } else {
+          this.received.inc({ outcome: 'part' });
         }
-        const applied = await this.messages.transition(message.messageUuid, outcome.state, outcome.errorCode, { deliveryReportAt: new Date() });
-        if (applied) await this.outbox.flush([applied.outboxId]).catch(() => undefined);
-        this.received.inc({ outcome: outcome.state });
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, UNMATCHED_RETRY_MS));

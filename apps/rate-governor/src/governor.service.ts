@@ -119,7 +119,7 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
       cost: message.units,
       deadline: message.acceptedAt + message.messageExpiry * 1_000 + this.config.QUOTA_CLOCK_OFFSET_MS,
       windows: plan.windows,
-      daily: plan.daily,
+      daily: message.throttled ? [] : plan.daily,
     });
     switch (result.outcome) {
       case 'expired':

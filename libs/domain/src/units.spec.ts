@@ -1,5 +1,6 @@
 import { TextEncoding } from '@sluice/contracts';
-import { countUnits } from './units';
+import fc from 'fast-check';
+import { countUnits, splitIntoParts } from './units';
 
 describe('countUnits', () => {
   it.each([
@@ -29,5 +30,33 @@ describe('countUnits', () => {
     expect(countUnits('a'.repeat(1601)).tooLong).toBe(true);
     expect(countUnits('ж'.repeat(737)).tooLong).toBe(false);
     expect(countUnits('ж'.repeat(738)).tooLong).toBe(true);
+  });
+});
+
+describe('splitIntoParts', () => {
+  it('keeps a one-unit text whole', () => {
+    expect(splitIntoParts('hello')).toEqual(['hello']);
+  });
+
+  it('cuts GSM-7 at 153 septets without separating an extension character from its escape', () => {
+    const parts = splitIntoParts(`${'a'.repeat(152)}€${'b'.repeat(10)}`);
+    expect(parts).toEqual(['a'.repeat(152), `€${'b'.repeat(10)}`]);
+  });
+
+  it('cuts UCS-2 at 67 code units without separating a surrogate pair', () => {
+    const parts = splitIntoParts(`${'ж'.repeat(66)}😀${'ж'.repeat(10)}`);
+    expect(parts).toEqual(['ж'.repeat(66), `😀${'ж'.repeat(10)}`]);
+  });
+
+  it('gives as many parts as units, which join back to the text', () => {
+    const alphabet = fc.constantFrom('a', 'Z', '0', ' ', '€', '^', '{', 'ж', 'é', '😀', '\n');
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 700 }).map((chars) => chars.join('')), (text) => {
+        const parts = splitIntoParts(text);
+        expect(parts.join('')).toBe(text);
+        expect(parts).toHaveLength(countUnits(text).units);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -42,3 +42,30 @@ export function countUnits(text: string): TextUnits {
   const units = length <= limits.single ? 1 : Math.ceil(length / limits.perPart);
   return { encoding, length, units, tooLong: length > limits.maxChars };
 }
+
+/**
+ * Splits a text into the parts a carrier receives, one per unit: GSM-7 parts of at most
+ * 153 septets (an extension character and its escape are never separated), UCS-2 parts
+ * of at most 67 UTF-16 code units (a surrogate pair is never separated). A text that
+ * fits one unit is one part.
+ */
+export function splitIntoParts(text: string): string[] {
+  const { encoding, units } = countUnits(text);
+  if (units === 1) return [text];
+  const limit = UNIT_LIMITS[encoding].perPart;
+  const parts: string[] = [];
+  let current = '';
+  let size = 0;
+  for (const ch of text) {
+    const cost = encoding === TextEncoding.Gsm7 ? (EXTENSION.has(ch) ? 2 : 1) : ch.length;
+    if (size + cost > limit) {
+      parts.push(current);
+      current = '';
+      size = 0;
+    }
+    current += ch;
+    size += cost;
+  }
+  parts.push(current);
+  return parts;
+}

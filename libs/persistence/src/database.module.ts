@@ -4,6 +4,7 @@ import { ReadinessRegistry } from '@sluice/observability';
 import { DataSource } from 'typeorm';
 import { createDataSource, DatabaseOptions } from './data-source';
 import { AccountRepository } from './repositories/account.repository';
+import { MessagePartRepository } from './repositories/message-part.repository';
 import { MessageRepository } from './repositories/message.repository';
 
 @Module({})
@@ -28,8 +29,9 @@ export class DatabaseModule implements OnApplicationShutdown {
         },
         { provide: MessageRepository, inject: [DataSource], useFactory: (ds: DataSource) => new MessageRepository(ds) },
         { provide: AccountRepository, inject: [DataSource], useFactory: (ds: DataSource) => new AccountRepository(ds) },
+        { provide: MessagePartRepository, inject: [DataSource], useFactory: (ds: DataSource) => new MessagePartRepository(ds) },
       ],
-      exports: [DataSource, MessageRepository, AccountRepository],
+      exports: [DataSource, MessageRepository, AccountRepository, MessagePartRepository],
     };
   }
 

@@ -21,4 +21,9 @@ export interface SmsSubmittedPayload {
   readonly acceptedAt: number;
   /** `message_expiry` in seconds. */
   readonly messageExpiry: number;
+  /**
+   * Times the carrier throttled it and carrier-dispatch handed it back for a new slot.
+   * A re-slotted message books throughput again but is not counted twice against daily caps.
+   */
+  readonly throttled?: number;
 }

@@ -6,12 +6,16 @@ export interface Platform {
   readonly simulatorUrl: string;
   readonly apps: RunningApp[];
   readonly env: Record<string, string>;
+  /** What carrier-dispatch was started with, to start another. */
+  readonly dispatchEnv: Record<string, string>;
   stop(): Promise<void>;
 }
 
 export interface PlatformOptions {
   /** rate-governor processes in one consumer group. */
   readonly governors?: number;
+  /** Extra settings for carrier-dispatch. */
+  readonly dispatchEnv?: Record<string, string>;
 }
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
@@ -31,7 +35,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     simulator,
     startApp('api-gateway', gwPort!, common),
     ...governorPorts.map((port) => startApp('rate-governor', port, { ...common, KAFKA_GROUP_ID: 'e2e-rate-governor' })),
-    startApp('carrier-dispatch', dispPort!, { ...common, ...smpp }),
+    startApp('carrier-dispatch', dispPort!, { ...common, ...smpp, ...options.dispatchEnv }),
     startApp('callback-service', cbPort!, { ...common, KAFKA_GROUP_ID: 'e2e-callback-service' }),
   ];
   try {
@@ -45,6 +49,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     simulatorUrl: `http://127.0.0.1:${simPort}`,
     apps,
     env: common,
+    dispatchEnv: { ...common, ...smpp, ...options.dispatchEnv },
     stop: async () => {
       await Promise.all(apps.map((app) => stopApp(app)));
     },

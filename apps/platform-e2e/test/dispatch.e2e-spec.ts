@@ -1,0 +1,107 @@
+// carrier-dispatch against the simulator: concatenated parts, expiry of a backlog, and a crash mid-window.
+import { eventually, freePort, RunningApp, startApp, stopApp, testNumber, waitUntilReady } from '@sluice/testing';
+import { connectTestDatabase, createTestAccount, registerTestNumber } from '@sluice/testing-data';
+import type { DataSource } from 'typeorm';
+import { Platform, startPlatform } from './platform';
+
+interface Submission {
+  readonly destination: string;
+  readonly parts?: { readonly ref: number; readonly total: number; readonly seq: number };
+}
+
+describe('carrier-dispatch', () => {
+  let platform: Platform;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    [platform, dataSource] = await Promise.all([startPlatform({ dispatchEnv: { SCHEDULE_LEASE_MS: '2000', SMPP_WINDOW: '20' } }), connectTestDatabase()]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([platform?.stop(), dataSource?.destroy()]);
+  });
+
+  async function account(smsMps: number) {
+    const created = await createTestAccount(dataSource, { smsMps });
+    const src = testNumber('888');
+    await registerTestNumber(dataSource, created.authId, src, { type: 'short_code' });
+    const send = async (body: Record<string, unknown>) => {
+      const response = await fetch(`${platform.gatewayUrl}/v1/Account/${created.authId}/Message/`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${created.authId}:${created.authToken}`).toString('base64')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ src, ...body }),
+      });
+      expect(response.status).toBe(202);
+      return ((await response.json()) as { message_uuid: string[] }).message_uuid;
+    };
+    return { src, send };
+  }
+
+  const submissionsTo = async (destination: string): Promise<Submission[]> =>
+    (await (await fetch(`${platform.simulatorUrl}/simulator/submissions?destination=${destination}`)).json()) as Submission[];
+
+  async function finalStates(uuids: readonly string[], timeoutMs: number) {
+    return eventually(
+      async () => {
+        const rows: Array<{ message_uuid: string; message_state: string; error_code: string; total_amount: string }> = await dataSource.query(
+          `SELECT message_uuid, message_state, error_code, total_amount FROM messages WHERE message_uuid = ANY($1::uuid[])`,
+          [uuids],
+        );
+        return rows.length === uuids.length && rows.every((r) => ['delivered', 'undelivered', 'failed'].includes(r.message_state)) ? rows : undefined;
+      },
+      timeoutMs,
+      'every message in a final state',
+    );
+  }
+
+  it('sends a two-unit text as two concatenated parts and delivers it once both are delivered', async () => {
+    const { send } = await account(10);
+    const dst = testNumber('202');
+    const [uuid] = await send({ dst, text: 'x'.repeat(200) });
+    const [row] = await finalStates([uuid!], 30_000);
+    expect(row).toMatchObject({ message_state: 'delivered', error_code: '000' });
+    const parts = await submissionsTo(dst);
+    expect(parts.map((p) => p.parts?.seq).sort()).toEqual([1, 2]);
+    expect(new Set(parts.map((p) => p.parts?.ref)).size).toBe(1);
+    expect(parts.every((p) => p.parts?.total === 2)).toBe(true);
+  });
+
+  it('fails what expired in the backlog while dispatch was down, and never submits it', async () => {
+    const dispatch = platform.apps.find((a) => a.name === 'carrier-dispatch')!;
+    await stopApp(dispatch);
+    const { send } = await account(10);
+    const dst = testNumber('202');
+    const [uuid] = await send({ dst, text: 'too late', message_expiry: 5 });
+    // Wait past the expiry with no dispatcher, then start one.
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    const restarted = startApp('carrier-dispatch', await freePort(), platform.dispatchEnv);
+    platform.apps.push(restarted);
+    await waitUntilReady(restarted);
+    const [row] = await finalStates([uuid!], 30_000);
+    expect(row).toMatchObject({ message_state: 'failed', error_code: '420' });
+    expect(Number(row!.total_amount)).toBe(0);
+    expect(await submissionsTo(dst)).toEqual([]);
+  });
+
+  it('after a kill -9 mid-window, every message reaches exactly one final state and duplicates stay within the window', async () => {
+    const { src, send } = await account(100);
+    const destinations = Array.from({ length: 40 }, () => testNumber('646'));
+    const uuids = await send({ dst: destinations.join('<'), text: 'crash test' });
+    const running = platform.apps.filter((a) => a.name === 'carrier-dispatch' && a.process.exitCode === null);
+    for (const app of running) app.process.kill('SIGKILL');
+    const replacement: RunningApp = startApp('carrier-dispatch', await freePort(), platform.dispatchEnv);
+    platform.apps.push(replacement);
+    await waitUntilReady(replacement);
+    const rows = await finalStates(uuids, 60_000);
+    expect(rows.filter((r) => r.message_state !== 'delivered')).toEqual([]);
+    const history: Array<{ message_uuid: string; n: number }> = await dataSource.query(
+      `SELECT message_uuid, count(*)::int AS n FROM status_events WHERE message_uuid = ANY($1::uuid[]) AND state = 'delivered' GROUP BY 1`,
+      [uuids],
+    );
+    expect(history.every((h) => h.n === 1)).toBe(true);
+    const counts = (await (await fetch(`${platform.simulatorUrl}/simulator/submissions/count?windowMs=1000&source=${src}`)).json()) as { total: number };
+    expect(counts.total).toBeGreaterThanOrEqual(40);
+    // A submit in flight when the process died may be sent again: at most one window's worth.
+    expect(counts.total - 40).toBeLessThanOrEqual(20);
+  });
+});

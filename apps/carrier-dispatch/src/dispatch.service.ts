@@ -3,7 +3,7 @@ import { randomInt } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DispatchJob, MessageErrorCode, MessageState, TextEncoding, Topic } from '@sluice/contracts';
 import { splitIntoParts } from '@sluice/domain';
-import { DispatchSchedule, KafkaProducer, OutboxRelay, REDIS } from '@sluice/messaging';
+import { ClaimedJob, DispatchSchedule, KafkaProducer, OutboxRelay, REDIS } from '@sluice/messaging';
 import { MetricsRegistry, ReadinessRegistry } from '@sluice/observability';
 import { MessagePartRepository, MessageRepository, TransitionPatch } from '@sluice/persistence';
 import type Redis from 'ioredis';
@@ -28,7 +28,7 @@ type SubmitOutcome =
 export class DispatchService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DispatchService.name);
   private readonly schedule: DispatchSchedule;
-  private readonly inFlight = new Map<string, { job: DispatchJob; task: Promise<void> }>();
+  private readonly inFlight = new Map<string, { claimed: ClaimedJob; task: Promise<void> }>();
   private running = false;
   private loop: Promise<void> | null = null;
   private readonly outcomes;
@@ -71,7 +71,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     await this.loop;
     const drained = Promise.allSettled([...this.inFlight.values()].map((f) => f.task));
     await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, this.config.SHUTDOWN_TIMEOUT_MS))]);
-    for (const { job } of this.inFlight.values()) await this.schedule.put({ ...job, dueAt: job.dueAt }).catch(() => undefined);
+    for (const { claimed } of this.inFlight.values()) await this.schedule.put(claimed.job).catch(() => undefined);
     await this.carrier.stop();
   }
 
@@ -89,12 +89,12 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
           await sleep(Math.min(wait ?? this.config.SCHEDULE_POLL_MS, this.config.SCHEDULE_POLL_MS));
           continue;
         }
-        const states = await this.messages.statesOf(jobs.map((j) => j.message.messageUuid));
-        for (const job of jobs) {
-          this.lateness.observe(Math.max(0, now - job.dueAt));
-          const uuid = job.message.messageUuid;
-          const task = this.dispatch(job, now, states.get(uuid)).finally(() => this.inFlight.delete(uuid));
-          this.inFlight.set(uuid, { job, task });
+        const states = await this.messages.statesOf(jobs.map((j) => j.job.message.messageUuid));
+        for (const claimed of jobs) {
+          this.lateness.observe(Math.max(0, now - claimed.job.dueAt));
+          const uuid = claimed.job.message.messageUuid;
+          const task = this.dispatch(claimed, now, states.get(uuid)).finally(() => this.inFlight.delete(uuid));
+          this.inFlight.set(uuid, { claimed, task });
         }
       } catch (error: unknown) {
         this.logger.error({ err: error }, 'dispatch loop error; retrying');
@@ -103,39 +103,40 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private async dispatch(job: DispatchJob, now: number, state: MessageState | undefined): Promise<void> {
+  private async dispatch(claimed: ClaimedJob, now: number, state: MessageState | undefined): Promise<void> {
+    const { job } = claimed;
     const { message } = job;
     try {
       if (state !== MessageState.Queued) {
         // Already submitted (a redelivery after a crash) or its row is gone: nothing to send.
         this.outcomes.inc({ outcome: state === undefined ? 'no_record' : 'already_processed' });
-        await this.schedule.ack([message.messageUuid]);
+        await this.schedule.ack([claimed]);
         return;
       }
       if (now - message.acceptedAt > message.messageExpiry * 1_000) {
-        await this.finish(message.messageUuid, MessageState.Failed, MessageErrorCode.Expired, { zeroCharge: true });
+        await this.finish(claimed, MessageState.Failed, MessageErrorCode.Expired, { zeroCharge: true });
         this.outcomes.inc({ outcome: 'expired' });
         return;
       }
       const outcome = await this.submitParts(job);
       switch (outcome.kind) {
         case 'sent':
-          await this.finish(message.messageUuid, MessageState.Sent, MessageErrorCode.Ok, { carrierMessageId: outcome.firstId, sentAt: new Date() });
+          await this.finish(claimed, MessageState.Sent, MessageErrorCode.Ok, { carrierMessageId: outcome.firstId, sentAt: new Date() });
           this.outcomes.inc({ outcome: 'sent' });
           return;
         case 'throttled':
           // Nothing reached the carrier: back to the governor for a new slot under every quota.
           await this.producer.publish(Topic.SmsSubmitted, [{ ...message, throttled: (message.throttled ?? 0) + 1 }]);
-          await this.schedule.ack([message.messageUuid]);
+          await this.schedule.ack([claimed]);
           this.outcomes.inc({ outcome: 'throttled' });
           return;
         case 'refused':
           if (outcome.partsSent === 0) {
-            await this.finish(message.messageUuid, MessageState.Failed, errorCodeFor(outcome.status), { zeroCharge: true });
+            await this.finish(claimed, MessageState.Failed, errorCodeFor(outcome.status), { zeroCharge: true });
           } else {
             // Some parts reached the carrier: the message was sent, and cannot be delivered whole.
-            await this.finish(message.messageUuid, MessageState.Sent, MessageErrorCode.Ok, { carrierMessageId: outcome.firstId ?? undefined, sentAt: new Date() });
-            await this.finish(message.messageUuid, MessageState.Undelivered, errorCodeFor(outcome.status), {});
+            await this.finish(claimed, MessageState.Sent, MessageErrorCode.Ok, { carrierMessageId: outcome.firstId ?? undefined, sentAt: new Date() });
+            await this.finish(claimed, MessageState.Undelivered, errorCodeFor(outcome.status), {});
           }
           this.outcomes.inc({ outcome: 'refused' });
           return;
@@ -148,7 +149,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         return;
       }
       if (error instanceof SmppTimeoutError) {
-        await this.finish(message.messageUuid, MessageState.Failed, MessageErrorCode.Network, { zeroCharge: true }).catch(() => undefined);
+        await this.finish(claimed, MessageState.Failed, MessageErrorCode.Network, { zeroCharge: true }).catch(() => undefined);
         this.outcomes.inc({ outcome: 'timeout' });
         return;
       }
@@ -207,9 +208,9 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private async finish(messageUuid: string, state: MessageState, errorCode: MessageErrorCode, patch: TransitionPatch): Promise<void> {
-    const applied = await this.messages.transition(messageUuid, state, errorCode, patch);
-    await this.schedule.ack([messageUuid]);
+  private async finish(claimed: ClaimedJob, state: MessageState, errorCode: MessageErrorCode, patch: TransitionPatch): Promise<void> {
+    const applied = await this.messages.transition(claimed.job.message.messageUuid, state, errorCode, patch);
+    await this.schedule.ack([claimed]);
     if (applied) await this.outbox.flush([applied.outboxId]).catch(() => undefined);
   }
 }

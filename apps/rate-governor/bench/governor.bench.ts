@@ -103,8 +103,8 @@ async function scheduleLateness(): Promise<string> {
   const lateness: number[] = [];
   while (lateness.length < n) {
     const claimed = await schedule.claim(200, 30_000);
-    for (const j of claimed.jobs) lateness.push(claimed.now - j.dueAt);
-    await schedule.ack(claimed.jobs.map((j) => j.message.messageUuid));
+    for (const j of claimed.jobs) lateness.push(claimed.now - j.job.dueAt);
+    await schedule.ack(claimed.jobs);
     if (claimed.jobs.length === 0) {
       const wait = await schedule.msUntilNextDue();
       await new Promise((resolve) => setTimeout(resolve, Math.min(wait ?? 20, 20)));

@@ -116,6 +116,7 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
     const result = await this.booker.book({
       accountId: message.accountId,
       messageUuid: message.messageUuid,
+      attempt: message.throttled ?? 0,
       cost: message.units,
       deadline: message.acceptedAt + message.messageExpiry * 1_000 + this.config.QUOTA_CLOCK_OFFSET_MS,
       windows: plan.windows,
@@ -134,7 +135,12 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
       case 'booked': {
         // The schedule runs on Redis time; the clock offset only shifts the quota calendar.
         const dueAt = result.slot - this.config.QUOTA_CLOCK_OFFSET_MS;
-        await this.schedule.put({ message, dueAt, attempts: 0 });
+        // A replayed record must not disturb a job a dispatcher may already hold; it only restores a missing one.
+        await this.schedule.put({ message, dueAt, attempts: message.throttled ?? 0 }, { ifAbsent: result.replayed });
+        if (result.replayed) {
+          this.decisions.inc({ outcome: 'replayed' });
+          return [];
+        }
         this.waitMs.observe(Math.max(0, result.slot - result.now));
         if (result.slot > result.now) this.bindingQuota.inc({ quotas: plan.windows.map((w) => w.kind).join('+') });
         this.decisions.inc({ outcome: 'scheduled' });

@@ -81,6 +81,19 @@ describe('QuotaBooker (real Redis and Postgres)', () => {
     expect(attSlot! - tmoSlots[0]!).toBeLessThan(3_000);
   });
 
+  it('keeps the slot of a message booked before, and books a throttled retry anew', async () => {
+    const account = newAccount();
+    const booker = await bookerAt(null);
+    const uuid = randomUUID();
+    const first = await booker.book({ accountId: account, messageUuid: uuid, cost: 1, deadline: farFuture(), windows: [mps5], daily: [] });
+    await bookMany(booker, account, 4, [mps5]);
+    const replay = await booker.book({ accountId: account, messageUuid: uuid, cost: 1, deadline: farFuture(), windows: [mps5], daily: [] });
+    expect(replay).toMatchObject({ outcome: 'booked', slot: slotOf(first), replayed: true });
+    expect(await redis.zcard(`{acct:${account}}:w:mps:sms`)).toBe(5);
+    const retry = await booker.book({ accountId: account, messageUuid: uuid, attempt: 1, cost: 1, deadline: farFuture(), windows: [mps5], daily: [] });
+    expect(slotOf(retry)).toBeGreaterThanOrEqual(slotOf(first) + 1_000);
+  });
+
   it('books nothing for a message whose earliest slot is past its deadline', async () => {
     const account = newAccount();
     const booker = await bookerAt(null);

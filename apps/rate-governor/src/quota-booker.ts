@@ -13,7 +13,8 @@ import type Redis from 'ioredis';
  * KEYS: window keys (n), then for each daily cap its counter for today and for tomorrow.
  * ARGV: n, m, cost, deadline, member, clock offset, today's end, tomorrow's end,
  *       then limit and window ms per window, then cap and overflow (1 = fail) per daily cap.
- * Returns {now, slot, detail}: slot ≥ 0 booked; -1 no slot before the deadline; -2 a
+ * Returns {now, slot, detail, replayed}: slot ≥ 0 booked (replayed = 1 when the message
+ * was booked before and nothing changed); -1 no slot before the deadline; -2 a
  * `fail` cap is reached (detail = its index); -3 a daily counter is missing (detail =
  * key index), to be restored from Postgres before trying again.
  */
@@ -69,6 +70,12 @@ local function earliest(i, from)
   return tonumber(bookings[#bookings]) + W
 end
 
+-- A message already booked (a record replayed after a crash or a rebalance) keeps its slot.
+if n > 0 then
+  local existing = redis.call('ZSCORE', KEYS[1], member .. ':1')
+  if existing then return { now, tonumber(existing), 0, 1 } end
+end
+
 local slot = now
 local day = 1
 for _ = 1, 64 do
@@ -105,10 +112,10 @@ for j = 1, m do
   local key = KEYS[n + 2 * (j - 1) + day]
   redis.call('INCRBY', key, cost)
 end
-return { now, slot, day }`;
+return { now, slot, day, 0 }`;
 
 export type BookingResult =
-  | { readonly outcome: 'booked'; readonly now: number; readonly slot: number; readonly dailyKeys: readonly DailyBooking[] }
+  | { readonly outcome: 'booked'; readonly now: number; readonly slot: number; readonly dailyKeys: readonly DailyBooking[]; readonly replayed: boolean }
   | { readonly outcome: 'expired'; readonly now: number }
   | { readonly outcome: 'daily_cap'; readonly now: number; readonly cap: DailyCap };
 
@@ -122,6 +129,8 @@ export interface DailyBooking {
 export interface BookingRequest {
   readonly accountId: string;
   readonly messageUuid: string;
+  /** Times the message was throttled by the carrier and handed back: each attempt books anew. */
+  readonly attempt?: number;
   readonly cost: number;
   /** Epoch ms (Redis time plus the clock offset) after which the message has expired. */
   readonly deadline: number;
@@ -160,7 +169,7 @@ export class QuotaBooker {
       request.daily.length,
       cost,
       request.deadline,
-      request.messageUuid,
+      request.attempt ? `${request.messageUuid}#${request.attempt}` : request.messageUuid,
       this.clockOffsetMs,
       today.end,
       tomorrow.end,
@@ -168,10 +177,22 @@ export class QuotaBooker {
       ...request.daily.flatMap((d) => [d.cap, d.overflow === 'fail' ? 1 : 0]),
     ];
     for (let attempt = 0; attempt < 8; attempt += 1) {
-      const [at, slot, detail] = (await this.redis.eval(BOOK, windowKeys.length + dailyKeys.length, ...windowKeys, ...dailyKeys, ...args)) as [number, number, number];
+      const [at, slot, detail, replayed] = (await this.redis.eval(BOOK, windowKeys.length + dailyKeys.length, ...windowKeys, ...dailyKeys, ...args)) as [
+        number,
+        number,
+        number,
+        number,
+      ];
       if (slot >= 0) {
+        if (Number(replayed) === 1) return { outcome: 'booked', now: Number(at), slot: Number(slot), dailyKeys: [], replayed: true };
         const day = Number(detail) === 1 ? today.day : tomorrow.day;
-        return { outcome: 'booked', now: Number(at), slot: Number(slot), dailyKeys: request.daily.map((d) => ({ scope: d.scope, pacificDay: day, units: cost })) };
+        return {
+          outcome: 'booked',
+          now: Number(at),
+          slot: Number(slot),
+          dailyKeys: request.daily.map((d) => ({ scope: d.scope, pacificDay: day, units: cost })),
+          replayed: false,
+        };
       }
       if (slot === -1) return { outcome: 'expired', now: Number(at) };
       if (slot === -2) return { outcome: 'daily_cap', now: Number(at), cap: request.daily[Number(detail) - 1]! };

@@ -57,7 +57,7 @@ describe('DispatchSchedule (real Redis)', () => {
     await schedule.put(due);
     await schedule.put(later);
     const first = await schedule.claim(10, 30_000);
-    expect(first.jobs.map((j) => j.message.messageUuid)).toEqual([due.message.messageUuid]);
+    expect(first.jobs.map((j) => j.job.message.messageUuid)).toEqual([due.message.messageUuid]);
     expect((await schedule.claim(10, 30_000)).jobs).toHaveLength(0);
     expect(await schedule.size()).toEqual({ due: 1, leased: 1 });
   });
@@ -69,7 +69,7 @@ describe('DispatchSchedule (real Redis)', () => {
     await schedule.claim(10, 200);
     await new Promise((resolve) => setTimeout(resolve, 400));
     const again = await schedule.claim(10, 30_000);
-    expect(again.jobs.map((j) => j.message.messageUuid)).toEqual([lost.message.messageUuid]);
+    expect(again.jobs.map((j) => j.job.message.messageUuid)).toEqual([lost.message.messageUuid]);
   });
 
   it('forgets acknowledged jobs and does not duplicate a job put twice', async () => {
@@ -79,8 +79,19 @@ describe('DispatchSchedule (real Redis)', () => {
     await schedule.put(once);
     const claimed = await schedule.claim(10, 30_000);
     expect(claimed.jobs).toHaveLength(1);
-    await schedule.ack([once.message.messageUuid]);
+    await schedule.ack(claimed.jobs);
     expect(await schedule.size()).toEqual({ due: 0, leased: 0 });
     expect(await redis.hlen(SCHEDULE_KEYS.jobs)).toBe(0);
+  });
+
+  it('keeps a job put again after it was claimed, and leaves a present job alone when asked', async () => {
+    const now = await redisNow();
+    const original = job(now - 10);
+    await schedule.put(original);
+    const claimed = await schedule.claim(10, 30_000);
+    expect(await schedule.put({ ...original, dueAt: now + 60_000 }, { ifAbsent: true })).toBe(false);
+    await schedule.put({ ...original, dueAt: now + 60_000, attempts: 1 });
+    await schedule.ack(claimed.jobs);
+    expect(await schedule.size()).toEqual({ due: 1, leased: 0 });
   });
 });

@@ -21,6 +21,13 @@ export const dispatchEnv = httpEnv
     SCHEDULE_LEASE_MS: positiveInt('a number of milliseconds').default(30_000),
     /** Idle polling interval of the schedule. */
     SCHEDULE_POLL_MS: positiveInt('a number of milliseconds').default(20),
+    /**
+     * A job claimed later than this after its slot is handed back for a new one rather than
+     * sent; keep it below the governor's QUOTA_GUARD_MS so the carrier never sees a window over quota.
+     */
+    DISPATCH_MAX_LATENESS_MS: positiveInt('a number of milliseconds').default(40),
+    /** How many times one message may be handed back for lateness before it is sent late anyway. */
+    DISPATCH_MAX_RESLOTS: positiveInt('a positive whole number').default(3),
     /** Register delivery receipts with the carrier. */
     REQUEST_RECEIPTS: bool.default('true'),
   });

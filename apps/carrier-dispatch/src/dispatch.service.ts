@@ -84,6 +84,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
           continue;
         }
         const { now, jobs } = await this.schedule.claim(free, this.config.SCHEDULE_LEASE_MS);
+        const claimedAt = Date.now();
         if (jobs.length === 0) {
           const wait = await this.schedule.msUntilNextDue();
           await sleep(Math.min(wait ?? this.config.SCHEDULE_POLL_MS, this.config.SCHEDULE_POLL_MS));
@@ -93,7 +94,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         for (const claimed of jobs) {
           this.lateness.observe(Math.max(0, now - claimed.job.dueAt));
           const uuid = claimed.job.message.messageUuid;
-          const task = this.dispatch(claimed, now, states.get(uuid)).finally(() => this.inFlight.delete(uuid));
+          const task = this.dispatch(claimed, now, states.get(uuid), claimedAt).finally(() => this.inFlight.delete(uuid));
           this.inFlight.set(uuid, { claimed, task });
         }
       } catch (error: unknown) {
@@ -103,7 +104,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private async dispatch(claimed: ClaimedJob, now: number, state: MessageState | undefined): Promise<void> {
+  private async dispatch(claimed: ClaimedJob, now: number, state: MessageState | undefined, claimedAt: number): Promise<void> {
     const { job } = claimed;
     const { message } = job;
     try {
@@ -118,6 +119,13 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         this.outcomes.inc({ outcome: 'expired' });
         return;
       }
+      // Sent this late, it would crowd the quota windows after its slot: it takes a new slot instead (a bounded number of times).
+      const lateness = now + (Date.now() - claimedAt) - job.dueAt;
+      if (lateness > this.config.DISPATCH_MAX_LATENESS_MS && (message.reslotted ?? 0) < this.config.DISPATCH_MAX_RESLOTS) {
+        await this.reslot(claimed);
+        this.outcomes.inc({ outcome: 'late' });
+        return;
+      }
       const outcome = await this.submitParts(job);
       switch (outcome.kind) {
         case 'sent':
@@ -126,8 +134,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
           return;
         case 'throttled':
           // Nothing reached the carrier: back to the governor for a new slot under every quota.
-          await this.producer.publish(Topic.SmsSubmitted, [{ ...message, throttled: (message.throttled ?? 0) + 1 }]);
-          await this.schedule.ack([claimed]);
+          await this.reslot(claimed);
           this.outcomes.inc({ outcome: 'throttled' });
           return;
         case 'refused':
@@ -206,6 +213,13 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         if (!(error instanceof SmppTimeoutError) || attempt >= this.config.SMPP_SUBMIT_ATTEMPTS) throw error;
       }
     }
+  }
+
+  /** Hands a message back to the governor for a new slot under every quota. */
+  private async reslot(claimed: ClaimedJob): Promise<void> {
+    const { message } = claimed.job;
+    await this.producer.publish(Topic.SmsSubmitted, [{ ...message, reslotted: (message.reslotted ?? 0) + 1 }]);
+    await this.schedule.ack([claimed]);
   }
 
   private async finish(claimed: ClaimedJob, state: MessageState, errorCode: MessageErrorCode, patch: TransitionPatch): Promise<void> {

@@ -116,11 +116,11 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
     const result = await this.booker.book({
       accountId: message.accountId,
       messageUuid: message.messageUuid,
-      attempt: message.throttled ?? 0,
+      attempt: message.reslotted ?? 0,
       cost: message.units,
       deadline: message.acceptedAt + message.messageExpiry * 1_000 + this.config.QUOTA_CLOCK_OFFSET_MS,
       windows: plan.windows,
-      daily: message.throttled ? [] : plan.daily,
+      daily: message.reslotted ? [] : plan.daily,
     });
     switch (result.outcome) {
       case 'expired':
@@ -136,7 +136,7 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
         // The schedule runs on Redis time; the clock offset only shifts the quota calendar.
         const dueAt = result.slot - this.config.QUOTA_CLOCK_OFFSET_MS;
         // A replayed record must not disturb a job a dispatcher may already hold; it only restores a missing one.
-        await this.schedule.put({ message, dueAt, attempts: message.throttled ?? 0 }, { ifAbsent: result.replayed });
+        await this.schedule.put({ message, dueAt, attempts: message.reslotted ?? 0 }, { ifAbsent: result.replayed });
         if (result.replayed) {
           this.decisions.inc({ outcome: 'replayed' });
           return [];

@@ -129,7 +129,7 @@ export interface DailyBooking {
 export interface BookingRequest {
   readonly accountId: string;
   readonly messageUuid: string;
-  /** Times the message was throttled by the carrier and handed back: each attempt books anew. */
+  /** Times the message was handed back by carrier-dispatch for a new slot: each attempt books anew. */
   readonly attempt?: number;
   readonly cost: number;
   /** Epoch ms (Redis time plus the clock offset) after which the message has expired. */

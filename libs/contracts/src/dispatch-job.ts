@@ -5,6 +5,6 @@ export interface DispatchJob {
   readonly message: SmsSubmittedPayload;
   /** Epoch milliseconds (Redis time) at which every quota has room for the message. */
   readonly dueAt: number;
-  /** Times the carrier throttled it and it was given a new slot. */
+  /** Times it was handed back for a new slot (see `reslotted`). */
   readonly attempts: number;
 }

@@ -22,8 +22,9 @@ export interface SmsSubmittedPayload {
   /** `message_expiry` in seconds. */
   readonly messageExpiry: number;
   /**
-   * Times the carrier throttled it and carrier-dispatch handed it back for a new slot.
-   * A re-slotted message books throughput again but is not counted twice against daily caps.
+   * Times carrier-dispatch handed it back for a new slot (the carrier throttled it, or it
+   * was claimed too late to keep its slot). A re-slotted message books throughput again
+   * but is not counted twice against daily caps.
    */
-  readonly throttled?: number;
+  readonly reslotted?: number;
 }

@@ -52,6 +52,12 @@ describe('MessagePartRepository (real Postgres)', () => {
     expect(replay).toMatchObject({ delivered: 1, firstFailure: { state: MessageState.Undelivered } });
   });
 
+  it('counts parts whose receipts arrive at the same moment', async () => {
+    const { ids } = await messageWithParts(4);
+    const results = await Promise.all(ids.map((id) => parts.recordReceipt(id, MessageState.Delivered, MessageErrorCode.Ok)));
+    expect(Math.max(...results.map((r) => r!.delivered))).toBe(4);
+  });
+
   it('returns null for an id it does not know yet', async () => {
     expect(await parts.recordReceipt(randomUUID(), MessageState.Delivered, MessageErrorCode.Ok)).toBeNull();
   });

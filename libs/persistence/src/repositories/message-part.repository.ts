@@ -24,35 +24,39 @@ export class MessagePartRepository {
 
   /**
    * Records the first receipt of the part with this carrier id and returns where its
-   * message stands; null when no part has that id (yet).
+   * message stands; null when no part has that id (yet). Receipts of one message's parts
+   * are serialised on the message row, so two arriving together both count.
    */
   async recordReceipt(carrierMessageId: string, state: MessageState, errorCode: MessageErrorCode): Promise<PartReceiptOutcome | null> {
-    const rows: Array<{ message_uuid: string; parts_total: number; delivered: string; failed_state: MessageState | null; failed_error: MessageErrorCode | null }> =
-      await this.dataSource.query(
-        `WITH part AS (
-           UPDATE message_parts SET receipt_state = COALESCE(receipt_state, $2), receipt_error = COALESCE(receipt_error, $3),
-                                    receipt_at = COALESCE(receipt_at, now())
-           WHERE carrier_message_id = $1
-           RETURNING message_uuid, part_seq, receipt_state, receipt_error
-         )
-         SELECT p.message_uuid, max(p.parts_total) AS parts_total,
-                count(*) FILTER (WHERE COALESCE(x.receipt_state, p.receipt_state) = 'delivered') AS delivered,
-                (array_agg(COALESCE(x.receipt_state, p.receipt_state) ORDER BY p.part_seq)
-                   FILTER (WHERE COALESCE(x.receipt_state, p.receipt_state) NOT IN ('delivered')))[1] AS failed_state,
-                (array_agg(COALESCE(x.receipt_error, p.receipt_error) ORDER BY p.part_seq)
-                   FILTER (WHERE COALESCE(x.receipt_state, p.receipt_state) NOT IN ('delivered')))[1] AS failed_error
-         FROM message_parts p JOIN part ON part.message_uuid = p.message_uuid
-         LEFT JOIN part x ON x.message_uuid = p.message_uuid AND x.part_seq = p.part_seq
-         GROUP BY p.message_uuid`,
+    return this.dataSource.transaction(async (manager) => {
+      const found: Array<{ message_uuid: string }> = await manager.query(`SELECT message_uuid FROM message_parts WHERE carrier_message_id = $1`, [
+        carrierMessageId,
+      ]);
+      const messageUuid = found[0]?.message_uuid;
+      if (!messageUuid) return null;
+      await manager.query(`SELECT 1 FROM messages WHERE message_uuid = $1 FOR UPDATE`, [messageUuid]);
+      await manager.query(
+        `UPDATE message_parts SET receipt_state = COALESCE(receipt_state, $2), receipt_error = COALESCE(receipt_error, $3),
+                                  receipt_at = COALESCE(receipt_at, now())
+         WHERE carrier_message_id = $1`,
         [carrierMessageId, state, errorCode],
       );
-    const row = rows[0];
-    if (!row) return null;
-    return {
-      messageUuid: row.message_uuid,
-      partsTotal: Number(row.parts_total),
-      delivered: Number(row.delivered),
-      firstFailure: row.failed_state ? { state: row.failed_state, errorCode: row.failed_error! } : null,
-    };
+      const rows: Array<{ parts_total: number; delivered: string; failed_state: MessageState | null; failed_error: MessageErrorCode | null }> =
+        await manager.query(
+          `SELECT max(parts_total) AS parts_total,
+                  count(*) FILTER (WHERE receipt_state = 'delivered') AS delivered,
+                  (array_agg(receipt_state ORDER BY part_seq) FILTER (WHERE receipt_state <> 'delivered'))[1] AS failed_state,
+                  (array_agg(receipt_error ORDER BY part_seq) FILTER (WHERE receipt_state <> 'delivered'))[1] AS failed_error
+           FROM message_parts WHERE message_uuid = $1`,
+          [messageUuid],
+        );
+      const row = rows[0]!;
+      return {
+        messageUuid,
+        partsTotal: Number(row.parts_total),
+        delivered: Number(row.delivered),
+        firstFailure: row.failed_state ? { state: row.failed_state, errorCode: row.failed_error! } : null,
+      };
+    });
   }
 }

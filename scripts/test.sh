@@ -23,6 +23,9 @@ npx nx show projects >/dev/null  # builds the project graph the module-boundary 
 npx eslint .
 npx tsc -p tsconfig.spec.json --noEmit
 
+step "helm chart: lint, render, offline validation, assertions"
+bash deploy/helm/test-chart.sh
+
 step "database and topics"
 TEST_DATABASE_URL=${DATABASE_URL%/*}/sluice_test
 prepare_database "$TEST_DATABASE_URL"

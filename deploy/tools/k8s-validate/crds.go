@@ -22,26 +22,28 @@ type ServiceMonitor struct {
 }
 
 type ServiceMonitorSpec struct {
-	JobLabel                 string               `json:"jobLabel,omitempty"`
-	TargetLabels             []string             `json:"targetLabels,omitempty"`
-	PodTargetLabels          []string             `json:"podTargetLabels,omitempty"`
-	Endpoints                []ScrapeEndpoint     `json:"endpoints"`
-	Selector                 metav1.LabelSelector `json:"selector"`
-	SelectorMechanism        string               `json:"selectorMechanism,omitempty"`
-	NamespaceSelector        *NamespaceSelector   `json:"namespaceSelector,omitempty"`
-	SampleLimit              *uint64              `json:"sampleLimit,omitempty"`
-	ScrapeProtocols          []string             `json:"scrapeProtocols,omitempty"`
-	FallbackScrapeProtocol   string               `json:"fallbackScrapeProtocol,omitempty"`
-	TargetLimit              *uint64              `json:"targetLimit,omitempty"`
-	LabelLimit               *uint64              `json:"labelLimit,omitempty"`
-	LabelNameLengthLimit     *uint64              `json:"labelNameLengthLimit,omitempty"`
-	LabelValueLengthLimit    *uint64              `json:"labelValueLengthLimit,omitempty"`
-	KeepDroppedTargets       *uint64              `json:"keepDroppedTargets,omitempty"`
-	AttachMetadata           *struct{ Node *bool `json:"node,omitempty"` } `json:"attachMetadata,omitempty"`
-	ScrapeClass              string               `json:"scrapeClass,omitempty"`
-	BodySizeLimit            string               `json:"bodySizeLimit,omitempty"`
-	ScrapeClassicHistograms  *bool                `json:"scrapeClassicHistograms,omitempty"`
-	NativeHistogramBucketLim *uint64              `json:"nativeHistogramBucketLimit,omitempty"`
+	JobLabel               string               `json:"jobLabel,omitempty"`
+	TargetLabels           []string             `json:"targetLabels,omitempty"`
+	PodTargetLabels        []string             `json:"podTargetLabels,omitempty"`
+	Endpoints              []ScrapeEndpoint     `json:"endpoints"`
+	Selector               metav1.LabelSelector `json:"selector"`
+	SelectorMechanism      string               `json:"selectorMechanism,omitempty"`
+	NamespaceSelector      *NamespaceSelector   `json:"namespaceSelector,omitempty"`
+	SampleLimit            *uint64              `json:"sampleLimit,omitempty"`
+	ScrapeProtocols        []string             `json:"scrapeProtocols,omitempty"`
+	FallbackScrapeProtocol string               `json:"fallbackScrapeProtocol,omitempty"`
+	TargetLimit            *uint64              `json:"targetLimit,omitempty"`
+	LabelLimit             *uint64              `json:"labelLimit,omitempty"`
+	LabelNameLengthLimit   *uint64              `json:"labelNameLengthLimit,omitempty"`
+	LabelValueLengthLimit  *uint64              `json:"labelValueLengthLimit,omitempty"`
+	KeepDroppedTargets     *uint64              `json:"keepDroppedTargets,omitempty"`
+	AttachMetadata         *struct {
+		Node *bool `json:"node,omitempty"`
+	} `json:"attachMetadata,omitempty"`
+	ScrapeClass              string  `json:"scrapeClass,omitempty"`
+	BodySizeLimit            string  `json:"bodySizeLimit,omitempty"`
+	ScrapeClassicHistograms  *bool   `json:"scrapeClassicHistograms,omitempty"`
+	NativeHistogramBucketLim *uint64 `json:"nativeHistogramBucketLimit,omitempty"`
 }
 
 type NamespaceSelector struct {
@@ -50,28 +52,28 @@ type NamespaceSelector struct {
 }
 
 type ScrapeEndpoint struct {
-	Port                     string               `json:"port,omitempty"`
-	TargetPort               *intstr.IntOrString  `json:"targetPort,omitempty"`
-	Path                     string               `json:"path,omitempty"`
-	Scheme                   string               `json:"scheme,omitempty"`
-	Params                   map[string][]string  `json:"params,omitempty"`
-	Interval                 string               `json:"interval,omitempty"`
-	ScrapeTimeout            string               `json:"scrapeTimeout,omitempty"`
-	HonorLabels              bool                 `json:"honorLabels,omitempty"`
-	HonorTimestamps          *bool                `json:"honorTimestamps,omitempty"`
-	TrackTimestampsStaleness *bool                `json:"trackTimestampsStaleness,omitempty"`
-	FilterRunning            *bool                `json:"filterRunning,omitempty"`
-	FollowRedirects          *bool                `json:"followRedirects,omitempty"`
-	EnableHTTP2              *bool                `json:"enableHttp2,omitempty"`
-	MetricRelabelings        []RelabelConfig      `json:"metricRelabelings,omitempty"`
-	Relabelings              []RelabelConfig      `json:"relabelings,omitempty"`
-	TLSConfig                json.RawMessage      `json:"tlsConfig,omitempty"`
-	BearerTokenSecret        json.RawMessage      `json:"bearerTokenSecret,omitempty"`
-	Authorization            json.RawMessage      `json:"authorization,omitempty"`
-	BasicAuth                json.RawMessage      `json:"basicAuth,omitempty"`
-	OAuth2                   json.RawMessage      `json:"oauth2,omitempty"`
-	ProxyURL                 string               `json:"proxyUrl,omitempty"`
-	NoProxy                  string               `json:"noProxy,omitempty"`
+	Port                     string              `json:"port,omitempty"`
+	TargetPort               *intstr.IntOrString `json:"targetPort,omitempty"`
+	Path                     string              `json:"path,omitempty"`
+	Scheme                   string              `json:"scheme,omitempty"`
+	Params                   map[string][]string `json:"params,omitempty"`
+	Interval                 string              `json:"interval,omitempty"`
+	ScrapeTimeout            string              `json:"scrapeTimeout,omitempty"`
+	HonorLabels              bool                `json:"honorLabels,omitempty"`
+	HonorTimestamps          *bool               `json:"honorTimestamps,omitempty"`
+	TrackTimestampsStaleness *bool               `json:"trackTimestampsStaleness,omitempty"`
+	FilterRunning            *bool               `json:"filterRunning,omitempty"`
+	FollowRedirects          *bool               `json:"followRedirects,omitempty"`
+	EnableHTTP2              *bool               `json:"enableHttp2,omitempty"`
+	MetricRelabelings        []RelabelConfig     `json:"metricRelabelings,omitempty"`
+	Relabelings              []RelabelConfig     `json:"relabelings,omitempty"`
+	TLSConfig                json.RawMessage     `json:"tlsConfig,omitempty"`
+	BearerTokenSecret        json.RawMessage     `json:"bearerTokenSecret,omitempty"`
+	Authorization            json.RawMessage     `json:"authorization,omitempty"`
+	BasicAuth                json.RawMessage     `json:"basicAuth,omitempty"`
+	OAuth2                   json.RawMessage     `json:"oauth2,omitempty"`
+	ProxyURL                 string              `json:"proxyUrl,omitempty"`
+	NoProxy                  string              `json:"noProxy,omitempty"`
 }
 
 type RelabelConfig struct {
@@ -92,16 +94,16 @@ type ScaledObject struct {
 }
 
 type ScaledObjectSpec struct {
-	ScaleTargetRef        *ScaleTarget      `json:"scaleTargetRef"`
-	PollingInterval       *int32            `json:"pollingInterval,omitempty"`
-	InitialCooldownPeriod *int32            `json:"initialCooldownPeriod,omitempty"`
-	CooldownPeriod        *int32            `json:"cooldownPeriod,omitempty"`
-	IdleReplicaCount      *int32            `json:"idleReplicaCount,omitempty"`
-	MinReplicaCount       *int32            `json:"minReplicaCount,omitempty"`
-	MaxReplicaCount       *int32            `json:"maxReplicaCount,omitempty"`
-	Advanced              *AdvancedConfig   `json:"advanced,omitempty"`
-	Triggers              []ScaleTrigger    `json:"triggers"`
-	Fallback              *ScalingFallback  `json:"fallback,omitempty"`
+	ScaleTargetRef        *ScaleTarget     `json:"scaleTargetRef"`
+	PollingInterval       *int32           `json:"pollingInterval,omitempty"`
+	InitialCooldownPeriod *int32           `json:"initialCooldownPeriod,omitempty"`
+	CooldownPeriod        *int32           `json:"cooldownPeriod,omitempty"`
+	IdleReplicaCount      *int32           `json:"idleReplicaCount,omitempty"`
+	MinReplicaCount       *int32           `json:"minReplicaCount,omitempty"`
+	MaxReplicaCount       *int32           `json:"maxReplicaCount,omitempty"`
+	Advanced              *AdvancedConfig  `json:"advanced,omitempty"`
+	Triggers              []ScaleTrigger   `json:"triggers"`
+	Fallback              *ScalingFallback `json:"fallback,omitempty"`
 }
 
 type ScaleTarget struct {
@@ -113,7 +115,7 @@ type ScaleTarget struct {
 
 type AdvancedConfig struct {
 	HorizontalPodAutoscalerConfig *struct {
-		Name     string                                       `json:"name,omitempty"`
+		Name     string                                         `json:"name,omitempty"`
 		Behavior *autoscalingv2.HorizontalPodAutoscalerBehavior `json:"behavior,omitempty"`
 	} `json:"horizontalPodAutoscalerConfig,omitempty"`
 	RestoreToOriginalReplicaCount bool `json:"restoreToOriginalReplicaCount,omitempty"`

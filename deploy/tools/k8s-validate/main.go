@@ -6,6 +6,7 @@
 // exist, references between the documents, hooks that only use what exists before them).
 //
 //	helm template ... | k8s-validate [--json] [-]      # or: k8s-validate file.yaml...
+//	k8s-validate --yaml-to-json < values.yaml          # plain conversion, no validation
 //
 // Exit status 0 when every document is valid, 1 otherwise (each problem on stderr, one line).
 // With --json the documents are printed on stdout as a JSON array of
@@ -47,19 +48,19 @@ import (
 // kinds maps apiVersion/kind to a constructor of its typed object. A kind that is not here is
 // an error: the validator must know every kind the chart renders.
 var kinds = map[string]func() any{
-	"v1/ConfigMap":      func() any { return &corev1.ConfigMap{} },
-	"v1/Secret":         func() any { return &corev1.Secret{} },
-	"v1/Service":        func() any { return &corev1.Service{} },
-	"v1/ServiceAccount": func() any { return &corev1.ServiceAccount{} },
-	"v1/Pod":            func() any { return &corev1.Pod{} },
-	"apps/v1/Deployment":  func() any { return &appsv1.Deployment{} },
-	"apps/v1/StatefulSet": func() any { return &appsv1.StatefulSet{} },
-	"batch/v1/Job":        func() any { return &batchv1.Job{} },
-	"batch/v1/CronJob":    func() any { return &batchv1.CronJob{} },
-	"autoscaling/v2/HorizontalPodAutoscaler": func() any { return &autoscalingv2.HorizontalPodAutoscaler{} },
-	"policy/v1/PodDisruptionBudget":          func() any { return &policyv1.PodDisruptionBudget{} },
-	"networking.k8s.io/v1/NetworkPolicy":     func() any { return &networkingv1.NetworkPolicy{} },
-	"networking.k8s.io/v1/Ingress":           func() any { return &networkingv1.Ingress{} },
+	"v1/ConfigMap":                             func() any { return &corev1.ConfigMap{} },
+	"v1/Secret":                                func() any { return &corev1.Secret{} },
+	"v1/Service":                               func() any { return &corev1.Service{} },
+	"v1/ServiceAccount":                        func() any { return &corev1.ServiceAccount{} },
+	"v1/Pod":                                   func() any { return &corev1.Pod{} },
+	"apps/v1/Deployment":                       func() any { return &appsv1.Deployment{} },
+	"apps/v1/StatefulSet":                      func() any { return &appsv1.StatefulSet{} },
+	"batch/v1/Job":                             func() any { return &batchv1.Job{} },
+	"batch/v1/CronJob":                         func() any { return &batchv1.CronJob{} },
+	"autoscaling/v2/HorizontalPodAutoscaler":   func() any { return &autoscalingv2.HorizontalPodAutoscaler{} },
+	"policy/v1/PodDisruptionBudget":            func() any { return &policyv1.PodDisruptionBudget{} },
+	"networking.k8s.io/v1/NetworkPolicy":       func() any { return &networkingv1.NetworkPolicy{} },
+	"networking.k8s.io/v1/Ingress":             func() any { return &networkingv1.Ingress{} },
 	"rbac.authorization.k8s.io/v1/Role":        func() any { return &rbacv1.Role{} },
 	"rbac.authorization.k8s.io/v1/RoleBinding": func() any { return &rbacv1.RoleBinding{} },
 	"monitoring.coreos.com/v1/ServiceMonitor":  func() any { return &ServiceMonitor{} },
@@ -115,10 +116,15 @@ func (l label) String() string { return string(l) }
 
 func main() {
 	asJSON := flag.Bool("json", false, "print the decoded documents as a JSON array on stdout")
+	toJSON := flag.Bool("yaml-to-json", false, "only convert one YAML document on stdin to JSON (for tests that read values.yaml)")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: k8s-validate [--json] [file.yaml ...]   (no file or '-': standard input)")
+		fmt.Fprintln(os.Stderr, "       k8s-validate --yaml-to-json < file.yaml")
 	}
 	flag.Parse()
+	if *toJSON {
+		os.Exit(yamlToJSON(os.Stdin, os.Stdout))
+	}
 
 	inputs := flag.Args()
 	if len(inputs) == 0 {
@@ -218,9 +224,6 @@ func decodeAll(r io.Reader, input string, rep *report) []*document {
 			rep.add(d, "does not decode as %s/%s: %v", d.APIVersion, d.Kind, err)
 			continue
 		}
-		for _, e := range strictErrs {
-			rep.add(d, "strict decoding: %v", e)
-		}
 		d.typed = typed
 		if accessor, ok := typed.(interface{ GetObjectMeta() metav1.Object }); ok {
 			if om, ok := accessor.GetObjectMeta().(*metav1.ObjectMeta); ok {
@@ -232,6 +235,9 @@ func decodeAll(r io.Reader, input string, rep *report) []*document {
 			continue
 		}
 		d.Name, d.Namespace = d.meta.Name, d.meta.Namespace
+		for _, e := range strictErrs {
+			rep.add(d, "strict decoding: %v", e)
+		}
 		docs = append(docs, d)
 	}
 	return docs
@@ -383,7 +389,11 @@ func validateDocument(d *document, rep *report) {
 	case *networkingv1.Ingress:
 		for i, r := range o.Spec.Rules {
 			if r.Host != "" {
-				for _, msg := range validation.IsWildcardDNS1123Subdomain(strings.TrimPrefix(r.Host, "*.")) {
+				rule := validation.IsDNS1123Subdomain
+				if strings.HasPrefix(r.Host, "*.") {
+					rule = validation.IsWildcardDNS1123Subdomain
+				}
+				for _, msg := range rule(r.Host) {
 					rep.add(d, "spec.rules[%d].host %q: %s", i, r.Host, msg)
 				}
 			}
@@ -767,7 +777,6 @@ func validatePodReferences(d *document, docs []*document, find func(kind, name s
 	default:
 		return
 	}
-	hooked := len(d.hooks()) > 0
 	preHook := false
 	for _, h := range d.hooks() {
 		if strings.HasPrefix(h, "pre-") {
@@ -836,7 +845,6 @@ func validatePodReferences(d *document, docs []*document, find func(kind, name s
 	if ps.ServiceAccountName != "" {
 		uses("ServiceAccount", ps.ServiceAccountName, "", true, "serviceAccountName")
 	}
-	_ = hooked
 }
 
 func splitList(s string) []string {
@@ -847,4 +855,20 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// yamlToJSON converts one YAML document (duplicate keys rejected) to JSON.
+func yamlToJSON(in io.Reader, out io.Writer) int {
+	raw, err := io.ReadAll(in)
+	if err == nil {
+		var data []byte
+		if data, err = yaml.YAMLToJSONStrict(raw); err == nil {
+			_, err = fmt.Fprintln(out, string(data))
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "k8s-validate: %v\n", err)
+		return 1
+	}
+	return 0
 }

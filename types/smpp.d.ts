@@ -127,4 +127,11 @@ declare module 'smpp' {
   export const ESME_RBINDFAIL: number;
   export const ESME_RINVDSTADR: number;
   export const ESME_RX_T_APPN: number;
+  export const ESME_RX_P_APPN: number;
+  export const ESME_RX_R_APPN: number;
+  export const ESME_RMSGQFUL: number;
+  export const ESME_RTHROTTLED: number;
+
+  /** Every command_status the package names (`ESME_ROK`, `ESME_RTHROTTLED`, ...), by name. */
+  export const errors: Readonly<Record<string, number>>;
 }

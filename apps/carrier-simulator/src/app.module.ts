@@ -1,6 +1,9 @@
 // Wires the simulated SMSC, its submission store and HTTP API onto the shared observability stack.
 import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
 import { ObservabilityModule, ReadinessRegistry } from '@sluice/observability';
+import { CarrierBehaviour } from './carrier-behaviour';
+import { ProfilesController } from './profiles.controller';
+import { SessionsController } from './sessions.controller';
 import { SIMULATOR_CONFIG, SimulatorConfig } from './simulator.config';
 import { SimulatorMetrics } from './simulator.metrics';
 import { SmscService } from './smsc.service';
@@ -18,12 +21,13 @@ export class AppModule implements OnModuleInit {
     return {
       module: AppModule,
       imports: [ObservabilityModule.forRoot({ service: 'carrier-simulator', logLevel: config.LOG_LEVEL })],
-      controllers: [SubmissionsController],
+      controllers: [SubmissionsController, ProfilesController, SessionsController],
       providers: [
         { provide: SIMULATOR_CONFIG, useValue: config },
         // A factory, because the store's constructor takes a capacity that DI cannot supply.
         { provide: SubmissionStore, useFactory: () => new SubmissionStore() },
         SimulatorMetrics,
+        CarrierBehaviour,
         SmscService,
       ],
     };

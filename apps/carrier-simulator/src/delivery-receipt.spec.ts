@@ -47,3 +47,22 @@ describe('delivery receipt', () => {
     expect(delivered).toBeLessThan(0.93);
   });
 });
+
+describe('receipt outcomes beyond delivered and undelivered', () => {
+  const at = Date.UTC(2025, 0, 31, 12, 0);
+
+  it('writes the stat and the err the profile chose', () => {
+    expect(receiptText({ carrierMessageId: 'ab', status: 'EXPIRED', err: '004', submittedAt: at, doneAt: at })).toBe(
+      'id:ab sub:001 dlvrd:000 submit date:2501311200 done date:2501311200 stat:EXPIRED err:004 text:',
+    );
+    expect(receiptText({ carrierMessageId: 'ab', status: 'REJECTD', submittedAt: at, doneAt: at })).toContain('stat:REJECTD err:001');
+  });
+
+  it('maps EXPIRED and REJECTD to their message_state, and counts them as failures', () => {
+    expect(messageStateFor('EXPIRED')).toBe(3);
+    expect(messageStateFor('REJECTD')).toBe(8);
+    expect(wantsReceipt(2, 'EXPIRED')).toBe(true);
+    expect(wantsReceipt(2, 'REJECTD')).toBe(true);
+    expect(wantsReceipt(3, 'REJECTD')).toBe(false);
+  });
+});

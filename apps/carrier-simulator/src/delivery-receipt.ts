@@ -4,7 +4,12 @@ import { ReceiptOutcome } from './simulator.config';
 import { ReceiptStatus } from './submission.store';
 
 /** message_state TLV values (SMPP 3.4 5.3.2.35). */
-export const MessageStateValue = { Delivered: 2, Undeliverable: 5 } as const;
+export const MessageStateValue = { Delivered: 2, Expired: 3, Undeliverable: 5, Rejected: 8 } as const;
+
+/** The `err:` a receipt carries when the profile names none: 000 when delivered, 001 otherwise. */
+export function defaultReceiptError(status: ReceiptStatus): string {
+  return status === ReceiptStatus.Delivered ? '000' : '001';
+}
 
 /** registered_delivery bits 0-1 (SMPP 3.4 5.2.17): 1 = any final outcome, 2 = failure only, 3 = success only (SMPP 5.0). */
 export function wantsReceipt(registeredDelivery: number, status: ReceiptStatus): boolean {
@@ -12,7 +17,7 @@ export function wantsReceipt(registeredDelivery: number, status: ReceiptStatus):
     case 1:
       return true;
     case 2:
-      return status === ReceiptStatus.Undelivered;
+      return status !== ReceiptStatus.Delivered;
     case 3:
       return status === ReceiptStatus.Delivered;
     default:
@@ -21,8 +26,9 @@ export function wantsReceipt(registeredDelivery: number, status: ReceiptStatus):
 }
 
 /**
- * `mixed` derives the outcome from the carrier id, so a given submission always gets the
- * same outcome and about 90% are delivered.
+ * The outcome RECEIPT_OUTCOME alone would give, decided by a hash of the carrier id (`mixed`:
+ * about 90% delivered). The simulator itself decides through the carrier profiles (seeded,
+ * see carrier-profiles.ts), whose start-up default RECEIPT_OUTCOME sets.
  */
 export function receiptOutcome(mode: ReceiptOutcome, carrierMessageId: string): ReceiptStatus {
   if (mode === ReceiptOutcome.Delivered) return ReceiptStatus.Delivered;
@@ -36,13 +42,15 @@ export interface ReceiptTextInput {
   readonly status: ReceiptStatus;
   readonly submittedAt: number;
   readonly doneAt: number;
+  /** Three digits; defaultReceiptError(status) when absent. */
+  readonly err?: string;
 }
 
 /**
  * The de-facto receipt format (SMPP 3.4 appendix B). `text:` is left empty: the simulator
  * never keeps message content, and clients must not rely on it.
  */
-export function receiptText({ carrierMessageId, status, submittedAt, doneAt }: ReceiptTextInput): string {
+export function receiptText({ carrierMessageId, status, submittedAt, doneAt, err }: ReceiptTextInput): string {
   const delivered = status === ReceiptStatus.Delivered;
   return [
     `id:${carrierMessageId}`,
@@ -51,13 +59,22 @@ export function receiptText({ carrierMessageId, status, submittedAt, doneAt }: R
     `submit date:${smppReceiptDate(submittedAt)}`,
     `done date:${smppReceiptDate(doneAt)}`,
     `stat:${status}`,
-    `err:${delivered ? '000' : '001'}`,
+    `err:${err ?? defaultReceiptError(status)}`,
     'text:',
   ].join(' ');
 }
 
 export function messageStateFor(status: ReceiptStatus): number {
-  return status === ReceiptStatus.Delivered ? MessageStateValue.Delivered : MessageStateValue.Undeliverable;
+  switch (status) {
+    case ReceiptStatus.Delivered:
+      return MessageStateValue.Delivered;
+    case ReceiptStatus.Expired:
+      return MessageStateValue.Expired;
+    case ReceiptStatus.Rejected:
+      return MessageStateValue.Rejected;
+    default:
+      return MessageStateValue.Undeliverable;
+  }
 }
 
 /** YYMMDDhhmm in UTC, the receipt's date format. */

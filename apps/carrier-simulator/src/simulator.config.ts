@@ -33,6 +33,13 @@ export const simulatorEnv = httpEnv.merge(
         errorMap: () => ({ message: 'must be delivered, undelivered or mixed' }),
       })
       .default(ReceiptOutcome.Delivered),
+    /**
+     * JSON: per-carrier behaviour over the default set by the variables above. Kept as text
+     * here and validated by loadSimulatorConfig, which names the field inside the document.
+     */
+    CARRIER_PROFILES: z.string().optional(),
+    /** Makes error, receipt and jitter choices reproducible; a random one is picked (and logged) when unset. */
+    SIMULATOR_SEED: z.string().min(1, 'must not be empty (leave it unset for a random seed)').max(200, 'must be at most 200 characters').optional(),
   }),
 );
 

@@ -1,16 +1,19 @@
-// The simulated SMSC: an SMPP 3.4 server that authenticates binds, accepts submit_sm and sends delivery receipts.
+// The simulated SMSC: an SMPP 3.4 server that authenticates binds, answers submit_sm as the carrier's profile
+// says (accept, throttle, refuse, stay silent), sends delivery receipts and injects mobile-originated messages.
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigError } from '@sluice/config';
 import * as smpp from 'smpp';
 import type { PDU, PduOptions, Server, Session } from 'smpp';
 import { normalizeAddress } from './address';
-import { carrierFor } from './carriers';
-import { messageStateFor, receiptOutcome, receiptText, wantsReceipt } from './delivery-receipt';
+import { CarrierBehaviour, SubmitDecision } from './carrier-behaviour';
+import { NO_RESPONSE, statusName } from './carrier-profiles';
+import { Carrier, carrierFor } from './carriers';
+import { messageStateFor, receiptText, wantsReceipt } from './delivery-receipt';
 import { readContent } from './short-message';
 import { SIMULATOR_CONFIG, SimulatorConfig } from './simulator.config';
 import { SimulatorMetrics } from './simulator.metrics';
-import { ReceiptStatus, SubmissionStore } from './submission.store';
+import { ReceiptStatus, SubmissionStatus, SubmissionStore } from './submission.store';
 
 type BindMode = 'transceiver' | 'transmitter' | 'receiver';
 
@@ -29,6 +32,8 @@ const MAX_RECEIPT_ATTEMPTS = 5;
 const MAX_PENDING_RECEIPTS = 100_000;
 /** How long shutdown waits for an ESME to answer unbind before cutting the connection. */
 const UNBIND_GRACE_MS = 500;
+/** With receiptBeforeResponse, the submit_sm_resp waits for the receipt's deliver_sm_resp at most this long. */
+const RECEIPT_FIRST_WAIT_MS = 1_000;
 
 interface Connection {
   readonly session: Session;
@@ -38,18 +43,41 @@ interface Connection {
   systemId?: string;
   closed: boolean;
   /** deliver_sm written on this session and not answered yet, by sequence number. */
-  readonly inflight: Map<number, PendingReceipt>;
+  readonly inflight: Map<number, PendingDelivery>;
 }
 
-interface PendingReceipt {
+/** A deliver_sm the SMSC owes an ESME: a delivery receipt, or a mobile-originated message. */
+type PendingDelivery = PendingReceipt | PendingMobileOriginated;
+
+interface DeliveryBase {
   readonly systemId: string;
-  readonly carrierMessageId: string;
-  readonly status: ReceiptStatus;
-  /** The session the message came in on: the receipt goes back there while it can. */
+  /** The session that should get it while it can (the one the message came in on, or the one MO picked). */
   readonly origin: Connection;
   /** Options of the deliver_sm; a fresh PDU is built per attempt so each gets its own sequence number. */
   readonly pdu: PduOptions;
   attempts: number;
+  /** Called once, when the first attempt is answered or cannot be written (receiptBeforeResponse). */
+  onFirstAnswer?: () => void;
+}
+
+interface PendingReceipt extends DeliveryBase {
+  readonly kind: 'receipt';
+  readonly carrierMessageId: string;
+  readonly status: ReceiptStatus;
+}
+
+interface PendingMobileOriginated extends DeliveryBase {
+  readonly kind: 'mo';
+  readonly moId: string;
+}
+
+/** A mobile-originated message to inject (addresses as given; they are normalized). */
+export interface MobileOriginated {
+  readonly source: string;
+  readonly destination: string;
+  readonly text: string;
+  /** Only sessions bound with this system_id; any receiver or transceiver when absent. */
+  readonly systemId?: string;
 }
 
 @Injectable()
@@ -58,14 +86,17 @@ export class SmscService implements OnApplicationBootstrap, OnApplicationShutdow
   private server?: Server;
   private readonly connections = new Set<Connection>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly pending = new Map<string, PendingReceipt[]>();
+  private readonly pending = new Map<string, PendingDelivery[]>();
   private pendingCount = 0;
   private stopping = false;
+  /** Round-robin over the sessions that can take MO. */
+  private moCursor = 0;
 
   constructor(
     @Inject(SIMULATOR_CONFIG) private readonly config: SimulatorConfig,
     private readonly store: SubmissionStore,
     private readonly metrics: SimulatorMetrics,
+    private readonly behaviour: CarrierBehaviour,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -180,58 +211,165 @@ export class SmscService implements OnApplicationBootstrap, OnApplicationShutdow
       return this.reply(connection, pdu, { command_status: smpp.ESME_RINVDSTADR });
     }
     const carrier = carrierFor(destination);
-    const content = readContent(pdu);
+    const source = normalizeAddress(pdu.source_addr);
+    const decision = this.behaviour.decide(carrier.id, source, receivedAt);
     const carrierMessageId = randomBytes(8).toString('hex');
     // Recorded on arrival: the store is the witness of what reached the carrier and when,
-    // even if the response is then lost with the connection.
+    // even if the response is then lost with the connection. Refused submissions are kept
+    // too, with how they were answered, but only accepted ones count by default.
     this.store.add({
       receivedAt,
       carrierMessageId,
       systemId,
-      source: normalizeAddress(pdu.source_addr),
+      source,
       destination,
       carrier: carrier.id,
       mcc: carrier.mcc,
       mnc: carrier.mnc,
       dataCoding: pdu.data_coding ?? 0,
-      ...content,
+      ...readContent(pdu),
+      ...(decision.status === SubmissionStatus.Accepted ? {} : { status: decision.status }),
+      ...('commandStatus' in decision ? { commandStatus: decision.commandStatus } : {}),
     });
-    this.metrics.submissions.inc({ carrier: carrier.id });
-    this.logger.debug({ carrier: carrier.id, carrierMessageId }, 'submit_sm accepted');
+    this.count(carrier, decision);
+    this.logger.debug({ carrier: carrier.id, carrierMessageId, outcome: decision.status }, 'submit_sm read');
 
-    const status = receiptOutcome(this.config.RECEIPT_OUTCOME, carrierMessageId);
-    const answer = () => {
-      this.reply(connection, pdu, { message_id: carrierMessageId });
-      if (!wantsReceipt(pdu.registered_delivery ?? 0, status)) return;
-      const receipt: PendingReceipt = {
-        systemId,
-        carrierMessageId,
-        status,
-        origin: connection,
-        attempts: 0,
-        pdu: {
-          // The receipt travels from the handset back to the sender.
-          source_addr_ton: pdu.dest_addr_ton ?? 0,
-          source_addr_npi: pdu.dest_addr_npi ?? 0,
-          source_addr: pdu.destination_addr ?? '',
-          dest_addr_ton: pdu.source_addr_ton ?? 0,
-          dest_addr_npi: pdu.source_addr_npi ?? 0,
-          destination_addr: pdu.source_addr ?? '',
-          esm_class: 0x04,
-          data_coding: 0,
-          // Given as bytes so the package sends them as they are.
-          short_message: Buffer.from(
-            receiptText({ carrierMessageId, status, submittedAt: receivedAt, doneAt: receivedAt + this.config.RECEIPT_DELAY_MS }),
-            'ascii',
-          ),
-          receipted_message_id: carrierMessageId,
-          message_state: messageStateFor(status),
-        },
-      };
-      this.later(this.config.RECEIPT_DELAY_MS, () => this.sendReceipt(receipt));
+    switch (decision.status) {
+      case SubmissionStatus.Throttled:
+      case SubmissionStatus.Rejected:
+        return this.afterLatency(decision.latencyMs, () => this.reply(connection, pdu, { command_status: decision.commandStatus }));
+      case SubmissionStatus.Unanswered:
+        // The ESME hears nothing: its response timeout is what is being exercised.
+        return;
+      case SubmissionStatus.Accepted:
+        return this.onAccepted(connection, pdu, { systemId, carrierMessageId, receivedAt, decision });
+    }
+  }
+
+  private count(carrier: Carrier, decision: SubmitDecision): void {
+    switch (decision.status) {
+      case SubmissionStatus.Accepted:
+        return this.metrics.submissions.inc({ carrier: carrier.id });
+      case SubmissionStatus.Throttled:
+        return this.metrics.throttled.inc({ carrier: carrier.id, per: decision.rule.per });
+      case SubmissionStatus.Rejected:
+        return this.metrics.errors.inc({ carrier: carrier.id, status: statusName(decision.commandStatus) });
+      case SubmissionStatus.Unanswered:
+        return this.metrics.errors.inc({ carrier: carrier.id, status: NO_RESPONSE });
+    }
+  }
+
+  private onAccepted(
+    connection: Connection,
+    pdu: PDU,
+    accepted: {
+      readonly systemId: string;
+      readonly carrierMessageId: string;
+      readonly receivedAt: number;
+      readonly decision: Extract<SubmitDecision, { status: 'accepted' }>;
+    },
+  ): void {
+    const { systemId, carrierMessageId, receivedAt, decision } = accepted;
+    const respond = () => this.reply(connection, pdu, { message_id: carrierMessageId });
+    const outcome = decision.receipt;
+    if (!wantsReceipt(pdu.registered_delivery ?? 0, outcome.status)) return this.afterLatency(decision.latencyMs, respond);
+
+    const first = decision.receiptBeforeResponse;
+    const doneAt = receivedAt + decision.latencyMs + (first ? 0 : outcome.delayMs);
+    const receipt: PendingReceipt = {
+      kind: 'receipt',
+      systemId,
+      carrierMessageId,
+      status: outcome.status,
+      origin: connection,
+      attempts: 0,
+      pdu: {
+        // The receipt travels from the handset back to the sender.
+        source_addr_ton: pdu.dest_addr_ton ?? 0,
+        source_addr_npi: pdu.dest_addr_npi ?? 0,
+        source_addr: pdu.destination_addr ?? '',
+        dest_addr_ton: pdu.source_addr_ton ?? 0,
+        dest_addr_npi: pdu.source_addr_npi ?? 0,
+        destination_addr: pdu.source_addr ?? '',
+        esm_class: 0x04,
+        data_coding: 0,
+        // Given as bytes so the package sends them as they are.
+        short_message: Buffer.from(
+          receiptText({ carrierMessageId, status: outcome.status, err: outcome.err, submittedAt: receivedAt, doneAt }),
+          'ascii',
+        ),
+        receipted_message_id: carrierMessageId,
+        message_state: messageStateFor(outcome.status),
+      },
     };
-    if (this.config.SUBMIT_LATENCY_MS > 0) this.later(this.config.SUBMIT_LATENCY_MS, answer);
-    else answer();
+    if (!first) {
+      return this.afterLatency(decision.latencyMs, () => {
+        respond();
+        this.later(outcome.delayMs, () => this.deliver(receipt));
+      });
+    }
+    // Receipt first: the submit_sm_resp follows once the ESME answered the deliver_sm (or
+    // could not be sent it, or took too long), so the ESME sees the receipt before it knows the id.
+    this.afterLatency(decision.latencyMs, () => {
+      let responded = false;
+      const respondOnce = () => {
+        if (responded) return;
+        responded = true;
+        respond();
+      };
+      receipt.onFirstAnswer = respondOnce;
+      this.later(RECEIPT_FIRST_WAIT_MS, respondOnce);
+      this.deliver(receipt);
+    });
+  }
+
+  /**
+   * Closes every SMPP connection (or those bound with `systemId`) without unbinding, as a
+   * carrier dropping its links would; resolves with how many, once they are closed.
+   */
+  async dropSessions(systemId?: string): Promise<number> {
+    const dropped = [...this.connections].filter(
+      (connection) => !connection.closed && (systemId === undefined || connection.systemId === systemId),
+    );
+    await Promise.all(
+      dropped.map(
+        (connection) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, UNBIND_GRACE_MS);
+            connection.session.destroy(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
+      ),
+    );
+    this.metrics.bindsDropped.inc(dropped.length);
+    this.logger.log({ systemId, dropped: dropped.length }, 'SMPP connections dropped on request');
+    return dropped.length;
+  }
+
+  /**
+   * Sends a mobile-originated message (deliver_sm, esm_class 0) to a bound receiver or
+   * transceiver, taking turns between them; undefined when none is bound. Like a receipt,
+   * it is sent again on another session if unanswered when its session closes, and retried
+   * when the ESME answers with an error.
+   */
+  sendMobileOriginated(mo: MobileOriginated): { readonly id: string; readonly systemId: string } | undefined {
+    const candidates: Array<{ connection: Connection; systemId: string }> = [];
+    for (const connection of this.connections) {
+      const { systemId } = connection;
+      if (systemId !== undefined && isReceivingAny(connection) && (mo.systemId === undefined || systemId === mo.systemId)) {
+        candidates.push({ connection, systemId });
+      }
+    }
+    const chosen = candidates[this.moCursor % Math.max(candidates.length, 1)];
+    if (!chosen) return undefined;
+    this.moCursor += 1;
+    const { connection: target, systemId } = chosen;
+    const id = randomBytes(8).toString('hex');
+    this.deliver({ kind: 'mo', moId: id, systemId, origin: target, attempts: 0, pdu: mobileOriginatedPdu(mo) });
+    this.logger.debug({ moId: id, systemId }, 'mobile-originated message sent');
+    return { id, systemId };
   }
 
   /** Valid SMPP commands the simulator does not implement get their _resp with ESME_RINVCMDID, others a generic_nack. */
@@ -243,51 +381,60 @@ export class SmscService implements OnApplicationBootstrap, OnApplicationShutdow
     connection.session.send(refusal);
   }
 
-  private sendReceipt(receipt: PendingReceipt): void {
+  private deliver(delivery: PendingDelivery): void {
     if (this.stopping) return;
-    const target = this.receiverFor(receipt);
-    if (!target) return this.hold(receipt);
-    const pdu = new smpp.PDU('deliver_sm', receipt.pdu);
-    const written = target.session.send(pdu, (resp) => this.onReceiptAnswer(target, pdu.sequence_number, resp));
-    if (!written) return this.hold(receipt);
-    receipt.attempts += 1;
-    target.inflight.set(pdu.sequence_number, receipt);
-    this.store.recordReceipt(receipt.carrierMessageId, { status: receipt.status, sentAt: Date.now() });
-    this.metrics.receipts.inc({ status: receipt.status });
+    const target = this.receiverFor(delivery);
+    if (!target) return this.hold(delivery);
+    const pdu = new smpp.PDU('deliver_sm', delivery.pdu);
+    const written = target.session.send(pdu, (resp) => this.onDeliveryAnswer(target, pdu.sequence_number, resp));
+    if (!written) return this.hold(delivery);
+    delivery.attempts += 1;
+    target.inflight.set(pdu.sequence_number, delivery);
+    if (delivery.kind === 'mo') return this.metrics.mobileOriginated.inc();
+    this.store.recordReceipt(delivery.carrierMessageId, { status: delivery.status, sentAt: Date.now() });
+    this.metrics.receipts.inc({ status: delivery.status });
   }
 
-  private onReceiptAnswer(connection: Connection, sequenceNumber: number, resp: PDU): void {
-    const receipt = connection.inflight.get(sequenceNumber);
-    if (!receipt) return;
+  private onDeliveryAnswer(connection: Connection, sequenceNumber: number, resp: PDU): void {
+    const delivery = connection.inflight.get(sequenceNumber);
+    if (!delivery) return;
     connection.inflight.delete(sequenceNumber);
+    firstAnswer(delivery);
     if (resp.command_status === smpp.ESME_ROK) return;
-    if (receipt.attempts >= MAX_RECEIPT_ATTEMPTS) {
+    if (delivery.attempts >= MAX_RECEIPT_ATTEMPTS) {
       this.logger.warn(
-        { carrierMessageId: receipt.carrierMessageId, commandStatus: resp.command_status, attempts: receipt.attempts },
-        'delivery receipt refused by the ESME; giving up',
+        {
+          kind: delivery.kind,
+          id: delivery.kind === 'mo' ? delivery.moId : delivery.carrierMessageId,
+          commandStatus: resp.command_status,
+          attempts: delivery.attempts,
+        },
+        'deliver_sm refused by the ESME; giving up',
       );
       return;
     }
-    this.later(RECEIPT_RETRY_MS, () => this.sendReceipt(receipt));
+    this.later(RECEIPT_RETRY_MS, () => this.deliver(delivery));
   }
 
-  /** The originating session while it is bound, else any bound session of the same system_id that takes receipts. */
-  private receiverFor(receipt: PendingReceipt): Connection | undefined {
-    if (isReceiving(receipt.origin, receipt.systemId)) return receipt.origin;
-    for (const connection of this.connections) if (isReceiving(connection, receipt.systemId)) return connection;
+  /** The originating session while it is bound, else any bound session of the same system_id that takes deliveries. */
+  private receiverFor(delivery: PendingDelivery): Connection | undefined {
+    if (isReceiving(delivery.origin, delivery.systemId)) return delivery.origin;
+    for (const connection of this.connections) if (isReceiving(connection, delivery.systemId)) return connection;
     return undefined;
   }
 
-  /** Keeps a receipt until an ESME of its system_id binds to receive it, as an SMSC's store-and-forward would. */
-  private hold(receipt: PendingReceipt): void {
-    const queue = this.pending.get(receipt.systemId) ?? [];
-    queue.push(receipt);
-    this.pending.set(receipt.systemId, queue);
+  /** Keeps a deliver_sm until an ESME of its system_id binds to receive it, as an SMSC's store-and-forward would. */
+  private hold(delivery: PendingDelivery): void {
+    // Nothing can answer it now: a submit_sm_resp waiting for it goes out at once.
+    firstAnswer(delivery);
+    const queue = this.pending.get(delivery.systemId) ?? [];
+    queue.push(delivery);
+    this.pending.set(delivery.systemId, queue);
     this.pendingCount += 1;
     if (this.pendingCount > MAX_PENDING_RECEIPTS) {
       queue.shift();
       this.pendingCount -= 1;
-      this.logger.warn({ systemId: receipt.systemId, limit: MAX_PENDING_RECEIPTS }, 'pending receipts full; oldest dropped');
+      this.logger.warn({ systemId: delivery.systemId, limit: MAX_PENDING_RECEIPTS }, 'pending deliveries full; oldest dropped');
     }
   }
 
@@ -296,17 +443,17 @@ export class SmscService implements OnApplicationBootstrap, OnApplicationShutdow
     if (!queue) return;
     this.pending.delete(systemId);
     this.pendingCount -= queue.length;
-    for (const receipt of queue) this.sendReceipt(receipt);
+    for (const delivery of queue) this.deliver(delivery);
   }
 
   private onClose(connection: Connection): void {
     connection.closed = true;
     this.markUnbound(connection);
     this.connections.delete(connection);
-    // Receipts the ESME never acknowledged go out again on another session (or wait for one).
+    // Deliveries the ESME never acknowledged go out again on another session (or wait for one).
     const unanswered = [...connection.inflight.values()];
     connection.inflight.clear();
-    for (const receipt of unanswered) this.sendReceipt(receipt);
+    for (const delivery of unanswered) this.deliver(delivery);
   }
 
   private markUnbound(connection: Connection): void {
@@ -335,6 +482,12 @@ export class SmscService implements OnApplicationBootstrap, OnApplicationShutdow
     });
   }
 
+  /** Runs the task after `ms`, or right now when there is no latency (as the simulator always did). */
+  private afterLatency(ms: number, task: () => void): void {
+    if (ms > 0) this.later(ms, task);
+    else task();
+  }
+
   /** A timer cleared at shutdown, so no callback runs against a closed server. */
   private later(ms: number, task: () => void): void {
     const timer = setTimeout(() => {
@@ -354,7 +507,51 @@ function receivesReceipts(mode: BindMode): boolean {
 }
 
 function isReceiving(connection: Connection, systemId: string): boolean {
-  return !connection.closed && connection.systemId === systemId && connection.mode !== undefined && receivesReceipts(connection.mode);
+  return connection.systemId === systemId && isReceivingAny(connection);
+}
+
+function isReceivingAny(connection: Connection): boolean {
+  return !connection.closed && connection.mode !== undefined && receivesReceipts(connection.mode);
+}
+
+function firstAnswer(delivery: PendingDelivery): void {
+  const callback = delivery.onFirstAnswer;
+  delivery.onFirstAnswer = undefined;
+  callback?.();
+}
+
+/** ton/npi for an address: international E.164 for digits, alphanumeric otherwise. */
+function addressing(address: string): { ton: number; npi: number } {
+  return /^\d+$/.test(address) ? { ton: 1, npi: 1 } : { ton: 5, npi: 0 };
+}
+
+/**
+ * deliver_sm of an MO: text in short_message when it fits its 254 octets (the package picks
+ * the data coding: GSM 03.38, Latin-1 or UCS-2), else in the message_payload TLV.
+ */
+export function mobileOriginatedPdu(mo: Pick<MobileOriginated, 'source' | 'destination' | 'text'>): PduOptions {
+  const source = normalizeAddress(mo.source);
+  const destination = normalizeAddress(mo.destination);
+  const from = addressing(source);
+  const to = addressing(destination);
+  const base: PduOptions = {
+    source_addr_ton: from.ton,
+    source_addr_npi: from.npi,
+    source_addr: source,
+    dest_addr_ton: to.ton,
+    dest_addr_npi: to.npi,
+    destination_addr: destination,
+    esm_class: 0,
+    registered_delivery: 0,
+  };
+  const inShortMessage: PduOptions = { ...base, short_message: mo.text };
+  try {
+    // Encoding throws when the text does not fit the one-octet sm_length.
+    new smpp.PDU('deliver_sm', inShortMessage).toBuffer();
+    return inShortMessage;
+  } catch {
+    return { ...base, message_payload: mo.text };
+  }
 }
 
 /** A taken or forbidden SMPP port is a configuration problem: say so the way config errors are said. */

@@ -113,6 +113,32 @@ describe('SubmissionStore', () => {
     expect(store.duplicates(1).duplicates).toHaveLength(1);
   });
 
+  it('counts accepted submissions unless asked for another status or all', () => {
+    const store = new SubmissionStore();
+    for (const t of [0, 100, 200]) store.add(submission({ receivedAt: t }));
+    store.add(submission({ receivedAt: 150, status: 'throttled', commandStatus: 0x58 }));
+    store.add(submission({ receivedAt: 160, status: 'throttled', commandStatus: 0x58 }));
+    store.add(submission({ receivedAt: 170, status: 'rejected', commandStatus: 0x08 }));
+    store.add(submission({ receivedAt: 180, status: 'unanswered' }));
+    expect(store.count({}, 1_000)).toEqual({ total: 3, maxInWindow: 3 });
+    expect(store.count({ status: 'accepted' }, 1_000)).toEqual({ total: 3, maxInWindow: 3 });
+    expect(store.count({ status: 'throttled' }, 1_000)).toEqual({ total: 2, maxInWindow: 2 });
+    expect(store.count({ status: 'all' }, 1_000)).toEqual({ total: 7, maxInWindow: 7 });
+    expect(store.list({ status: 'rejected' }, 10).items.map((s) => s.commandStatus)).toEqual([0x08]);
+    expect(store.list({ status: 'unanswered' }, 10).items).toEqual([expect.not.objectContaining({ commandStatus: expect.anything() })]);
+    expect(store.list({}, 10).items.every((s) => s.status === undefined)).toBe(true);
+  });
+
+  it('does not take a refused submission sent again for a duplicate', () => {
+    const store = new SubmissionStore();
+    store.add(submission({ status: 'rejected', commandStatus: 0x08 }));
+    store.add(submission({ status: 'throttled', commandStatus: 0x58 }));
+    store.add(submission());
+    expect(store.duplicates(10)).toEqual({ groups: 0, extraSubmissions: 0, duplicates: [] });
+    store.add(submission());
+    expect(store.duplicates(10).extraSubmissions).toBe(1);
+  });
+
   it('starts over on clear', () => {
     const store = new SubmissionStore();
     const old = store.add(submission());

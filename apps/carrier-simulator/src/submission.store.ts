@@ -1,4 +1,4 @@
-// In-memory witness of every submit_sm the simulator accepted: what, when, to which carrier (never the text).
+// In-memory witness of every submit_sm that reached the simulated carrier: what, when, to which carrier, how it was answered (never the text).
 import type { CarrierId } from './carriers';
 
 export const DEFAULT_CAPACITY = 1_000_000;
@@ -12,8 +12,19 @@ export interface PartInfo {
   readonly seq: number;
 }
 
-export const ReceiptStatus = { Delivered: 'DELIVRD', Undelivered: 'UNDELIV' } as const;
+export const ReceiptStatus = { Delivered: 'DELIVRD', Undelivered: 'UNDELIV', Expired: 'EXPIRED', Rejected: 'REJECTD' } as const;
 export type ReceiptStatus = (typeof ReceiptStatus)[keyof typeof ReceiptStatus];
+
+/**
+ * What became of a submit_sm that reached the carrier: `accepted` (ESME_ROK), `throttled`
+ * (refused by the carrier's throughput policing), `rejected` (answered with an error of the
+ * profile's error mix) or `unanswered` (the error mix chose to send no response at all).
+ */
+export const SubmissionStatus = { Accepted: 'accepted', Throttled: 'throttled', Rejected: 'rejected', Unanswered: 'unanswered' } as const;
+export type SubmissionStatus = (typeof SubmissionStatus)[keyof typeof SubmissionStatus];
+/** Query value that matches every status. */
+export const ALL_STATUSES = 'all';
+export type StatusFilter = SubmissionStatus | typeof ALL_STATUSES;
 
 export interface ReceiptRecord {
   readonly status: ReceiptStatus;
@@ -36,6 +47,10 @@ export interface NewSubmission {
   /** SHA-256 (hex) of the decoded text, so duplicates can be found without keeping content. */
   readonly textSha256: string;
   readonly parts?: PartInfo;
+  /** Absent on accepted submissions (whose record keeps the shape it always had). */
+  readonly status?: Exclude<SubmissionStatus, 'accepted'>;
+  /** The submit_sm_resp's command_status, on throttled and rejected submissions. */
+  readonly commandStatus?: number;
 }
 
 export interface Submission extends NewSubmission {
@@ -45,6 +60,8 @@ export interface Submission extends NewSubmission {
 }
 
 export interface SubmissionFilter {
+  /** Accepted submissions only when absent. */
+  readonly status?: StatusFilter;
   readonly destination?: string;
   readonly source?: string;
   readonly carrier?: CarrierId;
@@ -140,9 +157,10 @@ export class SubmissionStore {
     return { total: times.length, maxInWindow: maxInWindow(times, windowMs) };
   }
 
+  /** Accepted submissions only: a refused submit_sm that the ESME sends again is a retry, not a duplicate. */
   duplicates(limit: number): DuplicateReport {
     const groups = new Map<string, { first: Submission; ids: string[]; count: number }>();
-    for (const record of this.all()) {
+    for (const record of this.matching({})) {
       const key = duplicateKey(record);
       const group = groups.get(key);
       if (group) {
@@ -182,7 +200,9 @@ export class SubmissionStore {
   }
 
   private *matching(filter: SubmissionFilter): Generator<Submission> {
+    const status = filter.status ?? SubmissionStatus.Accepted;
     for (const record of this.all()) {
+      if (status !== ALL_STATUSES && (record.status ?? SubmissionStatus.Accepted) !== status) continue;
       if (filter.destination !== undefined && record.destination !== filter.destination) continue;
       if (filter.source !== undefined && record.source !== filter.source) continue;
       if (filter.carrier !== undefined && record.carrier !== filter.carrier) continue;

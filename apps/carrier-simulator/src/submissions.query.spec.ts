@@ -42,9 +42,15 @@ describe('submission queries', () => {
     [{ since: 'yesterday' }, 'since must be epoch milliseconds or an ISO 8601 time (e.g. 2025-01-31T12:00:00Z)'],
     [{ since: '1' , until: '0' }, 'until must not be before since'],
     [{ destination: '' }, 'destination must be a number (e.g. 12015550100) or a sender id'],
-    [{ dst: '1' }, 'dst is not a known parameter (known: destination, source, carrier, since, until, limit)'],
+    [{ status: 'ok' }, 'status must be one of accepted, throttled, rejected, unanswered, all'],
+    [{ dst: '1' }, 'dst is not a known parameter (known: destination, source, carrier, since, until, status, limit)'],
   ])('refuses %p', (query, error) => {
     expect(errorOf(() => parseListQuery(query))).toEqual({ error });
+  });
+
+  it('filters on a submission status, or on all of them', () => {
+    expect(parseListQuery({ status: 'throttled' }).filter).toEqual({ status: 'throttled' });
+    expect(parseCountQuery({ status: 'all' }).filter).toEqual({ status: 'all' });
   });
 
   it('refuses a bad window', () => {
@@ -52,7 +58,7 @@ describe('submission queries', () => {
       error: 'windowMs must be a positive whole number of milliseconds',
     });
     expect(errorOf(() => parseCountQuery({ limit: '5' }))).toEqual({
-      error: 'limit is not a known parameter (known: destination, source, carrier, since, until, windowMs)',
+      error: 'limit is not a known parameter (known: destination, source, carrier, since, until, status, windowMs)',
     });
   });
 });

@@ -2,7 +2,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { normalizeAddress } from './address';
 import { CARRIERS, isCarrierId } from './carriers';
-import type { SubmissionFilter } from './submission.store';
+import { ALL_STATUSES, StatusFilter, SubmissionFilter, SubmissionStatus } from './submission.store';
 
 export const DEFAULT_LIST_LIMIT = 1_000;
 export const MAX_LIST_LIMIT = 100_000;
@@ -18,7 +18,8 @@ export interface CountQuery {
   readonly windowMs: number;
 }
 
-const FILTER_PARAMS = ['destination', 'source', 'carrier', 'since', 'until'] as const;
+const FILTER_PARAMS = ['destination', 'source', 'carrier', 'since', 'until', 'status'] as const;
+const STATUS_VALUES: readonly string[] = [...Object.values(SubmissionStatus), ALL_STATUSES];
 
 export function parseListQuery(query: unknown): ListQuery {
   const params = readParams(query, [...FILTER_PARAMS, 'limit']);
@@ -51,6 +52,10 @@ function parseFilter(params: Readonly<Record<string, string | undefined>>): Subm
   if (params.carrier !== undefined) {
     if (!isCarrierId(params.carrier)) throw badRequest(`carrier must be one of ${Object.keys(CARRIERS).join(', ')}`);
     filter.carrier = params.carrier;
+  }
+  if (params.status !== undefined) {
+    if (!STATUS_VALUES.includes(params.status)) throw badRequest(`status must be one of ${STATUS_VALUES.join(', ')}`);
+    filter.status = params.status as StatusFilter;
   }
   if (params.since !== undefined) filter.since = instant(params.since, 'since');
   if (params.until !== undefined) filter.until = instant(params.until, 'until');

@@ -32,9 +32,12 @@ export class TestEsme {
   private readonly closedPromise: Promise<void>;
   /** Set when the SMSC sent unbind (the client answers it). */
   unbindReceived = false;
+  /** Every PDU received, in order, as `command` (e.g. `deliver_sm`, `submit_sm_resp`). */
+  readonly received: string[] = [];
 
   private constructor(readonly session: Session) {
     this.closedPromise = new Promise((resolve) => session.once('close', () => resolve()));
+    session.on('pdu', (pdu) => this.received.push(pdu.command));
     session.on('error', () => undefined); // resets at close are expected in these tests
     session.on('deliver_sm', (pdu) => {
       session.send(pdu.response());

@@ -15,6 +15,8 @@ import { SmppTimeoutError, SmppUnavailableError, SubmitResult } from './smpp-cli
 
 /** SMPP statuses that mean "slow down, try again later". */
 const THROTTLED = new Set([0x58 /* ESME_RTHROTTLED */, 0x14 /* ESME_RMSGQFUL */]);
+/** A carrier that throttles is not tried again for this long. */
+const THROTTLE_BACKOFF_MS = 1_000;
 /** A throttled second or later part is retried on its own this many times, this far apart. */
 const PART_THROTTLE_RETRIES = 5;
 const PART_THROTTLE_BACKOFF_MS = 1_000;
@@ -134,7 +136,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
           return;
         case 'throttled':
           // Nothing reached the carrier: back to the governor for a new slot under every quota.
-          await this.reslot(claimed);
+          await this.reslot(claimed, now + THROTTLE_BACKOFF_MS);
           this.outcomes.inc({ outcome: 'throttled' });
           return;
         case 'refused':
@@ -216,9 +218,9 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /** Hands a message back to the governor for a new slot under every quota. */
-  private async reslot(claimed: ClaimedJob): Promise<void> {
+  private async reslot(claimed: ClaimedJob, notBefore?: number): Promise<void> {
     const { message } = claimed.job;
-    await this.producer.publish(Topic.SmsSubmitted, [{ ...message, reslotted: (message.reslotted ?? 0) + 1 }]);
+    await this.producer.publish(Topic.SmsSubmitted, [{ ...message, reslotted: (message.reslotted ?? 0) + 1, ...(notBefore ? { notBefore } : {}) }]);
     await this.schedule.ack([claimed]);
   }
 

@@ -104,4 +104,55 @@ describe('carrier-dispatch', () => {
     // A submit in flight when the process died may be sent again: at most one window's worth.
     expect(counts.total - 40).toBeLessThanOrEqual(20);
   });
+
+  async function setProfile(carrier: string, profile: Record<string, unknown> | null): Promise<void> {
+    const response = await fetch(`${platform.simulatorUrl}/simulator/profiles/${carrier}`, {
+      method: profile ? 'PUT' : 'DELETE',
+      headers: { 'content-type': 'application/json' },
+      ...(profile ? { body: JSON.stringify(profile) } : {}),
+    });
+    expect(response.status).toBeLessThan(300);
+  }
+
+  it('re-slots what the carrier throttles until every message is accepted and delivered', async () => {
+    await setProfile('att', { throttle: [{ limit: 2, windowMs: 1_000, per: 'carrier' }] });
+    try {
+      const { src, send } = await account(100);
+      const uuids = await send({ dst: Array.from({ length: 6 }, () => testNumber('201')).join('<'), text: 'throttled' });
+      const rows = await finalStates(uuids, 60_000);
+      expect(rows.filter((r) => r.message_state !== 'delivered')).toEqual([]);
+      const count = async (status: string) =>
+        ((await (await fetch(`${platform.simulatorUrl}/simulator/submissions/count?windowMs=1000&source=${src}&status=${status}`)).json()) as {
+          total: number;
+          maxInWindow: number;
+        });
+      expect((await count('throttled')).total).toBeGreaterThan(0);
+      const accepted = await count('accepted');
+      expect(accepted.total).toBe(6);
+      expect(accepted.maxInWindow).toBeLessThanOrEqual(2);
+    } finally {
+      await setProfile('att', null);
+    }
+  });
+
+  it('matches receipts that arrive before the submit_sm_resp', async () => {
+    await setProfile('verizon', { receiptBeforeResponse: true });
+    try {
+      const { send } = await account(100);
+      const uuids = await send({ dst: Array.from({ length: 3 }, () => testNumber('646')).join('<'), text: 'receipt first' });
+      const rows = await finalStates(uuids, 30_000);
+      expect(rows.map((r) => r.message_state)).toEqual(['delivered', 'delivered', 'delivered']);
+    } finally {
+      await setProfile('verizon', null);
+    }
+  });
+
+  it('binds again after the carrier drops every connection, and delivers what comes next', async () => {
+    const dropped = (await (await fetch(`${platform.simulatorUrl}/simulator/binds/drop`, { method: 'POST' })).json()) as { dropped: number };
+    expect(dropped.dropped).toBeGreaterThan(0);
+    const { send } = await account(100);
+    const uuids = await send({ dst: testNumber('202'), text: 'after the drop' });
+    const rows = await finalStates(uuids, 30_000);
+    expect(rows[0]).toMatchObject({ message_state: 'delivered' });
+  });
 });

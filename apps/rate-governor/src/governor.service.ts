@@ -117,6 +117,7 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
       accountId: message.accountId,
       messageUuid: message.messageUuid,
       attempt: message.reslotted ?? 0,
+      ...(message.notBefore ? { notBefore: message.notBefore + this.config.QUOTA_CLOCK_OFFSET_MS } : {}),
       cost: message.units,
       deadline: message.acceptedAt + message.messageExpiry * 1_000 + this.config.QUOTA_CLOCK_OFFSET_MS,
       windows: plan.windows,

@@ -12,7 +12,8 @@ import type Redis from 'ioredis';
  *
  * KEYS: window keys (n), then for each daily cap its counter for today and for tomorrow.
  * ARGV: n, m, cost, deadline, member, clock offset, today's end, tomorrow's end,
- *       then limit and window ms per window, then cap and overflow (1 = fail) per daily cap.
+ *       then limit and window ms per window, then cap and overflow (1 = fail) per daily cap,
+ *       then the earliest slot allowed (0: none).
  * Returns {now, slot, detail, replayed}: slot ≥ 0 booked (replayed = 1 when the message
  * was booked before and nothing changed); -1 no slot before the deadline; -2 a
  * `fail` cap is reached (detail = its index); -3 a daily counter is missing (detail =
@@ -76,7 +77,7 @@ if n > 0 then
   if existing then return { now, tonumber(existing), 0, 1 } end
 end
 
-local slot = now
+local slot = math.max(now, tonumber(ARGV[9 + 2 * n + 2 * m] or now))
 local day = 1
 for _ = 1, 64 do
   local moved = false
@@ -132,6 +133,8 @@ export interface BookingRequest {
   /** Times the message was handed back by carrier-dispatch for a new slot: each attempt books anew. */
   readonly attempt?: number;
   readonly cost: number;
+  /** Epoch ms (on the shifted clock) before which no slot is given. */
+  readonly notBefore?: number;
   /** Epoch ms (Redis time plus the clock offset) after which the message has expired. */
   readonly deadline: number;
   readonly windows: readonly WindowQuota[];
@@ -175,6 +178,7 @@ export class QuotaBooker {
       tomorrow.end,
       ...request.windows.flatMap((w) => [w.limit, w.windowMs + this.guardMs]),
       ...request.daily.flatMap((d) => [d.cap, d.overflow === 'fail' ? 1 : 0]),
+      request.notBefore ?? 0,
     ];
     for (let attempt = 0; attempt < 8; attempt += 1) {
       const [at, slot, detail, replayed] = (await this.redis.eval(BOOK, windowKeys.length + dailyKeys.length, ...windowKeys, ...dailyKeys, ...args)) as [

@@ -27,4 +27,6 @@ export interface SmsSubmittedPayload {
    * but is not counted twice against daily caps.
    */
   readonly reslotted?: number;
+  /** Epoch ms before which a re-slotted message must not be booked (a throttled carrier's back-off). */
+  readonly notBefore?: number;
 }

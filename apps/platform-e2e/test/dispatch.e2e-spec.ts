@@ -108,8 +108,7 @@ describe('carrier-dispatch', () => {
   async function setProfile(carrier: string, profile: Record<string, unknown> | null): Promise<void> {
     const response = await fetch(`${platform.simulatorUrl}/simulator/profiles/${carrier}`, {
       method: profile ? 'PUT' : 'DELETE',
-      headers: { 'content-type': 'application/json' },
-      ...(profile ? { body: JSON.stringify(profile) } : {}),
+      ...(profile ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(profile) } : {}),
     });
     expect(response.status).toBeLessThan(300);
   }

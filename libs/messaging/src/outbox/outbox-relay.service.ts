@@ -42,9 +42,36 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     await this.sweeping;
   }
 
-  /** Publishes the given committed outbox rows and deletes them. A failure leaves them to the sweep. */
-  async flush(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
+  /**
+   * Publishes the given committed outbox rows and deletes them; a failure leaves them to
+   * the sweep. Calls made while a flush is under way are gathered into the next one, so
+   * many writers share one Kafka round trip (the idempotent producer sends one request
+   * at a time).
+   */
+  flush(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ ids, resolve, reject });
+      this.flushing ??= this.drain().finally(() => (this.flushing = null));
+    });
+  }
+
+  private readonly waiting: Array<{ ids: readonly string[]; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private flushing: Promise<void> | null = null;
+
+  private async drain(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, this.waiting.length);
+      try {
+        await this.flushNow(batch.flatMap((b) => b.ids));
+        for (const b of batch) b.resolve();
+      } catch (error: unknown) {
+        for (const b of batch) b.reject(error);
+      }
+    }
+  }
+
+  private async flushNow(ids: readonly string[]): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const rows: OutboxRow[] = await manager.query(
         `SELECT id, topic, record_key, payload FROM outbox WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE SKIP LOCKED`,

@@ -2,7 +2,7 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Topic, TopicKey, TopicPayloads } from '@sluice/contracts';
 import { ReadinessRegistry } from '@sluice/observability';
-import { CompressionTypes, Kafka, Producer, logLevel } from 'kafkajs';
+import { CompressionTypes, Kafka, Partitioners, Producer, logLevel } from 'kafkajs';
 import { KAFKA_OPTIONS, KafkaOptions } from './kafka.options';
 import { kafkaLogCreator } from './kafka-log';
 
@@ -20,7 +20,12 @@ export class KafkaProducer implements OnModuleInit, OnApplicationShutdown {
       retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 5_000 },
     });
     // Idempotent producer: broker-side dedupe of retried batches, acks from all in-sync replicas.
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     readiness.register('kafka', async () => {
       const admin = this.kafka.admin();
       await admin.connect();

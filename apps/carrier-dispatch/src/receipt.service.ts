@@ -52,9 +52,9 @@ export class ReceiptService {
     }
     for (let attempt = 1; attempt <= UNMATCHED_MAX_TRIES; attempt += 1) {
       const standing = await this.parts.recordReceipt(receipt.carrierMessageId, outcome.state, outcome.errorCode);
-      const message = standing ? await this.messages.findOne(standing.messageUuid) : null;
+      const state = standing ? (await this.messages.statesOf([standing.messageUuid])).get(standing.messageUuid) : undefined;
       // The part is recorded when the carrier accepts it, the message turns `sent` after its last part: wait for both.
-      if (standing && message && message.messageState !== MessageState.Queued) {
+      if (standing && state !== undefined && state !== MessageState.Queued) {
         const next = standing.firstFailure
           ? { state: standing.firstFailure.state, errorCode: standing.firstFailure.errorCode }
           : standing.delivered === standing.partsTotal

@@ -58,6 +58,17 @@ describe('MessagePartRepository (real Postgres)', () => {
     expect(Math.max(...results.map((r) => r!.delivered))).toBe(4);
   });
 
+  it('decides a one-part message from its only receipt', async () => {
+    const { uuid, ids } = await messageWithParts(1);
+    expect(await parts.recordReceipt(ids[0]!, MessageState.Undelivered, MessageErrorCode.DestinationPermanentlyUnavailable)).toEqual({
+      messageUuid: uuid,
+      partsTotal: 1,
+      delivered: 0,
+      firstFailure: { state: MessageState.Undelivered, errorCode: '70' },
+    });
+    expect(await parts.recordReceipt(ids[0]!, MessageState.Delivered, MessageErrorCode.Ok)).toMatchObject({ delivered: 0 });
+  });
+
   it('returns null for an id it does not know yet', async () => {
     expect(await parts.recordReceipt(randomUUID(), MessageState.Delivered, MessageErrorCode.Ok)).toBeNull();
   });

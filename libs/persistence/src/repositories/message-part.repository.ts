@@ -28,6 +28,27 @@ export class MessagePartRepository {
    * are serialised on the message row, so two arriving together both count.
    */
   async recordReceipt(carrierMessageId: string, state: MessageState, errorCode: MessageErrorCode): Promise<PartReceiptOutcome | null> {
+    // Most messages are one part: its receipt decides the message, with no other part to wait for.
+    const single: Array<{ message_uuid: string; receipt_state: MessageState; receipt_error: MessageErrorCode }> = await this.dataSource.query(
+      `WITH part AS (
+         UPDATE message_parts SET receipt_state = COALESCE(receipt_state, $2), receipt_error = COALESCE(receipt_error, $3),
+                                  receipt_at = COALESCE(receipt_at, now())
+         WHERE carrier_message_id = $1 AND parts_total = 1
+         RETURNING message_uuid, receipt_state, receipt_error
+       )
+       SELECT * FROM part`,
+      [carrierMessageId, state, errorCode],
+    );
+    const one = single[0];
+    if (one) {
+      const delivered = one.receipt_state === 'delivered';
+      return {
+        messageUuid: one.message_uuid,
+        partsTotal: 1,
+        delivered: delivered ? 1 : 0,
+        firstFailure: delivered ? null : { state: one.receipt_state, errorCode: one.receipt_error },
+      };
+    }
     return this.dataSource.transaction(async (manager) => {
       const found: Array<{ message_uuid: string }> = await manager.query(`SELECT message_uuid FROM message_parts WHERE carrier_message_id = $1`, [
         carrierMessageId,

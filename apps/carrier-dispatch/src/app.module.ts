@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { KafkaModule, OutboxRelay, RedisModule } from '@sluice/messaging';
 import { ObservabilityModule } from '@sluice/observability';
 import { DatabaseModule } from '@sluice/persistence';
+import { BatchedTransitions } from './batched-transitions';
 import { DISPATCH_CONFIG, DispatchConfig } from './dispatch.config';
 import { DispatchService } from './dispatch.service';
 import { ReceiptService } from './receipt.service';
@@ -36,6 +37,7 @@ export class AppModule {
               config.SMPP_BINDS,
             ),
         },
+        BatchedTransitions,
         ReceiptService,
         DispatchService,
         OutboxRelay,

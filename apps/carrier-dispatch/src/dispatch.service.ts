@@ -3,9 +3,10 @@ import { randomInt } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DispatchJob, MessageErrorCode, MessageState, TextEncoding, Topic } from '@sluice/contracts';
 import { splitIntoParts } from '@sluice/domain';
-import { ClaimedJob, DispatchSchedule, KafkaProducer, OutboxRelay, REDIS } from '@sluice/messaging';
+import { ClaimedJob, Coalescer, DispatchSchedule, KafkaProducer, OutboxRelay, REDIS } from '@sluice/messaging';
 import { MetricsRegistry, ReadinessRegistry } from '@sluice/observability';
 import { MessagePartRepository, MessageRepository, TransitionPatch } from '@sluice/persistence';
+import { BatchedTransitions } from './batched-transitions';
 import type Redis from 'ioredis';
 import * as smpp from 'smpp';
 import { DISPATCH_CONFIG, DispatchConfig } from './dispatch.config';
@@ -35,6 +36,9 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   private loop: Promise<void> | null = null;
   private readonly outcomes;
   private readonly lateness;
+  /** Writes that many in-flight submits make at once share one round trip each. */
+  private readonly acks: Coalescer<ClaimedJob, void>;
+  private readonly partWrites: Coalescer<{ messageUuid: string; partSeq: number; partsTotal: number; carrierMessageId: string }, void>;
 
   constructor(
     @Inject(DISPATCH_CONFIG) private readonly config: DispatchConfig,
@@ -42,6 +46,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     private readonly carrier: SmppPool,
     private readonly messages: MessageRepository,
     private readonly parts: MessagePartRepository,
+    private readonly transitions: BatchedTransitions,
     private readonly producer: KafkaProducer,
     private readonly outbox: OutboxRelay,
     receipts: ReceiptService,
@@ -49,6 +54,14 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     metrics: MetricsRegistry,
   ) {
     this.schedule = new DispatchSchedule(redis);
+    this.acks = new Coalescer(async (claimed) => {
+      await this.schedule.ack(claimed);
+      return claimed.map(() => undefined);
+    });
+    this.partWrites = new Coalescer(async (parts) => {
+      await this.parts.recordSubmittedMany(parts);
+      return parts.map(() => undefined);
+    });
     this.outcomes = metrics.counter('dispatch_outcomes_total', 'Dispatch attempts by outcome', ['outcome']);
     this.lateness = metrics.histogram('dispatch_lateness_ms', 'Claim time minus the booked slot', [1, 5, 10, 25, 50, 100, 250, 1_000, 10_000]);
     metrics.gauge('dispatch_binds_up', 'SMPP binds to the carrier that are up', [], async (gauge) => gauge.set(this.carrier.boundCount()));
@@ -113,7 +126,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
       if (state !== MessageState.Queued) {
         // Already submitted (a redelivery after a crash) or its row is gone: nothing to send.
         this.outcomes.inc({ outcome: state === undefined ? 'no_record' : 'already_processed' });
-        await this.schedule.ack([claimed]);
+        await this.acks.add(claimed);
         return;
       }
       if (now - message.acceptedAt > message.messageExpiry * 1_000) {
@@ -190,7 +203,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         if (THROTTLED.has(result.commandStatus) && index === 0) return { kind: 'throttled' };
         return { kind: 'refused', status: result.commandStatus, partsSent: index, firstId };
       }
-      await this.parts.recordSubmitted(message.messageUuid, index + 1, texts.length, result.messageId);
+      await this.partWrites.add({ messageUuid: message.messageUuid, partSeq: index + 1, partsTotal: texts.length, carrierMessageId: result.messageId });
       firstId ??= result.messageId;
     }
     return { kind: 'sent', firstId: firstId! };
@@ -221,12 +234,12 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   private async reslot(claimed: ClaimedJob, notBefore?: number): Promise<void> {
     const { message } = claimed.job;
     await this.producer.publish(Topic.SmsSubmitted, [{ ...message, reslotted: (message.reslotted ?? 0) + 1, ...(notBefore ? { notBefore } : {}) }]);
-    await this.schedule.ack([claimed]);
+    await this.acks.add(claimed);
   }
 
   private async finish(claimed: ClaimedJob, state: MessageState, errorCode: MessageErrorCode, patch: TransitionPatch): Promise<void> {
-    const applied = await this.messages.transition(claimed.job.message.messageUuid, state, errorCode, patch);
-    await this.schedule.ack([claimed]);
+    const applied = await this.transitions.apply(claimed.job.message.messageUuid, state, errorCode, patch);
+    await this.acks.add(claimed);
     if (applied) await this.outbox.flush([applied.outboxId]).catch(() => undefined);
   }
 }

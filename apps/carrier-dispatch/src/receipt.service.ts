@@ -4,6 +4,7 @@ import { MessageErrorCode, MessageState } from '@sluice/contracts';
 import { OutboxRelay } from '@sluice/messaging';
 import { MetricsRegistry } from '@sluice/observability';
 import { MessagePartRepository, MessageRepository } from '@sluice/persistence';
+import { BatchedTransitions } from './batched-transitions';
 import type * as smpp from 'smpp';
 import { parseReceipt, receiptOutcome } from './delivery-receipt';
 import type { SmppPool } from './smpp-pool';
@@ -25,6 +26,7 @@ export class ReceiptService {
   constructor(
     private readonly messages: MessageRepository,
     private readonly parts: MessagePartRepository,
+    private readonly transitions: BatchedTransitions,
     private readonly outbox: OutboxRelay,
     metrics: MetricsRegistry,
   ) {
@@ -61,7 +63,7 @@ export class ReceiptService {
             ? { state: MessageState.Delivered, errorCode: MessageErrorCode.Ok }
             : null;
         if (next) {
-          const applied = await this.messages.transition(standing.messageUuid, next.state, next.errorCode, { deliveryReportAt: new Date() });
+          const applied = await this.transitions.apply(standing.messageUuid, next.state, next.errorCode, { deliveryReportAt: new Date() });
           if (applied) await this.outbox.flush([applied.outboxId]).catch(() => undefined);
           this.received.inc({ outcome: applied ? next.state : 'duplicate' });
         } else {

@@ -6,3 +6,4 @@ export * from './kafka/topic-admin';
 export * from './outbox/outbox-relay.service';
 export * from './redis/redis.module';
 export * from './redis/dispatch-schedule';
+export * from './coalescer';

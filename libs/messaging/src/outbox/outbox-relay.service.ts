@@ -1,6 +1,7 @@
 // Publishes outbox records: right after the writer's commit, and by a sweep for any a crash left behind.
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { Coalescer } from '../coalescer';
 import { KafkaProducer } from '../kafka/kafka-producer.service';
 
 const SWEEP_INTERVAL_MS = 1_000;
@@ -50,26 +51,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
    */
   flush(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ ids, resolve, reject });
-      this.flushing ??= this.drain().finally(() => (this.flushing = null));
-    });
+    return this.flushes.add(ids);
   }
 
-  private readonly waiting: Array<{ ids: readonly string[]; resolve: () => void; reject: (error: unknown) => void }> = [];
-  private flushing: Promise<void> | null = null;
-
-  private async drain(): Promise<void> {
-    while (this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, this.waiting.length);
-      try {
-        await this.flushNow(batch.flatMap((b) => b.ids));
-        for (const b of batch) b.resolve();
-      } catch (error: unknown) {
-        for (const b of batch) b.reject(error);
-      }
-    }
-  }
+  private readonly flushes = new Coalescer<readonly string[], void>(async (batches) => {
+    await this.flushNow(batches.flat());
+    return batches.map(() => undefined);
+  }, 200);
 
   private async flushNow(ids: readonly string[]): Promise<void> {
     await this.dataSource.transaction(async (manager) => {

@@ -15,10 +15,16 @@ export class MessagePartRepository {
 
   /** Records a part the carrier accepted; a replay of the same part changes nothing. */
   async recordSubmitted(messageUuid: string, partSeq: number, partsTotal: number, carrierMessageId: string): Promise<void> {
+    await this.recordSubmittedMany([{ messageUuid, partSeq, partsTotal, carrierMessageId }]);
+  }
+
+  async recordSubmittedMany(parts: ReadonlyArray<{ messageUuid: string; partSeq: number; partsTotal: number; carrierMessageId: string }>): Promise<void> {
+    if (parts.length === 0) return;
     await this.dataSource.query(
       `INSERT INTO message_parts (message_uuid, part_seq, parts_total, carrier_message_id, submitted_at)
-       VALUES ($1, $2, $3, $4, now()) ON CONFLICT DO NOTHING`,
-      [messageUuid, partSeq, partsTotal, carrierMessageId],
+       SELECT u, s, t, c, now() FROM unnest($1::uuid[], $2::smallint[], $3::smallint[], $4::text[]) AS x(u, s, t, c)
+       ON CONFLICT DO NOTHING`,
+      [parts.map((p) => p.messageUuid), parts.map((p) => p.partSeq), parts.map((p) => p.partsTotal), parts.map((p) => p.carrierMessageId)],
     );
   }
 

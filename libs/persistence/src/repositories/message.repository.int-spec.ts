@@ -98,6 +98,19 @@ describe('MessageRepository (real Postgres)', () => {
     expect(results.filter((r) => r !== null)).toHaveLength(1);
   });
 
+  it('applies many transitions in one statement, each only where it may', async () => {
+    const fresh = await Promise.all([accept(), accept(), accept()]);
+    await repository.transition(fresh[2]!, MessageState.Failed, MessageErrorCode.Expired);
+    const results = await repository.transitionMany(MessageState.Sent, [
+      { messageUuid: fresh[0]!, errorCode: MessageErrorCode.Ok, patch: { carrierMessageId: 'a-1' } },
+      { messageUuid: fresh[1]!, errorCode: MessageErrorCode.Ok, patch: { carrierMessageId: 'b-1' } },
+      { messageUuid: fresh[2]!, errorCode: MessageErrorCode.Ok },
+      { messageUuid: randomUUID(), errorCode: MessageErrorCode.Ok },
+    ]);
+    expect(results.map((r) => r?.event.sequence ?? null)).toEqual([2, 2, null, null]);
+    expect((await repository.findOne(fresh[1]!))?.carrierMessageId).toBe('b-1');
+  });
+
   it('ignores a transition for an unknown message', async () => {
     expect(await repository.transition(randomUUID(), MessageState.Sent, MessageErrorCode.Ok)).toBeNull();
   });

@@ -15,6 +15,12 @@ export interface TransitionPatch {
   readonly zeroCharge?: boolean;
 }
 
+export interface TransitionRequest {
+  readonly messageUuid: string;
+  readonly errorCode: MessageErrorCode;
+  readonly patch?: TransitionPatch;
+}
+
 export interface AppliedTransition {
   readonly event: SmsStatusPayload;
   /** The outbox row holding the event until it is published. */
@@ -80,56 +86,74 @@ export class MessageRepository {
     errorCode: MessageErrorCode,
     patch: TransitionPatch = {},
   ): Promise<AppliedTransition | null> {
-    const rows: Array<{ account_id: string; sequence: number; occurred_at: string; outbox_id: string }> =
+    const [applied] = await this.transitionMany(state, [{ messageUuid, errorCode, patch }]);
+    return applied ?? null;
+  }
+
+  /**
+   * The same for many messages moving to one state, in one statement; one result per
+   * request, in order (null where nothing changed).
+   */
+  async transitionMany(state: MessageState, requests: readonly TransitionRequest[]): Promise<Array<AppliedTransition | null>> {
+    if (requests.length === 0) return [];
+    const rows: Array<{ message_uuid: string; account_id: string; sequence: number; occurred_at: string; outbox_id: string; error_code: MessageErrorCode }> =
       await this.dataSource.query(
-        `WITH updated AS (
-           UPDATE messages SET
-             message_state = $2, error_code = $3, sequence = sequence + 1, updated_at = now(),
-             carrier_message_id = COALESCE($5, carrier_message_id),
-             mcc = COALESCE($6, mcc), mnc = COALESCE($7, mnc),
-             sent_at = COALESCE($8, sent_at),
-             delivery_report_at = COALESCE($9, delivery_report_at),
-             total_amount = CASE WHEN $10 THEN 0 ELSE total_amount END,
-             total_rate = CASE WHEN $10 THEN 0 ELSE total_rate END
-           WHERE message_uuid = $1 AND message_state = ANY($4::text[])
-           RETURNING message_uuid, account_id, sequence, updated_at
+        `WITH input AS (
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::boolean[])
+             AS x(message_uuid, error_code, carrier_message_id, mcc, mnc, sent_at, delivery_report_at, zero_charge)
+         ), updated AS (
+           UPDATE messages m SET
+             message_state = $9, error_code = i.error_code, sequence = m.sequence + 1, updated_at = now(),
+             carrier_message_id = COALESCE(i.carrier_message_id, m.carrier_message_id),
+             mcc = COALESCE(i.mcc, m.mcc), mnc = COALESCE(i.mnc, m.mnc),
+             sent_at = COALESCE(i.sent_at, m.sent_at),
+             delivery_report_at = COALESCE(i.delivery_report_at, m.delivery_report_at),
+             total_amount = CASE WHEN i.zero_charge THEN 0 ELSE m.total_amount END,
+             total_rate = CASE WHEN i.zero_charge THEN 0 ELSE m.total_rate END
+           FROM input i
+           WHERE m.message_uuid = i.message_uuid AND m.message_state = ANY($10::text[])
+           RETURNING m.message_uuid, m.account_id, m.sequence, m.updated_at, m.error_code
          ), history AS (
            INSERT INTO status_events (message_uuid, sequence, state, error_code, occurred_at)
-           SELECT message_uuid, sequence, $2, $3, updated_at FROM updated
+           SELECT message_uuid, sequence, $9, error_code, updated_at FROM updated
          ), outbox_row AS (
            INSERT INTO outbox (topic, record_key, payload)
            SELECT $11, message_uuid::text, json_build_object(
-             'messageUuid', message_uuid, 'accountId', account_id, 'state', $2::text, 'errorCode', $3::text,
+             'messageUuid', message_uuid, 'accountId', account_id, 'state', $9::text, 'errorCode', error_code,
              'sequence', sequence, 'occurredAt', (extract(epoch from updated_at) * 1000)::bigint)
-           FROM updated RETURNING id
+           FROM updated RETURNING id, record_key
          )
-         SELECT u.account_id, u.sequence, u.updated_at AS occurred_at, o.id AS outbox_id FROM updated u, outbox_row o`,
+         SELECT u.message_uuid, u.account_id, u.sequence, u.updated_at AS occurred_at, u.error_code, o.id AS outbox_id
+         FROM updated u JOIN outbox_row o ON o.record_key = u.message_uuid::text`,
         [
-          messageUuid,
+          requests.map((r) => r.messageUuid),
+          requests.map((r) => r.errorCode),
+          requests.map((r) => r.patch?.carrierMessageId ?? null),
+          requests.map((r) => r.patch?.mcc ?? null),
+          requests.map((r) => r.patch?.mnc ?? null),
+          requests.map((r) => r.patch?.sentAt ?? null),
+          requests.map((r) => r.patch?.deliveryReportAt ?? null),
+          requests.map((r) => r.patch?.zeroCharge ?? false),
           state,
-          errorCode,
           ALLOWED_PREDECESSORS[state],
-          patch.carrierMessageId ?? null,
-          patch.mcc ?? null,
-          patch.mnc ?? null,
-          patch.sentAt ?? null,
-          patch.deliveryReportAt ?? null,
-          patch.zeroCharge ?? false,
           Topic.SmsStatus,
         ],
       );
-    const row = rows[0];
-    if (!row) return null;
-    return {
-      outboxId: String(row.outbox_id),
-      event: {
-        messageUuid,
-        accountId: row.account_id,
-        state,
-        errorCode,
-        sequence: Number(row.sequence),
-        occurredAt: new Date(row.occurred_at).getTime(),
-      },
-    };
+    const byUuid = new Map(rows.map((row) => [row.message_uuid, row]));
+    return requests.map(({ messageUuid }) => {
+      const row = byUuid.get(messageUuid);
+      if (!row) return null;
+      return {
+        outboxId: String(row.outbox_id),
+        event: {
+          messageUuid,
+          accountId: row.account_id,
+          state,
+          errorCode: row.error_code,
+          sequence: Number(row.sequence),
+          occurredAt: new Date(row.occurred_at).getTime(),
+        },
+      };
+    });
   }
 }

@@ -1,0 +1,42 @@
+import { Coalescer } from './coalescer';
+
+describe('Coalescer', () => {
+  it('writes calls of one tick together and returns each its own output', async () => {
+    const batches: number[][] = [];
+    const coalescer = new Coalescer<number, number>(async (inputs) => {
+      batches.push([...inputs]);
+      return inputs.map((i) => i * 2);
+    });
+    const outputs = await Promise.all([1, 2, 3].map((i) => coalescer.add(i)));
+    expect(outputs).toEqual([2, 4, 6]);
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
+  it('gathers calls made during a write into the next write, within the batch limit', async () => {
+    const batches: number[][] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const coalescer = new Coalescer<number, number>(async (inputs) => {
+      batches.push([...inputs]);
+      if (batches.length === 1) await gate;
+      return inputs;
+    }, 2);
+    const first = coalescer.add(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = [2, 3, 4].map((i) => coalescer.add(i));
+    release();
+    await Promise.all([first, ...later]);
+    expect(batches).toEqual([[1], [2, 3], [4]]);
+  });
+
+  it('rejects every caller of a failed write and goes on with the next', async () => {
+    let calls = 0;
+    const coalescer = new Coalescer<number, number>(async (inputs) => {
+      calls += 1;
+      if (calls === 1) throw new Error('down');
+      return inputs;
+    });
+    await expect(Promise.all([coalescer.add(1), coalescer.add(2)])).rejects.toThrow('down');
+    await expect(coalescer.add(3)).resolves.toBe(3);
+  });
+});

@@ -1,0 +1,41 @@
+// Gathers calls made while a batch is being written into the next batch, so many callers share one round trip.
+
+export class Coalescer<I, O> {
+  private readonly waiting: Array<{ input: I; resolve: (output: O) => void; reject: (error: unknown) => void }> = [];
+  private running: Promise<void> | null = null;
+
+  /**
+   * @param write handles one batch and returns one output per input, in order.
+   * @param maxBatch the most inputs one write receives.
+   */
+  constructor(
+    private readonly write: (inputs: readonly I[]) => Promise<readonly O[]>,
+    private readonly maxBatch = 500,
+  ) {}
+
+  add(input: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.waiting.push({ input, resolve, reject });
+      this.running ??= this.drain().finally(() => (this.running = null));
+    });
+  }
+
+  /** Resolves when nothing is waiting or being written. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    // Let the callers of this tick join the first batch.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, this.maxBatch);
+      try {
+        const outputs = await this.write(batch.map((b) => b.input));
+        batch.forEach((b, i) => b.resolve(outputs[i] as O));
+      } catch (error: unknown) {
+        for (const b of batch) b.reject(error);
+      }
+    }
+  }
+}

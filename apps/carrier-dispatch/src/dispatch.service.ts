@@ -54,11 +54,11 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     metrics: MetricsRegistry,
   ) {
     this.schedule = new DispatchSchedule(redis);
-    this.acks = new Coalescer(async (claimed) => {
+    this.acks = new Coalescer<ClaimedJob, void>(async (claimed) => {
       await this.schedule.ack(claimed);
       return claimed.map(() => undefined);
     });
-    this.partWrites = new Coalescer(async (parts) => {
+    this.partWrites = new Coalescer<{ messageUuid: string; partSeq: number; partsTotal: number; carrierMessageId: string }, void>(async (parts) => {
       await this.parts.recordSubmittedMany(parts);
       return parts.map(() => undefined);
     });

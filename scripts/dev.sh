@@ -50,7 +50,8 @@ down() {
 start_app() {
   local app=$1 port
   port=$(port_of "$app")
-  PORT=$port HOST=127.0.0.1 SMPP_PORT=$SMPP_PORT SMPP_SYSTEM_ID=sluice SMPP_PASSWORD=sluice \
+  # The local callback receiver is on loopback, which callback-service refuses unless allowed.
+  PORT=$port HOST=127.0.0.1 SMPP_PORT=$SMPP_PORT SMPP_SYSTEM_ID=sluice SMPP_PASSWORD=sluice CALLBACK_ALLOWED_HOSTS=127.0.0.1 \
     nohup node "apps/$app/dist/main.js" >>"$LOG_DIR/$app.log" 2>&1 &
   echo $! >"$RUN_DIR/$app.pid"
 }
@@ -81,6 +82,11 @@ prepare_database "$DATABASE_URL"
 node libs/messaging/dist/cli/create-topics.js
 
 mkdir -p "$RUN_DIR" "$LOG_DIR"
+# Seals each new account's auth token so that callbacks to it are signed (X-Plivo-Signature-V3).
+key_file=$DATA_DIR/account-token.key
+[[ -s $key_file ]] || node -e "process.stdout.write(require('node:crypto').randomBytes(32).toString('base64'))" >"$key_file"
+ACCOUNT_TOKEN_KEY=$(cat "$key_file")
+export ACCOUNT_TOKEN_KEY
 stop_apps
 step "starting the apps (logs in $LOG_DIR)"
 for app in "${APPS[@]}"; do start_app "$app"; done

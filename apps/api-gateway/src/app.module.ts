@@ -1,17 +1,56 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { KafkaModule, OutboxRelay } from '@sluice/messaging';
 import { ObservabilityModule } from '@sluice/observability';
-import { DatabaseModule } from '@sluice/persistence';
+import {
+  AccountAdminRepository,
+  BrandAdminRepository,
+  CarrierPrefixAdminRepository,
+  DatabaseModule,
+  MessageQueryRepository,
+  PhoneNumberAdminRepository,
+  PowerpackAdminRepository,
+  RateCardAdminRepository,
+} from '@sluice/persistence';
+import { DataSource } from 'typeorm';
+import { AcceptanceBatcher } from './acceptance/acceptance.batcher';
+import { StatusPublisher } from './acceptance/status-publisher';
+import { AccountsAdminController } from './admin/accounts.admin.controller';
+import { AccountsAdminService } from './admin/accounts.admin.service';
+import { AdminAuthGuard } from './admin/admin-auth.guard';
+import { PricingAdminService } from './admin/pricing.admin.service';
+import { CarrierPrefixesAdminController, RateCardsAdminController } from './admin/pricing.admin.controller';
+import { BrandsAdminController, NumbersAdminController, PowerpacksAdminController } from './admin/senders.admin.controller';
+import { SendersAdminService } from './admin/senders.admin.service';
+import { AccountDirectory } from './auth/account-directory';
+import { ApiRateGuard } from './auth/api-rate.guard';
+import { ApiRateLimiter } from './auth/api-rate.limiter';
 import { BasicAuthGuard } from './auth/basic-auth.guard';
+import { ConfigChangeHub } from './config-sync/config-change.hub';
 import { ApiErrorFilter } from './errors/api-error.filter';
 import { GATEWAY_CONFIG, GatewayConfig } from './gateway.config';
+import { MediaInspector } from './messages/media-inspector';
 import { MessagesController } from './messages/messages.controller';
 import { MessagesService } from './messages/messages.service';
+import { SendCatalog } from './messages/send-catalog';
+import { RetentionService } from './retention/retention.service';
+
+/** Repositories that take the DataSource, provided per app (DatabaseModule provides the shared ones). */
+const REPOSITORIES: ReadonlyArray<Type<unknown> & (new (dataSource: DataSource) => unknown)> = [
+  MessageQueryRepository,
+  AccountAdminRepository,
+  PhoneNumberAdminRepository,
+  PowerpackAdminRepository,
+  BrandAdminRepository,
+  RateCardAdminRepository,
+  CarrierPrefixAdminRepository,
+];
 
 @Module({})
 export class AppModule {
   static register(config: GatewayConfig): DynamicModule {
+    const admin = config.ADMIN_TOKEN !== undefined;
+    const repositories: Provider[] = REPOSITORIES.map((repository) => ({ provide: repository, inject: [DataSource], useFactory: (ds: DataSource) => new repository(ds) }));
     return {
       module: AppModule,
       imports: [
@@ -19,13 +58,31 @@ export class AppModule {
         DatabaseModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'api-gateway' }),
         KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? 'api-gateway' }),
       ],
-      controllers: [MessagesController],
+      // The admin API exists only when an ADMIN_TOKEN is configured.
+      controllers: [
+        MessagesController,
+        ...(admin ? [AccountsAdminController, NumbersAdminController, BrandsAdminController, PowerpacksAdminController, RateCardsAdminController, CarrierPrefixesAdminController] : []),
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: ApiErrorFilter },
+        ...repositories,
+        ConfigChangeHub,
+        AccountDirectory,
         BasicAuthGuard,
-        MessagesService,
+        ApiRateLimiter,
+        ApiRateGuard,
+        SendCatalog,
+        MediaInspector,
+        AcceptanceBatcher,
+        StatusPublisher,
         OutboxRelay,
+        MessagesService,
+        RetentionService,
+        AdminAuthGuard,
+        AccountsAdminService,
+        SendersAdminService,
+        PricingAdminService,
       ],
     };
   }

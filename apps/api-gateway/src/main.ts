@@ -1,10 +1,17 @@
 import 'reflect-metadata';
-import { loadConfig, runOrExplain } from '@sluice/config';
-import { startService } from '@sluice/observability';
-import { AppModule } from './app.module';
+import { ConfigError, loadConfig, runOrExplain } from '@sluice/config';
+import { createGatewayApp } from './gateway.app';
 import { gatewayEnv } from './gateway.config';
 
 void runOrExplain(async () => {
   const config = loadConfig('api-gateway', gatewayEnv);
-  await startService({ service: 'api-gateway', module: AppModule.register(config), port: config.PORT, host: config.HOST, bodyLimit: config.BODY_LIMIT_BYTES });
+  const app = await createGatewayApp(config);
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  try {
+    await app.listen(config.PORT, config.HOST);
+  } catch (error: unknown) {
+    await app.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ConfigError('api-gateway', [`PORT: ${config.PORT} on ${config.HOST} is already in use`]);
+    throw error;
+  }
 });

@@ -1,9 +1,16 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { KafkaModule } from '@sluice/messaging';
 import { ObservabilityModule } from '@sluice/observability';
-import { DatabaseModule } from '@sluice/persistence';
+import { CallbackDeliveryRepository, DatabaseModule } from '@sluice/persistence';
+import { DataSource } from 'typeorm';
+import { AdminTokenGuard } from './admin/admin-token.guard';
+import { CallbackAdminController } from './admin/callback-admin.controller';
+import { CallbackHistoryService } from './admin/callback-history.service';
 import { CALLBACK_CONFIG, CallbackConfig } from './callback.config';
-import { CallbackService } from './callback.service';
+import { CallbackMetrics } from './callback.metrics';
+import { CallbackQueue } from './callback-queue.service';
+import { DeliveryWorker } from './delivery.worker';
+import { StatusEventConsumer } from './status-event.consumer';
 
 @Module({})
 export class AppModule {
@@ -15,7 +22,17 @@ export class AppModule {
         DatabaseModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'callback-service' }),
         KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? 'callback-service' }),
       ],
-      providers: [{ provide: CALLBACK_CONFIG, useValue: config }, CallbackService],
+      controllers: [CallbackAdminController],
+      providers: [
+        { provide: CALLBACK_CONFIG, useValue: config },
+        { provide: CallbackDeliveryRepository, inject: [DataSource], useFactory: (ds: DataSource) => new CallbackDeliveryRepository(ds) },
+        CallbackMetrics,
+        CallbackQueue,
+        DeliveryWorker,
+        StatusEventConsumer,
+        AdminTokenGuard,
+        CallbackHistoryService,
+      ],
     };
   }
 }

@@ -1,50 +1,76 @@
-// Builds Plivo's status callback parameters for one status change of a message.
-import { CallbackMethod, SmsStatusPayload } from '@sluice/contracts';
-import type { MessageEntity } from '@sluice/persistence';
+// Plivo's status callback for one status change of a message: its fields and the signed HTTP request that carries them.
+import { CallbackMethod, MessageState } from '@sluice/contracts';
+import type { ClaimedDelivery } from '@sluice/persistence';
+import { NONCE_HEADER, newNonce, plivoV3Signature, SIGNATURE_HEADER } from './plivo-signature';
 
-function plivoTime(date: Date | null): string {
-  return date ? date.toISOString().replace('T', ' ').replace('Z', '+00:00') : '';
+export const USER_AGENT = 'Sluice-Callback/1.0';
+
+/** `2021-07-13 13:04:06.799021+00:00`: Plivo's timestamp format, in UTC (as the message API writes it). */
+export function plivoTime(date: Date | null): string {
+  if (!date) return '';
+  const iso = date.toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}000+00:00`;
 }
 
-export function callbackParams(message: MessageEntity, event: SmsStatusPayload): Record<string, string> {
+const SENT_OR_LATER: ReadonlySet<string> = new Set([MessageState.Sent, MessageState.Delivered, MessageState.Undelivered]);
+const REPORTED: ReadonlySet<string> = new Set([MessageState.Delivered, MessageState.Undelivered]);
+
+/**
+ * The fields as they stood at this status change: a `queued` callback sent late carries no
+ * `SentTime`, whatever happened since. `To` is stored redacted when `log` kept no number.
+ * Sluice reports a message as one part: `ParentMessageUUID` is its own uuid, `PartInfo` `1 of 1`.
+ */
+export function callbackParams(delivery: ClaimedDelivery): Record<string, string> {
+  const { message, status } = delivery;
   return {
     From: message.fromNumber,
     To: message.toNumber,
-    MessageUUID: message.messageUuid,
-    Status: event.state,
+    MessageUUID: delivery.messageUuid,
+    Status: status,
     Units: String(message.units),
     TotalRate: Number(message.totalRate).toFixed(5),
     TotalAmount: Number(message.totalAmount).toFixed(5),
-    ErrorCode: event.errorCode,
+    ErrorCode: delivery.errorCode,
     MCC: message.mcc ?? '',
     MNC: message.mnc ?? '',
     Type: message.messageType,
-    Sequence: String(event.sequence),
+    Sequence: String(delivery.sequence),
     MessageTime: plivoTime(message.messageTime),
     QueuedTime: plivoTime(message.queuedAt),
-    SentTime: plivoTime(message.sentAt),
-    DeliveryReportTime: plivoTime(message.deliveryReportAt),
-    ParentMessageUUID: message.messageUuid,
-    PartInfo: '',
-    PowerpackUUID: '',
+    SentTime: SENT_OR_LATER.has(status) ? plivoTime(message.sentAt) : '',
+    DeliveryReportTime: REPORTED.has(status) ? plivoTime(message.deliveryReportAt) : '',
+    ParentMessageUUID: delivery.messageUuid,
+    PartInfo: '1 of 1',
+    PowerpackUUID: message.powerpackUuid ?? '',
   };
 }
 
-export interface HttpCallback {
-  readonly url: string;
-  readonly init: RequestInit;
+export interface CallbackRequest {
+  /** The url requested: the customer's, plus the fields as query parameters for GET. */
+  readonly url: URL;
+  readonly method: 'GET' | 'POST';
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | null;
 }
 
-/** POST sends the fields form-encoded; GET sends them as query parameters. */
-export function buildCallback(url: string, method: string, params: Record<string, string>): HttpCallback {
-  const body = new URLSearchParams(params);
-  if (method === CallbackMethod.Get) {
-    const target = new URL(url);
-    for (const [key, value] of body) target.searchParams.append(key, value);
-    return { url: target.toString(), init: { method: 'GET', redirect: 'manual' } };
+/**
+ * POST sends the fields form-encoded; GET appends them to the url's own query, which is
+ * kept as the customer wrote it. With an auth token the request carries Plivo's V3
+ * signature of exactly the url and fields sent.
+ */
+export function buildCallbackRequest(url: URL, method: string, params: Record<string, string>, authToken: string | null): CallbackRequest {
+  const target = new URL(url.href);
+  target.hash = '';
+  const base = target.href.endsWith('?') ? target.href.slice(0, -1) : target.href;
+  const encoded = new URLSearchParams(params).toString();
+  const isGet = method === CallbackMethod.Get;
+  const requestUrl = new URL(isGet ? `${base}${target.search ? '&' : '?'}${encoded}` : base);
+  const headers: Record<string, string> = { 'user-agent': USER_AGENT };
+  if (!isGet) headers['content-type'] = 'application/x-www-form-urlencoded';
+  if (authToken !== null) {
+    const nonce = newNonce();
+    headers[SIGNATURE_HEADER] = plivoV3Signature(isGet ? 'GET' : 'POST', requestUrl.href, isGet ? {} : params, nonce, authToken);
+    headers[NONCE_HEADER] = nonce;
   }
-  return {
-    url,
-    init: { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString(), redirect: 'manual' },
-  };
+  return { url: requestUrl, method: isGet ? 'GET' : 'POST', headers, body: isGet ? null : encoded };
 }

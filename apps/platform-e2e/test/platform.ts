@@ -38,7 +38,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     'api-gateway': common,
     'rate-governor': { ...common, KAFKA_GROUP_ID: 'e2e-rate-governor' },
     'carrier-dispatch': { ...common, ...smpp, ...options.dispatchEnv },
-    'callback-service': { ...common, KAFKA_GROUP_ID: 'e2e-callback-service' },
+    // The tests' callback receivers listen on loopback, which callback-service refuses unless allowed.
+    'callback-service': { ...common, KAFKA_GROUP_ID: 'e2e-callback-service', CALLBACK_ALLOWED_HOSTS: '127.0.0.1' },
   };
   const count = (service: ServiceName): number =>
     service === 'rate-governor' ? (options.governors ?? options.replicas?.[service] ?? 1) : (options.replicas?.[service] ?? 1);

@@ -5,3 +5,4 @@ export * from './sliding-window';
 export * from './pacific-day';
 export * from './quota-rules';
 export * from './multi-window';
+export * from './nanp';

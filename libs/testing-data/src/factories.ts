@@ -7,7 +7,11 @@ export async function connectTestDatabase(): Promise<DataSource> {
   return createDataSource({ url: testInfrastructure().databaseUrl, poolSize: 4, applicationName: 'sluice-tests' }).initialize();
 }
 
-export async function createTestAccount(dataSource: DataSource, overrides: { smsMps?: number; mmsMps?: number } = {}): Promise<CreatedAccount> {
+/** `tokenKey` (an ACCOUNT_TOKEN_KEY) also stores the token sealed, so callbacks to the account are signed. */
+export async function createTestAccount(
+  dataSource: DataSource,
+  overrides: { smsMps?: number; mmsMps?: number; tokenKey?: Buffer } = {},
+): Promise<CreatedAccount> {
   return new AccountRepository(dataSource).create({ name: `test-${Date.now()}`, ...overrides });
 }
 

@@ -1,35 +1,43 @@
 // HTTP Basic auth against the accounts table: the auth id in the path must be the caller's own.
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { AccountRepository, tokenMatches } from '@sluice/persistence';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { tokenMatches } from '@sluice/persistence';
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error';
-import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
+import { AccountDirectory } from './account-directory';
+
+export interface Caller {
+  readonly authId: string;
+  /** Set for a subaccount: its main account. */
+  readonly parentAuthId: string | null;
+  /** The main account: the caller itself, or its parent. */
+  readonly rootAuthId: string;
+  readonly isSubaccount: boolean;
+  /** API requests per second, null for the gateway default. */
+  readonly apiRequestRate: number | null;
+}
 
 export interface AuthenticatedRequest extends FastifyRequest {
-  account?: { authId: string; parentAuthId: string | null };
+  caller?: Caller;
 }
 
-interface CachedAccount {
-  readonly tokenSha256: string;
-  readonly parentAuthId: string | null;
-  readonly enabled: boolean;
-  readonly expiresAt: number;
+/** The caller a guarded handler runs for; the guard guarantees it is set. */
+export function callerOf(request: AuthenticatedRequest): Caller {
+  if (!request.caller) throw new ApiError('Unauthorized', 'authentication required: HTTP Basic with your auth id and auth token');
+  return request.caller;
 }
+
+const AUTH_ID = /^(MA|SA)[A-Z0-9]{18}$/;
 
 @Injectable()
 export class BasicAuthGuard implements CanActivate {
-  private readonly cache = new Map<string, CachedAccount>();
-
-  constructor(
-    private readonly accounts: AccountRepository,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {}
+  constructor(private readonly directory: AccountDirectory) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const credentials = parseBasic(request.headers.authorization);
     if (!credentials) throw new ApiError('Unauthorized', 'authentication required: HTTP Basic with your auth id and auth token');
-    const account = await this.lookup(credentials.authId);
+    const account = AUTH_ID.test(credentials.authId) ? await this.directory.lookup(credentials.authId) : null;
+    // One answer for an unknown id, a wrong token and a disabled account: nothing to probe.
     if (!account || !account.enabled || !tokenMatches(credentials.token, account.tokenSha256)) {
       throw new ApiError('Unauthorized', 'authentication failed: wrong auth id or auth token');
     }
@@ -37,34 +45,23 @@ export class BasicAuthGuard implements CanActivate {
     if (pathAuthId !== undefined && pathAuthId !== credentials.authId) {
       throw new ApiError('Unauthorized', 'the auth id in the path does not match the credentials');
     }
-    request.account = { authId: credentials.authId, parentAuthId: account.parentAuthId };
-    return true;
-  }
-
-  private async lookup(authId: string): Promise<CachedAccount | null> {
-    const cached = this.cache.get(authId);
-    if (cached && cached.expiresAt > Date.now()) return cached;
-    const entity = await this.accounts.findOne(authId);
-    if (!entity) return null;
-    const fresh: CachedAccount = {
-      tokenSha256: entity.authTokenSha256,
-      parentAuthId: entity.parentAuthId,
-      enabled: entity.enabled,
-      expiresAt: Date.now() + this.config.AUTH_CACHE_TTL_MS,
+    request.caller = {
+      authId: account.authId,
+      parentAuthId: account.parentAuthId,
+      rootAuthId: account.parentAuthId ?? account.authId,
+      isSubaccount: account.parentAuthId !== null,
+      apiRequestRate: account.apiRequestRate,
     };
-    this.cache.set(authId, fresh);
-    return fresh;
+    return true;
   }
 }
 
-const AUTH_ID = /^(MA|SA)[A-Z0-9]{18}$/;
-
 function parseBasic(header: string | undefined): { authId: string; token: string } | null {
-  if (!header?.startsWith('Basic ')) return null;
+  if (!header || header.length > 1024 || !/^basic /i.test(header)) return null;
   const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return null;
   const authId = decoded.slice(0, colon);
   const token = decoded.slice(colon + 1);
-  return AUTH_ID.test(authId) && token.length > 0 ? { authId, token } : null;
+  return authId.length > 0 && token.length > 0 ? { authId, token } : null;
 }

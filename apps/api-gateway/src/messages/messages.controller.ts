@@ -1,19 +1,33 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Req, UseGuards } from '@nestjs/common';
+// Plivo's Message API: send, get, list, media. Each handler is its decorators and one call.
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { ApiBasicAuth, ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import { AuthenticatedRequest, BasicAuthGuard } from '../auth/basic-auth.guard';
+import { ApiRateGuard } from '../auth/api-rate.guard';
+import { AuthenticatedRequest, BasicAuthGuard, callerOf } from '../auth/basic-auth.guard';
+import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
+import { pagePath, parseListQuery } from './list-messages.dto';
 import { MessagesService } from './messages.service';
-import { toMessageView } from './message.view';
+import { toMediaView, toMessageView } from './message.view';
 import { parseSendMessage } from './send-message.dto';
 
+@ApiTags('Message API (Plivo-compatible)')
+@ApiBasicAuth()
+@ApiParam({ name: 'authId', description: 'Your auth id (MA… or SA…), the HTTP Basic user name' })
 @Controller('v1/Account/:authId/Message')
-@UseGuards(BasicAuthGuard)
+@UseGuards(BasicAuthGuard, ApiRateGuard)
 export class MessagesController {
-  constructor(private readonly messages: MessagesService) {}
+  constructor(
+    private readonly messages: MessagesService,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ summary: 'Send an SMS or MMS to one or more destinations (JSON or form-encoded body)' })
+  @ApiBody({ schema: { type: 'object', example: { src: '+14155550100', dst: '+12025550123<+12025550124', text: 'Hello', url: 'https://example.com/status' } } })
+  @ApiResponse({ status: 202, description: '{"api_id","message":"message(s) queued","message_uuid":[…],"invalid_number":[…]}' })
   async send(@Req() request: AuthenticatedRequest, @Body() body: unknown) {
-    const result = await this.messages.send(request.account!.authId, parseSendMessage(body));
+    const result = await this.messages.send(callerOf(request), parseSendMessage(body));
     return {
       api_id: randomUUID(),
       message: 'message(s) queued',
@@ -22,8 +36,39 @@ export class MessagesController {
     };
   }
 
+  @Get()
+  @ApiOperation({ summary: 'List messages, newest first (limit 1–20, offset, filters)' })
+  async list(@Req() request: AuthenticatedRequest, @Query() rawQuery: unknown) {
+    const caller = callerOf(request);
+    const query = parseListQuery(rawQuery);
+    const page = await this.messages.list(caller, query, this.config.LIST_COUNT_CAP);
+    return {
+      api_id: randomUUID(),
+      meta: {
+        limit: query.limit,
+        offset: query.offset,
+        total_count: page.totalCount,
+        previous: query.offset > 0 ? pagePath(caller.authId, query, Math.max(0, query.offset - query.limit)) : null,
+        next: page.hasMore ? pagePath(caller.authId, query, query.offset + query.limit) : null,
+      },
+      objects: page.messages.map(toMessageView),
+    };
+  }
+
   @Get(':messageUuid')
+  @ApiOperation({ summary: 'Get one message record' })
   async get(@Req() request: AuthenticatedRequest, @Param('messageUuid') messageUuid: string) {
-    return toMessageView(await this.messages.findVisible(request.account!.authId, messageUuid), randomUUID());
+    return { api_id: randomUUID(), ...toMessageView(await this.messages.findVisible(callerOf(request), messageUuid)) };
+  }
+
+  @Get(':messageUuid/Media')
+  @ApiOperation({ summary: "List an MMS message's media" })
+  async media(@Req() request: AuthenticatedRequest, @Param('messageUuid') messageUuid: string) {
+    const { media } = await this.messages.mediaOf(callerOf(request), messageUuid);
+    return {
+      api_id: randomUUID(),
+      meta: { limit: 20, offset: 0, total_count: media.length, previous: null, next: null },
+      objects: media.map(toMediaView),
+    };
   }
 }

@@ -1,12 +1,26 @@
-// Accepts messages durably and reads them back for their owner.
+// Sends (validated command → priced, redacted rows and Kafka records → durable batch) and reads for the caller.
 import { Injectable } from '@nestjs/common';
-import { LogMode, MessageDirection, MessageErrorCode, MessageState, SmsSubmittedPayload, Topic } from '@sluice/contracts';
-import { countUnits, isNanp, redactNumber } from '@sluice/domain';
-import { KafkaProducer, OutboxRelay } from '@sluice/messaging';
-import { MessageEntity, MessageRepository, RateCardEntity } from '@sluice/persistence';
+import { MessageErrorCode, MessageState, MessageType, SmsSubmittedPayload, Topic, TopicKey } from '@sluice/contracts';
+import { countUnits, nanpCountry } from '@sluice/domain';
+import {
+  AcceptedMediaRow,
+  AcceptedMessageRow,
+  AccountAdminRepository,
+  MessageEntity,
+  MessageMediaEntity,
+  MessagePage,
+  MessageQueryRepository,
+  PowerpackPool,
+} from '@sluice/persistence';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { AcceptanceBatcher } from '../acceptance/acceptance.batcher';
+import type { Caller } from '../auth/basic-auth.guard';
 import { ApiError } from '../errors/api-error';
+import type { ListMessagesQuery } from './list-messages.dto';
+import { InspectedMedia, MediaInspector, mediaTooLarge } from './media-inspector';
+import { pickSender } from './powerpack-sender';
+import { storedForm } from './redaction';
+import { rateKey, SendCatalog } from './send-catalog';
 import type { SendMessageCommand } from './send-message.dto';
 
 export interface SendResult {
@@ -14,123 +28,136 @@ export interface SendResult {
   readonly invalidNumbers: readonly string[];
 }
 
-const RATE_CACHE_TTL_MS = 60_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Price arithmetic in 1/100,000 of the currency unit, as the rate card stores it. */
+function amount(ratePerUnit: string, units: number): string {
+  return ((Math.round(Number(ratePerUnit) * 100_000) * units) / 100_000).toFixed(5);
+}
 
 @Injectable()
 export class MessagesService {
-  private rates: { byKey: Map<string, string>; expiresAt: number } | null = null;
+  private powerpackTurn = 0;
 
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly messages: MessageRepository,
-    private readonly producer: KafkaProducer,
-    private readonly outbox: OutboxRelay,
+    private readonly catalog: SendCatalog,
+    private readonly media: MediaInspector,
+    private readonly batcher: AcceptanceBatcher,
+    private readonly query: MessageQueryRepository,
+    private readonly accounts: AccountAdminRepository,
   ) {}
 
-  /**
-   * Writes the records and hands the messages to Kafka inside one transaction: the
-   * commit happens only after every in-sync replica has the records, so a 202 means
-   * both are durable. A crash before the commit leaves Kafka records with no row,
-   * which the downstream services drop; the client got no 202 for them.
-   */
-  async send(authId: string, command: SendMessageCommand): Promise<SendResult> {
-    const { encoding, units, tooLong } = countUnits(command.text);
-    if (tooLong) throw ApiError.invalid('text', 'is too long: at most 1,600 GSM-7 or 737 Unicode characters');
-    const now = new Date();
-    const entities: MessageEntity[] = [];
-    const payloads: SmsSubmittedPayload[] = [];
-    for (const dst of command.destinations) {
-      const country = countryOf(dst);
-      if (!country) throw ApiError.invalid('dst', 'only US and Canadian destinations are supported');
-      const rate = await this.rateFor(country, command.type);
-      const messageUuid = randomUUID();
-      entities.push(
-        Object.assign(new MessageEntity(), {
-          messageUuid,
-          accountId: authId,
-          messageTime: now,
-          messageDirection: MessageDirection.Outbound,
-          messageState: MessageState.Queued,
-          messageType: command.type,
-          fromNumber: command.src,
-          toNumber: command.log === LogMode.All || command.log === LogMode.NumberOnly ? dst : redactNumber(dst),
-          text: command.log === LogMode.All || command.log === LogMode.ContentOnly ? command.text : null,
-          encoding,
-          logMode: command.log,
-          units,
-          totalRate: rate,
-          totalAmount: (Number(rate) * units).toFixed(5),
-          errorCode: MessageErrorCode.Ok,
-          messageExpiry: command.messageExpiry,
-          callbackUrl: command.url,
-          callbackMethod: command.method,
-          sequence: 1,
-          carrierMessageId: null,
-          mcc: null,
-          mnc: null,
-          queuedAt: now,
-          sentAt: null,
-          deliveryReportAt: null,
-          updatedAt: now,
-        }),
-      );
-      payloads.push({
-        messageUuid,
-        accountId: authId,
-        type: command.type,
-        src: command.src,
-        dst,
-        text: command.text,
-        encoding,
-        units,
-        mediaUrls: [],
-        log: command.log,
-        acceptedAt: now.getTime(),
-        messageExpiry: command.messageExpiry,
-      });
+  async send(caller: Caller, command: SendMessageCommand): Promise<SendResult> {
+    const [rates, pool] = await Promise.all([this.catalog.rates(), command.powerpackUuid ? this.powerpack(caller, command.powerpackUuid) : null]);
+
+    const invalidNumbers = [...command.invalidNumbers];
+    const counted = countUnits(command.text);
+    // An MMS is one unit whatever its text; the text limits still apply to it.
+    // (A text far past the limits is refused with 110 anyway; the cap keeps its count in the column's range.)
+    const units = command.type === MessageType.Mms ? 1 : Math.min(counted.units, 32_767);
+    let failure: MessageErrorCode | null = counted.tooLong ? MessageErrorCode.TooLong : null;
+    let inspected: InspectedMedia[] = [];
+    if (command.mediaUrls.length > 0) {
+      inspected = await this.media.inspect(command.mediaUrls);
+      if (!failure && mediaTooLarge(inspected, Buffer.byteLength(command.text))) failure = MessageErrorCode.MediaTooLarge;
     }
-    const outboxIds = await this.dataSource.transaction(async (manager) => {
-      const ids = await this.messages.insertAccepted(manager, entities);
-      await this.producer.publish(Topic.SmsSubmitted, payloads);
-      return ids;
-    });
-    // The queued status events are committed; publishing them now is an optimisation the outbox sweep backs up.
-    void this.outbox.flush(outboxIds).catch(() => undefined);
-    return { messageUuids: entities.map((e) => e.messageUuid), invalidNumbers: command.invalidNumbers };
+
+    // Acceptance (message_time, the expiry clock, the durability deadline) starts once the media checks are done.
+    const acceptedAt = new Date();
+    const messages: AcceptedMessageRow[] = [];
+    const mediaRows: AcceptedMediaRow[] = [];
+    const records: Array<{ key: string; value: string }> = [];
+    for (const dst of command.destinations) {
+      const country = nanpCountry(dst);
+      const rate = country ? rates.get(rateKey(country, command.type)) : undefined;
+      const src = command.src ?? (pool && country ? pickSender(pool.numbers, dst, country, command.type, pool.powerpack.stickySender, this.powerpackTurn++) : null);
+      // No price means Sluice does not route there; a pool with no usable number cannot send it.
+      if (!country || rate === undefined || !src || src === dst) {
+        invalidNumbers.push(dst);
+        continue;
+      }
+      const messageUuid = randomUUID();
+      const stored = storedForm(command.log, dst, command.text);
+      messages.push({
+        messageUuid,
+        accountId: caller.authId,
+        rootAccountId: caller.rootAuthId,
+        messageType: command.type,
+        fromNumber: src,
+        toNumber: stored.toNumber,
+        text: stored.text,
+        encoding: counted.encoding,
+        logMode: command.log,
+        units,
+        // Messages refused at acceptance are not charged.
+        totalRate: failure ? '0.00000' : Number(rate).toFixed(5),
+        totalAmount: failure ? '0.00000' : amount(rate, units),
+        state: failure ? MessageState.Failed : MessageState.Queued,
+        errorCode: failure ?? MessageErrorCode.Ok,
+        messageExpiry: command.messageExpiry,
+        callbackUrl: command.url,
+        callbackMethod: command.method,
+        powerpackId: pool ? pool.powerpack.powerpackUuid : null,
+        destinationCountry: country,
+        acceptedAt,
+      });
+      inspected.forEach((m, position) =>
+        mediaRows.push({ messageUuid, position, mediaId: randomUUID(), mediaUrl: stored.keepsMedia ? m.url : null, contentType: m.contentType, size: m.size }),
+      );
+      if (!failure) {
+        const payload: SmsSubmittedPayload = {
+          messageUuid,
+          accountId: caller.authId,
+          type: command.type,
+          src,
+          dst,
+          text: command.text,
+          encoding: counted.encoding,
+          units,
+          mediaUrls: command.mediaUrls,
+          log: command.log,
+          acceptedAt: acceptedAt.getTime(),
+          messageExpiry: command.messageExpiry,
+        };
+        records.push({ key: TopicKey[Topic.SmsSubmitted](payload), value: JSON.stringify(payload) });
+      }
+    }
+    if (messages.length === 0) {
+      throw ApiError.invalid('dst', 'has no destination Sluice can send to (US or Canadian numbers with a rate on the rate card)');
+    }
+    await this.batcher.submit({ messages, media: mediaRows, records, acceptedAt: acceptedAt.getTime() });
+    return { messageUuids: messages.map((m) => m.messageUuid), invalidNumbers };
   }
 
-  /** A message the caller may see: its own, or a subaccount's when the caller is the parent. */
-  async findVisible(authId: string, messageUuid: string): Promise<MessageEntity> {
-    const message = UUID.test(messageUuid) ? await this.messages.findOne(messageUuid) : null;
-    if (!message) throw new ApiError('NotFound', 'message not found');
-    if (message.accountId !== authId) {
-      const owner = await this.dataSource.query(`SELECT 1 FROM accounts WHERE auth_id = $1 AND parent_auth_id = $2`, [message.accountId, authId]);
-      if ((owner as unknown[]).length === 0) throw new ApiError('NotFound', 'message not found');
-    }
+  /** A message the caller may see: its own, or a subaccount's when the caller is the main account. */
+  async findVisible(caller: Caller, messageUuid: string): Promise<MessageEntity> {
+    const message = UUID.test(messageUuid) ? await this.query.findVisible(this.viewer(caller), messageUuid.toLowerCase()) : null;
+    if (!message) throw ApiError.notFound('message');
     return message;
   }
 
-  private async rateFor(country: string, type: string): Promise<string> {
-    if (!this.rates || this.rates.expiresAt < Date.now()) {
-      const rows = await this.dataSource.getRepository(RateCardEntity).find();
-      this.rates = { byKey: new Map(rows.map((r) => [`${r.country}:${r.messageType}`, r.ratePerUnit])), expiresAt: Date.now() + RATE_CACHE_TTL_MS };
+  async list(caller: Caller, query: ListMessagesQuery, countCap: number): Promise<MessagePage> {
+    const subaccount = query.filters.subaccount;
+    if (subaccount !== undefined && (caller.isSubaccount || !(await this.accounts.isSubaccountOf(subaccount, caller.authId)))) {
+      throw ApiError.invalid('subaccount', 'is not a subaccount of this account');
     }
-    const rate = this.rates.byKey.get(`${country}:${type}`);
-    if (rate === undefined) throw ApiError.invalid('dst', `no rate for ${type} to ${country}`);
-    return rate;
+    return this.query.list(this.viewer(caller), query.filters, query.limit, query.offset, countCap);
   }
-}
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  async mediaOf(caller: Caller, messageUuid: string): Promise<{ message: MessageEntity; media: MessageMediaEntity[] }> {
+    const message = await this.findVisible(caller, messageUuid);
+    return { message, media: await this.query.media(message.messageUuid) };
+  }
 
-/** Canadian area codes; every other NANP number is treated as US. */
-const CANADIAN_AREA_CODES = new Set([
-  '204', '226', '236', '249', '250', '263', '289', '306', '343', '354', '365', '367', '368', '382', '403', '416', '418', '428', '431',
-  '437', '438', '450', '468', '474', '506', '514', '519', '548', '579', '581', '584', '587', '604', '613', '639', '647', '672', '683',
-  '705', '709', '742', '753', '778', '780', '782', '807', '819', '825', '867', '873', '879', '902', '905',
-]);
+  private async powerpack(caller: Caller, powerpackUuid: string): Promise<PowerpackPool> {
+    const pool = await this.catalog.pool(powerpackUuid);
+    // Another account's powerpack is as unknown as a missing one.
+    if (!pool || pool.powerpack.accountId !== caller.authId) throw ApiError.invalid('powerpack_uuid', 'no such powerpack on this account');
+    if (pool.numbers.length === 0) throw ApiError.invalid('powerpack_uuid', 'the powerpack has no numbers');
+    return pool;
+  }
 
-function countryOf(e164: string): 'US' | 'CA' | null {
-  if (!isNanp(e164)) return null;
-  return CANADIAN_AREA_CODES.has(e164.slice(1, 4)) ? 'CA' : 'US';
+  private viewer(caller: Caller) {
+    return { authId: caller.authId, isSubaccount: caller.isSubaccount };
+  }
 }

@@ -25,6 +25,18 @@ export class AccountEntity {
   @Column({ type: 'boolean', default: true })
   enabled!: boolean;
 
+  /** The auth token sealed under `ACCOUNT_TOKEN_KEY` (account-token-cipher.ts), for signing callbacks; null when created without the key. */
+  @Column({ name: 'auth_token_encrypted', type: 'text', nullable: true })
+  authTokenEncrypted!: string | null;
+
+  /** Waits before each status-callback retry, replacing the service's default (Plivo: 60, 120, 240 s); null keeps the default. */
+  @Column({ name: 'callback_retry_delays_ms', type: 'integer', array: true, nullable: true })
+  callbackRetryDelaysMs!: number[] | null;
+
+  /** API requests per second the account may make (HTTP 429 beyond); null uses the gateway's default. */
+  @Column({ name: 'api_request_rate', type: 'integer', nullable: true })
+  apiRequestRate!: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

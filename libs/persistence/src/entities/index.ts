@@ -8,6 +8,9 @@ import { OutboxEntity } from './outbox.entity';
 import { PhoneNumberEntity } from './phone-number.entity';
 import { RateCardEntity } from './rate-card.entity';
 import { StatusEventEntity } from './status-event.entity';
+import { CallbackDeliveryEntity } from './callback-delivery.entity';
+import { MessageMediaEntity } from './message-media.entity';
+import { PowerpackEntity } from './powerpack.entity';
 
 export {
   AccountEntity,
@@ -34,4 +37,10 @@ export const ENTITIES = [
   RateCardEntity,
   CarrierPrefixEntity,
   DailyUsageEntity,
+  CallbackDeliveryEntity,
+  PowerpackEntity,
+  MessageMediaEntity,
 ];
+export * from './callback-delivery.entity';
+export * from './powerpack.entity';
+export * from './message-media.entity';

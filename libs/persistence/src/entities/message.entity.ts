@@ -11,6 +11,18 @@ export class MessageEntity {
   @Column({ name: 'account_id', type: 'varchar', length: 20 })
   accountId!: string;
 
+  /** The parent account for a subaccount's message, else the account itself: a parent lists both. */
+  @Column({ name: 'root_account_id', type: 'varchar', length: 20, nullable: true })
+  rootAccountId!: string | null;
+
+  /** The powerpack whose number pool supplied `from_number`, if any. */
+  @Column({ name: 'powerpack_id', type: 'uuid', nullable: true })
+  powerpackId!: string | null;
+
+  /** ISO 3166 alpha-2 of the destination (`US`, `CA`). */
+  @Column({ name: 'destination_country', type: 'char', length: 2, nullable: true })
+  destinationCountry!: string | null;
+
   @Column({ name: 'message_time', type: 'timestamptz' })
   messageTime!: Date;
 

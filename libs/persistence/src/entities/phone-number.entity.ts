@@ -31,6 +31,10 @@ export class PhoneNumberEntity {
   @Column({ type: 'boolean', default: false })
   verified!: boolean;
 
+  /** The powerpack (sender pool) the number belongs to, if any. */
+  @Column({ name: 'powerpack_uuid', type: 'uuid', nullable: true })
+  powerpackUuid!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

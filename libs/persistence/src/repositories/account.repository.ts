@@ -1,6 +1,7 @@
 // Accounts and their credentials.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { sealAuthToken } from '../account-token-cipher';
 import { AccountEntity } from '../entities';
 
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -28,6 +29,8 @@ export interface NewAccount {
   readonly parentAuthId?: string;
   readonly smsMps?: number;
   readonly mmsMps?: number;
+  /** `ACCOUNT_TOKEN_KEY`: when given, the token is also stored sealed, so callbacks can be signed with it. */
+  readonly tokenKey?: Buffer;
 }
 
 export interface CreatedAccount {
@@ -47,6 +50,7 @@ export class AccountRepository {
       parentAuthId: input.parentAuthId ?? null,
       name: input.name,
       authTokenSha256: hashToken(authToken),
+      authTokenEncrypted: input.tokenKey ? sealAuthToken(authToken, authId, input.tokenKey) : null,
       smsMps: String(input.smsMps ?? 5),
       mmsMps: String(input.mmsMps ?? 0.25),
       enabled: true,
@@ -56,5 +60,10 @@ export class AccountRepository {
 
   async findOne(authId: string): Promise<AccountEntity | null> {
     return this.dataSource.getRepository(AccountEntity).findOneBy({ authId });
+  }
+
+  /** Sets the account's status-callback retry waits in milliseconds; null returns it to the service default. */
+  async setCallbackRetryDelays(authId: string, delaysMs: readonly number[] | null): Promise<void> {
+    await this.dataSource.getRepository(AccountEntity).update({ authId }, { callbackRetryDelaysMs: delaysMs ? [...delaysMs] : null });
   }
 }

@@ -1,0 +1,137 @@
+// The per-account API request rate (HTTP 429), a limit separate from the dispatch MPS.
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import Redis from 'ioredis';
+import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
+
+/**
+ * GCRA ("leaky bucket as a meter"): one theoretical arrival time per account. `rate` per
+ * second sustained, bursts of up to `rate` at once, exact over any window and O(1) state.
+ */
+export class GcraMeter {
+  private readonly tat = new Map<string, number>();
+
+  /** 0 when allowed (and counted), else microseconds until a request would be allowed. */
+  take(key: string, ratePerSecond: number, nowMicros: number): number {
+    const interval = Math.floor(1_000_000 / ratePerSecond);
+    const tolerance = interval * (Math.max(1, ratePerSecond) - 1);
+    const tat = Math.max(this.tat.get(key) ?? nowMicros, nowMicros);
+    const wait = tat - nowMicros - tolerance;
+    if (wait > 0) return wait;
+    this.tat.set(key, tat + interval);
+    if (this.tat.size > 100_000) this.sweep(nowMicros);
+    return 0;
+  }
+
+  private sweep(nowMicros: number): void {
+    for (const [key, tat] of this.tat) if (tat < nowMicros) this.tat.delete(key);
+  }
+}
+
+/**
+ * The same meter in Redis on Redis's clock, charged `cost` requests at once (this replica's
+ * admissions since its last report). Admitted requests are always counted; the answer is
+ * how long the account must now wait (0 when it is within its rate).
+ */
+const GCRA_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local tolerance = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1])) or now
+if tat < now then tat = now end
+local next_tat = tat + interval * cost
+redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 1000)
+local wait = next_tat - now - tolerance - interval
+if wait > 0 then return wait end
+return 0`;
+
+/** How often a replica reports its admissions to Redis. */
+const REPORT_INTERVAL_MS = 20;
+
+type RedisWithGcra = Redis & { sluiceGcra(key: string, interval: number, tolerance: number, cost: number): Promise<number> };
+
+/**
+ * Every replica meters each account exactly on its own (GCRA, in memory), so the answer
+ * never waits for a network round trip. With REDIS_URL each replica also reports its
+ * admissions per account to Redis every 20 ms, off the request path: when the account's
+ * total over all replicas exceeds its rate, Redis says for how long, and every replica
+ * answers 429 until then. Overshoot across replicas is bounded by what is admitted in
+ * one report interval plus one Redis round trip.
+ */
+@Injectable()
+export class ApiRateLimiter implements OnApplicationShutdown {
+  private readonly logger = new Logger(ApiRateLimiter.name);
+  private readonly local = new GcraMeter();
+  private readonly blockedUntil = new Map<string, number>();
+  /** Admissions per account not yet reported to Redis, with the rate they were metered at. */
+  private unreported = new Map<string, { count: number; rate: number }>();
+  private reporter: NodeJS.Timeout | null = null;
+  private readonly redis: RedisWithGcra | null;
+  private lastRedisWarning = 0;
+
+  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
+    if (config.REDIS_URL) {
+      const redis = new Redis(config.REDIS_URL, {
+        connectionName: 'api-gateway-rate',
+        enableAutoPipelining: true,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        commandTimeout: 1_000,
+        retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2_000),
+      });
+      redis.on('error', (error) => this.warn(error));
+      redis.defineCommand('sluiceGcra', { numberOfKeys: 1, lua: GCRA_LUA });
+      this.redis = redis as RedisWithGcra;
+      this.reporter = setInterval(() => this.report(), REPORT_INTERVAL_MS);
+      this.reporter.unref();
+    } else {
+      this.redis = null;
+    }
+  }
+
+  /** Milliseconds to wait before retrying, or 0 when the request may proceed (and is counted). */
+  check(authId: string, ratePerSecond: number | null): number {
+    const rate = ratePerSecond ?? this.config.API_REQUEST_RATE;
+    const now = Date.now();
+    const blocked = this.blockedUntil.get(authId);
+    if (blocked !== undefined) {
+      if (blocked > now) return blocked - now;
+      this.blockedUntil.delete(authId);
+    }
+    const localWait = this.local.take(authId, rate, now * 1000);
+    if (localWait > 0) return Math.ceil(localWait / 1000);
+    if (this.redis) {
+      const entry = this.unreported.get(authId);
+      if (entry) entry.count += 1;
+      else this.unreported.set(authId, { count: 1, rate });
+    }
+    return 0;
+  }
+
+  private report(): void {
+    if (this.unreported.size === 0 || this.redis?.status !== 'ready') return;
+    const batch = this.unreported;
+    this.unreported = new Map();
+    for (const [authId, { count, rate }] of batch) {
+      const interval = Math.floor(1_000_000 / rate);
+      this.redis
+        .sluiceGcra(`{sluice:api-rate:${authId}}`, interval, interval * (Math.max(1, rate) - 1), count)
+        .then((waitMicros) => {
+          if (Number(waitMicros) > 0) this.blockedUntil.set(authId, Date.now() + Math.ceil(Number(waitMicros) / 1000));
+        })
+        .catch((error: unknown) => this.warn(error));
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.reporter) clearInterval(this.reporter);
+    await this.redis?.quit().catch(() => this.redis?.disconnect());
+  }
+
+  private warn(error: unknown): void {
+    if (Date.now() - this.lastRedisWarning < 10_000) return;
+    this.lastRedisWarning = Date.now();
+    this.logger.warn({ err: error }, 'redis unavailable for the API request rate; counting per replica meanwhile');
+  }
+}

@@ -1,0 +1,139 @@
+// The retention job: content redacted after 7 days, numbers after 90 (or as configured), records deleted after 90.
+import { CallbackMethod, LogMode, MessageErrorCode, MessageState, MessageType, TextEncoding } from '@sluice/contracts';
+import { AcceptedMessageRow, MessageAcceptanceRepository, RETENTION_LOCK_ID } from '@sluice/persistence';
+import { connectTestDatabase, createTestAccount } from '@sluice/testing-data';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { RetentionService } from '../src/retention/retention.service';
+import { startTestGateway, TestGateway } from './gateway-harness';
+
+const DAY = 24 * 3600 * 1000;
+
+describe('retention job', () => {
+  let db: DataSource;
+  const gateways: TestGateway[] = [];
+
+  beforeAll(async () => {
+    db = await connectTestDatabase();
+  });
+
+  afterAll(async () => {
+    await Promise.all(gateways.map((g) => g.close()));
+    await db?.destroy();
+  });
+
+  async function gateway(env: Record<string, string> = {}): Promise<RetentionService> {
+    const started = await startTestGateway(env);
+    gateways.push(started);
+    return started.app.get(RetentionService);
+  }
+
+  /** Messages accepted `daysAgo` days ago (rows as the gateway writes them), with one media URL each. */
+  async function acceptedDaysAgo(accountId: string, daysAgo: number, now: Date): Promise<string> {
+    const messageUuid = randomUUID();
+    const row: AcceptedMessageRow = {
+      messageUuid,
+      accountId,
+      rootAccountId: accountId,
+      messageType: MessageType.Mms,
+      fromNumber: '14155550100',
+      toNumber: '12025550123',
+      text: `kept for now (${daysAgo} days)`,
+      encoding: TextEncoding.Gsm7,
+      logMode: LogMode.All,
+      units: 1,
+      totalRate: '0.01500',
+      totalAmount: '0.01500',
+      state: MessageState.Queued,
+      errorCode: MessageErrorCode.Ok,
+      messageExpiry: 10_800,
+      callbackUrl: null,
+      callbackMethod: CallbackMethod.Post,
+      powerpackId: null,
+      destinationCountry: 'US',
+      acceptedAt: new Date(now.getTime() - daysAgo * DAY),
+    };
+    await new MessageAcceptanceRepository().insertBatch(db, [row], [
+      { messageUuid, position: 0, mediaId: randomUUID(), mediaUrl: 'https://media.example/a.png', contentType: 'image/png', size: 10 },
+    ]);
+    return messageUuid;
+  }
+
+  async function state(messageUuid: string) {
+    const [row] = await db.query(
+      `SELECT m.text, m.to_number, (SELECT media_url FROM message_media WHERE message_uuid = m.message_uuid) AS media_url,
+              (SELECT count(*)::int FROM status_events WHERE message_uuid = m.message_uuid) AS history
+       FROM messages m WHERE m.message_uuid = $1`,
+      [messageUuid],
+    );
+    return row ?? null;
+  }
+
+  it('redacts content after 7 days and deletes records (with their history) after 90', async () => {
+    const retention = await gateway();
+    await db.query(`DELETE FROM retention_progress`);
+    const now = new Date();
+    const { authId } = await createTestAccount(db);
+    const [fresh, week, old] = await Promise.all([acceptedDaysAgo(authId, 1, now), acceptedDaysAgo(authId, 8, now), acceptedDaysAgo(authId, 91, now)]);
+
+    const run = await retention.runOnce(now);
+    expect(run.ran).toBe(true);
+    // (Both were still queued, so the stranded step also failed them: history queued → failed.)
+    expect(await state(fresh)).toEqual({ text: 'kept for now (1 days)', to_number: '12025550123', media_url: 'https://media.example/a.png', history: 2 });
+    expect(await state(week)).toEqual({ text: null, to_number: '12025550123', media_url: null, history: 2 });
+    expect(await state(old)).toBeNull();
+    expect((await db.query(`SELECT count(*)::int AS n FROM status_events WHERE message_uuid = $1`, [old]))[0].n).toBe(0);
+
+    // The next run starts where this one stopped: nothing left to do.
+    expect(await retention.runOnce(now)).toMatchObject({ ran: true, contentRedacted: 0, recordsDeleted: 0 });
+  });
+
+  it('fails with 420 a message still queued after every possible expiry, through the guarded transition', async () => {
+    const retention = await gateway();
+    await db.query(`DELETE FROM retention_progress`);
+    const now = new Date();
+    const { authId } = await createTestAccount(db);
+    const [stranded, waiting] = await Promise.all([acceptedDaysAgo(authId, 4 / 24, now), acceptedDaysAgo(authId, 2 / 24, now)]);
+    const run = await retention.runOnce(now);
+    expect(run.strandedExpired).toBeGreaterThanOrEqual(1);
+    const rows = await db.query(`SELECT message_uuid, message_state, error_code, total_amount::float AS amount, sequence FROM messages WHERE message_uuid = ANY($1::uuid[])`, [[stranded, waiting]]);
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { message_uuid: stranded, message_state: 'failed', error_code: '420', amount: 0, sequence: 2 },
+        { message_uuid: waiting, message_state: 'queued', error_code: '000', amount: 0.015, sequence: 1 },
+      ]),
+    );
+    // The failure is in the history and on its way to the callback like any other transition.
+    expect(await db.query(`SELECT state, error_code FROM status_events WHERE message_uuid = $1 ORDER BY sequence`, [stranded])).toEqual([
+      { state: 'queued', error_code: '000' },
+      { state: 'failed', error_code: '420' },
+    ]);
+  });
+
+  it('redacts numbers once their own window is shorter than the records’ and shows them redacted', async () => {
+    const retention = await gateway({ RETENTION_NUMBER_DAYS: '30' });
+    await db.query(`DELETE FROM retention_progress`);
+    const now = new Date();
+    const { authId } = await createTestAccount(db);
+    const [recent, month] = await Promise.all([acceptedDaysAgo(authId, 29, now), acceptedDaysAgo(authId, 31, now)]);
+    const run = await retention.runOnce(now);
+    expect(run.numbersRedacted).toBeGreaterThanOrEqual(1);
+    expect(await state(recent)).toMatchObject({ to_number: '12025550123', text: null });
+    expect(await state(month)).toMatchObject({ to_number: '12025550***', text: null });
+  });
+
+  it('lets one replica at a time work (advisory lock)', async () => {
+    const retention = await gateway();
+    const other = db.createQueryRunner();
+    await other.connect();
+    try {
+      // Another replica holds the lock: this one skips its turn.
+      await other.query(`SELECT pg_advisory_lock($1)`, [RETENTION_LOCK_ID]);
+      expect((await retention.runOnce()).ran).toBe(false);
+      await other.query(`SELECT pg_advisory_unlock($1)`, [RETENTION_LOCK_ID]);
+      expect((await retention.runOnce()).ran).toBe(true);
+    } finally {
+      await other.release();
+    }
+  });
+});

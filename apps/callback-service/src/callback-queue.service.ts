@@ -1,0 +1,42 @@
+// Turns consumed status events into due callback deliveries in Postgres; nothing here waits on a customer.
+import { Inject, Injectable } from '@nestjs/common';
+import type { SmsStatusPayload } from '@sluice/contracts';
+import { CallbackDeliveryRepository, CallbackEnqueue } from '@sluice/persistence';
+import { CALLBACK_CONFIG, CallbackConfig } from './callback.config';
+import { CallbackMetrics } from './callback.metrics';
+import { destinationOf } from './destination-policy';
+
+@Injectable()
+export class CallbackQueue {
+  constructor(
+    @Inject(CALLBACK_CONFIG) private readonly config: CallbackConfig,
+    private readonly deliveries: CallbackDeliveryRepository,
+    private readonly metrics: CallbackMetrics,
+  ) {}
+
+  /**
+   * One insert for the whole batch. Only each message's latest sequence is needed: the
+   * repository fills in its earlier statuses from the history. Returns how many were created.
+   */
+  async enqueue(events: readonly SmsStatusPayload[]): Promise<number> {
+    if (events.length === 0) return 0;
+    const latest = new Map<string, number>();
+    for (const event of events) latest.set(event.messageUuid, Math.max(latest.get(event.messageUuid) ?? 0, event.sequence));
+    const urls = await this.deliveries.callbackUrls([...latest.keys()]);
+    const items: CallbackEnqueue[] = [];
+    for (const [messageUuid, sequence] of latest) {
+      const url = urls.get(messageUuid);
+      if (url !== undefined) items.push({ messageUuid, sequence, destination: destinationOf(url) });
+    }
+    const { created } = await this.deliveries.enqueue(items, this.config.CALLBACK_RETRY_DELAYS_MS);
+    for (const event of events) {
+      const outcome = !urls.has(event.messageUuid)
+        ? 'no_url'
+        : created.has(`${event.messageUuid}:${event.sequence}`)
+          ? 'enqueued'
+          : 'already_enqueued';
+      this.metrics.events.inc({ outcome });
+    }
+    return created.size;
+  }
+}

@@ -1,0 +1,303 @@
+// Claims due callbacks from Postgres and sends them with a bounded pool: per-destination
+// limits and circuit breaking keep one bad endpoint to its own share, results are written
+// back in batches, and a retry is just a later `next_attempt_at`.
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { CallbackDeliveryRepository, CallbackDeliveryState, ClaimedDelivery, DeliveryResult } from '@sluice/persistence';
+import { AuthTokenVault } from './auth-token.vault';
+import { AttemptOutcome, CallbackHttpClient } from './callback-http.client';
+import { buildCallbackRequest, callbackParams } from './callback-request';
+import { CALLBACK_CONFIG, CallbackConfig } from './callback.config';
+import { CallbackMetrics } from './callback.metrics';
+import { DestinationGates, GateOutcome } from './destination-gates';
+import { DestinationPolicy } from './destination-policy';
+import { AttemptKind, nextAfter } from './retry-policy';
+
+const RESULT_BATCH = 500;
+const RESULT_WRITE_TRIES = 5;
+const GAUGE_INTERVAL_MS = 5_000;
+/** How often statuses stuck behind a retrying predecessor are moved out of the claims' way. */
+const DEFER_INTERVAL_MS = 1_000;
+const DEFER_BATCH = 2_000;
+
+@Injectable()
+export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(DeliveryWorker.name);
+  private readonly gates: DestinationGates;
+  private readonly http: CallbackHttpClient;
+  private readonly vault: AuthTokenVault;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly results: DeliveryResult[] = [];
+  private writing: Promise<void> | null = null;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private woken = false;
+  /** The last claim was cut short by the pool's size: any freed slot may find work. */
+  private poolBound = false;
+  /** Destinations the last claim could take no more of: a freed slot there may find work. */
+  private boundDestinations = new Set<string>();
+  private interruptIdle: (() => void) | null = null;
+  private gaugeTimer: NodeJS.Timeout | null = null;
+  private deferTimer: NodeJS.Timeout | null = null;
+  private deferring: Promise<void> | null = null;
+  private readonly unsignedAccountsLogged = new Set<string>();
+
+  constructor(
+    @Inject(CALLBACK_CONFIG) private readonly config: CallbackConfig,
+    private readonly deliveries: CallbackDeliveryRepository,
+    private readonly metrics: CallbackMetrics,
+  ) {
+    this.gates = new DestinationGates({
+      concurrency: config.CALLBACK_DESTINATION_CONCURRENCY,
+      failureThreshold: config.CALLBACK_BREAKER_FAILURES,
+      cooldownMs: config.CALLBACK_BREAKER_COOLDOWN_MS,
+    });
+    this.http = new CallbackHttpClient(new DestinationPolicy(config.CALLBACK_ALLOWED_HOSTS), {
+      timeoutMs: config.CALLBACK_TIMEOUT_MS,
+      maxResponseBytes: config.CALLBACK_MAX_RESPONSE_BYTES,
+      socketsPerDestination: config.CALLBACK_DESTINATION_CONCURRENCY,
+    });
+    this.vault = new AuthTokenVault(config.ACCOUNT_TOKEN_KEY);
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.ACCOUNT_TOKEN_KEY) this.logger.warn('ACCOUNT_TOKEN_KEY is not set: callbacks are sent without X-Plivo-Signature-V3');
+    this.running = true;
+    this.loop = this.run();
+    this.gaugeTimer = setInterval(() => void this.updateGauges(), GAUGE_INTERVAL_MS);
+    this.gaugeTimer.unref();
+    this.deferTimer = setInterval(() => this.deferBlocked(), DEFER_INTERVAL_MS);
+    this.deferTimer.unref();
+  }
+
+  /** Stops claiming, lets attempts in flight end within the shutdown bound and writes their results; leases cover the rest. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    if (this.gaugeTimer) clearInterval(this.gaugeTimer);
+    if (this.deferTimer) clearInterval(this.deferTimer);
+    await this.deferring;
+    await Promise.race([Promise.allSettled([...this.inFlight]), sleep(this.config.SHUTDOWN_TIMEOUT_MS)]);
+    await this.writing;
+    this.http.close();
+  }
+
+  /** New work may be due: an enqueue, a finished attempt, a delivery that unblocks the next status of its message. */
+  wake(): void {
+    this.woken = true;
+    this.interruptIdle?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        this.woken = false;
+        const free = this.config.CALLBACK_CONCURRENCY - this.inFlight.size;
+        if (free <= 0) {
+          this.poolBound = true;
+          await this.idle();
+          continue;
+        }
+        const { excluded, limited } = this.gates.allowances();
+        const claimed = await this.deliveries.claim({
+          limit: free,
+          excluded,
+          limited,
+          perDestination: this.config.CALLBACK_DESTINATION_CONCURRENCY,
+          leaseMs: this.config.CALLBACK_LEASE_MS,
+        });
+        this.noteBounds(free, claimed, excluded, limited);
+        for (const delivery of claimed) this.dispatch(delivery);
+        if (claimed.length === 0) await this.idle();
+      } catch (error: unknown) {
+        this.logger.error({ err: error }, 'claiming callbacks failed; retrying');
+        await sleep(500);
+      }
+    }
+  }
+
+  /** Remembers what limited the claim, so that only a slot freed there wakes the loop. */
+  private noteBounds(free: number, claimed: readonly ClaimedDelivery[], excluded: readonly string[], limited: ReadonlyMap<string, number>): void {
+    this.poolBound = claimed.length === free;
+    this.boundDestinations = new Set(excluded);
+    const taken = new Map<string, number>();
+    for (const { destination } of claimed) taken.set(destination, (taken.get(destination) ?? 0) + 1);
+    for (const [destination, count] of taken) {
+      if (count >= (limited.get(destination) ?? this.config.CALLBACK_DESTINATION_CONCURRENCY)) this.boundDestinations.add(destination);
+    }
+  }
+
+  /** Waits for a wake-up or the poll interval, whichever comes first. */
+  private async idle(): Promise<void> {
+    if (this.woken || !this.running) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.config.CALLBACK_POLL_MS);
+      this.interruptIdle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.interruptIdle = null;
+  }
+
+  private dispatch(delivery: ClaimedDelivery): void {
+    if (this.gates.admit(delivery.destination) === 'reject') {
+      this.record(delivery, new Date(), {
+        kind: AttemptKind.CircuitOpen,
+        httpStatus: null,
+        latencyMs: 0,
+        error: `not sent: the circuit for ${delivery.destination} is open after repeated failures`,
+      });
+      return;
+    }
+    const task = this.attempt(delivery)
+      .catch((error: unknown) => this.logger.error({ err: error, messageUuid: delivery.messageUuid }, 'callback attempt crashed'))
+      .finally(() => {
+        this.inFlight.delete(task);
+        this.metrics.inFlight.set(this.inFlight.size);
+        if (this.poolBound || this.boundDestinations.has(delivery.destination)) this.wake();
+      });
+    this.inFlight.add(task);
+    this.metrics.inFlight.set(this.inFlight.size);
+  }
+
+  private async attempt(delivery: ClaimedDelivery): Promise<void> {
+    const attemptedAt = new Date();
+    const outcome = await this.send(delivery);
+    const opened = this.gates.release(delivery.destination, breakerOutcome(outcome));
+    if (opened) {
+      this.logger.warn(
+        { destination: delivery.destination, cooldownMs: this.config.CALLBACK_BREAKER_COOLDOWN_MS },
+        'circuit opened: callbacks to this destination fail without being sent until a probe succeeds',
+      );
+    }
+    this.record(delivery, attemptedAt, outcome);
+  }
+
+  private async send(delivery: ClaimedDelivery): Promise<AttemptOutcome> {
+    let url: URL;
+    try {
+      url = new URL(delivery.url);
+    } catch {
+      return { kind: AttemptKind.Refused, httpStatus: null, latencyMs: 0, error: 'refused: the callback url is not a valid url' };
+    }
+    const signing = this.vault.tokenFor(delivery.accountId, delivery.authTokenEncrypted);
+    if ('unsigned' in signing) this.noteUnsigned(delivery.accountId, signing.unsigned);
+    const request = buildCallbackRequest(url, delivery.method, callbackParams(delivery), 'token' in signing ? signing.token : null);
+    const outcome = await this.http.send(request);
+    this.metrics.attemptDuration.observe(outcome.latencyMs);
+    return outcome;
+  }
+
+  private record(delivery: ClaimedDelivery, attemptedAt: Date, outcome: AttemptOutcome): void {
+    const attempt = delivery.attempts + 1;
+    const next = nextAfter(outcome.kind, attempt, delivery.retryDelaysMs);
+    this.metrics.attempts.inc({ outcome: outcome.kind });
+    if (next.state !== CallbackDeliveryState.Pending) this.metrics.deliveries.inc({ state: next.state });
+    if (next.state === CallbackDeliveryState.Delivered) this.metrics.eventToDelivered.observe(Date.now() - delivery.occurredAt.getTime());
+    if (next.state === CallbackDeliveryState.Exhausted || next.state === CallbackDeliveryState.Refused) {
+      this.logger.warn(
+        { messageUuid: delivery.messageUuid, sequence: delivery.sequence, destination: delivery.destination, attempt, error: outcome.error, httpStatus: outcome.httpStatus },
+        next.state === CallbackDeliveryState.Refused ? 'callback refused' : 'callback given up after its last retry',
+      );
+    } else if (outcome.kind !== AttemptKind.Success) {
+      this.logger.debug({ messageUuid: delivery.messageUuid, sequence: delivery.sequence, attempt, error: outcome.error, httpStatus: outcome.httpStatus }, 'callback attempt failed');
+    }
+    this.results.push({
+      id: delivery.id,
+      claims: delivery.claims,
+      attempt,
+      attemptedAt,
+      httpStatus: outcome.httpStatus,
+      latencyMs: outcome.latencyMs,
+      error: outcome.error,
+      succeeded: outcome.kind === AttemptKind.Success,
+      next,
+    });
+    this.writeResults();
+  }
+
+  /** Group commit: one statement per batch of results; results arriving meanwhile wait for the next. */
+  private writeResults(): void {
+    if (this.writing) return;
+    this.writing = (async () => {
+      await Promise.resolve();
+      while (this.results.length > 0) {
+        const batch = this.results.splice(0, RESULT_BATCH);
+        // A finished status lets the next one of its message go.
+        if (await this.writeBatch(batch)) this.wake();
+      }
+    })().finally(() => {
+      this.writing = null;
+      if (this.results.length > 0) this.writeResults();
+    });
+  }
+
+  /** True when the results let later statuses go. */
+  private async writeBatch(batch: DeliveryResult[]): Promise<boolean> {
+    for (let tries = 1; ; tries += 1) {
+      try {
+        const { applied, unblocked } = await this.deliveries.complete(batch);
+        if (applied < batch.length) this.metrics.staleResults.inc(batch.length - applied);
+        return unblocked > 0;
+      } catch (error: unknown) {
+        if (tries >= RESULT_WRITE_TRIES) {
+          // The leases run out and these callbacks are attempted again: at least once, never lost.
+          this.logger.error({ err: error, results: batch.length }, 'recording callback results failed; they will be attempted again');
+          return false;
+        }
+        await sleep(200 * 2 ** tries);
+      }
+    }
+  }
+
+  private noteUnsigned(accountId: string, reason: string): void {
+    this.metrics.unsigned.inc({ reason });
+    if (reason === 'no_key' || this.unsignedAccountsLogged.has(accountId) || this.unsignedAccountsLogged.size > 1_000) return;
+    this.unsignedAccountsLogged.add(accountId);
+    this.logger.warn(
+      { accountId, reason },
+      reason === 'undecryptable'
+        ? 'the account token does not open with ACCOUNT_TOKEN_KEY: its callbacks go unsigned'
+        : 'the account has no sealed token (created without ACCOUNT_TOKEN_KEY): its callbacks go unsigned',
+    );
+  }
+
+  private deferBlocked(): void {
+    if (this.deferring) return;
+    this.deferring = this.deliveries
+      .deferBlocked(DEFER_BATCH)
+      .then(() => undefined)
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'deferring blocked callbacks failed'))
+      .finally(() => (this.deferring = null));
+  }
+
+  private async updateGauges(): Promise<void> {
+    this.metrics.openCircuits.set(this.gates.openCount());
+    try {
+      this.metrics.pending.set(await this.deliveries.pendingCount());
+    } catch {
+      // Postgres trouble shows in readiness; the gauge keeps its last value.
+    }
+  }
+}
+
+/** Timeouts, connection failures, 5xx and 429 count against a destination; any other answer shows it alive. */
+function breakerOutcome(outcome: AttemptOutcome): GateOutcome {
+  switch (outcome.kind) {
+    case AttemptKind.Success:
+      return 'success';
+    case AttemptKind.HttpError:
+      return outcome.httpStatus !== null && (outcome.httpStatus >= 500 || outcome.httpStatus === 429) ? 'failure' : 'success';
+    case AttemptKind.Timeout:
+    case AttemptKind.NetworkError:
+      return 'failure';
+    case AttemptKind.Refused:
+    case AttemptKind.CircuitOpen:
+      return 'neutral';
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,97 @@
+// Plivo's V3 request signature (`X-Plivo-Signature-V3`), computed exactly as the SDKs'
+// `validateV3Signature(method, uri, nonce, auth_token, signature, params)` recomputes it:
+//   GET:  base = scheme://host[:port]path?k1=v1&k2=v2…  (the url's query and the params merged, sorted, not encoded)
+//   POST: base = scheme://host[:port]path?[sorted url query.]k1v1k2v2…  (the form params sorted, concatenated)
+//   signature = base64(HMAC-SHA256(auth_token, base + "." + nonce))
+// The url is split with the same loose URI grammar the Node SDK uses (parseUri 1.2.2), so
+// that unusual urls produce the base the validator computes, not merely a correct one.
+import { createHmac, randomInt } from 'node:crypto';
+import { parse as parseQuery } from 'node:querystring';
+
+export const SIGNATURE_HEADER = 'X-Plivo-Signature-V3';
+export const NONCE_HEADER = 'X-Plivo-Signature-V3-Nonce';
+
+export type SignedMethod = 'GET' | 'POST';
+
+/** parseUri 1.2.2 "loose" mode: groups are protocol, authority, userInfo, user, password, host, port, relative, path, directory, file, query. */
+const LOOSE_URI =
+  /^(?:(?![^:@]+:[^:@/]*@)([^:/?#.]+):)?(?:\/\/)?((?:(([^:@]*)(?::([^:@]*))?)?@)?([^:/?#]*)(?::(\d*))?)(((\/(?:[^?#](?![^?#/]*\.[^?#/.]+(?:[?#]|$)))*\/?)?([^?#/]*))(?:\?([^#]*))?(?:#(.*))?)/;
+
+type ParamMap = Map<string, string[]>;
+
+/** The string Plivo signs for a request to `uri` with `params` (query parameters for GET, form fields for POST). */
+export function signatureBase(method: SignedMethod, uri: string, params: Readonly<Record<string, string>>): string {
+  const encodedUri = utf8Bytes(uri);
+  if (method === 'GET') return getUrl(encodedUri, params, true);
+  const hasParams = Object.keys(params).length > 0;
+  return getUrl(encodedUri, {}, !hasParams) + sortedConcatenation(params);
+}
+
+/** The `X-Plivo-Signature-V3` value for a request; `nonce` goes in `X-Plivo-Signature-V3-Nonce`. */
+export function plivoV3Signature(
+  method: SignedMethod,
+  uri: string,
+  params: Readonly<Record<string, string>>,
+  nonce: string,
+  authToken: string,
+): string {
+  const payload = `${signatureBase(method, uri, params)}.${utf8Bytes(nonce)}`;
+  return createHmac('sha256', utf8Bytes(authToken)).update(payload).digest('base64');
+}
+
+/** A nonce like Plivo's: 20 random decimal digits. */
+export function newNonce(): string {
+  let nonce = String(randomInt(1, 10));
+  while (nonce.length < 20) nonce += String(randomInt(0, 10));
+  return nonce;
+}
+
+function getUrl(uri: string, params: Readonly<Record<string, string>>, emptyPostParams: boolean): string {
+  const match = LOOSE_URI.exec(uri);
+  const protocol = match?.[1] ?? '';
+  const host = match?.[6] ?? '';
+  const port = match?.[7] ?? '';
+  const path = match?.[9] ?? '';
+  const query = match?.[12] ?? '';
+  let base = `${protocol === '' ? 'http' : protocol}://${port === '' ? host : `${host}:${port}`}`;
+  if (base.endsWith('/')) base = base.slice(0, -1);
+  if (path !== '') {
+    const trimmed = path.trim();
+    base += trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+  }
+  const merged = mergeParams(parseQuery(query), params);
+  const sorted = sortedQuery(merged);
+  if (sorted.length > 0 || !emptyPostParams) base += `?${sorted}`;
+  if (sorted.length > 0 && !emptyPostParams) base += '.';
+  return base;
+}
+
+function mergeParams(fromQuery: ReturnType<typeof parseQuery>, params: Readonly<Record<string, string>>): ParamMap {
+  const merged: ParamMap = new Map();
+  for (const key of Object.keys(fromQuery)) {
+    const value = fromQuery[key];
+    merged.set(key, Array.isArray(value) ? [...value] : [value ?? '']);
+  }
+  for (const [key, value] of Object.entries(params)) merged.set(key, [...(merged.get(key) ?? []), value]);
+  return merged;
+}
+
+function sortedQuery(params: ParamMap): string {
+  const pairs: string[] = [];
+  for (const [key, values] of [...params.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const value of [...values].sort()) pairs.push(`${key}=${value}`);
+  }
+  return pairs.join('&');
+}
+
+function sortedConcatenation(params: Readonly<Record<string, string>>): string {
+  return Object.keys(params)
+    .sort()
+    .map((key) => `${key}${params[key]}`)
+    .join('');
+}
+
+/** The `utf8` package's encode(): the UTF-8 bytes of `text`, one character per byte, as the SDK applies to uri, nonce and token. */
+function utf8Bytes(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1');
+}

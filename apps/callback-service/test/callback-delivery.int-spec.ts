@@ -1,0 +1,515 @@
+// callback-service as a process against real Postgres and Kafka, with local HTTP receivers as
+// the customers' endpoints. The scenarios share one consumer group and run one service at a
+// time (one file, in order), because every replica may claim any due callback.
+import { LogMode, MessageErrorCode, MessageState, SmsStatusPayload } from '@sluice/contracts';
+import { AccountRepository } from '@sluice/persistence';
+import { eventually, freePort, RunningApp, startApp, stopApp, testInfrastructure, waitUntilReady } from '@sluice/testing';
+import { connectTestDatabase, createTestAccount } from '@sluice/testing-data';
+import { randomBytes } from 'node:crypto';
+import { validateV3Signature } from 'plivo';
+import type { DataSource } from 'typeorm';
+import { StatusFeed } from './status-feed';
+import { ReceivedCallback, TestReceiver } from './test-receiver';
+
+const GROUP = 'callback-int-spec';
+const TOKEN_KEY = randomBytes(32);
+const ADMIN_TOKEN = randomBytes(24).toString('hex');
+
+interface Service {
+  readonly app: RunningApp;
+  readonly url: string;
+}
+
+async function startService(env: Record<string, string>): Promise<Service> {
+  const infra = testInfrastructure();
+  const port = await freePort();
+  const app = startApp('callback-service', port, {
+    DATABASE_URL: infra.databaseUrl,
+    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+    KAFKA_GROUP_ID: GROUP,
+    ACCOUNT_TOKEN_KEY: TOKEN_KEY.toString('base64'),
+    ADMIN_TOKEN,
+    CALLBACK_POLL_MS: '100',
+    ...env,
+  });
+  await waitUntilReady(app);
+  return { app, url: `http://127.0.0.1:${port}` };
+}
+
+/** The fields Plivo's validator needs, from a received callback. */
+function signatureValid(callback: ReceivedCallback, authToken: string): boolean {
+  const signature = callback.headers['x-plivo-signature-v3'];
+  const nonce = callback.headers['x-plivo-signature-v3-nonce'];
+  if (typeof signature !== 'string' || typeof nonce !== 'string') return false;
+  const valid =
+    callback.method === 'GET'
+      ? validateV3Signature('GET', callback.url, nonce, authToken, signature)
+      : validateV3Signature('POST', callback.url, nonce, authToken, signature, callback.params);
+  return valid === true;
+}
+
+async function metric(service: Service, name: string, labels: string): Promise<number> {
+  const text = await (await fetch(`${service.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
+  let dataSource: DataSource;
+  let feed: StatusFeed;
+  const accounts: string[] = [];
+
+  async function account(options: { signed?: boolean; retryDelaysMs?: number[] } = {}) {
+    const created = await createTestAccount(dataSource, options.signed === false ? {} : { tokenKey: TOKEN_KEY });
+    if (options.retryDelaysMs) await new AccountRepository(dataSource).setCallbackRetryDelays(created.authId, options.retryDelaysMs);
+    accounts.push(created.authId);
+    return created;
+  }
+
+  async function deliveries(messageUuid: string): Promise<Array<{ sequence: number; state: string; attempts: number }>> {
+    return dataSource.query(`SELECT sequence, state, attempts FROM callback_deliveries WHERE message_uuid = $1 ORDER BY sequence`, [messageUuid]);
+  }
+
+  async function attempts(messageUuid: string): Promise<Array<{ sequence: number; attempt: number; http_status: number | null; error: string | null; succeeded: boolean }>> {
+    return dataSource.query(
+      `SELECT sequence, attempt, http_status, error, succeeded FROM callback_attempts WHERE message_uuid = $1 ORDER BY sequence, attempt, id`,
+      [messageUuid],
+    );
+  }
+
+  /** Waits until every delivery of the messages is no longer pending. */
+  async function settled(messageUuids: readonly string[], count: number, timeoutMs = 30_000): Promise<void> {
+    await eventually(
+      async () => {
+        const rows: Array<{ n: number }> = await dataSource.query(
+          `SELECT count(*)::int AS n FROM callback_deliveries WHERE message_uuid = ANY($1::uuid[]) AND state <> 'pending'`,
+          [messageUuids],
+        );
+        return rows[0]!.n >= count ? true : undefined;
+      },
+      timeoutMs,
+      `${count} finished callbacks`,
+    );
+  }
+
+  beforeAll(async () => {
+    dataSource = await connectTestDatabase();
+    feed = new StatusFeed(dataSource);
+    await feed.connect();
+  });
+
+  afterAll(async () => {
+    // Nothing of this run is left for a later service to send.
+    await dataSource?.query(`UPDATE callback_deliveries SET state = 'exhausted', finished_at = now() WHERE account_id = ANY($1) AND state = 'pending'`, [accounts]);
+    await feed?.disconnect();
+    await dataSource?.destroy();
+  });
+
+  describe('with loopback allowed and a compressed retry schedule', () => {
+    let service: Service;
+    const receiver = new TestReceiver();
+    let base: string;
+
+    beforeAll(async () => {
+      base = await receiver.start();
+      service = await startService({
+        CALLBACK_ALLOWED_HOSTS: '127.0.0.0/8,::1',
+        CALLBACK_TIMEOUT_MS: '1000',
+        CALLBACK_LEASE_MS: '5000',
+        CALLBACK_RETRY_DELAYS_MS: '300,300,300',
+        CALLBACK_DESTINATION_CONCURRENCY: '4',
+        CALLBACK_BREAKER_FAILURES: '50',
+        CALLBACK_MAX_RESPONSE_BYTES: '65536',
+      });
+    }, 90_000);
+
+    afterAll(async () => {
+      if (service) await stopApp(service.app);
+      await receiver.stop();
+    });
+
+    it("reports all five statuses with Plivo's fields and a signature the plivo SDK accepts", async () => {
+      const { authId, authToken } = await account();
+      const url = `${base}/five`;
+      const delivered = await feed.accept({ accountId: authId, url, to: '12025550101', units: 2 });
+      const undelivered = await feed.accept({ accountId: authId, url, to: '12025550***', log: LogMode.None });
+      const failed = await feed.accept({ accountId: authId, url, to: '12025550103' });
+      const sentAt = new Date();
+      const events: SmsStatusPayload[] = [delivered.event, undelivered.event, failed.event];
+      events.push(await feed.transition(delivered.messageUuid, MessageState.Sent, MessageErrorCode.Ok, { carrierMessageId: `c-${delivered.messageUuid}`, sentAt, mcc: '310', mnc: '260' }));
+      events.push(await feed.transition(delivered.messageUuid, MessageState.Delivered, MessageErrorCode.Ok, { deliveryReportAt: new Date() }));
+      events.push(await feed.transition(undelivered.messageUuid, MessageState.Sent, MessageErrorCode.Ok, { carrierMessageId: `c-${undelivered.messageUuid}`, sentAt }));
+      events.push(
+        await feed.transition(undelivered.messageUuid, MessageState.Undelivered, MessageErrorCode.DestinationTemporarilyUnavailable, { deliveryReportAt: new Date() }),
+      );
+      events.push(await feed.transition(failed.messageUuid, MessageState.Failed, MessageErrorCode.Expired, { zeroCharge: true }));
+      await feed.publish(events);
+
+      await settled([delivered.messageUuid, undelivered.messageUuid, failed.messageUuid], 8);
+      const byMessage = (uuid: string) => receiver.forMessage(uuid).map((c) => c.params);
+      expect(byMessage(delivered.messageUuid).map((p) => p['Status'])).toEqual(['queued', 'sent', 'delivered']);
+      expect(byMessage(undelivered.messageUuid).map((p) => p['Status'])).toEqual(['queued', 'sent', 'undelivered']);
+      expect(byMessage(failed.messageUuid).map((p) => p['Status'])).toEqual(['queued', 'failed']);
+
+      const time = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}\+00:00$/;
+      const [queued, sent, deliveredCallback] = byMessage(delivered.messageUuid);
+      expect(queued).toMatchObject({ Sequence: '1', ErrorCode: '000', SentTime: '', DeliveryReportTime: '' });
+      expect(sent).toMatchObject({ Sequence: '2', ErrorCode: '000', SentTime: expect.stringMatching(time), DeliveryReportTime: '' });
+      expect(deliveredCallback).toEqual({
+        From: '14155550100',
+        To: '12025550101',
+        MessageUUID: delivered.messageUuid,
+        Status: 'delivered',
+        Units: '2',
+        TotalRate: '0.00500',
+        TotalAmount: '0.01000',
+        ErrorCode: '000',
+        MCC: '310',
+        MNC: '260',
+        Type: 'sms',
+        Sequence: '3',
+        MessageTime: expect.stringMatching(time),
+        QueuedTime: expect.stringMatching(time),
+        SentTime: expect.stringMatching(time),
+        DeliveryReportTime: expect.stringMatching(time),
+        ParentMessageUUID: delivered.messageUuid,
+        PartInfo: '1 of 1',
+        PowerpackUUID: '',
+      });
+      // log=false stored the number redacted; the callback reports it as stored.
+      expect(byMessage(undelivered.messageUuid)[2]).toMatchObject({ To: '12025550***', ErrorCode: '80', Sequence: '3' });
+      expect(byMessage(failed.messageUuid)[1]).toMatchObject({ Status: 'failed', ErrorCode: '420', TotalAmount: '0.00000', Sequence: '2', SentTime: '' });
+
+      const all = [delivered, undelivered, failed].flatMap((m) => receiver.forMessage(m.messageUuid));
+      expect(all.every((c) => c.method === 'POST' && signatureValid(c, authToken))).toBe(true);
+      expect(all.every((c) => !signatureValid(c, `${authToken.slice(0, -1)}x`))).toBe(true);
+    });
+
+    it('sends GET with the fields in the query, after the query the url already had, signed', async () => {
+      const { authId, authToken } = await account();
+      const message = await feed.accept({ accountId: authId, url: `${base}/get-status?customer=7&tag=a%20b`, method: 'GET' });
+      await feed.publish([message.event]);
+      await settled([message.messageUuid], 1);
+      const [callback] = receiver.forMessage(message.messageUuid);
+      expect(callback!.method).toBe('GET');
+      expect(callback!.params).toMatchObject({ customer: '7', tag: 'a b', Status: 'queued', MessageUUID: message.messageUuid, Sequence: '1' });
+      expect(callback!.headers['content-type']).toBeUndefined();
+      expect(signatureValid(callback!, authToken)).toBe(true);
+    });
+
+    it('sends an unsigned callback for an account whose token was not sealed, and counts it', async () => {
+      const { authId } = await account({ signed: false });
+      const before = await metric(service, 'sluice_callback_unsigned_total', 'reason="no_sealed_token"');
+      const message = await feed.accept({ accountId: authId, url: `${base}/unsigned` });
+      await feed.publish([message.event]);
+      await settled([message.messageUuid], 1);
+      const [callback] = receiver.forMessage(message.messageUuid);
+      expect(callback!.headers['x-plivo-signature-v3']).toBeUndefined();
+      expect(await metric(service, 'sluice_callback_unsigned_total', 'reason="no_sealed_token"')).toBe(before + 1);
+    });
+
+    it('retries after a 500 and a timeout until a 2xx, and keeps every attempt readable through the admin endpoint', async () => {
+      const { authId } = await account();
+      const message = await feed.accept({ accountId: authId, url: `${base}/flaky` });
+      receiver.reply = (callback, index) =>
+        callback.params['MessageUUID'] !== message.messageUuid ? { status: 200 } : index === 0 ? { status: 500 } : index === 1 ? { status: 200, delayMs: 2_500 } : { status: 204 };
+      await feed.publish([message.event]);
+      await settled([message.messageUuid], 1);
+      expect(receiver.forMessage(message.messageUuid)).toHaveLength(3);
+      expect(await deliveries(message.messageUuid)).toEqual([{ sequence: 1, state: 'delivered', attempts: 3 }]);
+      const recorded = await attempts(message.messageUuid);
+      expect(recorded.map((a) => [a.attempt, a.http_status, a.succeeded])).toEqual([
+        [1, 500, false],
+        [2, null, false],
+        [3, 204, true],
+      ]);
+      expect(recorded[1]!.error).toMatch(/no response within 1000 ms/);
+
+      expect((await fetch(`${service.url}/admin/callbacks/${message.messageUuid}`)).status).toBe(401);
+      const wrong = await fetch(`${service.url}/admin/callbacks/${message.messageUuid}`, { headers: { authorization: 'Bearer not-the-token' } });
+      expect(wrong.status).toBe(401);
+      const admin = await fetch(`${service.url}/admin/callbacks/${message.messageUuid}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect(admin.status).toBe(200);
+      const history = (await admin.json()) as { deliveries: Array<{ state: string; attempts: Array<{ http_status: number | null; latency_ms: number; attempted_at: string }> }> };
+      expect(history).toMatchObject({ message_uuid: message.messageUuid, account_id: authId, deliveries: [{ sequence: 1, status: 'queued', state: 'delivered' }] });
+      expect(history.deliveries[0]!.attempts.map((a) => a.http_status)).toEqual([500, null, 204]);
+      expect(history.deliveries[0]!.attempts[1]!.latency_ms).toBeGreaterThanOrEqual(1_000);
+      const unknown = await fetch(`${service.url}/admin/callbacks/00000000-0000-4000-8000-000000000000`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect(unknown.status).toBe(404);
+    });
+
+    it("keeps a message's statuses in order while the earlier one is retried", async () => {
+      const { authId } = await account();
+      const message = await feed.accept({ accountId: authId, url: `${base}/ordered` });
+      receiver.reply = (callback, index) =>
+        callback.params['MessageUUID'] === message.messageUuid && callback.params['Status'] === 'queued' && index < 2 ? { status: 503 } : { status: 200 };
+      const sent = await feed.transition(message.messageUuid, MessageState.Sent, MessageErrorCode.Ok, { sentAt: new Date() });
+      const delivered = await feed.transition(message.messageUuid, MessageState.Delivered, MessageErrorCode.Ok, { deliveryReportAt: new Date() });
+      // The later events arrive first: the history fills in the earlier status and orders them.
+      await feed.publish([delivered, sent, message.event]);
+      await settled([message.messageUuid], 3);
+      expect(receiver.forMessage(message.messageUuid).map((c) => `${c.params['Sequence']}:${c.params['Status']}`)).toEqual([
+        '1:queued',
+        '1:queued',
+        '1:queued',
+        '2:sent',
+        '3:delivered',
+      ]);
+    });
+
+    it('parks a status behind its predecessor’s retry and sends it as soon as the predecessor is delivered', async () => {
+      const { authId } = await account({ retryDelaysMs: [6_000] });
+      const message = await feed.accept({ accountId: authId, url: `${base}/parked` });
+      receiver.reply = (callback, index) =>
+        callback.params['MessageUUID'] === message.messageUuid && callback.params['Status'] === 'queued' && index === 0 ? { status: 500 } : { status: 200 };
+      const sent = await feed.transition(message.messageUuid, MessageState.Sent, MessageErrorCode.Ok, { sentAt: new Date() });
+      await feed.publish([message.event, sent]);
+      // While `queued` waits for its retry, `sent` is moved to that same time instead of being looked at by every claim.
+      const parked = await eventually(
+        async () => {
+          const rows: Array<{ sequence: number; next_attempt_at: Date; attempts: number; claims: number }> = await dataSource.query(
+            `SELECT sequence, next_attempt_at, attempts, claims FROM callback_deliveries WHERE message_uuid = $1 ORDER BY sequence`,
+            [message.messageUuid],
+          );
+          const [first, second] = rows;
+          return first?.attempts === 1 && second && second.claims === 0 && second.next_attempt_at.getTime() === first.next_attempt_at.getTime()
+            ? rows
+            : undefined;
+        },
+        5_000,
+        'the sent callback to be parked behind the queued retry',
+      );
+      expect(parked[1]!.next_attempt_at.getTime()).toBeGreaterThan(Date.now());
+      await settled([message.messageUuid], 2);
+      expect(receiver.forMessage(message.messageUuid).map((c) => c.params['Status'])).toEqual(['queued', 'queued', 'sent']);
+    }, 30_000);
+
+    it('gives up after the account’s own schedule and then reports the next status', async () => {
+      const { authId } = await account({ retryDelaysMs: [200] });
+      const message = await feed.accept({ accountId: authId, url: `${base}/broken` });
+      receiver.reply = (callback) =>
+        callback.params['MessageUUID'] === message.messageUuid && callback.params['Status'] === 'queued' ? { status: 500 } : { status: 200 };
+      const sent = await feed.transition(message.messageUuid, MessageState.Sent, MessageErrorCode.Ok, { sentAt: new Date() });
+      await feed.publish([message.event, sent]);
+      await settled([message.messageUuid], 2);
+      expect(receiver.forMessage(message.messageUuid).map((c) => c.params['Status'])).toEqual(['queued', 'queued', 'sent']);
+      expect(await deliveries(message.messageUuid)).toEqual([
+        { sequence: 1, state: 'exhausted', attempts: 2 },
+        { sequence: 2, state: 'delivered', attempts: 1 },
+      ]);
+    });
+
+    it('does not send a second callback when Kafka delivers the same status events again', async () => {
+      const { authId } = await account();
+      const message = await feed.accept({ accountId: authId, url: `${base}/replayed` });
+      const sent = await feed.transition(message.messageUuid, MessageState.Sent, MessageErrorCode.Ok, { sentAt: new Date() });
+      await feed.publish([message.event, sent]);
+      await settled([message.messageUuid], 2);
+      const replaysBefore = await metric(service, 'sluice_callback_events_total', 'outcome="already_enqueued"');
+      await feed.publish([message.event, sent, message.event, sent]);
+      await eventually(
+        async () => ((await metric(service, 'sluice_callback_events_total', 'outcome="already_enqueued"')) >= replaysBefore + 4 ? true : undefined),
+        30_000,
+        'the replayed events to be consumed',
+      );
+      expect(receiver.forMessage(message.messageUuid).map((c) => c.params['Status'])).toEqual(['queued', 'sent']);
+      expect(await attempts(message.messageUuid)).toHaveLength(2);
+    });
+
+    it('does not follow a redirect, even to an allowed address', async () => {
+      const { authId } = await account({ retryDelaysMs: [] });
+      const target = new TestReceiver();
+      const targetUrl = await target.start();
+      try {
+        const message = await feed.accept({ accountId: authId, url: `${base}/redirect` });
+        receiver.reply = (callback) =>
+          callback.params['MessageUUID'] === message.messageUuid ? { status: 302, headers: { location: `${targetUrl}/elsewhere` } } : { status: 200 };
+        await feed.publish([message.event]);
+        await settled([message.messageUuid], 1);
+        expect(await attempts(message.messageUuid)).toMatchObject([{ attempt: 1, http_status: 302, succeeded: false }]);
+        expect(await deliveries(message.messageUuid)).toEqual([{ sequence: 1, state: 'exhausted', attempts: 1 }]);
+        expect(target.received).toHaveLength(0);
+      } finally {
+        await target.stop();
+      }
+    });
+
+    it('reads at most CALLBACK_MAX_RESPONSE_BYTES of an answer and drops the rest', async () => {
+      const { authId } = await account();
+      const message = await feed.accept({ accountId: authId, url: `${base}/huge-answer` });
+      receiver.reply = (callback) => (callback.params['MessageUUID'] === message.messageUuid ? { streamBytes: 50 * 1024 * 1024 } : { status: 200 });
+      await feed.publish([message.event]);
+      await settled([message.messageUuid], 1);
+      expect(await deliveries(message.messageUuid)).toEqual([{ sequence: 1, state: 'delivered', attempts: 1 }]);
+      const [callback] = receiver.forMessage(message.messageUuid);
+      await eventually(async () => (callback!.cutOff === undefined ? undefined : true), 10_000, 'the answer to end');
+      expect(callback!.cutOff).toBe(true);
+    });
+  });
+
+  describe('with one dead endpoint', () => {
+    let service: Service;
+    const dead = new TestReceiver();
+    const healthy = new TestReceiver();
+
+    beforeAll(async () => {
+      await Promise.all([dead.start(), healthy.start()]);
+      dead.reply = () => ({ hold: true });
+      // The timeout is longer than this test waits: healthy callbacks can only arrive if they do not queue behind the dead ones.
+      service = await startService({
+        CALLBACK_ALLOWED_HOSTS: '127.0.0.1',
+        CALLBACK_TIMEOUT_MS: '120000',
+        CALLBACK_LEASE_MS: '130000',
+        CALLBACK_CONCURRENCY: '8',
+        CALLBACK_DESTINATION_CONCURRENCY: '3',
+      });
+    }, 90_000);
+
+    afterAll(async () => {
+      dead.release(200);
+      if (service) await stopApp(service.app);
+      await Promise.all([dead.stop(), healthy.stop()]);
+    });
+
+    it("keeps another account's callbacks flowing while the dead endpoint holds its share of connections", async () => {
+      const stuck = await account();
+      const fine = await account();
+      const stuckMessages = await Promise.all(Array.from({ length: 30 }, () => feed.accept({ accountId: stuck.authId, url: `${dead.baseUrl()}/hang` })));
+      await feed.publish(stuckMessages.map((m) => m.event));
+      await eventually(async () => (dead.openRequests() === 3 ? true : undefined), 30_000, 'the dead endpoint to hold 3 requests');
+
+      const fineMessages = await Promise.all(Array.from({ length: 100 }, () => feed.accept({ accountId: fine.authId, url: `${healthy.baseUrl()}/ok` })));
+      await feed.publish(fineMessages.map((m) => m.event));
+      await settled(
+        fineMessages.map((m) => m.messageUuid),
+        100,
+        60_000,
+      );
+      expect(new Set(healthy.received.map((c) => c.params['MessageUUID'])).size).toBe(100);
+      // The dead endpoint never got more than its share, and none of its requests has ended yet.
+      expect(dead.maxOpen).toBe(3);
+      expect(dead.received).toHaveLength(3);
+      const stuckStates: Array<{ state: string; n: number }> = await dataSource.query(
+        `SELECT state, count(*)::int AS n FROM callback_deliveries WHERE account_id = $1 GROUP BY state`,
+        [stuck.authId],
+      );
+      expect(stuckStates).toEqual([{ state: 'pending', n: 30 }]);
+
+      // When it recovers, its backlog is delivered too.
+      dead.reply = () => ({ status: 200 });
+      dead.release(200);
+      await settled(
+        stuckMessages.map((m) => m.messageUuid),
+        30,
+        60_000,
+      );
+      expect(new Set(dead.received.map((c) => c.params['MessageUUID'])).size).toBe(30);
+    }, 180_000);
+  });
+
+  describe('with no allow-list (production defaults)', () => {
+    let service: Service;
+    const receiver = new TestReceiver();
+
+    beforeAll(async () => {
+      await receiver.start();
+      service = await startService({ CALLBACK_RETRY_DELAYS_MS: '200' });
+    }, 90_000);
+
+    afterAll(async () => {
+      if (service) await stopApp(service.app);
+      await receiver.stop();
+    });
+
+    it('refuses callbacks to private, loopback and link-local addresses and to other schemes, without sending them', async () => {
+      const { authId } = await account();
+      const port = receiver.port();
+      const urls = [
+        `http://127.0.0.1:${port}/loopback`,
+        `http://localhost:${port}/by-name`,
+        `http://[::1]:${port}/v6-loopback`,
+        `http://[::ffff:127.0.0.1]:${port}/mapped`,
+        `http://0.0.0.0:${port}/unspecified`,
+        `http://2130706433:${port}/decimal`,
+        'http://10.255.255.1/private',
+        'http://192.168.0.1/private',
+        'http://169.254.169.254/latest/meta-data/',
+        'http://[fd00::1]/unique-local',
+        'ftp://example.com/status',
+        'not a url',
+      ];
+      const messages = await Promise.all(urls.map((url) => feed.accept({ accountId: authId, url })));
+      await feed.publish(messages.map((m) => m.event));
+      await settled(
+        messages.map((m) => m.messageUuid),
+        urls.length,
+      );
+      for (const message of messages) {
+        expect(await deliveries(message.messageUuid)).toEqual([{ sequence: 1, state: 'refused', attempts: 1 }]);
+        expect(await attempts(message.messageUuid)).toMatchObject([{ attempt: 1, http_status: null, succeeded: false, error: expect.stringMatching(/^refused: /) }]);
+      }
+      expect(receiver.received).toHaveLength(0);
+    });
+  });
+
+  describe('killed with SIGKILL mid-delivery', () => {
+    const receiver = new TestReceiver();
+    let service: Service | null = null;
+
+    beforeAll(async () => {
+      await receiver.start();
+    });
+
+    afterAll(async () => {
+      if (service) await stopApp(service.app);
+      await receiver.stop();
+    });
+
+    it('loses no callback: after a restart every status is delivered, in order', async () => {
+      const env = {
+        CALLBACK_ALLOWED_HOSTS: '127.0.0.1',
+        CALLBACK_TIMEOUT_MS: '2000',
+        CALLBACK_LEASE_MS: '4000',
+        CALLBACK_RETRY_DELAYS_MS: '300,300,300',
+        CALLBACK_DESTINATION_CONCURRENCY: '4',
+      };
+      service = await startService(env);
+      const { authId } = await account();
+      receiver.reply = () => ({ status: 200, delayMs: 100 });
+      const messages = await Promise.all(Array.from({ length: 30 }, () => feed.accept({ accountId: authId, url: `${receiver.baseUrl()}/crash` })));
+      const events: SmsStatusPayload[] = [];
+      for (const message of messages) {
+        events.push(message.event);
+        events.push(await feed.transition(message.messageUuid, MessageState.Sent, MessageErrorCode.Ok, { sentAt: new Date() }));
+        events.push(await feed.transition(message.messageUuid, MessageState.Delivered, MessageErrorCode.Ok, { deliveryReportAt: new Date() }));
+      }
+      await feed.publish(events);
+      const uuids = messages.map((m) => m.messageUuid);
+      await eventually(
+        async () => (receiver.received.length >= 15 && receiver.openRequests() > 0 ? true : undefined),
+        30_000,
+        'deliveries under way',
+      );
+      service.app.process.kill('SIGKILL');
+      await service.app.exited;
+      const finishedBeforeRestart: Array<{ n: number }> = await dataSource.query(
+        `SELECT count(*)::int AS n FROM callback_deliveries WHERE message_uuid = ANY($1::uuid[]) AND state = 'delivered'`,
+        [uuids],
+      );
+      expect(finishedBeforeRestart[0]!.n).toBeLessThan(90);
+
+      service = await startService(env);
+      await settled(uuids, 90, 90_000);
+      const states: Array<{ state: string; n: number }> = await dataSource.query(
+        `SELECT state, count(*)::int AS n FROM callback_deliveries WHERE message_uuid = ANY($1::uuid[]) GROUP BY state`,
+        [uuids],
+      );
+      expect(states).toEqual([{ state: 'delivered', n: 90 }]);
+      for (const uuid of uuids) {
+        const firstSeen: string[] = [];
+        for (const callback of receiver.forMessage(uuid)) if (!firstSeen.includes(callback.params['Status']!)) firstSeen.push(callback.params['Status']!);
+        expect(firstSeen).toEqual(['queued', 'sent', 'delivered']);
+      }
+    }, 240_000);
+  });
+});

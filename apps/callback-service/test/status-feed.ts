@@ -1,0 +1,108 @@
+// Creates message records and their status changes as the other services do, and publishes
+// the status events to Kafka, so callback-service sees exactly what it sees in production.
+import { LogMode, MessageDirection, MessageErrorCode, MessageState, MessageType, SmsStatusPayload, TextEncoding, Topic } from '@sluice/contracts';
+import { MessageEntity, MessageRepository, TransitionPatch } from '@sluice/persistence';
+import { testInfrastructure } from '@sluice/testing';
+import { Kafka, logLevel, Producer } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+
+export interface NewTestMessage {
+  readonly accountId: string;
+  readonly url: string | null;
+  readonly method?: 'GET' | 'POST';
+  readonly from?: string;
+  readonly to?: string;
+  readonly log?: LogMode;
+  readonly units?: number;
+}
+
+export class StatusFeed {
+  private readonly messages: MessageRepository;
+  private readonly producer: Producer;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.messages = new MessageRepository(dataSource);
+    const kafka = new Kafka({ clientId: 'callback-int-spec', brokers: testInfrastructure().kafkaBrokers, logLevel: logLevel.NOTHING });
+    this.producer = kafka.producer({ allowAutoTopicCreation: false });
+  }
+
+  async connect(): Promise<void> {
+    await this.producer.connect();
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect();
+  }
+
+  /** Accepts a message (state queued, sequence 1) and returns its uuid and the queued event, unpublished. */
+  async accept(input: NewTestMessage): Promise<{ messageUuid: string; event: SmsStatusPayload }> {
+    const now = new Date();
+    const messageUuid = randomUUID();
+    const units = input.units ?? 1;
+    const outboxIds = await this.dataSource.transaction((manager) =>
+      this.messages.insertAccepted(manager, [
+        Object.assign(new MessageEntity(), {
+          messageUuid,
+          accountId: input.accountId,
+          messageTime: now,
+          messageDirection: MessageDirection.Outbound,
+          messageState: MessageState.Queued,
+          messageType: MessageType.Sms,
+          fromNumber: input.from ?? '14155550100',
+          toNumber: input.to ?? '12025550123',
+          text: null,
+          encoding: TextEncoding.Gsm7,
+          logMode: input.log ?? LogMode.All,
+          units,
+          totalRate: '0.00500',
+          totalAmount: (0.005 * units).toFixed(5),
+          errorCode: MessageErrorCode.Ok,
+          messageExpiry: 10_800,
+          callbackUrl: input.url,
+          callbackMethod: input.method ?? 'POST',
+          sequence: 1,
+          carrierMessageId: null,
+          mcc: null,
+          mnc: null,
+          queuedAt: now,
+          sentAt: null,
+          deliveryReportAt: null,
+          updatedAt: now,
+        }),
+      ]),
+    );
+    await this.dropOutbox(outboxIds);
+    const event: SmsStatusPayload = {
+      messageUuid,
+      accountId: input.accountId,
+      state: MessageState.Queued,
+      errorCode: MessageErrorCode.Ok,
+      sequence: 1,
+      occurredAt: now.getTime(),
+    };
+    return { messageUuid, event };
+  }
+
+  /** Applies a guarded transition and returns its event, unpublished. */
+  async transition(messageUuid: string, state: MessageState, errorCode: MessageErrorCode, patch: TransitionPatch = {}): Promise<SmsStatusPayload> {
+    const applied = await this.messages.transition(messageUuid, state, errorCode, patch);
+    if (!applied) throw new Error(`transition of ${messageUuid} to ${state} did not apply`);
+    await this.dropOutbox([applied.outboxId]);
+    return applied.event;
+  }
+
+  async publish(events: readonly SmsStatusPayload[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.producer.send({
+      topic: Topic.SmsStatus,
+      acks: -1,
+      messages: events.map((e) => ({ key: e.messageUuid, value: JSON.stringify(e) })),
+    });
+  }
+
+  /** This test publishes the events itself; the outbox rows would only be published a second time by a relay. */
+  private async dropOutbox(ids: readonly string[]): Promise<void> {
+    await this.dataSource.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [ids]);
+  }
+}

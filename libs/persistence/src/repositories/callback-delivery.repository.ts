@@ -1,0 +1,355 @@
+// Status callbacks owed to customers, as rows any callback-service replica can claim when due.
+import type { MessageErrorCode, MessageState, MessageType } from '@sluice/contracts';
+import type { DataSource } from 'typeorm';
+import { CallbackAttemptEntity, CallbackDeliveryEntity, CallbackDeliveryState } from '../entities';
+
+/** A status change to report: the message, its latest known sequence, and the url's destination. */
+export interface CallbackEnqueue {
+  readonly messageUuid: string;
+  readonly sequence: number;
+  readonly destination: string;
+}
+
+/** The message as the callback reports it (already redacted at rest as its `log` asked). */
+export interface CallbackMessageFields {
+  readonly fromNumber: string;
+  readonly toNumber: string;
+  readonly messageType: MessageType;
+  readonly units: number;
+  readonly totalRate: string;
+  readonly totalAmount: string;
+  readonly mcc: string | null;
+  readonly mnc: string | null;
+  readonly messageTime: Date;
+  readonly queuedAt: Date;
+  readonly sentAt: Date | null;
+  readonly deliveryReportAt: Date | null;
+  readonly powerpackUuid: string | null;
+}
+
+export interface ClaimedDelivery {
+  readonly id: string;
+  /** The claim number this replica holds; its result applies only while it is still the latest. */
+  readonly claims: number;
+  readonly messageUuid: string;
+  readonly sequence: number;
+  readonly accountId: string;
+  readonly status: MessageState;
+  readonly errorCode: MessageErrorCode;
+  readonly occurredAt: Date;
+  readonly url: string;
+  readonly method: string;
+  readonly destination: string;
+  readonly retryDelaysMs: readonly number[];
+  /** Attempts made before this claim. */
+  readonly attempts: number;
+  readonly message: CallbackMessageFields;
+  readonly authTokenEncrypted: string | null;
+}
+
+/** How many more rows of each destination this replica can take now. */
+export interface ClaimCapacity {
+  /** Rows to claim at most. */
+  readonly limit: number;
+  /** Destinations to leave alone entirely. */
+  readonly excluded: readonly string[];
+  /** Destinations with a smaller allowance than `perDestination`. */
+  readonly limited: ReadonlyMap<string, number>;
+  readonly perDestination: number;
+  /** How long a claimed row stays invisible to other claims (longer than any attempt). */
+  readonly leaseMs: number;
+}
+
+export type DeliveryNext =
+  | { readonly state: typeof CallbackDeliveryState.Pending; readonly delayMs: number }
+  | { readonly state: Exclude<CallbackDeliveryState, typeof CallbackDeliveryState.Pending> };
+
+/** One finished attempt (or a refusal) and what becomes of the delivery. */
+export interface DeliveryResult {
+  readonly id: string;
+  readonly claims: number;
+  readonly attempt: number;
+  readonly attemptedAt: Date;
+  readonly httpStatus: number | null;
+  readonly latencyMs: number;
+  readonly error: string | null;
+  readonly succeeded: boolean;
+  readonly next: DeliveryNext;
+}
+
+export interface EnqueueOutcome {
+  /** `message_uuid:sequence` of every row created (including earlier statuses filled in). */
+  readonly created: ReadonlySet<string>;
+}
+
+interface ClaimRow {
+  id: string;
+  claims: number;
+  message_uuid: string;
+  sequence: number;
+  account_id: string;
+  status: MessageState;
+  error_code: MessageErrorCode;
+  occurred_at: Date;
+  url: string;
+  method: string;
+  destination: string;
+  retry_delays_ms: number[];
+  attempts: number;
+  from_number: string;
+  to_number: string;
+  message_type: MessageType;
+  units: number;
+  total_rate: string;
+  total_amount: string;
+  mcc: string | null;
+  mnc: string | null;
+  message_time: Date;
+  queued_at: Date;
+  sent_at: Date | null;
+  delivery_report_at: Date | null;
+  powerpack_id: string | null;
+  auth_token_encrypted: string | null;
+}
+
+export class CallbackDeliveryRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Callback urls of those messages that have one. */
+  async callbackUrls(messageUuids: readonly string[]): Promise<Map<string, string>> {
+    if (messageUuids.length === 0) return new Map();
+    const rows: Array<{ message_uuid: string; callback_url: string }> = await this.dataSource.query(
+      `SELECT message_uuid, callback_url FROM messages WHERE message_uuid = ANY($1::uuid[]) AND callback_url IS NOT NULL`,
+      [messageUuids],
+    );
+    return new Map(rows.map((r) => [r.message_uuid, r.callback_url]));
+  }
+
+  /**
+   * Creates a due delivery for every status change of each message up to `sequence`,
+   * read from the status history, so a status whose event is late or lost is still
+   * reported, in order. Rows that exist already are left alone: a replayed event adds nothing.
+   */
+  async enqueue(items: readonly CallbackEnqueue[], defaultRetryDelaysMs: readonly number[]): Promise<EnqueueOutcome> {
+    if (items.length === 0) return { created: new Set() };
+    const rows: Array<{ message_uuid: string; sequence: number }> = await this.dataSource.query(
+      `INSERT INTO callback_deliveries
+         (message_uuid, sequence, account_id, status, error_code, occurred_at, url, method, destination, retry_delays_ms, next_attempt_at)
+       SELECT e.message_uuid, e.sequence, m.account_id, e.state, e.error_code, e.occurred_at, m.callback_url, m.callback_method,
+              k.destination, COALESCE(a.callback_retry_delays_ms, $4::int[]), now()
+       FROM unnest($1::uuid[], $2::int[], $3::text[]) AS k(message_uuid, sequence, destination)
+       JOIN messages m ON m.message_uuid = k.message_uuid
+       JOIN accounts a ON a.auth_id = m.account_id
+       JOIN status_events e ON e.message_uuid = k.message_uuid AND e.sequence <= k.sequence
+       WHERE m.callback_url IS NOT NULL
+         -- Reported before callback_deliveries existed (the first callback-service kept only attempts).
+         AND NOT EXISTS (SELECT 1 FROM callback_attempts ca
+                         WHERE ca.message_uuid = e.message_uuid AND ca.sequence = e.sequence AND ca.succeeded)
+       ORDER BY e.message_uuid, e.sequence
+       ON CONFLICT (message_uuid, sequence) DO NOTHING
+       RETURNING message_uuid, sequence`,
+      [items.map((i) => i.messageUuid), items.map((i) => i.sequence), items.map((i) => i.destination), defaultRetryDelaysMs],
+    );
+    return { created: new Set(rows.map((r) => `${r.message_uuid}:${r.sequence}`)) };
+  }
+
+  /**
+   * Leases due deliveries: oldest due first (earlier statuses first among equals), at most
+   * `perDestination` (or the destination's own allowance) per destination, and never a
+   * status whose predecessor of the same message is still pending. `SKIP LOCKED` lets every
+   * replica claim at once; the lease (`next_attempt_at` moved past the attempt's end) hands
+   * a row back if its claimer dies.
+   */
+  async claim(capacity: ClaimCapacity): Promise<ClaimedDelivery[]> {
+    if (capacity.limit <= 0) return [];
+    const limited = [...capacity.limited.entries()];
+    const rows: ClaimRow[] = await this.dataSource.query(
+      `WITH candidates AS (
+         -- The oldest due rows in index order, without per-row checks, so the plan stays an
+         -- index walk that stops early whatever the statistics say (they lag in a burst).
+         SELECT d.id FROM callback_deliveries d
+         WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND NOT (d.destination = ANY($1::text[]))
+         ORDER BY d.next_attempt_at, d.sequence
+         LIMIT $2
+       ), due AS (
+         SELECT d.id, d.destination, d.next_attempt_at, d.sequence
+         FROM callback_deliveries d
+         -- = ANY(ARRAY(…)): primary-key probes of the candidates only, never a scan with a join.
+         WHERE d.id = ANY (ARRAY(SELECT id FROM candidates)) AND d.state = 'pending' AND d.next_attempt_at <= now()
+           AND (SELECT 1 FROM callback_deliveries p
+                WHERE p.message_uuid = d.message_uuid AND p.sequence < d.sequence AND p.state = 'pending'
+                LIMIT 1) IS NULL
+         FOR UPDATE OF d SKIP LOCKED
+       ), chosen AS (
+         SELECT r.id FROM (
+           SELECT id, destination, next_attempt_at, sequence,
+                  row_number() OVER (PARTITION BY destination ORDER BY next_attempt_at, sequence, id) AS rank
+           FROM due) r
+         LEFT JOIN unnest($3::text[], $4::int[]) AS l(destination, allowance) ON l.destination = r.destination
+         WHERE r.rank <= COALESCE(l.allowance, $5)
+         ORDER BY r.next_attempt_at, r.sequence, r.id
+         LIMIT $6
+       ), claimed AS (
+         UPDATE callback_deliveries d
+         SET claims = d.claims + 1, next_attempt_at = now() + make_interval(secs => $7::double precision / 1000)
+         WHERE d.id = ANY (ARRAY(SELECT id FROM chosen))
+         RETURNING d.id, d.claims, d.message_uuid, d.sequence, d.account_id, d.status, d.error_code, d.occurred_at, d.url,
+                   d.method, d.destination, d.retry_delays_ms, d.attempts
+       )
+       -- A SELECT on top (TypeORM answers a top-level UPDATE with [rows, count]), joining what the callback reports.
+       SELECT c.*, m.from_number, m.to_number, m.message_type, m.units, m.total_rate, m.total_amount, m.mcc, m.mnc,
+              m.message_time, m.queued_at, m.sent_at, m.delivery_report_at, m.powerpack_id, a.auth_token_encrypted
+       FROM claimed c
+       JOIN messages m ON m.message_uuid = c.message_uuid
+       JOIN accounts a ON a.auth_id = c.account_id`,
+      [
+        capacity.excluded,
+        // Room to step over statuses still waiting for an earlier one in flight.
+        Math.min(Math.max(capacity.limit * 4, 256), 2_000),
+        limited.map(([destination]) => destination),
+        limited.map(([, allowance]) => allowance),
+        capacity.perDestination,
+        capacity.limit,
+        capacity.leaseMs,
+      ],
+    );
+    return rows
+      .map((r) => ({
+        id: String(r.id),
+        claims: Number(r.claims),
+        messageUuid: r.message_uuid,
+        sequence: Number(r.sequence),
+        accountId: r.account_id,
+        status: r.status,
+        errorCode: r.error_code,
+        occurredAt: r.occurred_at,
+        url: r.url,
+        method: r.method,
+        destination: r.destination,
+        retryDelaysMs: r.retry_delays_ms.map(Number),
+        attempts: Number(r.attempts),
+        authTokenEncrypted: r.auth_token_encrypted,
+        message: {
+          fromNumber: r.from_number,
+          toNumber: r.to_number,
+          messageType: r.message_type,
+          units: Number(r.units),
+          totalRate: r.total_rate,
+          totalAmount: r.total_amount,
+          mcc: r.mcc,
+          mnc: r.mnc,
+          messageTime: r.message_time,
+          queuedAt: r.queued_at,
+          sentAt: r.sent_at,
+          deliveryReportAt: r.delivery_report_at,
+          powerpackUuid: r.powerpack_id,
+        },
+      }))
+      .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
+  }
+
+  /**
+   * Moves statuses waiting behind a predecessor that is in retry back-off (attempted, not
+   * in flight: `claims = attempts`) to that predecessor's next attempt, so a backlog behind
+   * a failing endpoint is not walked over by every claim. `complete` brings them forward as
+   * soon as the predecessor is finished. A predecessor in flight is left alone: its result
+   * is moments away. Returns how many were moved.
+   */
+  async deferBlocked(limit: number): Promise<number> {
+    const rows: Array<{ n: number }> = await this.dataSource.query(
+      `WITH candidates AS (
+         -- Only the head of the due rows, where claims look; anything further back is reached later.
+         SELECT d.id FROM callback_deliveries d
+         WHERE d.state = 'pending' AND d.next_attempt_at <= now()
+         ORDER BY d.next_attempt_at, d.sequence
+         LIMIT $1
+       ), blocked AS (
+         SELECT d.id, w.until
+         FROM callback_deliveries d,
+              LATERAL (SELECT max(p.next_attempt_at) AS until FROM callback_deliveries p
+                       WHERE p.message_uuid = d.message_uuid AND p.sequence < d.sequence AND p.state = 'pending'
+                         AND p.claims = p.attempts AND p.next_attempt_at > now()) w
+         WHERE d.id = ANY (ARRAY(SELECT id FROM candidates)) AND d.state = 'pending' AND d.next_attempt_at <= now()
+           AND d.claims = 0 AND w.until IS NOT NULL
+         FOR UPDATE OF d SKIP LOCKED
+       ), deferred AS (
+         UPDATE callback_deliveries d SET next_attempt_at = b.until FROM blocked b WHERE d.id = b.id RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM deferred`,
+      [limit],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Records attempts and moves their deliveries on, in one statement for the whole batch.
+   * A result whose claim is no longer the latest (its lease ran out and another replica
+   * took the row) is kept as an attempt but changes nothing. Returns the results applied
+   * and how many later statuses of finished ones are now free to go.
+   */
+  async complete(results: readonly DeliveryResult[]): Promise<{ applied: number; unblocked: number }> {
+    if (results.length === 0) return { applied: 0, unblocked: 0 };
+    const rows: Array<{ applied: number; unblocked: number }> = await this.dataSource.query(
+      `WITH r AS (
+         SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::int[], $5::int[], $6::timestamptz[], $7::int[], $8::int[],
+                              $9::text[], $10::bool[])
+           AS r(id, claims, state, delay_ms, attempt, attempted_at, http_status, latency_ms, error, succeeded)
+       ), updated AS (
+         UPDATE callback_deliveries d SET
+           state = r.state,
+           attempts = r.attempt,
+           next_attempt_at = CASE WHEN r.state = 'pending'
+                                  THEN now() + make_interval(secs => r.delay_ms::double precision / 1000)
+                                  ELSE d.next_attempt_at END,
+           finished_at = CASE WHEN r.state = 'pending' THEN NULL ELSE now() END
+         FROM r
+         WHERE d.id = r.id AND d.claims = r.claims AND d.state = 'pending'
+         RETURNING d.id, d.message_uuid, d.sequence, d.state
+       ), released AS (
+         -- The next statuses of a finished one are due now, not when their deferral would run out.
+         UPDATE callback_deliveries s SET next_attempt_at = now()
+         FROM updated u
+         WHERE u.state <> 'pending' AND s.message_uuid = u.message_uuid AND s.sequence > u.sequence
+           AND s.state = 'pending' AND s.next_attempt_at > now() AND s.claims = 0
+           AND NOT EXISTS (SELECT 1 FROM r WHERE r.id = s.id)
+       ), recorded AS (
+         INSERT INTO callback_attempts (message_uuid, sequence, status, method, url, attempt, attempted_at, http_status, latency_ms, error, succeeded)
+         SELECT d.message_uuid, d.sequence, d.status, d.method, d.url, r.attempt, r.attempted_at, r.http_status, r.latency_ms, r.error, r.succeeded
+         FROM r JOIN callback_deliveries d ON d.id = r.id
+         RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM updated)::int AS applied,
+              (SELECT count(*) FROM updated u
+               WHERE u.state <> 'pending' AND EXISTS (
+                 SELECT 1 FROM callback_deliveries s
+                 WHERE s.message_uuid = u.message_uuid AND s.sequence > u.sequence AND s.state = 'pending'))::int AS unblocked`,
+      [
+        results.map((r) => r.id),
+        results.map((r) => r.claims),
+        results.map((r) => r.next.state),
+        results.map((r) => (r.next.state === CallbackDeliveryState.Pending ? Math.round(r.next.delayMs) : null)),
+        results.map((r) => r.attempt),
+        results.map((r) => r.attemptedAt),
+        results.map((r) => r.httpStatus),
+        results.map((r) => Math.round(r.latencyMs)),
+        results.map((r) => r.error),
+        results.map((r) => r.succeeded),
+      ],
+    );
+    return { applied: Number(rows[0]?.applied ?? 0), unblocked: Number(rows[0]?.unblocked ?? 0) };
+  }
+
+  /** Every delivery of a message with its attempts, oldest first. */
+  async history(messageUuid: string): Promise<{ deliveries: CallbackDeliveryEntity[]; attempts: CallbackAttemptEntity[] }> {
+    const [deliveries, attempts] = await Promise.all([
+      this.dataSource.getRepository(CallbackDeliveryEntity).find({ where: { messageUuid }, order: { sequence: 'ASC' } }),
+      this.dataSource.getRepository(CallbackAttemptEntity).find({ where: { messageUuid }, order: { sequence: 'ASC', attempt: 'ASC', id: 'ASC' } }),
+    ]);
+    return { deliveries, attempts };
+  }
+
+  async pendingCount(): Promise<number> {
+    const rows: Array<{ n: number }> = await this.dataSource.query(`SELECT count(*)::int AS n FROM callback_deliveries WHERE state = 'pending'`);
+    return Number(rows[0]?.n ?? 0);
+  }
+}

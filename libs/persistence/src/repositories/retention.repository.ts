@@ -1,0 +1,99 @@
+// Data-retention queries: redact content and numbers past their windows, delete records past theirs.
+import type { QueryRunner } from 'typeorm';
+
+/** Any fixed number: one retention run at a time across all gateway replicas. */
+export const RETENTION_LOCK_ID = 7_202_512;
+
+export type RetentionStep = 'content' | 'numbers' | 'records' | 'stranded';
+
+/**
+ * Every method runs on the given runner (the session holding the retention lock). Time
+ * windows are half-open `[from, to)` on `message_time`, which the BRIN index serves.
+ */
+export class RetentionRepository {
+  async tryLock(runner: QueryRunner): Promise<boolean> {
+    const [row] = (await runner.query(`SELECT pg_try_advisory_lock($1) AS locked`, [RETENTION_LOCK_ID])) as Array<{ locked: boolean }>;
+    return row?.locked === true;
+  }
+
+  async unlock(runner: QueryRunner): Promise<void> {
+    await runner.query(`SELECT pg_advisory_unlock($1)`, [RETENTION_LOCK_ID]);
+  }
+
+  /** Where the step got to last time; null before its first run. */
+  async progress(runner: QueryRunner, step: RetentionStep): Promise<Date | null> {
+    const [row] = (await runner.query(`SELECT done_until FROM retention_progress WHERE step = $1`, [step])) as Array<{ done_until: Date }>;
+    return row ? new Date(row.done_until) : null;
+  }
+
+  async saveProgress(runner: QueryRunner, step: RetentionStep, doneUntil: Date): Promise<void> {
+    await runner.query(
+      `INSERT INTO retention_progress (step, done_until) VALUES ($1, $2)
+       ON CONFLICT (step) DO UPDATE SET done_until = GREATEST(retention_progress.done_until, EXCLUDED.done_until), updated_at = now()`,
+      [step, doneUntil],
+    );
+  }
+
+  /** Drops the text of up to `batch` messages in the window; returns how many were redacted. */
+  async redactContent(runner: QueryRunner, from: Date | null, to: Date, batch: number): Promise<number> {
+    const rows = (await runner.query(
+      `UPDATE messages m SET text = NULL
+       FROM (SELECT message_uuid FROM messages
+             WHERE message_time >= COALESCE($1::timestamptz, '-infinity') AND message_time < $2 AND text IS NOT NULL
+             LIMIT $3) b
+       WHERE m.message_uuid = b.message_uuid
+       RETURNING 1`,
+      [from, to, batch],
+    )) as unknown[];
+    return rows.length;
+  }
+
+  /** MMS media URLs are content too. */
+  async redactMedia(runner: QueryRunner, from: Date | null, to: Date): Promise<number> {
+    const rows = (await runner.query(
+      `UPDATE message_media mm SET media_url = NULL
+       FROM messages m
+       WHERE m.message_uuid = mm.message_uuid AND m.message_type = 'mms'
+         AND m.message_time >= COALESCE($1::timestamptz, '-infinity') AND m.message_time < $2 AND mm.media_url IS NOT NULL
+       RETURNING 1`,
+      [from, to],
+    )) as unknown[];
+    return rows.length;
+  }
+
+  /** `12025550123` → `12025550***`, as `log=false` stores it. */
+  async redactNumbers(runner: QueryRunner, from: Date | null, to: Date, batch: number): Promise<number> {
+    const rows = (await runner.query(
+      `UPDATE messages m SET to_number = CASE WHEN length(m.to_number) <= 3 THEN '***' ELSE left(m.to_number, -3) || '***' END
+       FROM (SELECT message_uuid FROM messages
+             WHERE message_time >= COALESCE($1::timestamptz, '-infinity') AND message_time < $2 AND to_number NOT LIKE '%***'
+             LIMIT $3) b
+       WHERE m.message_uuid = b.message_uuid
+       RETURNING 1`,
+      [from, to, batch],
+    )) as unknown[];
+    return rows.length;
+  }
+
+  /** Messages still `queued` in the window (accepted so long ago that every expiry has passed). */
+  async stillQueued(runner: QueryRunner, from: Date | null, to: Date, batch: number): Promise<string[]> {
+    const rows = (await runner.query(
+      `SELECT message_uuid FROM messages
+       WHERE message_time >= COALESCE($1::timestamptz, '-infinity') AND message_time < $2 AND message_state = 'queued'
+       LIMIT $3`,
+      [from, to, batch],
+    )) as Array<{ message_uuid: string }>;
+    return rows.map((r) => r.message_uuid);
+  }
+
+  /** Deletes up to `batch` records older than `before` (history, media and callbacks cascade). */
+  async deleteRecords(runner: QueryRunner, from: Date | null, before: Date, batch: number): Promise<number> {
+    const rows = (await runner.query(
+      `DELETE FROM messages WHERE message_uuid IN (
+         SELECT message_uuid FROM messages WHERE message_time >= COALESCE($1::timestamptz, '-infinity') AND message_time < $2 LIMIT $3)
+       RETURNING 1`,
+      [from, before, batch],
+    )) as unknown[];
+    return rows.length;
+  }
+}

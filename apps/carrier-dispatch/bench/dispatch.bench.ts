@@ -5,18 +5,14 @@
 import { LogMode, MessageType, TextEncoding, type DispatchJob } from '@sluice/contracts';
 import { createDataSource, AccountRepository } from '@sluice/persistence';
 import { DispatchSchedule } from '@sluice/messaging';
-import { freePort, startApp, stopApp, testInfrastructure, waitUntilReady, type RunningApp } from '@sluice/testing';
+import { freePort, percentile, printResults, startApp, stopApp, testInfrastructure, waitUntilReady, type RunningApp } from '@sluice/testing';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { cpus, totalmem } from 'node:os';
 import type { DataSource } from 'typeorm';
 
 const infra = testInfrastructure();
 const common = { DATABASE_URL: infra.databaseUrl, REDIS_URL: infra.redisUrl, KAFKA_BROKERS: infra.kafkaBrokers.join(','), LOG_LEVEL: 'warn' };
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 async function redisNow(redis: Redis): Promise<number> {
   const [s, us] = await redis.time();
@@ -138,16 +134,8 @@ async function main(): Promise<void> {
   await stopApp(simulator);
   await redis.quit();
   await dataSource.destroy();
-  process.stdout.write(
-    [
-      `carrier-dispatch benchmark, ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
-      '',
-      '| measure | result |',
-      '|---|---|',
-      ...rows,
-      '',
-    ].join('\n'),
-  );
+  printResults('carrier-dispatch', rows);
+
 }
 
 void main().then(

@@ -2,13 +2,12 @@
 // decisions per second, exactness and utilisation of a backlogged quota, schedule
 // lateness, and Redis memory for many accounts and a large backlog.
 // Run: npm run bench:governor   (needs `deploy/local/infra.sh up`; uses Redis logical db 15, flushed)
-import { LogMode, MessageType, TextEncoding, type DispatchJob } from '@sluice/contracts';
 import { countIn, type WindowQuota } from '@sluice/domain';
 import { DispatchSchedule } from '@sluice/messaging';
-import { testInfrastructure } from '@sluice/testing';
+import { percentile, printResults, testInfrastructure } from '@sluice/testing';
+import { testDispatchJob } from '@sluice/testing-data';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { cpus, totalmem } from 'node:os';
 import { QuotaBooker } from '../src/quota-booker';
 
 const redis = new Redis(testInfrastructure().redisUrl, { db: 15, enableAutoPipelining: true });
@@ -16,9 +15,6 @@ const booker = new QuotaBooker(redis, async () => 0);
 const far = () => Date.now() + 86_400_000;
 const account = () => `MA${randomUUID().replace(/-/g, '').slice(0, 18).toUpperCase()}`;
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 async function inParallel<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
   const results: T[] = new Array(count);
@@ -72,26 +68,7 @@ async function backloggedQuota(): Promise<string[]> {
   ];
 }
 
-function job(dueAt: number): DispatchJob {
-  return {
-    dueAt,
-    attempts: 0,
-    message: {
-      messageUuid: randomUUID(),
-      accountId: 'MABENCH0000000000000',
-      type: MessageType.Sms,
-      src: '14155550100',
-      dst: '12025550100',
-      text: 'benchmark message of a typical length, about sixty characters',
-      encoding: TextEncoding.Gsm7,
-      units: 1,
-      mediaUrls: [],
-      log: LogMode.All,
-      acceptedAt: dueAt,
-      messageExpiry: 10_800,
-    },
-  };
-}
+const job = (dueAt: number) => testDispatchJob(dueAt);
 
 async function scheduleLateness(): Promise<string> {
   const schedule = new DispatchSchedule(redis);
@@ -155,16 +132,8 @@ async function main(): Promise<void> {
   const rows = [await decisionsPerSecond(), ...(await backloggedQuota()), await scheduleLateness(), await manyAccounts(), await largeBacklog()];
   await redis.flushdb();
   await redis.quit();
-  process.stdout.write(
-    [
-      `rate-governor benchmark, ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, Redis ${version}`,
-      '',
-      '| measure | result |',
-      '|---|---|',
-      ...rows,
-      '',
-    ].join('\n'),
-  );
+  printResults('rate-governor', rows, `Redis ${version}`);
+
 }
 
 void main();

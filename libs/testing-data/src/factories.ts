@@ -1,4 +1,6 @@
 // Test data: each test gets its own account, so tests never see each other's rows.
+import { randomUUID } from 'node:crypto';
+import { LogMode, MessageType, TextEncoding, type DispatchJob } from '@sluice/contracts';
 import { AccountRepository, createDataSource, CreatedAccount } from '@sluice/persistence';
 import type { DataSource } from 'typeorm';
 import { testInfrastructure } from '@sluice/testing';
@@ -41,4 +43,26 @@ export async function createTestBrand(
     [accountId, options.useCase ?? 'mixed', options.vettingScore, options.tmobileTpdOverride ?? null],
   );
   return rows[0]!.brand_id;
+}
+
+/** A dispatch-schedule job for a one-unit SMS, due at `dueAt`. */
+export function testDispatchJob(dueAt: number, text = 'a test message of about sixty characters, one unit, GSM-7.'): DispatchJob {
+  return {
+    dueAt,
+    attempts: 0,
+    message: {
+      messageUuid: randomUUID(),
+      accountId: 'MATEST00000000000000',
+      type: MessageType.Sms,
+      src: '14155550100',
+      dst: '12025550100',
+      text,
+      encoding: TextEncoding.Gsm7,
+      units: 1,
+      mediaUrls: [],
+      log: LogMode.All,
+      acceptedAt: dueAt,
+      messageExpiry: 10_800,
+    },
+  };
 }

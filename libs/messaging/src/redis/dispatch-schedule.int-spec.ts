@@ -1,30 +1,9 @@
-import type { DispatchJob } from '@sluice/contracts';
-import { LogMode, MessageType, TextEncoding } from '@sluice/contracts';
 import { testInfrastructure } from '@sluice/testing';
+import { testDispatchJob } from '@sluice/testing-data';
 import Redis from 'ioredis';
-import { randomUUID } from 'node:crypto';
 import { DispatchSchedule, SCHEDULE_KEYS } from './dispatch-schedule';
 
-function job(dueAt: number): DispatchJob {
-  return {
-    dueAt,
-    attempts: 0,
-    message: {
-      messageUuid: randomUUID(),
-      accountId: 'MATEST00000000000000',
-      type: MessageType.Sms,
-      src: '14155550100',
-      dst: '12025550100',
-      text: 'hi',
-      encoding: TextEncoding.Gsm7,
-      units: 1,
-      mediaUrls: [],
-      log: LogMode.All,
-      acceptedAt: dueAt,
-      messageExpiry: 10_800,
-    },
-  };
-}
+const job = (dueAt: number) => testDispatchJob(dueAt);
 
 describe('DispatchSchedule (real Redis)', () => {
   let redis: Redis;

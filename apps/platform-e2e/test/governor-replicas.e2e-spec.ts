@@ -69,5 +69,5 @@ describe('three governor replicas during a rebalance', () => {
       'all sixty delivered',
     );
     await stopApp(replacement);
-  });
+  }, 240_000);
 });

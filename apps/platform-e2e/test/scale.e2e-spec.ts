@@ -111,5 +111,5 @@ describe('scaled out on one machine, losing one replica of each service', () => 
       60_000,
       'a delivered callback for every message',
     );
-  });
+  }, 300_000);
 });

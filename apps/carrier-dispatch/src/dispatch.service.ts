@@ -12,7 +12,7 @@ import * as smpp from 'smpp';
 import { DISPATCH_CONFIG, DispatchConfig } from './dispatch.config';
 import { ReceiptService } from './receipt.service';
 import { SmppPool } from './smpp-pool';
-import { SmppTimeoutError, SmppUnavailableError, SubmitResult } from './smpp-client';
+import { SmppLateError, SmppTimeoutError, SmppUnavailableError, SubmitResult } from './smpp-client';
 
 /** SMPP statuses that mean "slow down, try again later". */
 const THROTTLED = new Set([0x58 /* ESME_RTHROTTLED */, 0x14 /* ESME_RMSGQFUL */]);
@@ -141,7 +141,10 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         this.outcomes.inc({ outcome: 'late' });
         return;
       }
-      const outcome = await this.submitParts(job);
+      // The same limit holds when the submit is finally written (it may wait for a place in the window).
+      const mayReslot = (message.reslotted ?? 0) < this.config.DISPATCH_MAX_RESLOTS;
+      const notAfter = mayReslot ? claimedAt + (job.dueAt - now) + this.config.DISPATCH_MAX_LATENESS_MS : undefined;
+      const outcome = await this.submitParts(job, notAfter);
       switch (outcome.kind) {
         case 'sent':
           await this.finish(claimed, MessageState.Sent, MessageErrorCode.Ok, { carrierMessageId: outcome.firstId, sentAt: new Date() });
@@ -164,6 +167,12 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
           return;
       }
     } catch (error: unknown) {
+      if (error instanceof SmppLateError) {
+        // Nothing was written: a new slot keeps the carrier's windows within quota.
+        await this.reslot(claimed);
+        this.outcomes.inc({ outcome: 'late' });
+        return;
+      }
       if (error instanceof SmppUnavailableError) {
         // Not submitted: back to the schedule for whichever bind is up.
         await this.schedule.put({ ...job, dueAt: now }).catch(() => undefined);
@@ -185,7 +194,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
    * an 8-bit reference shared by the parts), each recorded with its carrier id as soon
    * as the carrier accepts it, so receipts can be matched part by part.
    */
-  private async submitParts(job: DispatchJob): Promise<SubmitOutcome> {
+  private async submitParts(job: DispatchJob, notAfter?: number): Promise<SubmitOutcome> {
     const { message } = job;
     const texts = splitIntoParts(message.text);
     const reference = randomInt(0, 256);
@@ -195,7 +204,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
       const udh = texts.length > 1 ? Buffer.from([0x05, 0x00, 0x03, reference, texts.length, index + 1]) : null;
       let result: SubmitResult | null = null;
       for (let attempt = 0; ; attempt += 1) {
-        result = await this.submitWithRetry(message.src, message.dst, message.encoding, udh ? { udh, message: text } : text);
+        result = await this.submitWithRetry(message.src, message.dst, message.encoding, udh ? { udh, message: text } : text, index === 0 ? notAfter : undefined);
         if (!THROTTLED.has(result.commandStatus) || index === 0 || attempt >= PART_THROTTLE_RETRIES) break;
         await sleep(PART_THROTTLE_BACKOFF_MS);
       }
@@ -209,7 +218,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     return { kind: 'sent', firstId: firstId! };
   }
 
-  private async submitWithRetry(src: string, dst: string, encoding: TextEncoding, shortMessage: smpp.OutgoingMessage): Promise<SubmitResult> {
+  private async submitWithRetry(src: string, dst: string, encoding: TextEncoding, shortMessage: smpp.OutgoingMessage, notAfter?: number): Promise<SubmitResult> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.carrier.submit({
@@ -222,7 +231,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
           registered_delivery: this.config.REQUEST_RECEIPTS ? 1 : 0,
           data_coding: encoding === TextEncoding.Ucs2 ? 8 : 0,
           short_message: shortMessage,
-        });
+        }, attempt === 1 ? notAfter : undefined);
       } catch (error: unknown) {
         // A timeout may hide an accepted submit: a retry can duplicate it, bounded by the window.
         if (!(error instanceof SmppTimeoutError) || attempt >= this.config.SMPP_SUBMIT_ATTEMPTS) throw error;

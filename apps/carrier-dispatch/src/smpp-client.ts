@@ -19,6 +19,8 @@ export interface SubmitResult {
 }
 
 export class SmppTimeoutError extends Error {}
+/** The submit could not be written before its deadline (it waited too long for a place in the window). */
+export class SmppLateError extends Error {}
 export class SmppUnavailableError extends Error {}
 
 /** Emits 'receipt' (pdu) for every deliver_sm, after answering it. */
@@ -60,10 +62,11 @@ export class SmppClient extends EventEmitter {
     this.bound = false;
   }
 
-  /** Submits one PDU; waits for a free place in the window first. */
-  async submit(fields: smpp.PduOptions): Promise<SubmitResult> {
+  /** Submits one PDU; waits for a free place in the window first, but not past `notAfter` (epoch ms). */
+  async submit(fields: smpp.PduOptions, notAfter?: number): Promise<SubmitResult> {
     await this.acquire();
     try {
+      if (notAfter !== undefined && Date.now() > notAfter) throw new SmppLateError('the window freed up too late for this submit');
       return await new Promise<SubmitResult>((resolve, reject) => {
         const session = this.session;
         if (!session || !this.bound) {

@@ -30,11 +30,11 @@ export class SmppPool extends EventEmitter {
   }
 
   /** Submits on the next bound connection. */
-  submit(fields: smpp.PduOptions): Promise<SubmitResult> {
+  submit(fields: smpp.PduOptions, notAfter?: number): Promise<SubmitResult> {
     for (let tried = 0; tried < this.clients.length; tried += 1) {
       const client = this.clients[this.next]!;
       this.next = (this.next + 1) % this.clients.length;
-      if (client.isBound()) return client.submit(fields);
+      if (client.isBound()) return client.submit(fields, notAfter);
     }
     return Promise.reject(new SmppUnavailableError('no bind to the carrier is up'));
   }

@@ -1,0 +1,92 @@
+// `npm run loadtest -- <scenario> [options]`: runs a scenario, prints the summary, writes the
+// JSON result and the HTML report, and exits non-zero when the run found a problem.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { cliOptions, USAGE, UsageError } from './cli';
+import { infrastructurePids } from './platform/process-stats';
+import { htmlReport } from './report/html';
+import { summaryText } from './report/summary';
+import { runLoadTest } from './run';
+import { listScenarios, loadScenario, scaleScenario, ScenarioError } from './scenario/scenario';
+
+const write = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+async function main(): Promise<number> {
+  const options = cliOptions(process.argv.slice(2));
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (options.list) {
+    for (const name of listScenarios(options['scenario-dir'])) {
+      const scenario = loadScenario(name, options['scenario-dir']);
+      process.stdout.write(`${name.padEnd(22)} ${scenario.description}\n`);
+    }
+    return 0;
+  }
+  const scenario = scaleScenario(loadScenario(options.scenario!, options['scenario-dir']), options.scale);
+  const outDir = resolve(options.out);
+  let cleanup: (() => Promise<void>) | null = null;
+  const interrupt = (signal: NodeJS.Signals): void => {
+    write(`\n${signal}: stopping what the harness started`);
+    void (cleanup ?? (async () => undefined))().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+
+  const result = await runLoadTest({
+    scenario,
+    startPlatform: options.startPlatform,
+    gatewayUrl: options['gateway-url'],
+    simulatorUrl: options['simulator-url'],
+    databaseUrl: options['database-url'],
+    redisUrl: options['redis-url'],
+    kafkaBrokers: options['kafka-brokers'],
+    resetSimulator: options.resetSimulator,
+    receiverHost: options['receiver-host'],
+    receiverPort: options['receiver-port'],
+    receiverUrl: options['receiver-url'],
+    watch: [...options.watch, ...(options['infra-dir'] ? infrastructurePids(resolve(options['infra-dir'])) : [])],
+    ceilings: options.ceilings,
+    logDir: join(outDir, 'logs'),
+    appLogLevel: options['app-log-level'],
+    extraEnv: options.appEnv,
+    log: write,
+    progress: options.progress,
+    onRaw: options.raw
+      ? (raw) => {
+          mkdirSync(outDir, { recursive: true });
+          writeFileSync(join(outDir, `${scenario.name}-raw.json`), JSON.stringify(raw));
+        }
+      : undefined,
+    onCleanup: (fn) => {
+      cleanup = fn;
+    },
+  });
+
+  mkdirSync(outDir, { recursive: true });
+  const base = join(outDir, `${scenario.name}-${result.runId}`);
+  writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 1)}\n`);
+  const html = htmlReport(result);
+  writeFileSync(`${base}.html`, html);
+  if (options.report) {
+    mkdirSync(dirname(resolve(options.report)), { recursive: true });
+    writeFileSync(resolve(options.report), html);
+  }
+  process.stdout.write(`\n${summaryText(result)}\n\nresult: ${base}.json\nreport: ${base}.html${options.report ? ` and ${resolve(options.report)}` : ''}\n`);
+  return result.verdict.ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError || error instanceof ScenarioError) {
+      write(`${error.message}\n\n${error instanceof UsageError ? USAGE : ''}`);
+      process.exit(64);
+    }
+    write(`load test could not run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(2);
+  },
+);

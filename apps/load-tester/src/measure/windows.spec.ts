@@ -1,0 +1,56 @@
+import fc from 'fast-check';
+import { countsPerBucket, maxInWindow, utilisation, windowSeries } from './windows';
+
+/** Every window [t, t + W) for every integer t that could matter, counted the slow way. */
+function bruteForceMax(times: number[], windowMs: number): number {
+  let best = 0;
+  for (const start of new Set(times.flatMap((t) => [t, t - windowMs + 1]))) {
+    best = Math.max(best, times.filter((t) => t >= start && t < start + windowMs).length);
+  }
+  return best;
+}
+
+const sortedTimes = fc.array(fc.integer({ min: 0, max: 5_000 }), { maxLength: 60 }).map((ts) => ts.sort((a, b) => a - b));
+
+describe('maxInWindow', () => {
+  it('agrees with counting every window', () => {
+    fc.assert(
+      fc.property(sortedTimes, fc.integer({ min: 1, max: 2_000 }), (times, windowMs) => {
+        expect(maxInWindow(times, windowMs).max).toBe(bruteForceMax(times, windowMs));
+      }),
+    );
+  });
+
+  it('treats arrivals exactly one window apart as separate windows, as the simulator does', () => {
+    expect(maxInWindow([0, 1_000, 2_000], 1_000)).toEqual({ max: 1, at: 0 });
+    expect(maxInWindow([0, 999, 1_000], 1_000)).toEqual({ max: 2, at: 0 });
+    expect(maxInWindow([0, 0, 5, 1_004, 1_004], 1_000)).toEqual({ max: 3, at: 0 });
+    expect(maxInWindow([], 1_000).max).toBe(0);
+  });
+});
+
+describe('windowSeries', () => {
+  it('peaks at the same count as maxInWindow', () => {
+    fc.assert(
+      fc.property(sortedTimes, fc.integer({ min: 1, max: 2_000 }), fc.integer({ min: 1, max: 700 }), (times, windowMs, stepMs) => {
+        const series = windowSeries(times, windowMs, 0, 5_001, stepMs);
+        expect(Math.max(0, ...series.map((p) => p.count))).toBe(maxInWindow(times, windowMs).max);
+      }),
+    );
+  });
+});
+
+describe('countsPerBucket and utilisation', () => {
+  it('buckets arrivals and ignores those outside the range', () => {
+    expect(countsPerBucket([-1, 0, 999, 1_000, 2_500, 3_000], 0, 3_000, 1_000)).toEqual([2, 1, 1]);
+  });
+
+  it('scores a quota used to the last unit as 1 and a half-used one as 0.5', () => {
+    // 5 per second, sent as 5 at once every second for 10 s.
+    const full = Array.from({ length: 50 }, (_, i) => Math.floor(i / 5) * 1_000);
+    expect(utilisation(full, 5, 1_000)).toBe(1);
+    const half = Array.from({ length: 25 }, (_, i) => Math.floor(i / 5) * 2_000);
+    expect(utilisation(half, 5, 1_000)).toBeCloseTo(25 / 45, 9);
+    expect(utilisation([], 5, 1_000)).toBeNaN();
+  });
+});

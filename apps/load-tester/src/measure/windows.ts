@@ -1,0 +1,64 @@
+// Counting arrivals in sliding windows, the way the carrier-simulator's /count does: two
+// submissions share a window of W ms when they are less than W ms apart, i.e. [t, t + W).
+
+export interface WindowPeak {
+  /** The most arrivals in any window [t, t + windowMs). */
+  readonly max: number;
+  /** Start of the first window holding that many (NaN when there are no arrivals). */
+  readonly at: number;
+}
+
+/** `times` ascending (epoch ms, one entry per unit). O(n). */
+export function maxInWindow(times: readonly number[], windowMs: number): WindowPeak {
+  let best = 0;
+  let at = NaN;
+  let end = 0;
+  // A fullest window can always be slid right until it starts at an arrival.
+  for (let start = 0; start < times.length; start += 1) {
+    if (end < start) end = start;
+    while (end < times.length && times[end]! < times[start]! + windowMs) end += 1;
+    if (end - start > best) {
+      best = end - start;
+      at = times[start]!;
+    }
+  }
+  return { max: best, at };
+}
+
+/**
+ * For charts: for each step of `stepMs` from `from`, the fullest window [t, t + windowMs)
+ * whose start t lies in that step. Its maximum over all steps is maxInWindow().max.
+ */
+export function windowSeries(times: readonly number[], windowMs: number, from: number, to: number, stepMs: number): Array<{ t: number; count: number }> {
+  const steps = Math.max(1, Math.ceil((to - from) / stepMs));
+  const series = Array.from({ length: steps }, (_, i) => ({ t: from + i * stepMs, count: 0 }));
+  let end = 0;
+  for (let start = 0; start < times.length; start += 1) {
+    if (end < start) end = start;
+    while (end < times.length && times[end]! < times[start]! + windowMs) end += 1;
+    const step = Math.floor((times[start]! - from) / stepMs);
+    if (step >= 0 && step < steps) series[step]!.count = Math.max(series[step]!.count, end - start);
+  }
+  return series;
+}
+
+/** Arrivals per bucket of `bucketMs` from `from` to `to`. */
+export function countsPerBucket(times: readonly number[], from: number, to: number, bucketMs: number): number[] {
+  const counts = new Array<number>(Math.max(1, Math.ceil((to - from) / bucketMs))).fill(0);
+  for (const t of times) {
+    const bucket = Math.floor((t - from) / bucketMs);
+    if (bucket >= 0 && bucket < counts.length) counts[bucket]! += 1;
+  }
+  return counts;
+}
+
+/**
+ * How much of a quota a backlog used while it drained: units sent over the most the quota
+ * allows from the first to the last arrival. Sending `limit` at once and again every
+ * `windowMs` until the backlog is gone scores 1.
+ */
+export function utilisation(times: readonly number[], limit: number, windowMs: number): number {
+  if (times.length === 0) return NaN;
+  const span = times[times.length - 1]! - times[0]!;
+  return times.length / (limit * (Math.floor(span / windowMs) + 1));
+}

@@ -1,0 +1,186 @@
+// CPU and memory of platform processes, sampled from /proc (Linux) once a second.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface WatchedProcess {
+  readonly name: string;
+  readonly pid: number;
+  /** Count its descendants too (Postgres backends). */
+  readonly tree: boolean;
+}
+
+export interface ProcessSample {
+  /** Epoch ms. */
+  readonly t: number;
+  /** Percent of one core over the interval before the sample. */
+  readonly cpuPercent: number;
+  readonly rssBytes: number;
+}
+
+export interface ProcessSummary {
+  readonly name: string;
+  readonly pid: number;
+  readonly samples: number;
+  readonly cpuAvgPercent: number;
+  readonly cpuPeakPercent: number;
+  /** CPU seconds used during the sampling. */
+  readonly cpuSeconds: number;
+  readonly rssStartBytes: number;
+  readonly rssEndBytes: number;
+  readonly rssPeakBytes: number;
+}
+
+function clockTicksPerSecond(): number {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
+
+interface StatLine {
+  readonly ppid: number;
+  readonly ticks: number;
+}
+
+/** /proc/<pid>/stat: the fields after the parenthesised command name (which may hold spaces). */
+export function parseStat(line: string): StatLine | null {
+  const close = line.lastIndexOf(')');
+  if (close < 0) return null;
+  const fields = line.slice(close + 2).split(' ');
+  // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
+  const ppid = Number(fields[1]);
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return Number.isFinite(ppid) && Number.isFinite(ticks) ? { ppid, ticks } : null;
+}
+
+export function parseRssBytes(status: string): number {
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  return match ? Number(match[1]) * 1_024 : 0;
+}
+
+function readStat(pid: number): StatLine | null {
+  try {
+    return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+function readRss(pid: number): number {
+  try {
+    return parseRssBytes(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return 0;
+  }
+}
+
+function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return [root];
+  }
+  for (const entry of entries) {
+    const stat = readStat(Number(entry));
+    if (stat) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), Number(entry)]);
+  }
+  const all: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    all.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return all;
+}
+
+export class ProcessSampler {
+  readonly series = new Map<string, ProcessSample[]>();
+  private readonly ticksPerSecond = clockTicksPerSecond();
+  /** Ticks seen last time per target and pid (a Postgres backend that ended takes its ticks with it). */
+  private readonly last = new Map<string, { t: number; ticks: Map<number, number> }>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly targets: readonly WatchedProcess[]) {}
+
+  start(intervalMs = 1_000): void {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.sample();
+  }
+
+  sample(): void {
+    const now = Date.now();
+    for (const target of this.targets) {
+      const pids = target.tree ? descendants(target.pid) : [target.pid];
+      const ticks = new Map<number, number>();
+      let rss = 0;
+      for (const pid of pids) {
+        const stat = readStat(pid);
+        if (!stat) continue;
+        ticks.set(pid, stat.ticks);
+        rss += readRss(pid);
+      }
+      if (ticks.size === 0) continue;
+      const previous = this.last.get(target.name);
+      this.last.set(target.name, { t: now, ticks });
+      if (!previous) continue;
+      let used = 0;
+      for (const [pid, t] of ticks) used += t - (previous.ticks.get(pid) ?? t);
+      const seconds = (now - previous.t) / 1_000;
+      const series = this.series.get(target.name) ?? [];
+      series.push({ t: now, cpuPercent: seconds > 0 ? (100 * used) / this.ticksPerSecond / seconds : 0, rssBytes: rss });
+      this.series.set(target.name, series);
+    }
+  }
+
+  summaries(): ProcessSummary[] {
+    return this.targets.map((target) => {
+      const series = this.series.get(target.name) ?? [];
+      const cpu = series.map((s) => s.cpuPercent);
+      const rss = series.map((s) => s.rssBytes);
+      const seconds = series.length > 1 ? (series[series.length - 1]!.t - series[0]!.t) / 1_000 : 0;
+      const cpuSeconds = series.slice(1).reduce((sum, s, i) => sum + (s.cpuPercent / 100) * ((s.t - series[i]!.t) / 1_000), 0);
+      return {
+        name: target.name,
+        pid: target.pid,
+        samples: series.length,
+        cpuAvgPercent: seconds > 0 ? (100 * cpuSeconds) / seconds : NaN,
+        cpuPeakPercent: cpu.length ? Math.max(...cpu) : NaN,
+        cpuSeconds,
+        rssStartBytes: rss[0] ?? NaN,
+        rssEndBytes: rss[rss.length - 1] ?? NaN,
+        rssPeakBytes: rss.length ? Math.max(...rss) : NaN,
+      };
+    });
+  }
+}
+
+/** PIDs that deploy/local/infra.sh records under its data directory. */
+export function infrastructurePids(dataDir: string): WatchedProcess[] {
+  const found: WatchedProcess[] = [];
+  const read = (path: string): number | null => {
+    try {
+      const pid = Number(readFileSync(path, 'utf8').split('\n')[0]!.trim());
+      return Number.isInteger(pid) && pid > 0 ? pid : null;
+    } catch {
+      return null;
+    }
+  };
+  const postgres = read(`${dataDir}/postgres/postmaster.pid`);
+  if (postgres) found.push({ name: 'postgres', pid: postgres, tree: true });
+  const redis = read(`${dataDir}/redis/redis.pid`);
+  if (redis) found.push({ name: 'redis', pid: redis, tree: false });
+  const kafka = read(`${dataDir}/kafka/kafka.pid`);
+  if (kafka) found.push({ name: 'kafka', pid: kafka, tree: true });
+  return found;
+}

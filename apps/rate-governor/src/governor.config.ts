@@ -9,7 +9,7 @@ export const governorEnv = httpEnv
     /** How long an account's MPS is cached; a change in Postgres applies within this time. */
     QUOTA_CACHE_TTL_MS: positiveInt('a number of milliseconds').default(5_000),
     /** Added to every quota window when booking, to absorb dispatch lateness (see docs). */
-    QUOTA_GUARD_MS: z.coerce.number({ invalid_type_error: 'must be a number of milliseconds' }).int().min(0, 'must be 0 or more').default(50),
+    QUOTA_GUARD_MS: z.coerce.number({ invalid_type_error: 'must be a number of milliseconds' }).int().min(0, 'must be 0 or more').default(120),
     /** Shifts Redis time for the quota calendar (Pacific days); for tests that cross a midnight. Keep 0 in production. */
     QUOTA_CLOCK_OFFSET_MS: z.coerce.number({ invalid_type_error: 'must be a number of milliseconds' }).int().default(0),
     /** How long after acceptance a record may wait for the gateway's commit to become visible. */

@@ -90,6 +90,14 @@ describe('scaled out on one machine, losing one replica of each service', () => 
       },
       150_000,
       `all ${total} messages delivered`,
+      async () => {
+        const states: Array<{ message_state: string; n: number; sample: string }> = await dataSource.query(
+          `SELECT message_state, count(*)::int AS n, min(message_uuid::text) AS sample
+             FROM messages WHERE message_uuid = ANY($1::uuid[]) GROUP BY message_state`,
+          [uuids],
+        );
+        return JSON.stringify(states);
+      },
     );
     const duplicates = (await (await fetch(`${platform.simulatorUrl}/simulator/duplicates`)).json()) as { extraSubmissions: number };
     // A submit in flight in the killed dispatcher may go twice: at most its window.

@@ -70,13 +70,22 @@ export async function stopApp(app: RunningApp, graceMs = 15_000): Promise<number
   }
 }
 
-/** Polls until `probe` returns a value other than undefined. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+/**
+ * Polls until `probe` returns a value other than undefined. On a time-out, `explain` (when given)
+ * says what was seen instead, so the failure names the state the test was stuck in.
+ */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+  explain?: () => Promise<string>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const value = await probe();
     if (value !== undefined) return value;
     await new Promise((resolveWait) => setTimeout(resolveWait, 100));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  const seen = explain ? `; seen instead: ${await explain().catch((error: unknown) => `(could not tell: ${String(error)})`)}` : '';
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${seen}`);
 }

@@ -28,6 +28,10 @@ export const dispatchEnv = httpEnv
     DISPATCH_MAX_LATENESS_MS: positiveInt('a number of milliseconds').default(40),
     /** How many times one message may be handed back for lateness before it is sent late anyway. */
     DISPATCH_MAX_RESLOTS: positiveInt('a positive whole number').default(3),
+    /** How often receipts kept before their part, and receipts a crash left unapplied, are swept. */
+    RECEIPT_SWEEP_MS: positiveInt('a number of milliseconds').default(1_000),
+    /** A receipt whose carrier id matches no part for this long is dropped. */
+    EARLY_RECEIPT_TTL_MS: positiveInt('a number of milliseconds').default(86_400_000),
     /** Register delivery receipts with the carrier. */
     REQUEST_RECEIPTS: bool.default('true'),
   });

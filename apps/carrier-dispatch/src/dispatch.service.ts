@@ -1,11 +1,10 @@
 // Takes due messages from the schedule, checks expiry and state, submits them to the carrier, records the outcome.
-import { randomInt } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DispatchJob, MessageErrorCode, MessageState, TextEncoding, Topic } from '@sluice/contracts';
 import { splitIntoParts } from '@sluice/domain';
 import { ClaimedJob, Coalescer, DispatchSchedule, KafkaProducer, OutboxRelay, REDIS } from '@sluice/messaging';
 import { MetricsRegistry, ReadinessRegistry } from '@sluice/observability';
-import { MessagePartRepository, MessageRepository, TransitionPatch } from '@sluice/persistence';
+import { MessagePartRepository, MessageRepository, SubmittedPart, TransitionPatch } from '@sluice/persistence';
 import { BatchedTransitions } from './batched-transitions';
 import type Redis from 'ioredis';
 import * as smpp from 'smpp';
@@ -39,6 +38,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   /** Writes that many in-flight submits make at once share one round trip each. */
   private readonly acks: Coalescer<ClaimedJob, void>;
   private readonly partWrites: Coalescer<{ messageUuid: string; partSeq: number; partsTotal: number; carrierMessageId: string }, void>;
+  private readonly receipts: ReceiptService;
 
   constructor(
     @Inject(DISPATCH_CONFIG) private readonly config: DispatchConfig,
@@ -69,6 +69,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
       if (!this.carrier.isBound()) throw new Error('not bound to the carrier');
     });
     receipts.attach(this.carrier);
+    this.receipts = receipts;
   }
 
   onApplicationBootstrap(): void {
@@ -105,11 +106,12 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
           await sleep(Math.min(wait ?? this.config.SCHEDULE_POLL_MS, this.config.SCHEDULE_POLL_MS));
           continue;
         }
-        const states = await this.messages.statesOf(jobs.map((j) => j.job.message.messageUuid));
+        const uuids = jobs.map((j) => j.job.message.messageUuid);
+        const [states, submitted] = await Promise.all([this.messages.statesOf(uuids), this.parts.submittedPartsOf(uuids)]);
         for (const claimed of jobs) {
           this.lateness.observe(Math.max(0, now - claimed.job.dueAt));
           const uuid = claimed.job.message.messageUuid;
-          const task = this.dispatch(claimed, now, states.get(uuid), claimedAt).finally(() => this.inFlight.delete(uuid));
+          const task = this.dispatch(claimed, now, states.get(uuid), submitted.get(uuid) ?? [], claimedAt).finally(() => this.inFlight.delete(uuid));
           this.inFlight.set(uuid, { claimed, task });
         }
       } catch (error: unknown) {
@@ -119,7 +121,12 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private async dispatch(claimed: ClaimedJob, now: number, state: MessageState | undefined, claimedAt: number): Promise<void> {
+  /**
+   * `submitted` are the parts the carrier already accepted for this message: a dispatcher
+   * that died between the carrier's answer and the `sent` write left them. They are not
+   * submitted again; when every part is there the message turns `sent` as it was.
+   */
+  private async dispatch(claimed: ClaimedJob, now: number, state: MessageState | undefined, submitted: readonly SubmittedPart[], claimedAt: number): Promise<void> {
     const { job } = claimed;
     const { message } = job;
     try {
@@ -129,7 +136,14 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         await this.acks.add(claimed);
         return;
       }
-      if (now - message.acceptedAt > message.messageExpiry * 1_000) {
+      const partsTotal = splitIntoParts(message.text).length;
+      if (submitted.length >= partsTotal) {
+        await this.markSent(claimed, submitted[0]!.carrierMessageId, submitted[submitted.length - 1]!.submittedAt);
+        this.outcomes.inc({ outcome: 'taken_over_sent' });
+        return;
+      }
+      // Part of the message is at the carrier already: the rest follows, whatever its age.
+      if (submitted.length === 0 && now - message.acceptedAt > message.messageExpiry * 1_000) {
         await this.finish(claimed, MessageState.Failed, MessageErrorCode.Expired, { zeroCharge: true });
         this.outcomes.inc({ outcome: 'expired' });
         return;
@@ -144,11 +158,11 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
       // The same limit holds when the submit is finally written (it may wait for a place in the window).
       const mayReslot = (message.reslotted ?? 0) < this.config.DISPATCH_MAX_RESLOTS;
       const notAfter = mayReslot ? claimedAt + (job.dueAt - now) + this.config.DISPATCH_MAX_LATENESS_MS : undefined;
-      const outcome = await this.submitParts(job, notAfter);
+      const outcome = await this.submitParts(job, submitted, notAfter);
       switch (outcome.kind) {
         case 'sent':
-          await this.finish(claimed, MessageState.Sent, MessageErrorCode.Ok, { carrierMessageId: outcome.firstId, sentAt: new Date() });
-          this.outcomes.inc({ outcome: 'sent' });
+          await this.markSent(claimed, outcome.firstId, new Date());
+          this.outcomes.inc({ outcome: submitted.length > 0 ? 'taken_over_sent' : 'sent' });
           return;
         case 'throttled':
           // Nothing reached the carrier: back to the governor for a new slot under every quota.
@@ -192,14 +206,16 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   /**
    * One submit_sm per unit. A multi-unit text goes as concatenated parts (UDH IEI 0,
    * an 8-bit reference shared by the parts), each recorded with its carrier id as soon
-   * as the carrier accepts it, so receipts can be matched part by part.
+   * as the carrier accepts it, so receipts can be matched part by part. Parts in
+   * `submitted` are skipped; the reference comes from the message uuid, so parts sent
+   * by two dispatchers still join up on the handset.
    */
-  private async submitParts(job: DispatchJob, notAfter?: number): Promise<SubmitOutcome> {
+  private async submitParts(job: DispatchJob, submitted: readonly SubmittedPart[], notAfter?: number): Promise<SubmitOutcome> {
     const { message } = job;
     const texts = splitIntoParts(message.text);
-    const reference = randomInt(0, 256);
-    let firstId: string | null = null;
-    for (let index = 0; index < texts.length; index += 1) {
+    const reference = concatenationReference(message.messageUuid);
+    let firstId: string | null = submitted[0]?.carrierMessageId ?? null;
+    for (let index = submitted.length; index < texts.length; index += 1) {
       const text = texts[index]!;
       const udh = texts.length > 1 ? Buffer.from([0x05, 0x00, 0x03, reference, texts.length, index + 1]) : null;
       let result: SubmitResult | null = null;
@@ -246,6 +262,12 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     await this.acks.add(claimed);
   }
 
+  /** `sent`, then whatever receipts were recorded before the message got there. */
+  private async markSent(claimed: ClaimedJob, carrierMessageId: string, sentAt: Date): Promise<void> {
+    await this.finish(claimed, MessageState.Sent, MessageErrorCode.Ok, { carrierMessageId, sentAt });
+    await this.receipts.settleRecorded(claimed.job.message.messageUuid);
+  }
+
   private async finish(claimed: ClaimedJob, state: MessageState, errorCode: MessageErrorCode, patch: TransitionPatch): Promise<void> {
     const applied = await this.transitions.apply(claimed.job.message.messageUuid, state, errorCode, patch);
     await this.acks.add(claimed);
@@ -266,6 +288,11 @@ function errorCodeFor(commandStatus: number): MessageErrorCode {
     default:
       return MessageErrorCode.ProhibitedByCarrier;
   }
+}
+
+/** The 8-bit concatenation reference of a message: the last byte of its uuid (random in a v4 uuid). */
+export function concatenationReference(messageUuid: string): number {
+  return Number.parseInt(messageUuid.slice(-2), 16);
 }
 
 function sleep(ms: number): Promise<void> {

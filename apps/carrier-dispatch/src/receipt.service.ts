@@ -1,29 +1,40 @@
-// Turns the carrier's delivery receipts into delivered / undelivered, part by part.
-import { Injectable, Logger } from '@nestjs/common';
+// Turns the carrier's delivery receipts into delivered / undelivered, part by part, without losing one.
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MessageErrorCode, MessageState } from '@sluice/contracts';
-import { OutboxRelay } from '@sluice/messaging';
+import { Coalescer, OutboxRelay } from '@sluice/messaging';
 import { MetricsRegistry } from '@sluice/observability';
-import { MessagePartRepository, MessageRepository } from '@sluice/persistence';
+import { MessagePartRepository, MessageRepository, PartReceiptOutcome } from '@sluice/persistence';
 import { BatchedTransitions } from './batched-transitions';
 import type * as smpp from 'smpp';
 import { parseReceipt, receiptOutcome } from './delivery-receipt';
+import { DISPATCH_CONFIG, DispatchConfig } from './dispatch.config';
 import type { SmppPool } from './smpp-pool';
 
-/** A receipt can overtake the submit_sm_resp that tells us the carrier id; it is retried this long. */
-const UNMATCHED_RETRY_MS = 250;
-const UNMATCHED_MAX_TRIES = 40;
+/** The sweep leaves messages that turned `sent` this recently to the dispatcher that sent them. */
+const SWEEP_SETTLED_AFTER_MS = 5_000;
+/** ...and looks back this far for receipts a crash left unapplied. */
+const SWEEP_LOOK_BACK_MS = 24 * 3_600_000;
 
 /**
- * A message of several parts is `delivered` when every part's receipt says delivered,
- * and `undelivered` (with that part's error) as soon as one part's receipt says it was
- * not; later receipts of the other parts change nothing.
+ * Every receipt is stored in Postgres before the carrier is answered: on its part, or, when
+ * it overtook the carrier's answer to the submit, in `early_receipts` until the part is
+ * recorded. A message of several parts is `delivered` when every part's receipt says
+ * delivered, and `undelivered` (with that part's error) as soon as one part's receipt says
+ * it was not; later receipts of the other parts change nothing. Receipts recorded while
+ * the message was still `queued` are applied when it turns `sent`; a sweep applies what a
+ * crash left in between.
  */
 @Injectable()
-export class ReceiptService {
+export class ReceiptService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ReceiptService.name);
   private readonly received;
+  /** Messages that just turned `sent`, checked together for receipts recorded before that. */
+  private readonly justSent: Coalescer<string, void>;
+  private timer: NodeJS.Timeout | null = null;
+  private sweeping: Promise<void> | null = null;
 
   constructor(
+    @Inject(DISPATCH_CONFIG) private readonly config: DispatchConfig,
     private readonly messages: MessageRepository,
     private readonly parts: MessagePartRepository,
     private readonly transitions: BatchedTransitions,
@@ -31,12 +42,49 @@ export class ReceiptService {
     metrics: MetricsRegistry,
   ) {
     this.received = metrics.counter('dispatch_receipts_total', 'Delivery receipts by outcome', ['outcome']);
+    this.justSent = new Coalescer<string, void>(async (uuids) => {
+      await this.settleMessages(uuids);
+      return uuids.map(() => undefined);
+    });
   }
 
   attach(carrier: SmppPool): void {
-    carrier.on('receipt', (pdu: smpp.PDU) => {
-      void this.handle(pdu).catch((error: unknown) => this.logger.error({ err: error }, 'receipt handling failed'));
-    });
+    carrier.onDeliver((pdu) =>
+      this.handle(pdu).catch((error: unknown) => {
+        this.logger.error({ err: error }, 'receipt not stored; the carrier will send it again');
+        throw error;
+      }),
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      if (this.sweeping) return;
+      this.sweeping = this.sweep()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'receipt sweep failed'))
+        .finally(() => (this.sweeping = null));
+    }, this.config.RECEIPT_SWEEP_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.sweeping;
+  }
+
+  /**
+   * Called once a message has turned `sent`: a receipt recorded on its parts before then (one
+   * that overtook the `sent` write, or reached another dispatcher) decides the message now.
+   */
+  settleRecorded(messageUuid: string): Promise<void> {
+    return this.justSent.add(messageUuid);
+  }
+
+  /** Receipts kept before their part was recorded, and receipts a crash left unapplied. */
+  async sweep(): Promise<void> {
+    const touched = await this.parts.applyEarlyReceipts(this.config.EARLY_RECEIPT_TTL_MS);
+    const stranded = await this.parts.sentWithReceipts(SWEEP_SETTLED_AFTER_MS, SWEEP_LOOK_BACK_MS);
+    if (touched.length + stranded.length > 0) await this.settleMessages([...new Set([...touched, ...stranded])]);
   }
 
   private async handle(pdu: smpp.PDU): Promise<void> {
@@ -52,28 +100,39 @@ export class ReceiptService {
       this.received.inc({ outcome: 'intermediate' });
       return;
     }
-    for (let attempt = 1; attempt <= UNMATCHED_MAX_TRIES; attempt += 1) {
-      const standing = await this.parts.recordReceipt(receipt.carrierMessageId, outcome.state, outcome.errorCode);
-      const state = standing ? (await this.messages.statesOf([standing.messageUuid])).get(standing.messageUuid) : undefined;
-      // The part is recorded when the carrier accepts it, the message turns `sent` after its last part: wait for both.
-      if (standing && state !== undefined && state !== MessageState.Queued) {
-        const next = standing.firstFailure
-          ? { state: standing.firstFailure.state, errorCode: standing.firstFailure.errorCode }
-          : standing.delivered === standing.partsTotal
-            ? { state: MessageState.Delivered, errorCode: MessageErrorCode.Ok }
-            : null;
-        if (next) {
-          const applied = await this.transitions.apply(standing.messageUuid, next.state, next.errorCode, { deliveryReportAt: new Date() });
-          if (applied) await this.outbox.flush([applied.outboxId]).catch(() => undefined);
-          this.received.inc({ outcome: applied ? next.state : 'duplicate' });
-        } else {
-          this.received.inc({ outcome: 'part' });
-        }
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, UNMATCHED_RETRY_MS));
+    const standing = await this.parts.recordReceipt(receipt.carrierMessageId, outcome.state, outcome.errorCode);
+    if (!standing) {
+      // Kept until the part is recorded (the carrier's answer to the submit is still on its way).
+      this.received.inc({ outcome: 'before_part' });
+      return;
     }
-    this.received.inc({ outcome: 'unmatched' });
-    this.logger.warn({ carrierMessageId: receipt.carrierMessageId }, 'receipt for an unknown carrier message id');
+    const state = (await this.messages.statesOf([standing.messageUuid])).get(standing.messageUuid);
+    if (state === MessageState.Queued) {
+      // Recorded on its part; whoever turns the message `sent` applies it then.
+      this.received.inc({ outcome: 'before_sent' });
+      return;
+    }
+    await this.settle(standing);
+  }
+
+  private async settleMessages(messageUuids: readonly string[]): Promise<void> {
+    // Together, so their transitions and outbox publishes share statements.
+    await Promise.all((await this.parts.standingOf(messageUuids)).map((standing) => this.settle(standing)));
+  }
+
+  /** Moves the message to what its parts' receipts decide, if they decide it yet. */
+  private async settle(standing: PartReceiptOutcome): Promise<void> {
+    const next = standing.firstFailure
+      ? { state: standing.firstFailure.state, errorCode: standing.firstFailure.errorCode }
+      : standing.delivered === standing.partsTotal
+        ? { state: MessageState.Delivered, errorCode: MessageErrorCode.Ok }
+        : null;
+    if (!next) {
+      this.received.inc({ outcome: 'part' });
+      return;
+    }
+    const applied = await this.transitions.apply(standing.messageUuid, next.state, next.errorCode, { deliveryReportAt: new Date() });
+    if (applied) await this.outbox.flush([applied.outboxId]).catch(() => undefined);
+    this.received.inc({ outcome: applied ? next.state : 'duplicate' });
   }
 }

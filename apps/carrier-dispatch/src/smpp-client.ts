@@ -23,7 +23,17 @@ export class SmppTimeoutError extends Error {}
 export class SmppLateError extends Error {}
 export class SmppUnavailableError extends Error {}
 
-/** Emits 'receipt' (pdu) for every deliver_sm, after answering it. */
+/** Handles a deliver_sm; it is answered once the returned promise settles. */
+export type DeliverHandler = (pdu: smpp.PDU) => Promise<void>;
+
+/** ESME_RX_T_APPN: the ESME could not take the deliver_sm now; the SMSC sends it again later. */
+const ESME_RX_T_APPN = 0x64;
+
+/**
+ * One bind. A deliver_sm is answered only after the handler has stored it (ESME_ROK) or
+ * failed to (ESME_RX_T_APPN, so the carrier sends it again): a receipt is never acknowledged
+ * and then lost with the process.
+ */
 export class SmppClient extends EventEmitter {
   private readonly logger = new Logger(SmppClient.name);
   private session: smpp.Session | null = null;
@@ -32,9 +42,14 @@ export class SmppClient extends EventEmitter {
   private reconnectDelayMs = 250;
   private outstanding = 0;
   private readonly waiters: Array<() => void> = [];
+  private deliverHandler: DeliverHandler = async () => undefined;
 
   constructor(private readonly options: SmppClientOptions) {
     super();
+  }
+
+  onDeliver(handler: DeliverHandler): void {
+    this.deliverHandler = handler;
   }
 
   isBound(): boolean {
@@ -119,8 +134,10 @@ export class SmppClient extends EventEmitter {
       });
     });
     session.on('deliver_sm', (pdu) => {
-      session.send(pdu.response());
-      this.emit('receipt', pdu);
+      this.deliverHandler(pdu).then(
+        () => session.send(pdu.response()),
+        () => session.send(pdu.response({ command_status: ESME_RX_T_APPN })),
+      );
     });
     session.on('enquire_link', (pdu) => {
       session.send(pdu.response());

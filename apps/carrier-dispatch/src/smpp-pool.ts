@@ -1,16 +1,18 @@
 // Several binds to the carrier, used round-robin: more throughput, and a bind that drops does not stop dispatch.
-import { EventEmitter } from 'node:events';
 import type * as smpp from 'smpp';
-import { SmppClient, SmppClientOptions, SmppUnavailableError, SubmitResult } from './smpp-client';
+import { DeliverHandler, SmppClient, SmppClientOptions, SmppUnavailableError, SubmitResult } from './smpp-client';
 
-export class SmppPool extends EventEmitter {
+export class SmppPool {
   private readonly clients: SmppClient[];
   private next = 0;
 
   constructor(options: SmppClientOptions, binds: number) {
-    super();
     this.clients = Array.from({ length: binds }, () => new SmppClient(options));
-    for (const client of this.clients) client.on('receipt', (pdu: smpp.PDU) => this.emit('receipt', pdu));
+  }
+
+  /** Who takes every bind's deliver_sm (receipts and mobile-originated messages). */
+  onDeliver(handler: DeliverHandler): void {
+    for (const client of this.clients) client.onDeliver(handler);
   }
 
   start(): void {

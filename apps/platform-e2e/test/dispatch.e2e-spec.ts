@@ -105,6 +105,49 @@ describe('carrier-dispatch', () => {
     expect(counts.total - 40).toBeLessThanOrEqual(20);
   });
 
+  it('takes over what a dead dispatcher left between the carrier answer and its writes, submitting nothing twice', async () => {
+    const running = platform.apps.filter((a) => a.name === 'carrier-dispatch' && a.process.exitCode === null);
+    await Promise.all(running.map((app) => stopApp(app)));
+    const { send } = await account(100);
+    const whole = testNumber('202');
+    const partial = testNumber('202');
+    const [wholeUuid] = await send({ dst: whole, text: 'accepted, then the dispatcher died' });
+    const [partialUuid] = await send({ dst: partial, text: 'y'.repeat(400) });
+    const stranded = testNumber('202');
+    const [strandedUuid] = await send({ dst: stranded, text: 'sent and receipted, never settled' });
+    // What the dead dispatcher wrote: the carrier's ids of the parts it had submitted, and a
+    // receipt that reached another dispatcher while the message was still queued.
+    await dataSource.query(
+      `INSERT INTO message_parts (message_uuid, part_seq, parts_total, carrier_message_id, submitted_at, receipt_state, receipt_error, receipt_at)
+       VALUES ($1, 1, 1, $3, now(), 'delivered', '000', now()), ($2, 1, 3, $4, now(), 'delivered', '000', now())`,
+      [wholeUuid, partialUuid, `dead-${wholeUuid}`, `dead-${partialUuid}`],
+    );
+    // Died after writing `sent` and storing the receipt, before applying it.
+    await dataSource.query(
+      `UPDATE messages SET message_state = 'sent', sent_at = now() - interval '10 seconds', carrier_message_id = $2 WHERE message_uuid = $1`,
+      [strandedUuid, `dead-${strandedUuid}`],
+    );
+    await dataSource.query(
+      `INSERT INTO message_parts (message_uuid, part_seq, parts_total, carrier_message_id, submitted_at, receipt_state, receipt_error, receipt_at)
+       VALUES ($1, 1, 1, $2, now(), 'undelivered', '70', now())`,
+      [strandedUuid, `dead-${strandedUuid}`],
+    );
+    const replacement = startApp('carrier-dispatch', await freePort(), platform.dispatchEnv);
+    platform.apps.push(replacement);
+    await waitUntilReady(replacement);
+    const rows = await finalStates([wholeUuid!, partialUuid!, strandedUuid!], 30_000);
+    const stateOf = new Map(rows.map((r) => [r.message_uuid, `${r.message_state} ${r.error_code}`]));
+    expect([wholeUuid, partialUuid, strandedUuid].map((u) => stateOf.get(u!))).toEqual(['delivered 000', 'delivered 000', 'undelivered 70']);
+    expect(await submissionsTo(stranded)).toEqual([]);
+    const [whole1] = await dataSource.query(`SELECT carrier_message_id FROM messages WHERE message_uuid = $1`, [wholeUuid]);
+    expect(whole1.carrier_message_id).toBe(`dead-${wholeUuid}`);
+    expect(await submissionsTo(whole)).toEqual([]);
+    // Only the missing parts went, joined to the first by the same reference.
+    const parts = await submissionsTo(partial);
+    expect(parts.map((p) => p.parts?.seq).sort()).toEqual([2, 3]);
+    expect(parts.every((p) => p.parts?.ref === Number.parseInt(partialUuid!.slice(-2), 16) && p.parts.total === 3)).toBe(true);
+  });
+
   async function setProfile(carrier: string, profile: Record<string, unknown> | null): Promise<void> {
     const response = await fetch(`${platform.simulatorUrl}/simulator/profiles/${carrier}`, {
       method: profile ? 'PUT' : 'DELETE',

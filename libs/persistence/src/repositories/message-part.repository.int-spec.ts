@@ -69,8 +69,71 @@ describe('MessagePartRepository (real Postgres)', () => {
     expect(await parts.recordReceipt(ids[0]!, MessageState.Delivered, MessageErrorCode.Ok)).toMatchObject({ delivered: 0 });
   });
 
-  it('returns null for an id it does not know yet', async () => {
-    expect(await parts.recordReceipt(randomUUID(), MessageState.Delivered, MessageErrorCode.Ok)).toBeNull();
+  it('lists the parts the carrier accepted, in order, for a dispatcher taking over a message', async () => {
+    const { uuid, ids } = await messageWithParts(3);
+    const other = await messageWithParts(1);
+    const none = randomUUID();
+    const found = await parts.submittedPartsOf([uuid, other.uuid, none]);
+    expect(found.get(uuid)?.map((p) => [p.partSeq, p.carrierMessageId])).toEqual(ids.map((id, i) => [i + 1, id]));
+    expect(found.get(other.uuid)).toHaveLength(1);
+    expect(found.get(uuid)![0]!.submittedAt).toBeInstanceOf(Date);
+    expect(found.has(none)).toBe(false);
+  });
+
+  it('tells where recorded receipts leave a message, leaving out messages with none', async () => {
+    const receipted = await messageWithParts(2);
+    const waiting = await messageWithParts(1);
+    await parts.recordReceipt(receipted.ids[1]!, MessageState.Delivered, MessageErrorCode.Ok);
+    expect(await parts.standingOf([receipted.uuid, waiting.uuid])).toEqual([
+      { messageUuid: receipted.uuid, partsTotal: 2, delivered: 1, firstFailure: null },
+    ]);
+    await parts.recordReceipt(receipted.ids[0]!, MessageState.Delivered, MessageErrorCode.Ok);
+    expect(await parts.standingOf([receipted.uuid])).toEqual([{ messageUuid: receipted.uuid, partsTotal: 2, delivered: 2, firstFailure: null }]);
+  });
+
+  const earlyReceipt = async (carrierMessageId: string): Promise<unknown[]> =>
+    dataSource.query(`SELECT receipt_state, receipt_error FROM early_receipts WHERE carrier_message_id = $1`, [carrierMessageId]);
+
+  it('keeps a receipt for an id it does not know yet, and gives it to the part when it is recorded', async () => {
+    const uuid = (await messageWithParts(0)).uuid;
+    const id = randomUUID();
+    expect(await parts.recordReceipt(id, MessageState.Undelivered, MessageErrorCode.DestinationPermanentlyUnavailable)).toBeNull();
+    expect(await earlyReceipt(id)).toEqual([{ receipt_state: 'undelivered', receipt_error: '70' }]);
+    await parts.recordSubmitted(uuid, 1, 1, id);
+    expect(await earlyReceipt(id)).toEqual([]);
+    expect(await parts.standingOf([uuid])).toEqual([
+      { messageUuid: uuid, partsTotal: 1, delivered: 0, firstFailure: { state: MessageState.Undelivered, errorCode: '70' } },
+    ]);
+  });
+
+  it('moves a kept receipt onto a part recorded without it, and drops kept receipts that never found a part', async () => {
+    const { uuid, ids } = await messageWithParts(2);
+    // The part was written at the same moment as the receipt, each missing the other.
+    await dataSource.query(`INSERT INTO early_receipts (carrier_message_id, receipt_state, receipt_error) VALUES ($1, 'delivered', '000')`, [ids[1]]);
+    const orphan = randomUUID();
+    await dataSource.query(
+      `INSERT INTO early_receipts (carrier_message_id, receipt_state, receipt_error, received_at) VALUES ($1, 'delivered', '000', now() - interval '2 days')`,
+      [orphan],
+    );
+    expect(await parts.applyEarlyReceipts(86_400_000)).toContain(uuid);
+    expect(await parts.standingOf([uuid])).toEqual([{ messageUuid: uuid, partsTotal: 2, delivered: 1, firstFailure: null }]);
+    expect(await earlyReceipt(ids[1]!)).toEqual([]);
+    expect(await earlyReceipt(orphan)).toEqual([]);
+    expect(await parts.applyEarlyReceipts(86_400_000)).not.toContain(uuid);
+  });
+
+  it('finds messages still sent whose parts carry a receipt, within the time asked', async () => {
+    const receipted = await messageWithParts(1);
+    const waiting = await messageWithParts(1);
+    const old = await messageWithParts(1);
+    await dataSource.query(`UPDATE messages SET sent_at = now() - interval '10 seconds' WHERE message_uuid = ANY($1::uuid[])`, [[receipted.uuid, waiting.uuid]]);
+    await dataSource.query(`UPDATE messages SET sent_at = now() - interval '2 hours' WHERE message_uuid = $1`, [old.uuid]);
+    for (const m of [receipted, old]) await parts.recordReceipt(m.ids[0]!, MessageState.Delivered, MessageErrorCode.Ok);
+    const found = await parts.sentWithReceipts(5_000, 3_600_000, 10_000);
+    expect(found).toContain(receipted.uuid);
+    expect(found).not.toContain(waiting.uuid);
+    expect(found).not.toContain(old.uuid);
+    expect(await parts.sentWithReceipts(60_000, 3_600_000, 10_000)).not.toContain(receipted.uuid);
   });
 
   it('ignores a part recorded twice', async () => {

@@ -1,6 +1,6 @@
 // The parts of a message as the carrier knows them: one carrier id and one receipt per part.
 import type { MessageErrorCode, MessageState } from '@sluice/contracts';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
 export interface PartReceiptOutcome {
   readonly messageUuid: string;
@@ -8,6 +8,12 @@ export interface PartReceiptOutcome {
   readonly delivered: number;
   /** The first part (by sequence) with a failed receipt, if any. */
   readonly firstFailure: { readonly state: MessageState; readonly errorCode: MessageErrorCode } | null;
+}
+
+export interface SubmittedPart {
+  readonly partSeq: number;
+  readonly carrierMessageId: string;
+  readonly submittedAt: Date;
 }
 
 export class MessagePartRepository {
@@ -18,11 +24,15 @@ export class MessagePartRepository {
     await this.recordSubmittedMany([{ messageUuid, partSeq, partsTotal, carrierMessageId }]);
   }
 
+  /** Records parts the carrier accepted, each with the receipt that came before it, if one did. */
   async recordSubmittedMany(parts: ReadonlyArray<{ messageUuid: string; partSeq: number; partsTotal: number; carrierMessageId: string }>): Promise<void> {
     if (parts.length === 0) return;
     await this.dataSource.query(
-      `INSERT INTO message_parts (message_uuid, part_seq, parts_total, carrier_message_id, submitted_at)
-       SELECT u, s, t, c, now() FROM unnest($1::uuid[], $2::smallint[], $3::smallint[], $4::text[]) AS x(u, s, t, c)
+      `WITH early AS (DELETE FROM early_receipts WHERE carrier_message_id = ANY($4::text[]) RETURNING *)
+       INSERT INTO message_parts (message_uuid, part_seq, parts_total, carrier_message_id, submitted_at, receipt_state, receipt_error, receipt_at)
+       SELECT u, s, t, c, now(), early.receipt_state, early.receipt_error, early.received_at
+         FROM unnest($1::uuid[], $2::smallint[], $3::smallint[], $4::text[]) AS x(u, s, t, c)
+         LEFT JOIN early ON early.carrier_message_id = x.c
        ON CONFLICT DO NOTHING`,
       [parts.map((p) => p.messageUuid), parts.map((p) => p.partSeq), parts.map((p) => p.partsTotal), parts.map((p) => p.carrierMessageId)],
     );
@@ -30,37 +40,54 @@ export class MessagePartRepository {
 
   /**
    * Records the first receipt of the part with this carrier id and returns where its
-   * message stands; null when no part has that id (yet). Receipts of one message's parts
-   * are serialised on the message row, so two arriving together both count.
+   * message stands. When no part has that id yet (the receipt overtook the carrier's
+   * answer to the submit), the receipt is kept in `early_receipts` for the part to take
+   * when it is recorded, and the result is null. Receipts of one message's parts are
+   * serialised on the message row, so two arriving together both count.
    */
   async recordReceipt(carrierMessageId: string, state: MessageState, errorCode: MessageErrorCode): Promise<PartReceiptOutcome | null> {
-    // Most messages are one part: its receipt decides the message, with no other part to wait for.
-    const single: Array<{ message_uuid: string; receipt_state: MessageState; receipt_error: MessageErrorCode }> = await this.dataSource.query(
-      `WITH part AS (
-         UPDATE message_parts SET receipt_state = COALESCE(receipt_state, $2), receipt_error = COALESCE(receipt_error, $3),
-                                  receipt_at = COALESCE(receipt_at, now())
-         WHERE carrier_message_id = $1 AND parts_total = 1
-         RETURNING message_uuid, receipt_state, receipt_error
-       )
-       SELECT * FROM part`,
-      [carrierMessageId, state, errorCode],
-    );
+    // Most messages are one part: its receipt decides the message, with no other part to wait
+    // for. The same statement keeps the receipt when no part has its id yet.
+    const single: Array<{ message_uuid: string | null; receipt_state: MessageState | null; receipt_error: MessageErrorCode | null; kept: boolean }> =
+      await this.dataSource.query(
+        `WITH part AS (
+           UPDATE message_parts SET receipt_state = COALESCE(receipt_state, $2), receipt_error = COALESCE(receipt_error, $3),
+                                    receipt_at = COALESCE(receipt_at, now())
+           WHERE carrier_message_id = $1 AND parts_total = 1
+           RETURNING message_uuid, receipt_state, receipt_error
+         ), kept AS (
+           INSERT INTO early_receipts (carrier_message_id, receipt_state, receipt_error)
+           SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM message_parts WHERE carrier_message_id = $1)
+           ON CONFLICT DO NOTHING
+           RETURNING 1
+         )
+         SELECT part.message_uuid, part.receipt_state, part.receipt_error, EXISTS (SELECT 1 FROM kept) AS kept
+           FROM (SELECT 1) AS one LEFT JOIN part ON true`,
+        [carrierMessageId, state, errorCode],
+      );
     const one = single[0];
-    if (one) {
+    if (one?.message_uuid) {
       const delivered = one.receipt_state === 'delivered';
       return {
         messageUuid: one.message_uuid,
         partsTotal: 1,
         delivered: delivered ? 1 : 0,
-        firstFailure: delivered ? null : { state: one.receipt_state, errorCode: one.receipt_error },
+        firstFailure: delivered ? null : { state: one.receipt_state!, errorCode: one.receipt_error! },
       };
     }
+    if (one?.kept) return null;
     return this.dataSource.transaction(async (manager) => {
       const found: Array<{ message_uuid: string }> = await manager.query(`SELECT message_uuid FROM message_parts WHERE carrier_message_id = $1`, [
         carrierMessageId,
       ]);
       const messageUuid = found[0]?.message_uuid;
-      if (!messageUuid) return null;
+      if (!messageUuid) {
+        await manager.query(
+          `INSERT INTO early_receipts (carrier_message_id, receipt_state, receipt_error) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+          [carrierMessageId, state, errorCode],
+        );
+        return null;
+      }
       await manager.query(`SELECT 1 FROM messages WHERE message_uuid = $1 FOR UPDATE`, [messageUuid]);
       await manager.query(
         `UPDATE message_parts SET receipt_state = COALESCE(receipt_state, $2), receipt_error = COALESCE(receipt_error, $3),
@@ -68,22 +95,96 @@ export class MessagePartRepository {
          WHERE carrier_message_id = $1`,
         [carrierMessageId, state, errorCode],
       );
-      const rows: Array<{ parts_total: number; delivered: string; failed_state: MessageState | null; failed_error: MessageErrorCode | null }> =
-        await manager.query(
-          `SELECT max(parts_total) AS parts_total,
-                  count(*) FILTER (WHERE receipt_state = 'delivered') AS delivered,
-                  (array_agg(receipt_state ORDER BY part_seq) FILTER (WHERE receipt_state <> 'delivered'))[1] AS failed_state,
-                  (array_agg(receipt_error ORDER BY part_seq) FILTER (WHERE receipt_state <> 'delivered'))[1] AS failed_error
-           FROM message_parts WHERE message_uuid = $1`,
-          [messageUuid],
-        );
-      const row = rows[0]!;
-      return {
-        messageUuid,
-        partsTotal: Number(row.parts_total),
-        delivered: Number(row.delivered),
-        firstFailure: row.failed_state ? { state: row.failed_state, errorCode: row.failed_error! } : null,
-      };
+      return (await this.standingOf([messageUuid], manager))[0]!;
     });
+  }
+
+  /**
+   * Moves kept receipts onto their parts where the part has been recorded since (a part
+   * written at the same moment as its receipt can miss it), and drops those older than
+   * `dropAfterMs` that never found a part. Returns the messages whose parts changed.
+   */
+  async applyEarlyReceipts(dropAfterMs: number, limit = 500): Promise<string[]> {
+    const rows: Array<{ message_uuid: string }> = await this.dataSource.query(
+      `WITH matched AS (
+         DELETE FROM early_receipts e
+          WHERE e.carrier_message_id IN (
+                  SELECT e2.carrier_message_id FROM early_receipts e2 JOIN message_parts p ON p.carrier_message_id = e2.carrier_message_id LIMIT $1)
+         RETURNING e.*
+       ), applied AS (
+         UPDATE message_parts p SET receipt_state = COALESCE(p.receipt_state, m.receipt_state), receipt_error = COALESCE(p.receipt_error, m.receipt_error),
+                                    receipt_at = COALESCE(p.receipt_at, m.received_at)
+           FROM matched m WHERE p.carrier_message_id = m.carrier_message_id
+         RETURNING p.message_uuid
+       ), dropped AS (
+         DELETE FROM early_receipts e WHERE e.received_at < now() - make_interval(secs => $2::double precision / 1000)
+           AND NOT EXISTS (SELECT 1 FROM message_parts p WHERE p.carrier_message_id = e.carrier_message_id)
+       )
+       SELECT DISTINCT message_uuid FROM applied`,
+      [limit, dropAfterMs],
+    );
+    return rows.map((r) => r.message_uuid);
+  }
+
+  /**
+   * Messages that turned `sent` between `withinMs` and `settledAfterMs` ago and have a
+   * receipt recorded on a part: receipts a dispatcher recorded but did not get to apply.
+   */
+  async sentWithReceipts(settledAfterMs: number, withinMs: number, limit = 500): Promise<string[]> {
+    const rows: Array<{ message_uuid: string }> = await this.dataSource.query(
+      `SELECT m.message_uuid FROM messages m
+        WHERE m.message_state = 'sent'
+          AND m.sent_at < now() - make_interval(secs => $1::double precision / 1000)
+          AND m.sent_at > now() - make_interval(secs => $2::double precision / 1000)
+          AND EXISTS (SELECT 1 FROM message_parts p WHERE p.message_uuid = m.message_uuid AND p.receipt_state IS NOT NULL)
+        LIMIT $3`,
+      [settledAfterMs, withinMs, limit],
+    );
+    return rows.map((r) => r.message_uuid);
+  }
+
+  /**
+   * Where the receipts recorded so far leave each message that has at least one: how many
+   * parts were delivered and the first failure. Messages with no receipt recorded are left out.
+   */
+  async standingOf(messageUuids: readonly string[], manager: EntityManager = this.dataSource.manager): Promise<PartReceiptOutcome[]> {
+    if (messageUuids.length === 0) return [];
+    const rows: Array<{ message_uuid: string; parts_total: number; delivered: string; failed_state: MessageState | null; failed_error: MessageErrorCode | null }> =
+      await manager.query(
+        `SELECT message_uuid, max(parts_total) AS parts_total,
+                count(*) FILTER (WHERE receipt_state = 'delivered') AS delivered,
+                (array_agg(receipt_state ORDER BY part_seq) FILTER (WHERE receipt_state <> 'delivered'))[1] AS failed_state,
+                (array_agg(receipt_error ORDER BY part_seq) FILTER (WHERE receipt_state <> 'delivered'))[1] AS failed_error
+           FROM message_parts WHERE message_uuid = ANY($1::uuid[])
+          GROUP BY message_uuid
+         HAVING count(receipt_state) > 0`,
+        [messageUuids],
+      );
+    return rows.map((row) => ({
+      messageUuid: row.message_uuid,
+      partsTotal: Number(row.parts_total),
+      delivered: Number(row.delivered),
+      firstFailure: row.failed_state ? { state: row.failed_state, errorCode: row.failed_error! } : null,
+    }));
+  }
+
+  /**
+   * The parts of each message the carrier has accepted, in order: what a dispatcher that
+   * died between the carrier's answer and the message turning `sent` had already submitted.
+   */
+  async submittedPartsOf(messageUuids: readonly string[]): Promise<Map<string, SubmittedPart[]>> {
+    const found = new Map<string, SubmittedPart[]>();
+    if (messageUuids.length === 0) return found;
+    const rows: Array<{ message_uuid: string; part_seq: number; carrier_message_id: string; submitted_at: Date }> = await this.dataSource.query(
+      `SELECT message_uuid, part_seq, carrier_message_id, submitted_at FROM message_parts
+        WHERE message_uuid = ANY($1::uuid[]) ORDER BY message_uuid, part_seq`,
+      [messageUuids],
+    );
+    for (const row of rows) {
+      const parts = found.get(row.message_uuid) ?? [];
+      parts.push({ partSeq: Number(row.part_seq), carrierMessageId: row.carrier_message_id, submittedAt: row.submitted_at });
+      found.set(row.message_uuid, parts);
+    }
+    return found;
   }
 }

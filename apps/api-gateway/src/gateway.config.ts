@@ -1,4 +1,4 @@
-import { databaseEnv, httpEnv, kafkaEnv, positiveInt, z } from '@sluice/config';
+import { databaseEnv, httpEnv, kafkaEnv, nonNegativeMs, positiveInt, z } from '@sluice/config';
 import { accountTokenKeyEnv } from '@sluice/persistence';
 
 const milliseconds = positiveInt('a number of milliseconds');
@@ -63,7 +63,7 @@ export const gatewayEnv = httpEnv
     LIST_COUNT_CAP: positiveInt('a positive whole number').default(10_000),
 
     /** How often the retention job runs; 0 turns it off on this replica. */
-    RETENTION_INTERVAL_MS: z.coerce.number({ invalid_type_error: 'must be a number of milliseconds' }).int().min(0).default(60_000),
+    RETENTION_INTERVAL_MS: nonNegativeMs(86_400_000).default(60_000),
     RETENTION_CONTENT_DAYS: days.default(7),
     RETENTION_NUMBER_DAYS: days.default(90),
     RETENTION_RECORD_DAYS: days.default(90),

@@ -78,6 +78,8 @@ async function startDispatchers(count: number, smppPort: number): Promise<Runnin
         SMPP_WINDOW: '100',
         SMPP_BINDS: '2',
         DISPATCH_MAX_LATENESS_MS: '3600000',
+        // DISPATCH_* settings from the benchmark's own environment, to compare them.
+        ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('DISPATCH_') && e[1] !== undefined)),
       }),
     );
   }
@@ -135,7 +137,6 @@ async function main(): Promise<void> {
   await redis.quit();
   await dataSource.destroy();
   printResults('carrier-dispatch', rows);
-
 }
 
 void main().then(

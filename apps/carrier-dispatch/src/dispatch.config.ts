@@ -1,4 +1,4 @@
-import { bool, databaseEnv, httpEnv, kafkaEnv, positiveInt, redisEnv, z } from '@sluice/config';
+import { bool, databaseEnv, httpEnv, kafkaEnv, nonNegativeMs, positiveInt, redisEnv, z } from '@sluice/config';
 
 export const dispatchEnv = httpEnv
   .merge(databaseEnv)
@@ -19,6 +19,11 @@ export const dispatchEnv = httpEnv
     SMPP_ENQUIRE_LINK_MS: positiveInt('a number of milliseconds').default(30_000),
     /** A claimed job not finished within this time becomes due again for any dispatcher. */
     SCHEDULE_LEASE_MS: positiveInt('a number of milliseconds').default(30_000),
+    /**
+     * Jobs due within this time are claimed early and wait in the dispatcher for their slot,
+     * so the claim and the state lookups are not part of their lateness. 0 claims only due jobs.
+     */
+    DISPATCH_CLAIM_AHEAD_MS: nonNegativeMs(5_000).default(50),
     /** Idle polling interval of the schedule. */
     SCHEDULE_POLL_MS: positiveInt('a number of milliseconds').default(20),
     /**

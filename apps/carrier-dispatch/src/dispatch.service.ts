@@ -94,22 +94,23 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        const free = this.config.SMPP_WINDOW - this.inFlight.size;
+        // Every bind's window, counting jobs claimed ahead that wait for their time.
+        const free = this.config.SMPP_WINDOW * this.config.SMPP_BINDS - this.inFlight.size;
         if (!this.carrier.isBound() || free <= 0) {
           await sleep(this.config.SCHEDULE_POLL_MS);
           continue;
         }
-        const { now, jobs } = await this.schedule.claim(free, this.config.SCHEDULE_LEASE_MS);
+        const { now, jobs } = await this.schedule.claim(free, this.config.SCHEDULE_LEASE_MS, this.config.DISPATCH_CLAIM_AHEAD_MS);
         const claimedAt = Date.now();
         if (jobs.length === 0) {
           const wait = await this.schedule.msUntilNextDue();
-          await sleep(Math.min(wait ?? this.config.SCHEDULE_POLL_MS, this.config.SCHEDULE_POLL_MS));
+          const untilClaimable = wait === null ? this.config.SCHEDULE_POLL_MS : Math.max(0, wait - this.config.DISPATCH_CLAIM_AHEAD_MS);
+          await sleep(Math.min(untilClaimable, this.config.SCHEDULE_POLL_MS));
           continue;
         }
         const uuids = jobs.map((j) => j.job.message.messageUuid);
         const [states, submitted] = await Promise.all([this.messages.statesOf(uuids), this.parts.submittedPartsOf(uuids)]);
         for (const claimed of jobs) {
-          this.lateness.observe(Math.max(0, now - claimed.job.dueAt));
           const uuid = claimed.job.message.messageUuid;
           const task = this.dispatch(claimed, now, states.get(uuid), submitted.get(uuid) ?? [], claimedAt).finally(() => this.inFlight.delete(uuid));
           this.inFlight.set(uuid, { claimed, task });
@@ -148,8 +149,13 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         this.outcomes.inc({ outcome: 'expired' });
         return;
       }
+      // Claimed ahead of its slot: the submit waits for it. `claimedAt` was read after Redis
+      // answered, so the local deadline errs late, never early.
+      const untilDue = job.dueAt - (now + (Date.now() - claimedAt));
+      if (untilDue > 0) await sleep(untilDue);
       // Sent this late, it would crowd the quota windows after its slot: it takes a new slot instead (a bounded number of times).
       const lateness = now + (Date.now() - claimedAt) - job.dueAt;
+      this.lateness.observe(Math.max(0, lateness));
       if (lateness > this.config.DISPATCH_MAX_LATENESS_MS && (message.reslotted ?? 0) < this.config.DISPATCH_MAX_RESLOTS) {
         await this.reslot(claimed);
         this.outcomes.inc({ outcome: 'late' });

@@ -1,12 +1,8 @@
 // The carrier-simulator's environment: HTTP settings plus the SMPP listener and how the fake carrier behaves.
-import { httpEnv, z } from '@sluice/config';
+import { httpEnv, nonNegativeMs as nonNegativeMsUpTo, z } from '@sluice/config';
 
-/** 0 is meaningful here (no latency, receipt at once), so the shared positiveInt does not fit. */
-const nonNegativeMs = z.coerce
-  .number({ invalid_type_error: 'must be a number of milliseconds (0 or more)' })
-  .int('must be a whole number of milliseconds')
-  .min(0, 'must be a number of milliseconds (0 or more)')
-  .max(3_600_000, 'must be at most 3600000 (one hour)');
+/** 0 is meaningful here (no latency, receipt at once). */
+const nonNegativeMs = nonNegativeMsUpTo();
 
 export const ReceiptOutcome = { Delivered: 'delivered', Undelivered: 'undelivered', Mixed: 'mixed' } as const;
 export type ReceiptOutcome = (typeof ReceiptOutcome)[keyof typeof ReceiptOutcome];

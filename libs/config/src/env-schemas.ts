@@ -10,6 +10,14 @@ const port = z.coerce
 export const positiveInt = (what: string) =>
   z.coerce.number({ invalid_type_error: `must be ${what}` }).int(`must be ${what}`).positive(`must be ${what}`);
 
+/** A duration where 0 means "none", up to `maxMs`. */
+export const nonNegativeMs = (maxMs = 3_600_000) =>
+  z.coerce
+    .number({ invalid_type_error: 'must be a number of milliseconds (0 or more)' })
+    .int('must be a whole number of milliseconds')
+    .min(0, 'must be a number of milliseconds (0 or more)')
+    .max(maxMs, `must be at most ${maxMs}`);
+
 export const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { errorMap: () => ({ message: 'must be true or false' }) })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');

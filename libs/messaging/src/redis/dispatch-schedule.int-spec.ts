@@ -17,7 +17,7 @@ describe('DispatchSchedule (real Redis)', () => {
   });
 
   beforeEach(async () => {
-    await redis.del(SCHEDULE_KEYS.due, SCHEDULE_KEYS.leased, SCHEDULE_KEYS.jobs);
+    await redis.del(...Object.values(SCHEDULE_KEYS));
   });
 
   afterAll(async () => {
@@ -39,6 +39,47 @@ describe('DispatchSchedule (real Redis)', () => {
     expect(first.jobs.map((j) => j.job.message.messageUuid)).toEqual([due.message.messageUuid]);
     expect((await schedule.claim(10, 30_000)).jobs).toHaveLength(0);
     expect(await schedule.size()).toEqual({ due: 1, leased: 1 });
+  });
+
+  it('hands out jobs due within the time asked ahead, and not later ones', async () => {
+    const now = await redisNow();
+    const soon = job(now + 5_000);
+    const later = job(now + 60_000);
+    await schedule.put(soon);
+    await schedule.put(later);
+    expect((await schedule.claim(10, 30_000)).jobs).toHaveLength(0);
+    const ahead = await schedule.claim(10, 30_000, 10_000);
+    expect(ahead.jobs.map((j) => j.job.message.messageUuid)).toEqual([soon.message.messageUuid]);
+    // The lease covers the wait for the due time as well.
+    const [, leaseEnd] = await redis.zrange(SCHEDULE_KEYS.leased, 0, 0, 'WITHSCORES');
+    expect(Number(leaseEnd)).toBeGreaterThanOrEqual(ahead.now + 10_000 + 30_000);
+  });
+
+  it('counts the jobs of each account until they are acknowledged', async () => {
+    const now = await redisNow();
+    const forAccount = (accountId: string) => {
+      const j = job(now - 10);
+      return { ...j, message: { ...j.message, accountId } };
+    };
+    const busy = [forAccount('MABUSY00000000000000'), forAccount('MABUSY00000000000000'), forAccount('MABUSY00000000000000')];
+    const quiet = forAccount('MAQUIET0000000000000');
+    for (const j of [...busy, quiet]) await schedule.put(j);
+    // Rescheduling a job already there does not count it twice.
+    await schedule.put({ ...busy[0]!, dueAt: now - 5 });
+    expect(await schedule.backlog(10)).toEqual({
+      accounts: 2,
+      largest: [
+        { accountId: 'MABUSY00000000000000', jobs: 3 },
+        { accountId: 'MAQUIET0000000000000', jobs: 1 },
+      ],
+    });
+    expect((await schedule.backlog(1)).largest).toEqual([{ accountId: 'MABUSY00000000000000', jobs: 3 }]);
+    const claimed = await schedule.claim(10, 30_000);
+    await schedule.ack(claimed.jobs.filter((c) => c.job.message.accountId === 'MAQUIET0000000000000' || c.job.message.messageUuid === busy[1]!.message.messageUuid));
+    expect(await schedule.backlog(10)).toEqual({ accounts: 1, largest: [{ accountId: 'MABUSY00000000000000', jobs: 2 }] });
+    await schedule.ack(claimed.jobs);
+    expect(await schedule.backlog(10)).toEqual({ accounts: 0, largest: [] });
+    expect(await redis.exists(SCHEDULE_KEYS.backlog)).toBe(0);
   });
 
   it('makes a claimed job due again when its lease runs out without an ack', async () => {

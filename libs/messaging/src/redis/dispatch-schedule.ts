@@ -2,17 +2,19 @@
 import type { DispatchJob } from '@sluice/contracts';
 import type Redis from 'ioredis';
 
-/** One hash tag: the three keys live in one Redis Cluster slot, as the scripts need. */
+/** One hash tag: the keys live in one Redis Cluster slot, as the scripts need. */
 const PREFIX = '{sluice:schedule}';
 export const SCHEDULE_KEYS = {
   due: `${PREFIX}:due`,
   leased: `${PREFIX}:leased`,
   jobs: `${PREFIX}:jobs`,
+  /** Jobs on the schedule per account (due or claimed). */
+  backlog: `${PREFIX}:backlog`,
 } as const;
 
 const NOW_MS = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-/** KEYS: due, leased, jobs. ARGV: max jobs, lease ms. Returns [now, job json...]. */
+/** KEYS: due, leased, jobs. ARGV: max jobs, lease ms, ahead ms. Returns [now, job json...]. */
 const CLAIM = `
 ${NOW_MS}
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1000)
@@ -20,38 +22,42 @@ for _, id in ipairs(expired) do
   redis.call('ZREM', KEYS[2], id)
   redis.call('ZADD', KEYS[1], now, id)
 end
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
+local ahead = tonumber(ARGV[3])
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now + ahead, 'LIMIT', 0, tonumber(ARGV[1]))
 local out = { now }
 for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[1], id)
   local job = redis.call('HGET', KEYS[3], id)
   if job then
-    redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), id)
+    redis.call('ZADD', KEYS[2], now + ahead + tonumber(ARGV[2]), id)
     table.insert(out, job)
   end
 end
 return out`;
 
-/** KEYS: due, leased, jobs. ARGV: id, due at (ms), job json, only if absent (1/0). */
+/** KEYS: due, leased, jobs, backlog. ARGV: id, due at (ms), job json, only if absent (1/0), account. */
 const PUT = `
-if ARGV[4] == '1' and redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return 0 end
+local exists = redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1
+if ARGV[4] == '1' and exists then return 0 end
+if not exists then redis.call('HINCRBY', KEYS[4], ARGV[5], 1) end
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 return 1`;
 
 /**
- * KEYS: due, leased, jobs. ARGV: pairs of id and the job json as claimed. A job put again
- * since it was claimed (a new slot after a throttle) is a different job and stays.
+ * KEYS: due, leased, jobs, backlog. ARGV: triples of id, the job json as claimed, account.
+ * A job put again since it was claimed (a new slot after a throttle) is a different job and stays.
  */
 const ACK = `
 local removed = 0
-for i = 1, #ARGV, 2 do
+for i = 1, #ARGV, 3 do
   local id = ARGV[i]
   if redis.call('HGET', KEYS[3], id) == ARGV[i + 1] then
     redis.call('ZREM', KEYS[2], id)
     redis.call('ZREM', KEYS[1], id)
     redis.call('HDEL', KEYS[3], id)
+    if redis.call('HINCRBY', KEYS[4], ARGV[i + 2], -1) <= 0 then redis.call('HDEL', KEYS[4], ARGV[i + 2]) end
     removed = removed + 1
   end
 end
@@ -85,21 +91,30 @@ export class DispatchSchedule {
   async put(job: DispatchJob, options: { ifAbsent?: boolean } = {}): Promise<boolean> {
     const added = await this.redis.eval(
       PUT,
-      3,
+      4,
       SCHEDULE_KEYS.due,
       SCHEDULE_KEYS.leased,
       SCHEDULE_KEYS.jobs,
+      SCHEDULE_KEYS.backlog,
       job.message.messageUuid,
       job.dueAt,
       JSON.stringify(job),
       options.ifAbsent ? 1 : 0,
+      job.message.accountId,
     );
     return Number(added) === 1;
   }
 
-  /** Claims up to `max` due jobs; unacknowledged ones become due again after `leaseMs`. */
-  async claim(max: number, leaseMs: number): Promise<ClaimedJobs> {
-    const result = (await this.redis.eval(CLAIM, 3, SCHEDULE_KEYS.due, SCHEDULE_KEYS.leased, SCHEDULE_KEYS.jobs, max, leaseMs)) as [number, ...string[]];
+  /**
+   * Claims up to `max` jobs due now or within `aheadMs` (the claimer waits for their time;
+   * claiming ahead takes the round trips out of their lateness). Unacknowledged jobs become
+   * due again `aheadMs + leaseMs` after the claim.
+   */
+  async claim(max: number, leaseMs: number, aheadMs = 0): Promise<ClaimedJobs> {
+    const result = (await this.redis.eval(CLAIM, 3, SCHEDULE_KEYS.due, SCHEDULE_KEYS.leased, SCHEDULE_KEYS.jobs, max, leaseMs, aheadMs)) as [
+      number,
+      ...string[],
+    ];
     const [now, ...jobs] = result;
     return { now: Number(now), jobs: jobs.map((token) => ({ job: JSON.parse(token) as DispatchJob, token })) };
   }
@@ -107,13 +122,34 @@ export class DispatchSchedule {
   /** Removes finished jobs, unless they were put again since they were claimed. */
   async ack(claimed: readonly ClaimedJob[]): Promise<void> {
     if (claimed.length === 0) return;
-    await this.redis.eval(ACK, 3, SCHEDULE_KEYS.due, SCHEDULE_KEYS.leased, SCHEDULE_KEYS.jobs, ...claimed.flatMap((c) => [c.job.message.messageUuid, c.token]));
+    await this.redis.eval(
+      ACK,
+      4,
+      SCHEDULE_KEYS.due,
+      SCHEDULE_KEYS.leased,
+      SCHEDULE_KEYS.jobs,
+      SCHEDULE_KEYS.backlog,
+      ...claimed.flatMap((c) => [c.job.message.messageUuid, c.token, c.job.message.accountId]),
+    );
   }
 
   /** Milliseconds until the earliest job is due (0 when one is due now), or null when the schedule is empty. */
   async msUntilNextDue(): Promise<number | null> {
     const [now, next] = (await this.redis.eval(NEXT_DUE, 1, SCHEDULE_KEYS.due)) as [number, number?];
     return next === undefined ? null : Math.max(0, Number(next) - Number(now));
+  }
+
+  /**
+   * Jobs on the schedule per account, the `top` largest first, and how many accounts have
+   * any. Jobs scheduled by a version that did not count them are not in these figures.
+   */
+  async backlog(top: number): Promise<{ accounts: number; largest: Array<{ accountId: string; jobs: number }> }> {
+    const all = await this.redis.hgetall(SCHEDULE_KEYS.backlog);
+    const entries = Object.entries(all)
+      .map(([accountId, jobs]) => ({ accountId, jobs: Number(jobs) }))
+      .filter((e) => e.jobs > 0);
+    entries.sort((a, b) => b.jobs - a.jobs);
+    return { accounts: entries.length, largest: entries.slice(0, top) };
   }
 
   async size(): Promise<{ due: number; leased: number }> {

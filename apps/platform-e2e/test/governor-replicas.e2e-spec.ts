@@ -41,6 +41,14 @@ describe('three governor replicas during a rebalance', () => {
     platform.apps.push(replacement);
     await waitUntilReady(replacement);
     uuids.push(...(await send(20)));
+    // Sixty messages at 5 MPS wait on the schedule for seconds: the backlog gauge shows the account.
+    const backlogOf = async (): Promise<number | null> => {
+      const text = await (await fetch(`http://127.0.0.1:${replacement.port}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`sluice_governor_backlog_messages{account="${account.authId}"`));
+      return line ? Number(line.split(' ').pop()) : null;
+    };
+    const seen = await eventually(async () => ((await backlogOf()) ?? 0) > 0 || undefined, 30_000, 'a backlog for the account on /metrics');
+    expect(seen).toBe(true);
 
     const counts = await eventually(
       async () => {
@@ -68,6 +76,7 @@ describe('three governor replicas during a rebalance', () => {
       30_000,
       'all sixty delivered',
     );
+    expect(await backlogOf()).toBeNull();
     await stopApp(replacement);
   }, 240_000);
 });

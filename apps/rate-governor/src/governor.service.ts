@@ -42,6 +42,22 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
       gauge.set({ state: 'due' }, size.due);
       gauge.set({ state: 'leased' }, size.leased);
     });
+    // The two backlog gauges are collected together on a scrape and share one read.
+    let reading: ReturnType<DispatchSchedule['backlog']> | null = null;
+    const readBacklog = () => (reading ??= this.schedule.backlog(config.BACKLOG_METRIC_ACCOUNTS).finally(() => (reading = null)));
+    metrics.gauge(
+      'governor_backlog_messages',
+      'Messages on the dispatch schedule (booked, not yet dispatched) of the accounts with the largest backlogs',
+      ['account'],
+      async (gauge) => {
+        const backlog = await readBacklog();
+        gauge.reset();
+        for (const { accountId, jobs } of backlog.largest) gauge.set({ account: accountId }, jobs);
+      },
+    );
+    metrics.gauge('governor_backlogged_accounts', 'Accounts with messages on the dispatch schedule', [], async (gauge) =>
+      gauge.set((await readBacklog()).accounts),
+    );
     this.consumer = new BatchConsumer({
       kafka: producer.client(),
       groupId: config.KAFKA_GROUP_ID,

@@ -53,4 +53,13 @@ describe('countsPerBucket and utilisation', () => {
     expect(utilisation(half, 5, 1_000)).toBeCloseTo(25 / 45, 9);
     expect(utilisation([], 5, 1_000)).toBeNaN();
   });
+
+  it('scores a drain whose last window is partly needed as full, and counts a guard band against it', () => {
+    // 6,000 units at 4,500 a minute: 4,500 at once, the other 1,500 a minute later.
+    const tpm = [...Array.from({ length: 4_500 }, () => 0), ...Array.from({ length: 1_500 }, () => 60_000)];
+    expect(utilisation(tpm, 4_500, 60_000)).toBe(1);
+    // 240 units at 5 a second, paced as 5 every 1.12 s: the 48 bursts span 47 × 1.12 s.
+    const guarded = Array.from({ length: 240 }, (_, i) => Math.floor(i / 5) * 1_120);
+    expect(utilisation(guarded, 5, 1_000)).toBeCloseTo(48_000 / (47 * 1_120 + 1_000), 9);
+  });
 });

@@ -53,12 +53,14 @@ export function countsPerBucket(times: readonly number[], from: number, to: numb
 }
 
 /**
- * How much of a quota a backlog used while it drained: units sent over the most the quota
- * allows from the first to the last arrival. Sending `limit` at once and again every
- * `windowMs` until the backlog is gone scores 1.
+ * How much of a quota a backlog used while it drained: the fastest drain the quota allows
+ * against the drain seen, each counted as its span (first to last arrival) plus one window.
+ * The fastest drain of n units sends `limit` at once and again every `windowMs`, spanning
+ * (⌈n ÷ limit⌉ − 1) windows; so a quota used to the last unit scores 1, also when the last
+ * window is only partly needed, and one used half the time scores about 0.5.
  */
 export function utilisation(times: readonly number[], limit: number, windowMs: number): number {
   if (times.length === 0) return NaN;
   const span = times[times.length - 1]! - times[0]!;
-  return times.length / (limit * (Math.floor(span / windowMs) + 1));
+  return Math.min(1, (Math.ceil(times.length / limit) * windowMs) / (span + windowMs));
 }

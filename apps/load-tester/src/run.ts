@@ -121,7 +121,7 @@ export async function runLoadTest(options: RunOptions): Promise<RunResult> {
     }
 
     const watched: WatchedProcess[] = [
-      ...(platform?.apps ?? []).filter((a) => a.child.pid !== undefined).map((a) => ({ name: a.name, pid: a.child.pid!, tree: false })),
+      ...(platform?.apps ?? []).filter((a) => a.process.pid !== undefined).map((a) => ({ name: a.name, pid: a.process.pid!, tree: false })),
       ...options.watch,
       { name: 'load-tester', pid: process.pid, tree: false },
     ];

@@ -1,6 +1,7 @@
 // Locates the real Postgres, Redis and Kafka that tests run against.
+import { WORKSPACE_ROOT } from '@sluice/processes';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 export interface TestInfrastructure {
   readonly databaseUrl: string;
@@ -8,7 +9,7 @@ export interface TestInfrastructure {
   readonly kafkaBrokers: string[];
 }
 
-export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
+export { WORKSPACE_ROOT };
 
 /**
  * Environment variables win (CI, a user's own services); otherwise the addresses that

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool as PgPool } from 'pg';
 import { Pool } from 'undici';
-import { freePort } from '../platform/launcher';
+import { freePort } from '@sluice/processes';
 
 export interface Ceiling {
   readonly name: string;

@@ -1,0 +1,92 @@
+// Runs the built Sluice apps as child processes (`node apps/<app>/dist/main.js`), as an
+// operator would on one machine: start, wait until ready, stop gracefully.
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+
+/** The repository root, from libs/processes/src or libs/processes/dist alike. */
+export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
+
+export interface AppProcess {
+  /** The app's folder under apps/. */
+  readonly app: string;
+  /** How logs and errors call it (`rate-governor-2` when several run). */
+  readonly name: string;
+  readonly port: number;
+  readonly process: ChildProcess;
+  /** Resolves with the exit code once the process has ended. */
+  readonly exited: Promise<number | null>;
+  readonly logPath: string;
+}
+
+export interface StartOptions {
+  readonly app: string;
+  readonly name?: string;
+  readonly port: number;
+  /** The whole environment besides PATH, PORT and HOST (nothing else is inherited). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Output goes to <logDir>/<name>.log, appended. */
+  readonly logDir: string;
+}
+
+/** A TCP port free on loopback at the moment of asking. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export function startAppProcess(options: StartOptions): AppProcess {
+  const name = options.name ?? options.app;
+  const main = join(WORKSPACE_ROOT, 'apps', options.app, 'dist', 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} does not exist: build the apps first (npm run build)`);
+  mkdirSync(options.logDir, { recursive: true });
+  const logPath = join(options.logDir, `${name}.log`);
+  const log = createWriteStream(logPath, { flags: 'a' });
+  const child = spawn(process.execPath, [main], {
+    cwd: WORKSPACE_ROOT,
+    env: { PATH: process.env['PATH'] ?? '', PORT: String(options.port), HOST: '127.0.0.1', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  return { app: options.app, name, port: options.port, process: child, exited, logPath };
+}
+
+/** Polls /health/ready until it answers 200; fails early if the process exits. */
+export async function waitUntilReady(app: AppProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    if (app.process.exitCode !== null) throw new Error(`${app.name} exited with code ${app.process.exitCode} before it was ready; see ${app.logPath}`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${app.port}/health/ready`);
+      if (response.ok) return;
+      last = `${response.status} ${await response.text()}`;
+    } catch (error: unknown) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((resolveWait) => setTimeout(resolveWait, 250));
+  }
+  throw new Error(`${app.name} was not ready within ${timeoutMs} ms (${last}); see ${app.logPath}`);
+}
+
+/** SIGTERM, then SIGKILL if the graceful shutdown takes longer than `graceMs`. */
+export async function stopApp(app: AppProcess, graceMs = 15_000): Promise<number | null> {
+  if (app.process.exitCode !== null || app.process.signalCode !== null) return app.process.exitCode;
+  app.process.kill('SIGTERM');
+  const timer = setTimeout(() => app.process.kill('SIGKILL'), graceMs);
+  try {
+    return await app.exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -6,7 +6,7 @@ import { BatchedTransitions } from './batched-transitions';
 import { DISPATCH_CONFIG, DispatchConfig } from './dispatch.config';
 import { DispatchService } from './dispatch.service';
 import { ReceiptService } from './receipt.service';
-import { SmppPool } from './smpp-pool';
+import { SmppRoutes } from './smpp-routes';
 
 @Module({})
 export class AppModule {
@@ -22,19 +22,12 @@ export class AppModule {
       providers: [
         { provide: DISPATCH_CONFIG, useValue: config },
         {
-          provide: SmppPool,
+          provide: SmppRoutes,
           useFactory: () =>
-            new SmppPool(
-              {
-              host: config.SMPP_HOST,
-              port: config.SMPP_PORT,
-              systemId: config.SMPP_SYSTEM_ID,
-              password: config.SMPP_PASSWORD,
-              window: config.SMPP_WINDOW,
-              responseTimeoutMs: config.SMPP_RESPONSE_TIMEOUT_MS,
-              enquireLinkMs: config.SMPP_ENQUIRE_LINK_MS,
-              },
-              config.SMPP_BINDS,
+            new SmppRoutes(
+              { host: config.SMPP_HOST, port: config.SMPP_PORT, systemId: config.SMPP_SYSTEM_ID, password: config.SMPP_PASSWORD, binds: config.SMPP_BINDS },
+              config.SMPP_ROUTES,
+              { window: config.SMPP_WINDOW, responseTimeoutMs: config.SMPP_RESPONSE_TIMEOUT_MS, enquireLinkMs: config.SMPP_ENQUIRE_LINK_MS },
             ),
         },
         BatchedTransitions,

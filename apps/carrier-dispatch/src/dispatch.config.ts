@@ -1,4 +1,58 @@
 import { bool, databaseEnv, httpEnv, kafkaEnv, nonNegativeMs, positiveInt, redisEnv, z } from '@sluice/config';
+import { CarrierId, isCarrierId } from '@sluice/contracts';
+
+const systemId = z.string({ required_error: 'is required (the bind system_id)' }).min(1, 'is required (the bind system_id)').max(15, 'is at most 15 characters (SMPP 3.4)');
+const password = z.string({ required_error: 'is required (the bind password)' }).min(1, 'is required (the bind password)').max(8, 'is at most 8 characters (SMPP 3.4)');
+const smppPort = positiveInt('a port number').max(65535, 'must be a port number');
+
+/** One SMSC connection: where, with which credentials, over how many binds. */
+const routeSchema = z
+  .object({
+    host: z.string({ required_error: 'is required' }).min(1, 'is required'),
+    port: smppPort,
+    systemId,
+    password,
+    binds: positiveInt('a positive whole number').max(64, 'must be at most 64').optional(),
+  })
+  .strict();
+export type SmppRouteSettings = z.output<typeof routeSchema>;
+
+/**
+ * SMPP_ROUTES: a JSON object from carrier id to the SMSC that carries it, e.g.
+ * {"tmobile": {"host": "smsc.example", "port": 2775, "systemId": "sluice", "password": "..."}}.
+ * Carriers without an entry use the default route (SMPP_HOST, SMPP_PORT, ...).
+ */
+const routes = z
+  .string()
+  .optional()
+  .transform((text, ctx): Partial<Record<CarrierId, SmppRouteSettings>> => {
+    if (text === undefined || text.trim() === '') return {};
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a JSON object from carrier id to route' });
+      return z.NEVER;
+    }
+    if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a JSON object from carrier id to route' });
+      return z.NEVER;
+    }
+    const parsed: Partial<Record<CarrierId, SmppRouteSettings>> = {};
+    for (const [carrier, value] of Object.entries(document)) {
+      if (!isCarrierId(carrier)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${carrier}" is not a carrier id (known: ${Object.values(CarrierId).join(', ')})` });
+        continue;
+      }
+      const route = routeSchema.safeParse(value);
+      if (!route.success) {
+        for (const issue of route.error.issues) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${[carrier, ...issue.path].join('.')} ${issue.message}` });
+        continue;
+      }
+      parsed[carrier] = route.data;
+    }
+    return parsed;
+  });
 
 export const dispatchEnv = httpEnv
   .merge(databaseEnv)
@@ -6,11 +60,13 @@ export const dispatchEnv = httpEnv
   .merge(kafkaEnv)
   .extend({
     SMPP_HOST: z.string().min(1).default('127.0.0.1'),
-    SMPP_PORT: positiveInt('a port number').max(65535, 'must be a port number').default(2775),
-    SMPP_SYSTEM_ID: z.string({ required_error: 'is required (the bind system_id)' }).min(1, 'is required (the bind system_id)').max(15, 'is at most 15 characters (SMPP 3.4)'),
-    SMPP_PASSWORD: z.string({ required_error: 'is required (the bind password)' }).min(1, 'is required (the bind password)').max(8, 'is at most 8 characters (SMPP 3.4)'),
+    SMPP_PORT: smppPort.default(2775),
+    SMPP_SYSTEM_ID: systemId,
+    SMPP_PASSWORD: password,
     /** Transceiver binds to the carrier, used round-robin. */
     SMPP_BINDS: positiveInt('a positive whole number').default(2),
+    /** Carriers reached through their own SMSC (see routes above); the rest use the default route. */
+    SMPP_ROUTES: routes,
     /** Tries of one submit_sm when no response comes (each may reach the carrier). */
     SMPP_SUBMIT_ATTEMPTS: positiveInt('a positive whole number').default(3),
     /** Most submit_sm awaiting their response at once. */

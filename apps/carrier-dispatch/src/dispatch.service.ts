@@ -1,6 +1,6 @@
 // Takes due messages from the schedule, checks expiry and state, submits them to the carrier, records the outcome.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DispatchJob, MessageErrorCode, MessageState, TextEncoding, Topic } from '@sluice/contracts';
+import { CARRIERS, CarrierId, DispatchJob, MessageErrorCode, MessageState, TextEncoding, Topic } from '@sluice/contracts';
 import { splitIntoParts } from '@sluice/domain';
 import { ClaimedJob, Coalescer, DispatchSchedule, KafkaProducer, OutboxRelay, REDIS } from '@sluice/messaging';
 import { MetricsRegistry, ReadinessRegistry } from '@sluice/observability';
@@ -10,13 +10,15 @@ import type Redis from 'ioredis';
 import * as smpp from 'smpp';
 import { DISPATCH_CONFIG, DispatchConfig } from './dispatch.config';
 import { ReceiptService } from './receipt.service';
-import { SmppPool } from './smpp-pool';
+import { SmppRoutes } from './smpp-routes';
 import { SmppLateError, SmppTimeoutError, SmppUnavailableError, SubmitResult } from './smpp-client';
 
 /** SMPP statuses that mean "slow down, try again later". */
 const THROTTLED = new Set([0x58 /* ESME_RTHROTTLED */, 0x14 /* ESME_RMSGQFUL */]);
 /** A carrier that throttles is not tried again for this long. */
 const THROTTLE_BACKOFF_MS = 1_000;
+/** A message whose route has no bind up is tried again this much later. */
+const UNAVAILABLE_BACKOFF_MS = 1_000;
 /** A throttled second or later part is retried on its own this many times, this far apart. */
 const PART_THROTTLE_RETRIES = 5;
 const PART_THROTTLE_BACKOFF_MS = 1_000;
@@ -43,7 +45,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     @Inject(DISPATCH_CONFIG) private readonly config: DispatchConfig,
     @Inject(REDIS) redis: Redis,
-    private readonly carrier: SmppPool,
+    private readonly carrier: SmppRoutes,
     private readonly messages: MessageRepository,
     private readonly parts: MessagePartRepository,
     private readonly transitions: BatchedTransitions,
@@ -64,9 +66,12 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     });
     this.outcomes = metrics.counter('dispatch_outcomes_total', 'Dispatch attempts by outcome', ['outcome']);
     this.lateness = metrics.histogram('dispatch_lateness_ms', 'Claim time minus the booked slot', [1, 5, 10, 25, 50, 100, 250, 1_000, 10_000]);
-    metrics.gauge('dispatch_binds_up', 'SMPP binds to the carrier that are up', [], async (gauge) => gauge.set(this.carrier.boundCount()));
+    metrics.gauge('dispatch_binds_up', 'SMPP binds up, by route (host:port/system_id)', ['route'], async (gauge) => {
+      for (const { route, up } of this.carrier.bindsUp()) gauge.set({ route }, up);
+    });
     readiness.register('carrier', async () => {
-      if (!this.carrier.isBound()) throw new Error('not bound to the carrier');
+      const down = this.carrier.unbound();
+      if (down.length > 0) throw new Error(`no bind up on ${down.join(', ')}`);
     });
     receipts.attach(this.carrier);
     this.receipts = receipts;
@@ -96,7 +101,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
       try {
         // Every bind's window, counting jobs claimed ahead that wait for their time.
         const free = this.config.SMPP_WINDOW * this.config.SMPP_BINDS - this.inFlight.size;
-        if (!this.carrier.isBound() || free <= 0) {
+        if (!this.carrier.anyBound() || free <= 0) {
           await sleep(this.config.SCHEDULE_POLL_MS);
           continue;
         }
@@ -194,8 +199,9 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         return;
       }
       if (error instanceof SmppUnavailableError) {
-        // Not submitted: back to the schedule for whichever bind is up.
-        await this.schedule.put({ ...job, dueAt: now }).catch(() => undefined);
+        // Not submitted: back to the schedule, after a pause so a route that is down is not
+        // asked again at once; late by then, it takes a new slot from the governor.
+        await this.schedule.put({ ...job, dueAt: now + UNAVAILABLE_BACKOFF_MS }).catch(() => undefined);
         this.outcomes.inc({ outcome: 'unavailable' });
         return;
       }
@@ -226,7 +232,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
       const udh = texts.length > 1 ? Buffer.from([0x05, 0x00, 0x03, reference, texts.length, index + 1]) : null;
       let result: SubmitResult | null = null;
       for (let attempt = 0; ; attempt += 1) {
-        result = await this.submitWithRetry(message.src, message.dst, message.encoding, udh ? { udh, message: text } : text, index === 0 ? notAfter : undefined);
+        result = await this.submitWithRetry(job.carrier, message.src, message.dst, message.encoding, udh ? { udh, message: text } : text, index === 0 ? notAfter : undefined);
         if (!THROTTLED.has(result.commandStatus) || index === 0 || attempt >= PART_THROTTLE_RETRIES) break;
         await sleep(PART_THROTTLE_BACKOFF_MS);
       }
@@ -240,10 +246,17 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     return { kind: 'sent', firstId: firstId! };
   }
 
-  private async submitWithRetry(src: string, dst: string, encoding: TextEncoding, shortMessage: smpp.OutgoingMessage, notAfter?: number): Promise<SubmitResult> {
+  private async submitWithRetry(
+    carrier: CarrierId | undefined,
+    src: string,
+    dst: string,
+    encoding: TextEncoding,
+    shortMessage: smpp.OutgoingMessage,
+    notAfter?: number,
+  ): Promise<SubmitResult> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.carrier.submit({
+        return await this.carrier.submit(carrier, {
           source_addr_ton: src.length <= 6 ? 3 : 1,
           source_addr_npi: 1,
           source_addr: src,
@@ -268,9 +281,10 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     await this.acks.add(claimed);
   }
 
-  /** `sent`, then whatever receipts were recorded before the message got there. */
+  /** `sent` (with the carrier's MCC/MNC when known), then whatever receipts were recorded before the message got there. */
   private async markSent(claimed: ClaimedJob, carrierMessageId: string, sentAt: Date): Promise<void> {
-    await this.finish(claimed, MessageState.Sent, MessageErrorCode.Ok, { carrierMessageId, sentAt });
+    const carrier = claimed.job.carrier ? CARRIERS[claimed.job.carrier] : undefined;
+    await this.finish(claimed, MessageState.Sent, MessageErrorCode.Ok, { carrierMessageId, sentAt, ...(carrier ? { mcc: carrier.mcc, mnc: carrier.mnc } : {}) });
     await this.receipts.settleRecorded(claimed.job.message.messageUuid);
   }
 

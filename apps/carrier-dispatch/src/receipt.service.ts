@@ -8,7 +8,7 @@ import { BatchedTransitions } from './batched-transitions';
 import type * as smpp from 'smpp';
 import { parseReceipt, receiptOutcome } from './delivery-receipt';
 import { DISPATCH_CONFIG, DispatchConfig } from './dispatch.config';
-import type { SmppPool } from './smpp-pool';
+import type { SmppRoutes } from './smpp-routes';
 
 /** The sweep leaves messages that turned `sent` this recently to the dispatcher that sent them. */
 const SWEEP_SETTLED_AFTER_MS = 5_000;
@@ -48,7 +48,7 @@ export class ReceiptService implements OnApplicationBootstrap, OnApplicationShut
     });
   }
 
-  attach(carrier: SmppPool): void {
+  attach(carrier: SmppRoutes): void {
     carrier.onDeliver((pdu) =>
       this.handle(pdu).catch((error: unknown) => {
         this.logger.error({ err: error }, 'receipt not stored; the carrier will send it again');

@@ -197,4 +197,43 @@ describe('carrier-dispatch', () => {
     const rows = await finalStates(uuids, 30_000);
     expect(rows[0]).toMatchObject({ message_state: 'delivered' });
   });
+
+  it('sends each carrier its messages over its own SMSC route, and records the carrier MCC/MNC', async () => {
+    // A second SMSC, for T-Mobile only.
+    const tmoSmpp = await freePort();
+    const tmoSimulator = startApp('carrier-simulator', await freePort(), { SMPP_PORT: String(tmoSmpp), SMPP_SYSTEM_ID: 'sluice-tmo', SMPP_PASSWORD: 'tmopass' });
+    platform.apps.push(tmoSimulator);
+    await waitUntilReady(tmoSimulator);
+    const running = platform.apps.filter((a) => a.name === 'carrier-dispatch' && a.process.exitCode === null);
+    await Promise.all(running.map((app) => stopApp(app)));
+    const routed = startApp('carrier-dispatch', await freePort(), {
+      ...platform.dispatchEnv,
+      SMPP_ROUTES: JSON.stringify({ tmobile: { host: '127.0.0.1', port: tmoSmpp, systemId: 'sluice-tmo', password: 'tmopass', binds: 1 } }),
+    });
+    platform.apps.push(routed);
+    await waitUntilReady(routed);
+    try {
+      const { send } = await account(100);
+      const tmobile = testNumber('303');
+      const att = testNumber('202');
+      const [tmobileUuid] = await send({ dst: tmobile, text: 'to T-Mobile' });
+      const [attUuid] = await send({ dst: att, text: 'to AT&T' });
+      const rows = await finalStates([tmobileUuid!, attUuid!], 30_000);
+      expect(rows.map((r) => r.message_state)).toEqual(['delivered', 'delivered']);
+      const at = async (simulatorUrl: string, destination: string) =>
+        ((await (await fetch(`${simulatorUrl}/simulator/submissions?destination=${destination}`)).json()) as unknown[]).length;
+      const tmoUrl = `http://127.0.0.1:${tmoSimulator.port}`;
+      expect([await at(tmoUrl, tmobile), await at(tmoUrl, att)]).toEqual([1, 0]);
+      expect([await at(platform.simulatorUrl, tmobile), await at(platform.simulatorUrl, att)]).toEqual([0, 1]);
+      const codes: Array<{ message_uuid: string; mcc: string; mnc: string }> = await dataSource.query(
+        `SELECT message_uuid, mcc, mnc FROM messages WHERE message_uuid = ANY($1::uuid[])`,
+        [[tmobileUuid, attUuid]],
+      );
+      const byUuid = new Map(codes.map((c) => [c.message_uuid, `${c.mcc}/${c.mnc}`]));
+      expect([byUuid.get(tmobileUuid!), byUuid.get(attUuid!)]).toEqual(['310/260', '310/410']);
+    } finally {
+      await Promise.all([stopApp(routed), stopApp(tmoSimulator)]);
+      await platform.startReplica('carrier-dispatch');
+    }
+  });
 });

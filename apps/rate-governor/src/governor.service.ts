@@ -153,7 +153,7 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
         // The schedule runs on Redis time; the clock offset only shifts the quota calendar.
         const dueAt = result.slot - this.config.QUOTA_CLOCK_OFFSET_MS;
         // A replayed record must not disturb a job a dispatcher may already hold; it only restores a missing one.
-        await this.schedule.put({ message, dueAt, attempts: message.reslotted ?? 0 }, { ifAbsent: result.replayed });
+        await this.schedule.put({ message, dueAt, attempts: message.reslotted ?? 0, carrier: carrier.id }, { ifAbsent: result.replayed });
         if (result.replayed) {
           this.decisions.inc({ outcome: 'replayed' });
           return [];

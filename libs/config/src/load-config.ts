@@ -25,14 +25,15 @@ export function loadConfig<S extends z.ZodTypeAny>(
   const problems = result.error.issues.map((issue) => {
     const key = issue.path.join('.');
     const given = env[key];
-    const shown = given === undefined ? 'it is not set' : isSecret(key) ? 'the value given is not valid' : `got "${given}"`;
+    const shown = given === undefined ? 'it is not set' : isSecret(key, given) ? 'the value given is not valid' : `got "${given}"`;
     return `${key}: ${issue.message} (${shown})`;
   });
   throw new ConfigError(app, problems);
 }
 
-function isSecret(key: string): boolean {
-  return /PASSWORD|SECRET|TOKEN|KEY|URL/i.test(key);
+/** A value is not echoed when its name says it is secret, or it holds secrets itself (a JSON document with a password). */
+function isSecret(key: string, value: string): boolean {
+  return /PASSWORD|SECRET|TOKEN|KEY|URL/i.test(key) || /password|secret|token/i.test(value);
 }
 
 /** Runs an app's bootstrap, turning a ConfigError into one readable message and exit code 78 (EX_CONFIG). */

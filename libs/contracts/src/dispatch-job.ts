@@ -1,3 +1,4 @@
+import type { CarrierId } from './carrier';
 import type { SmsSubmittedPayload } from './sms-submitted/sms-submitted.payload';
 
 /** An entry of the dispatch schedule: what carrier-dispatch submits at `dueAt`. */
@@ -7,4 +8,9 @@ export interface DispatchJob {
   readonly dueAt: number;
   /** Times it was handed back for a new slot (see `reslotted`). */
   readonly attempts: number;
+  /**
+   * The destination's carrier, from the carrier prefix table: it picks the SMPP route and
+   * gives the message its MCC/MNC. Absent on jobs scheduled before it was recorded.
+   */
+  readonly carrier?: CarrierId;
 }

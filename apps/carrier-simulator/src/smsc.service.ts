@@ -145,6 +145,9 @@ export class SmscService implements OnApplicationBootstrap, OnApplicationShutdow
     // Without a listener an 'error' (e.g. ECONNRESET, oversized PDU) would crash the process.
     session.on('error', (error) => {
       this.logger.warn({ remote: connection.remote, err: error.message }, 'SMPP session error');
+      // Dead from now on: nothing more is sent on it (its 'close', which hands its unanswered
+      // deliveries to another session, comes later).
+      connection.closed = true;
       session.destroy();
     });
     session.on('close', () => this.onClose(connection));
@@ -383,13 +386,14 @@ export class SmscService implements OnApplicationBootstrap, OnApplicationShutdow
 
   private deliver(delivery: PendingDelivery): void {
     if (this.stopping) return;
-    const target = this.receiverFor(delivery);
+    // A session can die before its 'close' is handled: the next one that takes the PDU gets it.
+    const target = this.receiversFor(delivery).find((connection) => {
+      const pdu = new smpp.PDU('deliver_sm', delivery.pdu);
+      const written = connection.session.send(pdu, (resp) => this.onDeliveryAnswer(connection, pdu.sequence_number, resp));
+      if (written) connection.inflight.set(pdu.sequence_number, delivery);
+      return written;
+    });
     if (!target) return this.hold(delivery);
-    const pdu = new smpp.PDU('deliver_sm', delivery.pdu);
-    const written = target.session.send(pdu, (resp) => this.onDeliveryAnswer(target, pdu.sequence_number, resp));
-    if (!written) return this.hold(delivery);
-    delivery.attempts += 1;
-    target.inflight.set(pdu.sequence_number, delivery);
     if (delivery.kind === 'mo') return this.metrics.mobileOriginated.inc();
     this.store.recordReceipt(delivery.carrierMessageId, { status: delivery.status, sentAt: Date.now() });
     this.metrics.receipts.inc({ status: delivery.status });
@@ -416,11 +420,9 @@ export class SmscService implements OnApplicationBootstrap, OnApplicationShutdow
     this.later(RECEIPT_RETRY_MS, () => this.deliver(delivery));
   }
 
-  /** The originating session while it is bound, else any bound session of the same system_id that takes deliveries. */
-  private receiverFor(delivery: PendingDelivery): Connection | undefined {
-    if (isReceiving(delivery.origin, delivery.systemId)) return delivery.origin;
-    for (const connection of this.connections) if (isReceiving(connection, delivery.systemId)) return connection;
-    return undefined;
+  /** The originating session first while it is bound, then every other bound session of the same system_id that takes deliveries. */
+  private receiversFor(delivery: PendingDelivery): Connection[] {
+    return receiversInOrder(delivery.origin, this.connections, delivery.systemId);
   }
 
   /** Keeps a deliver_sm until an ESME of its system_id binds to receive it, as an SMSC's store-and-forward would. */
@@ -506,11 +508,16 @@ function receivesReceipts(mode: BindMode): boolean {
   return mode === 'transceiver' || mode === 'receiver';
 }
 
-function isReceiving(connection: Connection, systemId: string): boolean {
+export function receiversInOrder<C extends Pick<Connection, 'closed' | 'mode' | 'systemId'>>(origin: C | undefined, connections: Iterable<C>, systemId: string): C[] {
+  const others = [...connections].filter((c) => c !== origin && isReceiving(c, systemId));
+  return origin && isReceiving(origin, systemId) ? [origin, ...others] : others;
+}
+
+function isReceiving(connection: Pick<Connection, 'closed' | 'mode' | 'systemId'>, systemId: string): boolean {
   return connection.systemId === systemId && isReceivingAny(connection);
 }
 
-function isReceivingAny(connection: Connection): boolean {
+function isReceivingAny(connection: Pick<Connection, 'closed' | 'mode'>): boolean {
   return !connection.closed && connection.mode !== undefined && receivesReceipts(connection.mode);
 }
 

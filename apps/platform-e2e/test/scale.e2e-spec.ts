@@ -96,7 +96,22 @@ describe('scaled out on one machine, losing one replica of each service', () => 
              FROM messages WHERE message_uuid = ANY($1::uuid[]) GROUP BY message_state`,
           [uuids],
         );
-        return JSON.stringify(states);
+        // For a few messages not delivered: their parts and what the carrier recorded of them.
+        const stuck: Array<{ message_uuid: string; to_number: string; message_state: string; sent_at: Date | null }> = await dataSource.query(
+          `SELECT message_uuid, to_number, message_state, sent_at FROM messages
+            WHERE message_uuid = ANY($1::uuid[]) AND message_state <> 'delivered' LIMIT 3`,
+          [uuids],
+        );
+        const details = await Promise.all(
+          stuck.map(async (m) => ({
+            ...m,
+            parts: await dataSource.query(`SELECT part_seq, carrier_message_id, submitted_at, receipt_state, receipt_at FROM message_parts WHERE message_uuid = $1`, [
+              m.message_uuid,
+            ]),
+            atCarrier: await (await fetch(`${platform.simulatorUrl}/simulator/submissions?destination=${m.to_number}`)).json(),
+          })),
+        );
+        return JSON.stringify({ states, details });
       },
     );
     const duplicates = (await (await fetch(`${platform.simulatorUrl}/simulator/duplicates`)).json()) as { extraSubmissions: number };

@@ -1,7 +1,7 @@
 // Turns the carrier's delivery receipts into delivered / undelivered, part by part, without losing one.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MessageErrorCode, MessageState } from '@sluice/contracts';
-import { Coalescer, OutboxRelay } from '@sluice/messaging';
+import { Coalescer, OutboxRelay, PeriodicTask } from '@sluice/messaging';
 import { MetricsRegistry } from '@sluice/observability';
 import { MessagePartRepository, MessageRepository, PartReceiptOutcome } from '@sluice/persistence';
 import { BatchedTransitions } from './batched-transitions';
@@ -30,8 +30,7 @@ export class ReceiptService implements OnApplicationBootstrap, OnApplicationShut
   private readonly received;
   /** Messages that just turned `sent`, checked together for receipts recorded before that. */
   private readonly justSent: Coalescer<string, void>;
-  private timer: NodeJS.Timeout | null = null;
-  private sweeping: Promise<void> | null = null;
+  private readonly sweeper: PeriodicTask;
 
   constructor(
     @Inject(DISPATCH_CONFIG) private readonly config: DispatchConfig,
@@ -42,6 +41,7 @@ export class ReceiptService implements OnApplicationBootstrap, OnApplicationShut
     metrics: MetricsRegistry,
   ) {
     this.received = metrics.counter('dispatch_receipts_total', 'Delivery receipts by outcome', ['outcome']);
+    this.sweeper = new PeriodicTask('receipt sweep', config.RECEIPT_SWEEP_MS, () => this.sweep(), this.logger);
     this.justSent = new Coalescer<string, void>(async (uuids) => {
       await this.settleMessages(uuids);
       return uuids.map(() => undefined);
@@ -58,18 +58,11 @@ export class ReceiptService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (this.sweeping) return;
-      this.sweeping = this.sweep()
-        .catch((error: unknown) => this.logger.warn({ err: error }, 'receipt sweep failed'))
-        .finally(() => (this.sweeping = null));
-    }, this.config.RECEIPT_SWEEP_MS);
-    this.timer.unref();
+    this.sweeper.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.sweeping;
+    await this.sweeper.stop();
   }
 
   /**

@@ -7,3 +7,4 @@ export * from './outbox/outbox-relay.service';
 export * from './redis/redis.module';
 export * from './redis/dispatch-schedule';
 export * from './coalescer';
+export * from './periodic-task';

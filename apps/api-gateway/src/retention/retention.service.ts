@@ -1,6 +1,7 @@
 // Enforces Plivo's retention (content redacted after 7 days, numbers after 90, records deleted after 90)
 // and fails messages left queued past every possible expiry.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { PeriodicTask } from '@sluice/messaging';
 import { MetricsRegistry } from '@sluice/observability';
 import { MessageErrorCode, MessageState } from '@sluice/contracts';
 import { MessageRepository, RetentionRepository, RetentionStep } from '@sluice/persistence';
@@ -32,8 +33,7 @@ export interface RetentionRun {
 export class RetentionService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RetentionService.name);
   private readonly repository = new RetentionRepository();
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
+  private readonly task: PeriodicTask;
   private readonly affected;
 
   constructor(
@@ -43,22 +43,15 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     metrics: MetricsRegistry,
   ) {
     this.affected = metrics.counter('gateway_retention_rows_total', 'Rows redacted or deleted by the retention job', ['step']);
+    this.task = new PeriodicTask('retention run', this.config.RETENTION_INTERVAL_MS, () => this.runOnce(), this.logger);
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.RETENTION_INTERVAL_MS === 0) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.runOnce()
-        .catch((error: unknown) => this.logger.warn({ err: error }, 'retention run failed; retrying next interval'))
-        .finally(() => (this.running = null));
-    }, this.config.RETENTION_INTERVAL_MS);
-    this.timer.unref();
+    this.task.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.task.stop();
   }
 
   /** One pass of every step; `now` is injectable for tests. */

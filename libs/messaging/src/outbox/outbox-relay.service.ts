@@ -2,6 +2,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Coalescer } from '../coalescer';
+import { PeriodicTask } from '../periodic-task';
 import { KafkaProducer } from '../kafka/kafka-producer.service';
 
 const SWEEP_INTERVAL_MS = 1_000;
@@ -19,8 +20,7 @@ interface OutboxRow {
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
-  private timer: NodeJS.Timeout | null = null;
-  private sweeping: Promise<void> | null = null;
+  private readonly sweeper = new PeriodicTask('outbox sweep', SWEEP_INTERVAL_MS, () => this.sweep(), this.logger);
 
   constructor(
     private readonly dataSource: DataSource,
@@ -28,19 +28,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (this.sweeping) return;
-      this.sweeping = this.sweep()
-        .then(() => undefined)
-        .catch((error: unknown) => this.logger.warn({ error }, 'outbox sweep failed'))
-        .finally(() => (this.sweeping = null));
-    }, SWEEP_INTERVAL_MS);
-    this.timer.unref();
+    this.sweeper.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.sweeping;
+    await this.sweeper.stop();
   }
 
   /**

@@ -87,7 +87,7 @@ export const dispatchEnv = httpEnv
      * sent; keep it below the governor's QUOTA_GUARD_MS so the carrier never sees a window over quota.
      */
     DISPATCH_MAX_LATENESS_MS: positiveInt('a number of milliseconds').default(40),
-    /** How many times one message may be handed back for lateness before it is sent late anyway. */
+    /** Hand-backs for lateness after which each further one also waits (1 s, doubling to 60 s); a message is never sent late. */
     DISPATCH_MAX_RESLOTS: positiveInt('a positive whole number').default(3),
     /** How often receipts kept before their part, and receipts a crash left unapplied, are swept. */
     RECEIPT_SWEEP_MS: positiveInt('a number of milliseconds').default(1_000),

@@ -161,14 +161,12 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
       // Sent this late, it would crowd the quota windows after its slot: it takes a new slot instead (a bounded number of times).
       const lateness = now + (Date.now() - claimedAt) - job.dueAt;
       this.lateness.observe(Math.max(0, lateness));
-      if (lateness > this.config.DISPATCH_MAX_LATENESS_MS && (message.reslotted ?? 0) < this.config.DISPATCH_MAX_RESLOTS) {
-        await this.reslot(claimed);
-        this.outcomes.inc({ outcome: 'late' });
+      if (lateness > this.config.DISPATCH_MAX_LATENESS_MS) {
+        await this.reslotLate(claimed, now);
         return;
       }
       // The same limit holds when the submit is finally written (it may wait for a place in the window).
-      const mayReslot = (message.reslotted ?? 0) < this.config.DISPATCH_MAX_RESLOTS;
-      const notAfter = mayReslot ? claimedAt + (job.dueAt - now) + this.config.DISPATCH_MAX_LATENESS_MS : undefined;
+      const notAfter = claimedAt + (job.dueAt - now) + this.config.DISPATCH_MAX_LATENESS_MS;
       const outcome = await this.submitParts(job, submitted, notAfter);
       switch (outcome.kind) {
         case 'sent':
@@ -194,8 +192,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     } catch (error: unknown) {
       if (error instanceof SmppLateError) {
         // Nothing was written: a new slot keeps the carrier's windows within quota.
-        await this.reslot(claimed);
-        this.outcomes.inc({ outcome: 'late' });
+        await this.reslotLate(claimed, now);
         return;
       }
       if (error instanceof SmppUnavailableError) {
@@ -274,10 +271,24 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  /** Hands a message back to the governor for a new slot under every quota. */
+  /**
+   * A message too late for its slot is never sent late (the carrier would count it in a
+   * window its slot was not booked in): it takes a new slot, and after
+   * `DISPATCH_MAX_RESLOTS` such hand-backs each further one also waits, 1 s doubling up to
+   * 60 s, so an overloaded dispatcher does not spin on it. Its expiry still bounds it.
+   */
+  private async reslotLate(claimed: ClaimedJob, now: number): Promise<void> {
+    const over = (claimed.job.message.reslotted ?? 0) - this.config.DISPATCH_MAX_RESLOTS + 1;
+    await this.reslot(claimed, over > 0 ? now + lateBackoffMs(over) : undefined);
+    this.outcomes.inc({ outcome: over > 0 ? 'late_backoff' : 'late' });
+  }
+
+  /** Hands a message back to the governor for a new slot under every quota, not before `notBefore` (Redis time) when given. */
   private async reslot(claimed: ClaimedJob, notBefore?: number): Promise<void> {
     const { message } = claimed.job;
-    await this.producer.publish(Topic.SmsSubmitted, [{ ...message, reslotted: (message.reslotted ?? 0) + 1, ...(notBefore ? { notBefore } : {}) }]);
+    // A back-off of an earlier hand-back does not carry over.
+    const { notBefore: _stale, ...rest } = message;
+    await this.producer.publish(Topic.SmsSubmitted, [{ ...rest, reslotted: (message.reslotted ?? 0) + 1, ...(notBefore ? { notBefore } : {}) }]);
     await this.acks.add(claimed);
   }
 
@@ -308,6 +319,11 @@ function errorCodeFor(commandStatus: number): MessageErrorCode {
     default:
       return MessageErrorCode.ProhibitedByCarrier;
   }
+}
+
+/** The wait before the n-th hand-back past DISPATCH_MAX_RESLOTS: 1 s, doubling, at most 60 s. */
+export function lateBackoffMs(n: number): number {
+  return Math.min(60_000, 1_000 * 2 ** Math.max(0, Math.min(n - 1, 6)));
 }
 
 /** The 8-bit concatenation reference of a message: the last byte of its uuid (random in a v4 uuid). */

@@ -1,12 +1,8 @@
 // Boots the whole app on loopback ports and talks real SMPP to it with the smpp package's client.
 import { createHash } from 'node:crypto';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadConfig } from '@sluice/config';
 import * as smpp from 'smpp';
-import { freePort, TestEsme } from '../test/smpp-test-client';
-import { AppModule } from './app.module';
-import { simulatorEnv } from './simulator.config';
+import { http, RunningSimulator, startSimulator } from '../test/simulator-app';
+import { TestEsme } from '../test/smpp-test-client';
 import type { Submission } from './submission.store';
 
 const RECEIPT_LINE =
@@ -15,36 +11,8 @@ const RECEIPT_LINE =
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface Running {
-  readonly app: NestFastifyApplication;
-  readonly baseUrl: string;
-  readonly smppPort: number;
-}
-
-async function start(env: Record<string, string> = {}): Promise<Running> {
-  const smppPort = await freePort();
-  // PORT must pass validation; the test then listens on port 0 itself.
-  const config = loadConfig('carrier-simulator', simulatorEnv, {
-    PORT: '1',
-    SMPP_PORT: String(smppPort),
-    LOG_LEVEL: 'silent',
-    RECEIPT_DELAY_MS: '20',
-    ...env,
-  });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), new FastifyAdapter(), {
-    logger: false,
-  });
-  await app.listen(0, '127.0.0.1');
-  return { app, baseUrl: await app.getUrl(), smppPort };
-}
-
-async function getJson<T>(baseUrl: string, path: string): Promise<{ status: number; body: T; headers: Headers }> {
-  const response = await fetch(`${baseUrl}${path}`);
-  return { status: response.status, body: (await response.json()) as T, headers: response.headers };
-}
-
 describe('carrier-simulator over SMPP (delivered receipts)', () => {
-  let running: Running;
+  let running: RunningSimulator;
   const esmes: TestEsme[] = [];
   const connect = async () => {
     const esme = await TestEsme.connect(running.smppPort);
@@ -53,7 +21,7 @@ describe('carrier-simulator over SMPP (delivered receipts)', () => {
   };
 
   beforeAll(async () => {
-    running = await start();
+    running = await startSimulator();
   });
 
   afterEach(async () => {
@@ -67,7 +35,7 @@ describe('carrier-simulator over SMPP (delivered receipts)', () => {
   });
 
   it('is ready once SMPP listens', async () => {
-    const { status, body } = await getJson<{ info: Record<string, { status: string }> }>(running.baseUrl, '/health/ready');
+    const { status, body } = await http<{ info: Record<string, { status: string }> }>(running.baseUrl, 'GET', '/health/ready');
     expect(status).toBe(200);
     expect(body.info['smpp']).toEqual({ status: 'up' });
   });
@@ -100,7 +68,7 @@ describe('carrier-simulator over SMPP (delivered receipts)', () => {
     expect(match).not.toBeNull();
     expect(match!.slice(1)).toEqual([resp.message_id, '001', expect.any(String), expect.any(String), 'DELIVRD', '000']);
 
-    const list = await getJson<Submission[]>(running.baseUrl, '/simulator/submissions');
+    const list = await http<Submission[]>(running.baseUrl, 'GET', '/simulator/submissions');
     expect(list.status).toBe(200);
     expect(list.headers.get('x-total-count')).toBe('1');
     expect(list.body).toHaveLength(1);
@@ -122,12 +90,12 @@ describe('carrier-simulator over SMPP (delivered receipts)', () => {
     expect(submission!.receivedAt).toBeGreaterThanOrEqual(before);
     expect(JSON.stringify(list.body)).not.toContain('Your code');
 
-    const byCarrier = await getJson(running.baseUrl, '/simulator/submissions?carrier=att&destination=%2B12015550123');
+    const byCarrier = await http(running.baseUrl, 'GET', '/simulator/submissions?carrier=att&destination=%2B12015550123');
     expect(byCarrier.body).toHaveLength(1);
-    const otherCarrier = await getJson(running.baseUrl, '/simulator/submissions?carrier=verizon');
+    const otherCarrier = await http(running.baseUrl, 'GET', '/simulator/submissions?carrier=verizon');
     expect(otherCarrier.body).toEqual([]);
 
-    const count = await getJson(running.baseUrl, '/simulator/submissions/count?windowMs=1000&carrier=att');
+    const count = await http(running.baseUrl, 'GET', '/simulator/submissions/count?windowMs=1000&carrier=att');
     expect(count.body).toEqual({ total: 1, maxInWindow: 1 });
 
     const metrics = await (await fetch(`${running.baseUrl}/metrics`)).text();
@@ -160,7 +128,7 @@ describe('carrier-simulator over SMPP (delivered receipts)', () => {
     expect((await receiverOnly.submit({ destination_addr: '12015550100', short_message: 'x' })).command_status).toBe(
       smpp.ESME_RINVBNDSTS,
     );
-    expect((await getJson(running.baseUrl, '/simulator/submissions/count')).body).toEqual({ total: 0, maxInWindow: 0 });
+    expect((await http(running.baseUrl, 'GET', '/simulator/submissions/count')).body).toEqual({ total: 0, maxInWindow: 0 });
   });
 
   it('answers unbind and closes', async () => {
@@ -179,11 +147,11 @@ describe('carrier-simulator over SMPP (delivered receipts)', () => {
     );
     expect(new Set(resps.map((r) => r.message_id)).size).toBe(5);
 
-    const verizon = await getJson(running.baseUrl, '/simulator/submissions/count?carrier=verizon&windowMs=60000');
+    const verizon = await http(running.baseUrl, 'GET', '/simulator/submissions/count?carrier=verizon&windowMs=60000');
     expect(verizon.body).toEqual({ total: 3, maxInWindow: 3 });
-    const all = await getJson(running.baseUrl, '/simulator/submissions/count?source=18005550100&windowMs=60000');
+    const all = await http(running.baseUrl, 'GET', '/simulator/submissions/count?source=18005550100&windowMs=60000');
     expect(all.body).toEqual({ total: 5, maxInWindow: 5 });
-    const list = await getJson<Submission[]>(running.baseUrl, '/simulator/submissions?source=18005550100');
+    const list = await http<Submission[]>(running.baseUrl, 'GET', '/simulator/submissions?source=18005550100');
     expect(list.body.map((s) => s.carrier)).toEqual(
       expect.arrayContaining(['verizon', 'verizon', 'verizon', 'rogers', 'tmobile']),
     );
@@ -203,8 +171,9 @@ describe('carrier-simulator over SMPP (delivered receipts)', () => {
     await esme.submit({ ...message, short_message: { udh: udh(1), message: 'Part' } });
     await esme.submit({ ...message, short_message: { udh: udh(2), message: 'Part' } });
 
-    const { body } = await getJson<{ groups: number; extraSubmissions: number; duplicates: Array<Record<string, unknown>> }>(
+    const { body } = await http<{ groups: number; extraSubmissions: number; duplicates: Array<Record<string, unknown>> }>(
       running.baseUrl,
+      'GET',
       '/simulator/duplicates',
     );
     expect(body.groups).toBe(1);
@@ -212,7 +181,7 @@ describe('carrier-simulator over SMPP (delivered receipts)', () => {
     expect(body.duplicates[0]).toEqual(
       expect.objectContaining({ destination: '14155550100', textSha256: sha256('Same text'), count: 2 }),
     );
-    const parts = await getJson<Submission[]>(running.baseUrl, '/simulator/submissions?limit=10');
+    const parts = await http<Submission[]>(running.baseUrl, 'GET', '/simulator/submissions?limit=10');
     expect(parts.body.filter((s) => s.parts).map((s) => s.parts)).toEqual([
       { ref: 7, total: 2, seq: 1 },
       { ref: 7, total: 2, seq: 2 },
@@ -252,18 +221,18 @@ describe('carrier-simulator over SMPP (delivered receipts)', () => {
       ['/simulator/duplicates?limit=-1', 'limit must be a whole number from 1 to 100000'],
     ];
     for (const [path, error] of cases) {
-      const response = await getJson(running.baseUrl, path);
+      const response = await http(running.baseUrl, 'GET', path);
       expect({ path, status: response.status, body: response.body }).toEqual({ path, status: 400, body: { error } });
     }
   });
 });
 
 describe('carrier-simulator with latency and undelivered receipts', () => {
-  let running: Running;
+  let running: RunningSimulator;
   let closed = false;
 
   beforeAll(async () => {
-    running = await start({ SUBMIT_LATENCY_MS: '150', RECEIPT_OUTCOME: 'undelivered', RECEIPT_DELAY_MS: '0' });
+    running = await startSimulator({ SUBMIT_LATENCY_MS: '150', RECEIPT_OUTCOME: 'undelivered', RECEIPT_DELAY_MS: '0' });
   });
 
   afterAll(async () => {
@@ -281,7 +250,7 @@ describe('carrier-simulator with latency and undelivered receipts', () => {
     const match = RECEIPT_LINE.exec(String((receipt.short_message as smpp.DecodedMessage).message));
     expect(match?.slice(1)).toEqual([resp.message_id, '000', expect.any(String), expect.any(String), 'UNDELIV', '001']);
 
-    const { body } = await getJson<Submission[]>(running.baseUrl, '/simulator/submissions');
+    const { body } = await http<Submission[]>(running.baseUrl, 'GET', '/simulator/submissions');
     expect(body[0]).toEqual(
       expect.objectContaining({
         carrier: 'rogers',

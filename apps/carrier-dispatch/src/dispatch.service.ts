@@ -4,7 +4,7 @@ import { CARRIERS, CarrierId, DispatchJob, MessageErrorCode, MessageState, TextE
 import { splitIntoParts } from '@sluice/domain';
 import { ClaimedJob, Coalescer, DispatchSchedule, KafkaProducer, OutboxRelay, REDIS } from '@sluice/messaging';
 import { MetricsRegistry, ReadinessRegistry } from '@sluice/observability';
-import { MessagePartRepository, MessageRepository, SubmittedPart, TransitionPatch } from '@sluice/persistence';
+import { MessagePartRepository, SubmittedPart, TransitionPatch } from '@sluice/persistence';
 import { BatchedTransitions } from './batched-transitions';
 import type Redis from 'ioredis';
 import * as smpp from 'smpp';
@@ -46,7 +46,6 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(DISPATCH_CONFIG) private readonly config: DispatchConfig,
     @Inject(REDIS) redis: Redis,
     private readonly carrier: SmppRoutes,
-    private readonly messages: MessageRepository,
     private readonly parts: MessagePartRepository,
     private readonly transitions: BatchedTransitions,
     private readonly producer: KafkaProducer,
@@ -114,10 +113,10 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
           continue;
         }
         const uuids = jobs.map((j) => j.job.message.messageUuid);
-        const [states, submitted] = await Promise.all([this.messages.statesOf(uuids), this.parts.submittedPartsOf(uuids)]);
+        const standing = await this.parts.dispatchStandingOf(uuids);
         for (const claimed of jobs) {
           const uuid = claimed.job.message.messageUuid;
-          const task = this.dispatch(claimed, now, states.get(uuid), submitted.get(uuid) ?? [], claimedAt).finally(() => this.inFlight.delete(uuid));
+          const task = this.dispatch(claimed, now, standing.get(uuid)?.state, standing.get(uuid)?.submitted ?? [], claimedAt).finally(() => this.inFlight.delete(uuid));
           this.inFlight.set(uuid, { claimed, task });
         }
       } catch (error: unknown) {

@@ -73,10 +73,13 @@ describe('MessagePartRepository (real Postgres)', () => {
     const { uuid, ids } = await messageWithParts(3);
     const other = await messageWithParts(1);
     const none = randomUUID();
-    const found = await parts.submittedPartsOf([uuid, other.uuid, none]);
-    expect(found.get(uuid)?.map((p) => [p.partSeq, p.carrierMessageId])).toEqual(ids.map((id, i) => [i + 1, id]));
-    expect(found.get(other.uuid)).toHaveLength(1);
-    expect(found.get(uuid)![0]!.submittedAt).toBeInstanceOf(Date);
+    const bare = (await messageWithParts(0)).uuid;
+    const found = await parts.dispatchStandingOf([uuid, other.uuid, bare, none]);
+    expect(found.get(uuid)?.submitted.map((p) => [p.partSeq, p.carrierMessageId])).toEqual(ids.map((id, i) => [i + 1, id]));
+    expect(found.get(uuid)?.state).toBe(MessageState.Sent);
+    expect(found.get(other.uuid)?.submitted).toHaveLength(1);
+    expect(found.get(uuid)!.submitted[0]!.submittedAt).toBeInstanceOf(Date);
+    expect(found.get(bare)).toEqual({ state: MessageState.Sent, submitted: [] });
     expect(found.has(none)).toBe(false);
   });
 

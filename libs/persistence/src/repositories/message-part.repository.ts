@@ -16,6 +16,11 @@ export interface SubmittedPart {
   readonly submittedAt: Date;
 }
 
+export interface DispatchStanding {
+  readonly state: MessageState;
+  readonly submitted: SubmittedPart[];
+}
+
 export class MessagePartRepository {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -169,21 +174,26 @@ export class MessagePartRepository {
   }
 
   /**
-   * The parts of each message the carrier has accepted, in order: what a dispatcher that
-   * died between the carrier's answer and the message turning `sent` had already submitted.
+   * Each existing message's state with the parts the carrier has accepted, in order (what a
+   * dispatcher that died between the carrier's answer and the `sent` write had submitted),
+   * in one round trip. Messages without a row are left out.
    */
-  async submittedPartsOf(messageUuids: readonly string[]): Promise<Map<string, SubmittedPart[]>> {
-    const found = new Map<string, SubmittedPart[]>();
+  async dispatchStandingOf(messageUuids: readonly string[]): Promise<Map<string, DispatchStanding>> {
+    const found = new Map<string, DispatchStanding>();
     if (messageUuids.length === 0) return found;
-    const rows: Array<{ message_uuid: string; part_seq: number; carrier_message_id: string; submitted_at: Date }> = await this.dataSource.query(
-      `SELECT message_uuid, part_seq, carrier_message_id, submitted_at FROM message_parts
-        WHERE message_uuid = ANY($1::uuid[]) ORDER BY message_uuid, part_seq`,
-      [messageUuids],
-    );
+    const rows: Array<{ message_uuid: string; message_state: MessageState; part_seq: number | null; carrier_message_id: string | null; submitted_at: Date | null }> =
+      await this.dataSource.query(
+        `SELECT m.message_uuid, m.message_state, p.part_seq, p.carrier_message_id, p.submitted_at
+           FROM messages m LEFT JOIN message_parts p ON p.message_uuid = m.message_uuid
+          WHERE m.message_uuid = ANY($1::uuid[]) ORDER BY m.message_uuid, p.part_seq`,
+        [messageUuids],
+      );
     for (const row of rows) {
-      const parts = found.get(row.message_uuid) ?? [];
-      parts.push({ partSeq: Number(row.part_seq), carrierMessageId: row.carrier_message_id, submittedAt: row.submitted_at });
-      found.set(row.message_uuid, parts);
+      const standing = found.get(row.message_uuid) ?? { state: row.message_state, submitted: [] };
+      if (row.part_seq !== null) {
+        standing.submitted.push({ partSeq: Number(row.part_seq), carrierMessageId: row.carrier_message_id!, submittedAt: row.submitted_at! });
+      }
+      found.set(row.message_uuid, standing);
     }
     return found;
   }

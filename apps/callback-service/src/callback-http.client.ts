@@ -2,8 +2,8 @@
 // follows a redirect, gives up at the timeout, and reads at most a capped response.
 import { Agent as HttpAgent, ClientRequest, IncomingMessage, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { AddressPolicy, AddressRefusedError } from '@sluice/net-policy';
 import type { CallbackRequest } from './callback-request';
-import { DestinationPolicy, DestinationRefusedError } from './destination-policy';
 import { AttemptKind } from './retry-policy';
 
 export interface AttemptOutcome {
@@ -11,6 +11,8 @@ export interface AttemptOutcome {
   readonly httpStatus: number | null;
   readonly latencyMs: number;
   readonly error: string | null;
+  /** The answer's body, when the request asked for it and it arrived whole within the cap. */
+  readonly body?: string;
 }
 
 export interface HttpClientOptions {
@@ -25,7 +27,7 @@ export class CallbackHttpClient {
   private readonly httpsAgent: HttpsAgent;
 
   constructor(
-    private readonly policy: DestinationPolicy,
+    private readonly policy: AddressPolicy,
     private readonly options: HttpClientOptions,
   ) {
     const agentOptions = { keepAlive: true, maxSockets: options.socketsPerDestination, maxFreeSockets: options.socketsPerDestination, scheduling: 'lifo' as const };
@@ -44,11 +46,12 @@ export class CallbackHttpClient {
       let settled = false;
       let httpStatus: number | null = null;
       let request: ClientRequest | null = null;
-      const finish = (kind: AttemptKind, error: string | null) => {
+      const chunks: Buffer[] = [];
+      const finish = (kind: AttemptKind, error: string | null, body?: string) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve({ kind, httpStatus, latencyMs: elapsed(), error });
+        resolve({ kind, httpStatus, latencyMs: elapsed(), error, ...(body !== undefined ? { body } : {}) });
       };
       const timer = setTimeout(() => {
         // Once a status has arrived it decides; a body still trickling in is cut off.
@@ -77,18 +80,19 @@ export class CallbackHttpClient {
         let received = 0;
         response.on('data', (chunk: Buffer) => {
           received += chunk.length;
+          if (callback.readBody && received <= this.options.maxResponseBytes) chunks.push(chunk);
           if (received > this.options.maxResponseBytes) {
             // The status decides; the rest of an oversized answer is not read and its connection is dropped.
             finish(kindOfStatus(httpStatus), null);
             response.destroy();
           }
         });
-        response.on('end', () => finish(kindOfStatus(httpStatus), null));
+        response.on('end', () => finish(kindOfStatus(httpStatus), null, callback.readBody ? Buffer.concat(chunks).toString('utf8') : undefined));
         response.on('error', () => finish(kindOfStatus(httpStatus), null));
       });
       request.on('error', (error: Error) => {
         if (httpStatus !== null) return finish(kindOfStatus(httpStatus), null);
-        if (error instanceof DestinationRefusedError) return finish(AttemptKind.Refused, `refused: ${error.message}`);
+        if (error instanceof AddressRefusedError) return finish(AttemptKind.Refused, `refused: ${error.message}`);
         return finish(AttemptKind.NetworkError, describe(error));
       });
       request.end(callback.body ?? undefined);

@@ -1,4 +1,5 @@
-import { DestinationPolicy, destinationOf, parseAllowList } from './destination-policy';
+import { AddressPolicy, parseAllowList } from '@sluice/net-policy';
+import { callbackAddressPolicy, destinationOf } from './destination-policy';
 
 const fixedResolver = (answers: Record<string, Array<{ address: string; family: number }>>) => async (hostname: string) => {
   const found = answers[hostname];
@@ -6,12 +7,12 @@ const fixedResolver = (answers: Record<string, Array<{ address: string; family: 
   return found;
 };
 
-function lookup(policy: DestinationPolicy, hostname: string): Promise<{ error: Error | null; address: unknown }> {
+function lookup(policy: AddressPolicy, hostname: string): Promise<{ error: Error | null; address: unknown }> {
   return new Promise((resolve) => policy.lookup(hostname, {}, (error, address) => resolve({ error, address })));
 }
 
-describe('DestinationPolicy', () => {
-  const closed = new DestinationPolicy(parseAllowList(''));
+describe('callback destinations', () => {
+  const closed = callbackAddressPolicy(parseAllowList(''));
 
   it.each([
     'http://127.0.0.1:8080/x',
@@ -32,19 +33,19 @@ describe('DestinationPolicy', () => {
     'http://2130706433/',
     'http://0x7f.1/',
   ])('refuses the address literal in %s', (url) => {
-    expect(closed.refusalForUrl(new URL(url))).toMatch(/private, loopback, link-local or reserved/);
+    expect(closed.refusalForUrl(new URL(url))).toMatch(/private, loopback, link-local or reserved address \(allow it with CALLBACK_ALLOWED_HOSTS\)/);
   });
 
   it.each(['ftp://example.com/x', 'file:///etc/passwd', 'gopher://example.com/'])('refuses the scheme of %s', (url) => {
     expect(closed.refusalForUrl(new URL(url))).toMatch(/is not http or https/);
   });
 
-  it.each(['https://example.com/cb', 'http://93.184.216.34/', 'http://[2606:4700::1111]/'])('lets %s through to resolution', (url) => {
+  it.each(['https://example.com/cb', 'http://93.184.216.34/', 'http://8.8.8.8/', 'http://[2606:4700::1111]/', 'http://[::ffff:8.8.8.8]/'])('lets %s through to resolution', (url) => {
     expect(closed.refusalForUrl(new URL(url))).toBeNull();
   });
 
   it('refuses a hostname that resolves to a private address, and one with any private address among public ones', async () => {
-    const policy = new DestinationPolicy(
+    const policy = callbackAddressPolicy(
       parseAllowList(''),
       fixedResolver({
         'internal.example': [{ address: '10.0.0.7', family: 4 }],
@@ -62,7 +63,7 @@ describe('DestinationPolicy', () => {
   });
 
   it('allows what the allow-list names: CIDRs, single addresses and hostnames', async () => {
-    const policy = new DestinationPolicy(
+    const policy = callbackAddressPolicy(
       parseAllowList('127.0.0.0/8, ::1, hooks.internal'),
       fixedResolver({ 'hooks.internal': [{ address: '10.9.9.9', family: 4 }], localhost: [{ address: '127.0.0.1', family: 4 }] }),
     );

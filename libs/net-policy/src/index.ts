@@ -1,0 +1,2 @@
+export * from './address-policy';
+export { bareHost, embeddedIpv4, hostOf } from './ip-address';

@@ -1,5 +1,5 @@
 import { ApiError } from '../errors/api-error';
-import { pagePath, parseListQuery, parseTimestamp } from './list-messages.dto';
+import { pagePath, parseExportQuery, parseListQuery, parseTimestamp } from './list-messages.dto';
 
 function problem(query: Record<string, unknown>): string {
   try {
@@ -78,5 +78,17 @@ describe('parseListQuery', () => {
     expect(parseTimestamp('t', '2024-05-01')).toBe('2024-05-01 00:00:00+00:00');
     expect(parseTimestamp('t', '2024-05-01 10:00:00Z')).toBe('2024-05-01 10:00:00+00:00');
     expect(parseTimestamp('t', '2024-05-01 10:00:00-0700')).toBe('2024-05-01 10:00:00-07:00');
+  });
+});
+
+describe('parseExportQuery', () => {
+  it('takes the list filters, checked the same way', () => {
+    expect(parseExportQuery({ message_state: 'FAILED', error_code: '420' })).toEqual({ state: 'failed', errorCode: '420' });
+    expect(() => parseExportQuery({ message_state: 'lost' })).toThrow('message_state: must be one of');
+  });
+
+  it('refuses limit and offset: the export has no pages', () => {
+    expect(() => parseExportQuery({ limit: '20' })).toThrow('limit: the export has no pages');
+    expect(() => parseExportQuery({ offset: '0' })).toThrow('offset: the export has no pages');
   });
 });

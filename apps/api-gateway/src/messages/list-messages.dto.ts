@@ -65,6 +65,19 @@ export function parseListQuery(query: unknown): ListMessagesQuery {
   return { filters, limit, offset, echo };
 }
 
+/**
+ * The export's query: the list's filters, checked the same way. It has no pages, so
+ * `limit` and `offset` are refused rather than ignored: an export asked for 100 rows
+ * must not quietly bring millions.
+ */
+export function parseExportQuery(query: unknown): MessageListFilters {
+  const q = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
+  for (const name of ['limit', 'offset']) {
+    if (q[name] !== undefined) throw ApiError.invalid(name, 'the export has no pages: it streams every message that matches the filters');
+  }
+  return parseListQuery(q).filters;
+}
+
 /** The list path for another page with the same filters (Plivo's `meta.next` / `meta.previous`). */
 export function pagePath(authId: string, query: ListMessagesQuery, offset: number): string {
   const params = new URLSearchParams([['limit', String(query.limit)], ['offset', String(offset)], ...query.echo.map(([k, v]): [string, string] => [k, v])]);

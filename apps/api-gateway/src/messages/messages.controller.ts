@@ -1,12 +1,13 @@
-// Plivo's Message API: send, get, list, media. Each handler is its decorators and one call.
-import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBasicAuth, ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+// Plivo's Message API: send, get, list, media, and the MDR export. Each handler is its decorators and one call.
+import { Body, Controller, Get, Header, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, StreamableFile, UseGuards } from '@nestjs/common';
+import { ApiBasicAuth, ApiBody, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { ApiRateGuard } from '../auth/api-rate.guard';
 import { AuthenticatedRequest, BasicAuthGuard, callerOf } from '../auth/basic-auth.guard';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
-import { pagePath, parseListQuery } from './list-messages.dto';
-import { MessagesService } from './messages.service';
+import { pagePath, parseExportQuery, parseListQuery } from './list-messages.dto';
+import { MessageExportService } from './message-export.service';
+import { MessagesService, viewerOf } from './messages.service';
 import { toMediaView, toMessageView } from './message.view';
 import { parseSendMessage } from './send-message.dto';
 
@@ -18,6 +19,7 @@ import { parseSendMessage } from './send-message.dto';
 export class MessagesController {
   constructor(
     private readonly messages: MessagesService,
+    private readonly exports: MessageExportService,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
@@ -53,6 +55,15 @@ export class MessagesController {
       },
       objects: page.messages.map(toMessageView),
     };
+  }
+
+  @Get('export')
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'MDR export: every message matching the list filters, as CSV (text/csv attachment); no limit or offset' })
+  @ApiProduces('text/csv')
+  @ApiResponse({ status: 200, description: 'CSV with a header row; the columns are the fields of the list objects, redacted as `log` asked' })
+  async export(@Req() request: AuthenticatedRequest, @Query() rawQuery: unknown): Promise<StreamableFile> {
+    return this.exports.export(viewerOf(callerOf(request)), parseExportQuery(rawQuery));
   }
 
   @Get(':messageUuid')

@@ -1,5 +1,8 @@
 // Reads of message records as their owner (or the owner's parent account) may see them.
 import type { MessageDirection, MessageState, MessageType } from '@sluice/contracts';
+import type { Readable } from 'node:stream';
+import type { Pool } from 'pg';
+import QueryStream from 'pg-query-stream';
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
 import { MessageEntity, MessageMediaEntity } from '../entities';
 
@@ -48,6 +51,53 @@ export class MessageQueryRepository {
    * and `hasMore` (one row fetched past the page) drives pagination.
    */
   async list(viewer: MessageViewer, filters: MessageListFilters, limit: number, offset: number, countCap: number): Promise<MessagePage> {
+    const qb = this.filtered(viewer, filters);
+    const [countSql, countParams] = qb.clone().select('1').limit(countCap).getQueryAndParameters();
+    const page = qb.orderBy('m.messageTime', 'DESC').addOrderBy('m.messageUuid', 'DESC').offset(offset).limit(limit + 1);
+    const [rows, counted] = await Promise.all([
+      page.getMany(),
+      this.dataSource.query(`SELECT count(*)::int AS n FROM (${countSql}) capped`, countParams) as Promise<Array<{ n: number }>>,
+    ]);
+    const hasMore = rows.length > limit;
+    const countedRows = counted[0]?.n ?? 0;
+    // The page itself proves a lower bound the capped count may not reach.
+    const totalCount = Math.max(countedRows, offset + Math.min(rows.length, limit));
+    return { messages: rows.slice(0, limit), totalCount, hasMore };
+  }
+
+  /**
+   * Every message `list` would show for these filters, in the same order, as a stream of
+   * records with the entity's fields. The rows come through a server-side cursor,
+   * `batchSize` at a time, on one pooled connection that is held until the stream closes
+   * (ended, failed or destroyed): memory stays flat whatever the count, and the reader's
+   * pace sets the pace of the fetches.
+   */
+  async stream(viewer: MessageViewer, filters: MessageListFilters, batchSize = 1_000): Promise<Readable> {
+    const columns = this.dataSource.getMetadata(MessageEntity).columns.map((c) => `m.${c.databaseName} AS "${c.propertyName}"`);
+    const [sql, parameters] = this.filtered(viewer, filters)
+      .select(columns)
+      .orderBy('m.messageTime', 'DESC')
+      .addOrderBy('m.messageUuid', 'DESC')
+      .getQueryAndParameters();
+    // The pool TypeORM holds (typed as any there); a client of its own lets a failed cursor destroy its connection.
+    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    const client = await pool.connect();
+    let failure: Error | undefined;
+    try {
+      const rows = client.query(new QueryStream(sql, parameters, { batchSize }));
+      rows.once('error', (error: Error) => (failure = error));
+      // pg-query-stream closes its cursor (Close + Sync) before 'close', so after an early
+      // destroy (the reader went away) the connection goes back to the pool clean.
+      rows.once('close', () => client.release(failure));
+      return rows;
+    } catch (error: unknown) {
+      client.release(error instanceof Error ? error : true);
+      throw error;
+    }
+  }
+
+  /** The viewer's messages narrowed by the list filters; `list` and `stream` read the same set. */
+  private filtered(viewer: MessageViewer, filters: MessageListFilters): SelectQueryBuilder<MessageEntity> {
     const qb = this.dataSource.getRepository(MessageEntity).createQueryBuilder('m');
     this.scope(qb, viewer);
     if (filters.subaccount) qb.andWhere('m.accountId = :subaccount', { subaccount: filters.subaccount });
@@ -60,18 +110,7 @@ export class MessageQueryRepository {
     if (filters.timeGte) qb.andWhere('m.messageTime >= CAST(:timeGte AS timestamptz)', { timeGte: filters.timeGte });
     if (filters.timeLt) qb.andWhere('m.messageTime < CAST(:timeLt AS timestamptz)', { timeLt: filters.timeLt });
     if (filters.timeLte) qb.andWhere('m.messageTime <= CAST(:timeLte AS timestamptz)', { timeLte: filters.timeLte });
-
-    const [countSql, countParams] = qb.clone().select('1').limit(countCap).getQueryAndParameters();
-    const page = qb.orderBy('m.messageTime', 'DESC').addOrderBy('m.messageUuid', 'DESC').offset(offset).limit(limit + 1);
-    const [rows, counted] = await Promise.all([
-      page.getMany(),
-      this.dataSource.query(`SELECT count(*)::int AS n FROM (${countSql}) capped`, countParams) as Promise<Array<{ n: number }>>,
-    ]);
-    const hasMore = rows.length > limit;
-    const countedRows = counted[0]?.n ?? 0;
-    // The page itself proves a lower bound the capped count may not reach.
-    const totalCount = Math.max(countedRows, offset + Math.min(rows.length, limit));
-    return { messages: rows.slice(0, limit), totalCount, hasMore };
+    return qb;
   }
 
   async media(messageUuid: string): Promise<MessageMediaEntity[]> {

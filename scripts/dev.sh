@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Brings the whole platform up on this machine, ready to send: dependencies, Postgres,
 # Redis and Kafka, schema, topics, the five apps, a demo account and a callback receiver.
-# Ctrl-C stops everything; `npm run down` does the same from another terminal.
+# Ctrl-C stops everything; `npm run down` does the same from another terminal, and
+# `bash scripts/dev.sh stop` stops only the apps.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -51,7 +52,9 @@ start_app() {
   local app=$1 port
   port=$(port_of "$app")
   # The local callback receiver is on loopback, which callback-service refuses unless allowed.
+  # callback-service sends Message XML replies to inbound messages through the gateway's admin API.
   PORT=$port HOST=127.0.0.1 SMPP_PORT=$SMPP_PORT SMPP_SYSTEM_ID=sluice SMPP_PASSWORD=sluice CALLBACK_ALLOWED_HOSTS=127.0.0.1 \
+    GATEWAY_ADMIN_URL=http://127.0.0.1:$(port_of api-gateway) GATEWAY_ADMIN_TOKEN=$ADMIN_TOKEN \
     nohup node "apps/$app/dist/main.js" >>"$LOG_DIR/$app.log" 2>&1 &
   echo $! >"$RUN_DIR/$app.pid"
 }
@@ -72,6 +75,11 @@ if [[ ${1:-} == down ]]; then
   down
   exit 0
 fi
+if [[ ${1:-} == stop ]]; then
+  step "stopping the apps (Postgres, Redis and Kafka keep running)"
+  stop_apps
+  exit 0
+fi
 
 ensure_dependencies
 ensure_infrastructure
@@ -87,6 +95,11 @@ key_file=$DATA_DIR/account-token.key
 [[ -s $key_file ]] || node -e "process.stdout.write(require('node:crypto').randomBytes(32).toString('base64'))" >"$key_file"
 ACCOUNT_TOKEN_KEY=$(cat "$key_file")
 export ACCOUNT_TOKEN_KEY
+# Turns the admin API on (numbers, brands, quotas, rate cards); kept across runs like the key above.
+admin_file=$DATA_DIR/admin.token
+[[ -s $admin_file ]] || node -e "process.stdout.write(require('node:crypto').randomBytes(24).toString('base64url'))" >"$admin_file"
+ADMIN_TOKEN=$(cat "$admin_file")
+export ADMIN_TOKEN
 stop_apps
 step "starting the apps (logs in $LOG_DIR)"
 for app in "${APPS[@]}"; do start_app "$app"; done
@@ -100,6 +113,13 @@ if [[ ! -s $account_file ]] || ! grep -q "$(cut -d'"' -f4 "$account_file")" <(ba
 fi
 AUTH_ID=$(node -e "console.log(require('$account_file').auth_id)")
 AUTH_TOKEN=$(node -e "console.log(require('$account_file').auth_token)")
+# A verified toll-free number (25 SMS/s, no daily cap), registered through the admin API, so a
+# first load test meets realistic limits rather than an unregistered long code's 1/s and 2,000/day.
+DEMO_SRC=${DEMO_SRC:-18445550100}
+curl -fsS -o /dev/null -X PUT -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
+  "http://127.0.0.1:$GATEWAY_PORT/admin/v1/numbers/$DEMO_SRC" \
+  -d "{\"account_id\":\"$AUTH_ID\",\"country\":\"US\",\"number_type\":\"toll_free\",\"verified\":true}" ||
+  { echo "registering the demo number $DEMO_SRC through the admin API failed (see $LOG_DIR/api-gateway.log)" >&2; exit 1; }
 
 cat <<MSG
 
@@ -107,15 +127,20 @@ Sluice is up.
   api-gateway        http://127.0.0.1:$GATEWAY_PORT   (Plivo Message API)
   carrier-simulator  http://127.0.0.1:$SIMULATOR_PORT/simulator/submissions   (SMPP on 127.0.0.1:$SMPP_PORT)
   callback receiver  http://127.0.0.1:$RECEIVER_PORT   (prints every status callback below)
-  demo account       $AUTH_ID / $AUTH_TOKEN
+  demo account       $AUTH_ID / $AUTH_TOKEN   (sender $DEMO_SRC: verified toll-free, 25 SMS/s)
+  admin API          http://127.0.0.1:$GATEWAY_PORT/admin/v1   (bearer $ADMIN_TOKEN; OpenAPI at /docs)
 
 Send a message:
 
   curl -s -u $AUTH_ID:$AUTH_TOKEN -H 'Content-Type: application/json' \\
     http://127.0.0.1:$GATEWAY_PORT/v1/Account/$AUTH_ID/Message/ \\
-    -d '{"src":"14155550100","dst":"12025550123","text":"Hello from Sluice","url":"http://127.0.0.1:$RECEIVER_PORT/status"}'
+    -d '{"src":"$DEMO_SRC","dst":"12025550123","text":"Hello from Sluice","url":"http://127.0.0.1:$RECEIVER_PORT/status"}'
 
 Read it back:  curl -s -u $AUTH_ID:$AUTH_TOKEN http://127.0.0.1:$GATEWAY_PORT/v1/Account/$AUTH_ID/Message/<message_uuid>/
+
+The account's numbers through the admin API:
+
+  curl -s -H 'Authorization: Bearer $ADMIN_TOKEN' 'http://127.0.0.1:$GATEWAY_PORT/admin/v1/numbers?account_id=$AUTH_ID'
 
 Ctrl-C stops everything (or run: npm run down).
 MSG

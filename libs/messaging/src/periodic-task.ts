@@ -1,37 +1,30 @@
-// A background task run every interval, never two runs at once, stopped with the app.
-import type { Logger } from '@nestjs/common';
+// A background task run every interval, never two runs at once, supervised, stopped with the app.
+import type { Supervisor, SupervisedLoop } from '@sluice/observability';
 
 export class PeriodicTask {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private loop: SupervisedLoop | null = null;
 
   /**
-   * `what` names the task in the warning logged when a run fails (the next interval tries
-   * again). An interval of 0 never runs it.
+   * `name` labels the task in logs, `/health/ready` (`loop:<name>`) and `sluice_loop_up`. A
+   * failed run is tried again after a back-off (1 s doubling to 30 s) rather than a whole
+   * interval; failing for long, the app reports not ready and finally exits (see Supervisor).
+   * An interval of 0 never runs it.
    */
   constructor(
-    private readonly what: string,
+    private readonly name: string,
     private readonly intervalMs: number,
     private readonly run: () => Promise<unknown>,
-    private readonly logger: Pick<Logger, 'warn'>,
+    private readonly supervisor: Supervisor,
   ) {}
 
   start(): void {
-    if (this.intervalMs === 0 || this.timer) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.run()
-        .then(() => undefined)
-        .catch((error: unknown) => this.logger.warn({ err: error }, `${this.what} failed; retrying next interval`))
-        .finally(() => (this.running = null));
-    }, this.intervalMs);
-    this.timer.unref();
+    if (this.intervalMs === 0 || this.loop) return;
+    this.loop = this.supervisor.loop(this.name, this.run, { everyMs: this.intervalMs });
+    this.loop.start();
   }
 
   /** No new run starts; resolves once the run under way (if any) has finished. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+    await this.loop?.stop();
   }
 }

@@ -1,48 +1,325 @@
-import { MessageErrorCode, MessageState, SmsStatusPayload, Topic } from '@sluice/contracts';
-import { testInfrastructure } from '@sluice/testing';
-import { Kafka, logLevel } from 'kafkajs';
+import { Logger } from '@nestjs/common';
+import { DeadLetterHeader, DeadLetterReason, dlqTopic, MessageErrorCode, MessageState, SmsStatusPayload, Topic, TOPIC_SPECS } from '@sluice/contracts';
+import { MetricsRegistry, ReadinessRegistry, Supervisor, SUPERVISOR_EXIT_CODE } from '@sluice/observability';
+import { eventually, testInfrastructure } from '@sluice/testing';
+import { IHeaders, Kafka, KafkaJSNonRetriableError, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
-import { BatchConsumer, ConsumedRecord } from './kafka-consumer';
+import { listDeadLetters, replayDeadLetters } from './dead-letters';
+import { ConsumedRecord } from './kafka-consumer';
+import { KafkaConsumers } from './kafka-consumers.service';
+import { KafkaProducer } from './kafka-producer.service';
 import { ensureTopics } from './topic-admin';
 
-describe('Kafka produce and batch consume (real Kafka)', () => {
-  const kafka = new Kafka({ clientId: 'sluice-int-test', brokers: testInfrastructure().kafkaBrokers, logLevel: logLevel.NOTHING });
+const brokers = testInfrastructure().kafkaBrokers;
+const ACCOUNT = 'MATEST00000000000000';
 
-  it('delivers every record of a key in order to a consumer group', async () => {
+/** Each test reads a topic of its own carrying sms.status.v1 payloads, so its records reach no other consumer. */
+describe('Kafka batch consumer (real Kafka)', () => {
+  const kafka = new Kafka({ clientId: 'sluice-int-test', brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  const created: string[] = [];
+  let readiness: ReadinessRegistry;
+  let metrics: MetricsRegistry;
+  let supervisor: Supervisor;
+  let exits: number[];
+  let producer: KafkaProducer;
+  let consumers: KafkaConsumers;
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    await admin.connect();
+    readiness = new ReadinessRegistry();
+    metrics = new MetricsRegistry({ service: 'int-test', logLevel: 'silent' });
+    exits = [];
+    supervisor = new Supervisor(readiness, metrics, { consumerMaxDownMs: 60_000, loopMaxDownMs: 60_000 }, { exit: (code) => exits.push(code) });
+    producer = new KafkaProducer({ brokers, clientId: 'sluice-int-test' }, readiness);
+    await producer.onModuleInit();
+    consumers = new KafkaConsumers({ brokers, clientId: 'sluice-int-test' }, producer, supervisor, metrics);
+  });
+
+  afterAll(async () => {
+    supervisor.beforeApplicationShutdown();
+    await producer.onApplicationShutdown();
+    if (created.length > 0) await admin.deleteTopics({ topics: created }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  async function privateTopic(partitions: number): Promise<string> {
+    const topic = `sluice-int-consumer-${randomUUID()}`;
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }, { topic: dlqTopic(topic), numPartitions: 1 }] });
+    created.push(topic, dlqTopic(topic));
+    return topic;
+  }
+
+  const statusEvent = (messageUuid: string, sequence: number): SmsStatusPayload => ({
+    messageUuid,
+    accountId: ACCOUNT,
+    state: MessageState.Sent,
+    errorCode: MessageErrorCode.Ok,
+    sequence,
+    occurredAt: Date.now(),
+  });
+
+  /** The readiness check's complaint, or null when it passes. */
+  async function readinessOf(name: string): Promise<string | null> {
+    const check = readiness.entries().find(([n]) => n === name)?.[1];
+    if (!check) throw new Error(`no readiness check named ${name}`);
+    return check().then(
+      () => null,
+      (error: unknown) => (error as Error).message,
+    );
+  }
+
+  async function metric(name: string, topic: string): Promise<number | undefined> {
+    const line = (await metrics.registry.metrics()).split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`topic="${topic}"`));
+    return line === undefined ? undefined : Number(line.split(' ').pop());
+  }
+
+  async function readAll(topic: string, count: number): Promise<Array<{ key: string; value: Buffer | null; headers: Record<string, string> }>> {
+    const reader = kafka.consumer({ groupId: `int-test-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
+    const seen: Array<{ key: string; value: Buffer | null; headers: Record<string, string> }> = [];
+    await reader.connect();
+    try {
+      await reader.subscribe({ topic, fromBeginning: true });
+      await reader.run({
+        eachMessage: async ({ message }) => {
+          seen.push({ key: message.key?.toString() ?? '', value: message.value, headers: textHeaders(message.headers ?? {}) });
+        },
+      });
+      await eventually(async () => (seen.length >= count ? true : undefined), 30_000, `${count} records on ${topic}`, async () => `${seen.length}`);
+    } finally {
+      await reader.disconnect();
+    }
+    return seen;
+  }
+
+  it('creates every topic with its dead-letter topic', async () => {
     await ensureTopics(kafka);
-    const messageUuid = randomUUID();
-    const events: SmsStatusPayload[] = [MessageState.Queued, MessageState.Sent, MessageState.Delivered].map((state, i) => ({
-      messageUuid,
-      accountId: 'MATEST00000000000000',
-      state,
-      errorCode: MessageErrorCode.Ok,
-      sequence: i + 1,
-      occurredAt: Date.now(),
-    }));
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    await producer.send({ topic: Topic.SmsStatus, acks: -1, messages: events.map((e) => ({ key: e.messageUuid, value: JSON.stringify(e) })) });
-    await producer.disconnect();
+    const existing = new Set(await admin.listTopics());
+    expect(TOPIC_SPECS.map((spec) => spec.name).filter((name) => !existing.has(name))).toEqual([]);
+    const { topics } = await admin.fetchTopicMetadata({ topics: [dlqTopic(Topic.SmsSubmitted)] });
+    expect(topics[0]?.partitions).toHaveLength(1);
+  });
 
+  it('delivers every record of a key in order to a consumer group, and is ready while in it', async () => {
+    const topic = await privateTopic(3);
+    const messageUuid = randomUUID();
+    const events = [1, 2, 3].map((sequence) => statusEvent(messageUuid, sequence));
+    await producer.publishRaw(topic, events.map((e) => ({ key: e.messageUuid, value: JSON.stringify(e) })));
+
+    const groupId = `int-test-${randomUUID()}`;
     const seen: Array<ConsumedRecord<typeof Topic.SmsStatus>> = [];
-    let resolveAll: () => void = () => undefined;
-    const all = new Promise<void>((resolve) => (resolveAll = resolve));
-    const consumer = new BatchConsumer({
-      kafka,
-      groupId: `int-test-${randomUUID()}`,
-      topic: Topic.SmsStatus,
-      handle: async (records) => {
-        seen.push(...records.filter((r) => r.payload.messageUuid === messageUuid));
-        if (seen.length >= 3) resolveAll();
-      },
-    });
+    const consumer = consumers.create({ groupId, topic: Topic.SmsStatus, readFrom: topic, handle: async (records) => void seen.push(...records) });
     await consumer.start();
     try {
-      await all;
+      await eventually(async () => (seen.length >= 3 ? true : undefined), 30_000, 'three records');
+      expect(await readinessOf(`consumer:${groupId}/${topic}`)).toBeNull();
+      expect(await metric('sluice_consumer_up', topic)).toBe(1);
     } finally {
       await consumer.stop();
     }
     expect(seen.map((r) => r.payload.sequence)).toEqual([1, 2, 3]);
     expect(new Set(seen.map((r) => r.partition)).size).toBe(1);
   });
+
+  it('sets records that cannot be parsed or validated aside on <topic>.dlq with the reason, and handles the rest', async () => {
+    const topic = await privateTopic(1);
+    const messageUuid = randomUUID();
+    const notJson = 'call me at 14155550123';
+    const invalid = JSON.stringify({ ...statusEvent(messageUuid, 2), state: 'lost' });
+    await producer.publishRaw(topic, [
+      { key: messageUuid, value: JSON.stringify(statusEvent(messageUuid, 1)) },
+      { key: messageUuid, value: notJson },
+      { key: messageUuid, value: invalid },
+      { key: messageUuid, value: JSON.stringify(statusEvent(messageUuid, 3)) },
+    ]);
+
+    const groupId = `int-test-${randomUUID()}`;
+    const handled: number[] = [];
+    const consumer = consumers.create({ groupId, topic: Topic.SmsStatus, readFrom: topic, handle: async (records) => void handled.push(...records.map((r) => r.payload.sequence)) });
+    await consumer.start();
+    try {
+      await eventually(async () => (handled.length >= 2 ? true : undefined), 30_000, 'the valid records to be handled');
+      // The partition moved on: the group's offset is past every record, poison ones included.
+      await eventually(
+        async () => ((await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions[0]?.offset === '4' ? true : undefined),
+        10_000,
+        'the committed offset to pass the last record',
+      );
+    } finally {
+      await consumer.stop();
+    }
+    expect(handled).toEqual([1, 3]);
+    expect(await metric('sluice_consumer_poison_records_total', topic)).toBe(2);
+
+    const deadLetters = await readAll(dlqTopic(topic), 2);
+    expect(deadLetters).toHaveLength(2);
+    const [first, second] = deadLetters;
+    expect(first?.key).toBe(messageUuid);
+    expect(first?.value?.toString()).toBe(notJson);
+    expect(first?.headers).toMatchObject({
+      [DeadLetterHeader.Reason]: DeadLetterReason.InvalidJson,
+      [DeadLetterHeader.OriginalTopic]: topic,
+      [DeadLetterHeader.OriginalPartition]: '0',
+      [DeadLetterHeader.OriginalOffset]: '1',
+      [DeadLetterHeader.ConsumerGroup]: groupId,
+    });
+    expect(first?.headers[DeadLetterHeader.Detail]).toMatch(/^not JSON/);
+    expect(first?.headers[DeadLetterHeader.Detail]).not.toContain('14155550123');
+    expect(Number.isNaN(Date.parse(first?.headers[DeadLetterHeader.FailedAt] ?? ''))).toBe(false);
+    expect(second?.value?.toString()).toBe(invalid);
+    expect(second?.headers).toMatchObject({
+      [DeadLetterHeader.Reason]: DeadLetterReason.InvalidPayload,
+      [DeadLetterHeader.Detail]: 'state: must be one of queued, sent, delivered, undelivered, failed, received',
+      [DeadLetterHeader.OriginalOffset]: '2',
+    });
+  });
+
+  it('lists dead letters and replays to their topic those its schema accepts now', async () => {
+    const topic = await privateTopic(1);
+    const messageUuid = randomUUID();
+    const headers = (offset: string) => ({
+      [DeadLetterHeader.Reason]: DeadLetterReason.InvalidPayload,
+      [DeadLetterHeader.Detail]: 'sequence: Required',
+      [DeadLetterHeader.OriginalTopic]: topic,
+      [DeadLetterHeader.OriginalPartition]: '0',
+      [DeadLetterHeader.OriginalOffset]: offset,
+      [DeadLetterHeader.ConsumerGroup]: 'int-test',
+      [DeadLetterHeader.FailedAt]: new Date().toISOString(),
+      'trace-id': 'abc',
+    });
+    // One a since-fixed consumer rejected (it is valid), one that is still invalid.
+    const fixed = JSON.stringify(statusEvent(messageUuid, 7));
+    await producer.publishRaw(dlqTopic(topic), [
+      { key: messageUuid, value: fixed, headers: headers('10') },
+      { key: messageUuid, value: 'still not json', headers: { ...headers('11'), [DeadLetterHeader.Reason]: DeadLetterReason.InvalidJson } },
+    ]);
+    const source = { topic: Topic.SmsStatus, readFrom: topic };
+
+    const listed = await listDeadLetters(kafka, source);
+    expect(listed.map((e) => [e.offset, e.reason, e.originalOffset, e.acceptedNow])).toEqual([
+      ['0', DeadLetterReason.InvalidPayload, '10', true],
+      ['1', DeadLetterReason.InvalidJson, '11', false],
+    ]);
+    expect(await listDeadLetters(kafka, { ...source, fromOffset: '1' })).toHaveLength(1);
+
+    const { replayed, left } = await replayDeadLetters(kafka, source, (target, messages) => producer.publishRaw(target, messages));
+    expect(replayed.map((e) => e.offset)).toEqual(['0']);
+    expect(left.map((e) => e.offset)).toEqual(['1']);
+    const [back] = await readAll(topic, 1);
+    expect(back?.key).toBe(messageUuid);
+    expect(back?.value?.toString()).toBe(fixed);
+    expect(back?.headers).toEqual({ 'trace-id': 'abc' });
+  });
+
+  it('restarts itself after kafkajs crashes it for good, reporting not ready until it is back, and redelivers the batch', async () => {
+    const topic = await privateTopic(1);
+    const messageUuid = randomUUID();
+    await producer.publishRaw(topic, [{ key: messageUuid, value: JSON.stringify(statusEvent(messageUuid, 1)) }]);
+
+    const groupId = `int-test-${randomUUID()}`;
+    const check = `consumer:${groupId}/${topic}`;
+    let attempts = 0;
+    const handled: number[] = [];
+    const consumer = consumers.create({
+      groupId,
+      topic: Topic.SmsStatus,
+      readFrom: topic,
+      handle: async (records) => {
+        attempts += 1;
+        // What a broker restart produced in the field: kafkajs treats it as fatal and does not restart the consumer.
+        if (attempts === 1) throw new KafkaJSNonRetriableError('The coordinator is not aware of this member');
+        handled.push(...records.map((r) => r.payload.sequence));
+      },
+    });
+    await consumer.start();
+    try {
+      const down = await eventually(
+        async () => {
+          const reason = await readinessOf(check);
+          return reason?.startsWith('restarting after') ? reason : undefined;
+        },
+        20_000,
+        'readiness to report the crashed consumer',
+      );
+      expect(down).toContain('KafkaJSNonRetriableError: The coordinator is not aware of this member');
+      expect(await metric('sluice_consumer_up', topic)).toBe(0);
+      await eventually(async () => (handled.length > 0 && (await readinessOf(check)) === null ? true : undefined), 30_000, 'the consumer to rejoin and handle the record', async () =>
+        String(await readinessOf(check)),
+      );
+    } finally {
+      await consumer.stop();
+    }
+    expect(attempts).toBe(2);
+    expect(handled).toEqual([1]);
+    expect(await metric('sluice_consumer_restarts_total', topic)).toBe(1);
+    expect(await metric('sluice_consumer_up', topic)).toBe(1);
+    expect(exits).toEqual([]);
+  });
+
+  it('comes back after the coordinator dropped it from its group, without losing the batch it held', async () => {
+    const topic = await privateTopic(1);
+    const messageUuid = randomUUID();
+    await producer.publishRaw(topic, [{ key: messageUuid, value: JSON.stringify(statusEvent(messageUuid, 1)) }]);
+
+    const groupId = `int-test-${randomUUID()}`;
+    const handled: number[] = [];
+    let calls = 0;
+    const consumer = consumers.create({
+      groupId,
+      topic: Topic.SmsStatus,
+      readFrom: topic,
+      sessionTimeoutMs: 6_000,
+      handle: async (records) => {
+        calls += 1;
+        // Silent past the session timeout: the coordinator evicts the member, and its commit is refused.
+        if (calls === 1) await new Promise((resolve) => setTimeout(resolve, 9_000));
+        handled.push(...records.map((r) => r.payload.sequence));
+      },
+    });
+    const check = `consumer:${groupId}/${topic}`;
+    const reported = new Set<string>();
+    const watch = setInterval(() => void readinessOf(check).then((reason) => reason && reported.add(reason)), 50);
+    await consumer.start();
+    try {
+      await eventually(async () => (calls >= 2 ? true : undefined), 40_000, 'the batch to be delivered again');
+      await producer.publishRaw(topic, [{ key: messageUuid, value: JSON.stringify(statusEvent(messageUuid, 2)) }]);
+      await eventually(async () => (handled.includes(2) ? true : undefined), 30_000, 'a later record to be handled', async () => JSON.stringify(handled));
+      await eventually(async () => ((await readinessOf(check)) === null ? true : undefined), 30_000, 'the consumer to be ready');
+    } finally {
+      clearInterval(watch);
+      await consumer.stop();
+    }
+    // At least once: the record whose commit was refused was handled again.
+    expect(handled.filter((sequence) => sequence === 1).length).toBeGreaterThanOrEqual(2);
+    // kafkajs gives such a member up for good ("The coordinator is not aware of this member"); it was restarted.
+    expect([...reported].some((reason) => reason.startsWith('restarting after'))).toBe(true);
+    expect(await metric('sluice_consumer_restarts_total', topic)).toBeGreaterThanOrEqual(1);
+    expect(exits).toEqual([]);
+  });
+
+  it('makes the process exit when a consumer cannot get into its group within CONSUMER_MAX_DOWN_MS', async () => {
+    const strictExits: number[] = [];
+    const strictMetrics = new MetricsRegistry({ service: 'int-test', logLevel: 'silent' });
+    const strict = new Supervisor(new ReadinessRegistry(), strictMetrics, { consumerMaxDownMs: 3_000, loopMaxDownMs: 3_000 }, { exit: (code) => strictExits.push(code) });
+    const missing = `sluice-int-missing-${randomUUID()}`;
+    const consumer = new KafkaConsumers({ brokers, clientId: 'sluice-int-test' }, producer, strict, strictMetrics).create({
+      groupId: `int-test-${randomUUID()}`,
+      topic: Topic.SmsStatus,
+      readFrom: missing,
+      handle: async () => undefined,
+    });
+    void consumer.start();
+    try {
+      await eventually(async () => (strictExits.length > 0 ? true : undefined), 15_000, 'the supervisor to exit');
+    } finally {
+      strict.beforeApplicationShutdown();
+      await consumer.stop();
+    }
+    expect(strictExits).toEqual([SUPERVISOR_EXIT_CODE]);
+  });
 });
+
+function textHeaders(headers: IHeaders): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : String(value ?? '')]));
+}

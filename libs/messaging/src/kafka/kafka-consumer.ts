@@ -1,6 +1,12 @@
-// A consumer-group member that hands typed batches to a handler and commits after it succeeds.
-import { Topic, TopicPayloads } from '@sluice/contracts';
-import { Consumer, Kafka } from 'kafkajs';
+// A consumer-group member that hands typed batches to a handler and commits after it succeeds,
+// sets records it cannot parse or validate aside on the topic's dead-letter topic, and comes
+// back by itself whenever kafkajs gives up.
+import { Logger } from '@nestjs/common';
+import { DeadLetterHeader, DeadLetterReason, Topic, TopicPayloads, dlqTopic } from '@sluice/contracts';
+import type { SupervisedUnit } from '@sluice/observability';
+import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { Counter } from 'prom-client';
+import { decodeRecord } from './topic-schemas';
 
 export interface ConsumedRecord<T extends Topic> {
   readonly payload: TopicPayloads[T];
@@ -9,7 +15,6 @@ export interface ConsumedRecord<T extends Topic> {
 }
 
 export interface BatchConsumerOptions<T extends Topic> {
-  readonly kafka: Kafka;
   readonly groupId: string;
   readonly topic: T;
   /** Handles one batch of one partition, in offset order; a throw makes Kafka redeliver it. */
@@ -17,61 +22,294 @@ export interface BatchConsumerOptions<T extends Topic> {
   readonly partitionsConsumedConcurrently?: number;
   /** How long the group waits for a silent member before giving its partitions to others. */
   readonly sessionTimeoutMs?: number;
+  /** The topic actually read, when it is not `topic` but a copy carrying `topic`'s payloads (a test's private topic). */
+  readonly readFrom?: string;
 }
+
+/** A record set aside: the original key, bytes and headers, plus the DeadLetterHeader ones. */
+export interface DeadLetter {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: IHeaders;
+}
+
+/** What a consumer gets from its app (see KafkaConsumers). */
+export interface BatchConsumerDeps {
+  readonly kafka: Kafka;
+  readonly unit: SupervisedUnit;
+  readonly publishDeadLetters: (topic: string, records: readonly DeadLetter[]) => Promise<void>;
+  readonly poisonRecords: Counter<'topic'>;
+}
+
+/** A member in its group that neither fetched, heartbeat nor held a batch for this long is restarted. */
+export const CONSUMER_STALL_MS = 90_000;
+const STALL_CHECK_INTERVAL_MS = 5_000;
+/** A consumer being replaced gets this long to leave its group. */
+const DISCONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * Offsets are committed only after `handle` resolves for the whole batch, so a crash
  * redelivers work (at-least-once); handlers are idempotent.
+ *
+ * Every restart is this class's: kafkajs is told never to restart a crashed consumer itself,
+ * so each one is paced by the supervisor's back-off (1 s doubling to 30 s), counted, and
+ * visible in readiness until the new member has joined. A crash, an unexpected stop or a
+ * member that went silent all lead to a fresh kafkajs consumer.
  */
 export class BatchConsumer<T extends Topic> {
+  private readonly logger = new Logger(BatchConsumer.name);
+  private readonly topicName: string;
   private consumer: Consumer | null = null;
+  /** Bumped for each kafkajs consumer: events from one that was replaced are ignored. */
+  private generation = 0;
+  private stopping = true;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private stallTimer: NodeJS.Timeout | null = null;
+  private crashedGeneration = -1;
+  private joined = false;
+  private lastActivity = 0;
+  private batchesInHand = 0;
+  private batchesStarted = 0;
+  /** Per broker, `batchesStarted` when its last fetch returned: unchanged at its next fetch, that fetch found nothing to do. */
+  private readonly startedAtFetch = new Map<number, number>();
 
-  constructor(private readonly options: BatchConsumerOptions<T>) {}
+  constructor(
+    private readonly options: BatchConsumerOptions<T>,
+    private readonly deps: BatchConsumerDeps,
+  ) {
+    this.topicName = options.readFrom ?? options.topic;
+  }
 
+  /** Resolves once the first attempt to join has ended; a failed one is retried in the background. */
   async start(): Promise<void> {
-    const { kafka, groupId, topic, handle } = this.options;
-    const consumer = kafka.consumer({
-      groupId,
-      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: 3_000,
-      allowAutoTopicCreation: false,
-      maxWaitTimeInMs: 100,
-    });
-    this.consumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
-      eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }) => {
-        if (!isRunning() || isStale()) return;
-        const records: Array<ConsumedRecord<T>> = [];
-        for (const message of batch.messages) {
-          if (!message.value) continue;
-          records.push({
-            payload: JSON.parse(message.value.toString('utf8')) as TopicPayloads[T],
-            partition: batch.partition,
-            offset: message.offset,
-          });
-        }
-        await handle(records, heartbeat);
-        const last = batch.messages[batch.messages.length - 1];
-        if (last) {
-          resolveOffset(last.offset);
-          await consumer.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
-          ]);
-        }
-        await commitOffsetsIfNecessary();
-        await heartbeat();
-      },
-    });
+    if (!this.stopping) return;
+    this.stopping = false;
+    this.deps.unit.out('not yet in its consumer group');
+    this.stallTimer = setInterval(() => this.checkStall(), STALL_CHECK_INTERVAL_MS);
+    this.stallTimer.unref();
+    await this.launch();
   }
 
   /** Leaves the group after the batch in hand is finished; uncommitted work goes to another member. */
   async stop(): Promise<void> {
-    await this.consumer?.disconnect();
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.stallTimer) clearInterval(this.stallTimer);
+    this.restartTimer = null;
+    this.stallTimer = null;
+    const consumer = this.consumer;
     this.consumer = null;
+    this.generation += 1;
+    await consumer?.disconnect();
+    this.deps.unit.stopped();
   }
+
+  private launch(): Promise<void> {
+    const generation = ++this.generation;
+    const { groupId, sessionTimeoutMs, partitionsConsumedConcurrently } = this.options;
+    const consumer = this.deps.kafka.consumer({
+      groupId,
+      sessionTimeout: sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 3_000,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 100,
+      // kafkajs retries a failing fetch or handler this often (about 9 s in all) before it
+      // crashes the consumer; the restart is then ours.
+      retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 10_000, restartOnFailure: async () => false },
+    });
+    this.consumer = consumer;
+    this.joined = false;
+    this.startedAtFetch.clear();
+    this.listen(consumer, generation);
+    return (async () => {
+      // A stop or restart while joining leaves this consumer behind: it leaves at once.
+      const replaced = async () => {
+        if (generation === this.generation) return false;
+        await consumer.disconnect().catch(() => undefined);
+        return true;
+      };
+      try {
+        await consumer.connect();
+        if (await replaced()) return;
+        await consumer.subscribe({ topic: this.topicName, fromBeginning: true });
+        if (await replaced()) return;
+        await consumer.run({
+          autoCommit: false,
+          partitionsConsumedConcurrently: partitionsConsumedConcurrently ?? 4,
+          eachBatchAutoResolve: false,
+          eachBatch: (payload) => this.eachBatch(consumer, payload),
+        });
+        await replaced();
+      } catch (error: unknown) {
+        if (generation === this.generation) this.restartLater(error);
+        else await consumer.disconnect().catch(() => undefined);
+      }
+    })();
+  }
+
+  private listen(consumer: Consumer, generation: number): void {
+    const current = () => generation === this.generation && !this.stopping;
+    const active = () => {
+      if (current()) this.lastActivity = Date.now();
+    };
+    const { events } = consumer;
+    consumer.on(events.GROUP_JOIN, () => {
+      if (!current()) return;
+      active();
+      this.joined = true;
+      this.crashedGeneration = -1;
+      this.deps.unit.resumed();
+      this.logger.log({ topic: this.topicName, groupId: this.options.groupId }, `consuming ${this.topicName}`);
+    });
+    consumer.on(events.FETCH_START, ({ payload }) => {
+      if (!current()) return;
+      active();
+      if (this.batchesInHand === 0 && this.startedAtFetch.get(payload.nodeId) === this.batchesStarted) this.deps.unit.progressed();
+    });
+    consumer.on(events.FETCH, ({ payload }) => {
+      if (!current()) return;
+      active();
+      this.startedAtFetch.set(payload.nodeId, this.batchesStarted);
+    });
+    consumer.on(events.HEARTBEAT, active);
+    consumer.on(events.REBALANCING, active);
+    consumer.on(events.CRASH, ({ payload }) => {
+      if (!current()) return;
+      this.crashedGeneration = generation;
+      this.joined = false;
+      if (payload.restart) {
+        // Only reached if kafkajs overrides restartOnFailure; it restarts this consumer itself.
+        this.deps.unit.out(`crashed (${describe(payload.error)}); kafkajs restarts it`);
+        this.deps.unit.failed(payload.error);
+        this.deps.unit.restarted();
+        return;
+      }
+      this.restartLater(payload.error);
+    });
+    // A crash stops and disconnects the consumer before it reports the crash: the stop is
+    // looked at once the crash, if any, has been seen.
+    const stopped = () => {
+      if (!current()) return;
+      setImmediate(() => {
+        if (current() && this.crashedGeneration !== generation) this.restartLater(new Error('the consumer stopped unexpectedly'));
+      });
+    };
+    consumer.on(events.STOP, stopped);
+    consumer.on(events.DISCONNECT, stopped);
+  }
+
+  private restartLater(error: unknown): void {
+    if (this.stopping || this.restartTimer) return;
+    this.joined = false;
+    this.deps.unit.out(`restarting after ${describe(error)}`);
+    const delay = this.deps.unit.failed(error);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      void this.restart();
+    }, delay);
+  }
+
+  private async restart(): Promise<void> {
+    if (this.stopping) return;
+    const previous = this.consumer;
+    this.consumer = null;
+    this.generation += 1;
+    await withTimeout(previous?.disconnect() ?? Promise.resolve(), DISCONNECT_TIMEOUT_MS).catch(() => undefined);
+    if (this.stopping) return;
+    this.deps.unit.restarted();
+    await this.launch();
+  }
+
+  /** Catches a member that stays in its group but does nothing: kafkajs fetches every 100 ms when idle. */
+  private checkStall(): void {
+    if (this.stopping || !this.joined || this.batchesInHand > 0 || this.restartTimer) return;
+    const silentMs = Date.now() - this.lastActivity;
+    if (silentMs > CONSUMER_STALL_MS) this.restartLater(new Error(`no fetch or heartbeat for ${Math.round(silentMs / 1_000)} s`));
+  }
+
+  private async eachBatch(consumer: Consumer, { batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (!isRunning() || isStale()) return;
+    this.batchesStarted += 1;
+    this.batchesInHand += 1;
+    try {
+      const records: Array<ConsumedRecord<T>> = [];
+      const deadLetters: DeadLetter[] = [];
+      for (const message of batch.messages) {
+        const decoded = decodeRecord(this.options.topic, message.value);
+        if (decoded.ok) records.push({ payload: decoded.payload, partition: batch.partition, offset: message.offset });
+        else deadLetters.push(this.deadLetter(batch.partition, message, decoded.reason, decoded.detail));
+      }
+      // Set aside before the rest is handled: a failure redelivers the batch, poison records included.
+      if (deadLetters.length > 0) await this.setAside(batch.partition, deadLetters);
+      if (records.length > 0) await this.handle(records, heartbeat);
+      const last = batch.messages[batch.messages.length - 1];
+      if (last) {
+        resolveOffset(last.offset);
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+      }
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+      this.deps.unit.progressed();
+    } finally {
+      this.batchesInHand -= 1;
+    }
+  }
+
+  private async handle(records: ReadonlyArray<ConsumedRecord<T>>, heartbeat: () => Promise<void>): Promise<void> {
+    try {
+      await this.options.handle(records, heartbeat);
+    } catch (error: unknown) {
+      this.logger.warn(
+        { err: error, topic: this.topicName, partition: records[0]?.partition, fromOffset: records[0]?.offset, records: records.length },
+        'handling a batch failed; Kafka redelivers it',
+      );
+      throw error;
+    }
+  }
+
+  private deadLetter(partition: number, message: KafkaMessage, reason: DeadLetterReason, detail: string): DeadLetter {
+    return {
+      key: message.key,
+      value: message.value,
+      headers: {
+        ...message.headers,
+        [DeadLetterHeader.Reason]: reason,
+        [DeadLetterHeader.Detail]: detail,
+        [DeadLetterHeader.OriginalTopic]: this.topicName,
+        [DeadLetterHeader.OriginalPartition]: String(partition),
+        [DeadLetterHeader.OriginalOffset]: message.offset,
+        [DeadLetterHeader.ConsumerGroup]: this.options.groupId,
+        [DeadLetterHeader.FailedAt]: new Date().toISOString(),
+      },
+    };
+  }
+
+  private async setAside(partition: number, deadLetters: readonly DeadLetter[]): Promise<void> {
+    const target = dlqTopic(this.topicName);
+    try {
+      await this.deps.publishDeadLetters(target, deadLetters);
+    } catch (error: unknown) {
+      this.logger.error({ err: error, topic: this.topicName, partition, deadLetterTopic: target }, `records that cannot be handled could not be set aside on ${target} (does it exist? npm run kafka:topics)`);
+      throw error;
+    }
+    this.deps.poisonRecords.inc({ topic: this.topicName }, deadLetters.length);
+    for (const { headers } of deadLetters) {
+      this.logger.warn(
+        { topic: this.topicName, partition, offset: headers[DeadLetterHeader.OriginalOffset], reason: headers[DeadLetterHeader.Reason], detail: headers[DeadLetterHeader.Detail] },
+        `record set aside on ${target}`,
+      );
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

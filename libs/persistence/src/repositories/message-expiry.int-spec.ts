@@ -1,0 +1,145 @@
+// The expiry sweep's statement against real Postgres, and nothing else: no Redis, no Kafka.
+import { LogMode, MessageDirection, MessageErrorCode, MessageState, MessageType, TextEncoding, Topic } from '@sluice/contracts';
+import { testInfrastructure, testNumber } from '@sluice/testing';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { createDataSource, runMigrations } from '../data-source';
+import { MessageEntity } from '../entities';
+import { AccountRepository } from './account.repository';
+import { MessageRepository } from './message.repository';
+
+describe('MessageRepository.expireQueued (real Postgres)', () => {
+  // A database of its own: the sweep takes every expired queued message it can see, and
+  // other test files keep queued rows of their own in the shared test database.
+  const database = `sluice_expiry_${randomBytes(6).toString('hex')}`;
+  const serverUrl = testInfrastructure().databaseUrl;
+  const ownUrl = (() => {
+    const url = new URL(serverUrl);
+    url.pathname = `/${database}`;
+    return url.toString();
+  })();
+  let server: DataSource;
+  let dataSource: DataSource;
+  let repository: MessageRepository;
+  let accountId: string;
+
+  beforeAll(async () => {
+    server = await createDataSource({ url: serverUrl, poolSize: 1 }).initialize();
+    await server.query(`CREATE DATABASE ${database}`);
+    dataSource = await createDataSource({ url: ownUrl, poolSize: 8 }).initialize();
+    await runMigrations(dataSource);
+    repository = new MessageRepository(dataSource);
+    accountId = (await new AccountRepository(dataSource).create({ name: 'expiry-sweep-test' })).authId;
+  }, 60_000);
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await server?.query(`DROP DATABASE IF EXISTS ${database}`);
+    await server?.destroy();
+  });
+
+  /** A queued message accepted `ageMs` ago with `expirySeconds` of message_expiry, charged 0.005. */
+  async function accept(ageMs: number, expirySeconds: number): Promise<string> {
+    const at = new Date(Date.now() - ageMs);
+    const messageUuid = randomUUID();
+    await dataSource.transaction((manager) =>
+      repository.insertAccepted(manager, [
+        Object.assign(new MessageEntity(), {
+          messageUuid,
+          accountId,
+          rootAccountId: accountId,
+          messageTime: at,
+          messageDirection: MessageDirection.Outbound,
+          messageState: MessageState.Queued,
+          messageType: MessageType.Sms,
+          fromNumber: testNumber('415'),
+          toNumber: testNumber(),
+          text: null,
+          encoding: TextEncoding.Gsm7,
+          logMode: LogMode.None,
+          units: 1,
+          totalRate: '0.00500',
+          totalAmount: '0.00500',
+          errorCode: MessageErrorCode.Ok,
+          messageExpiry: expirySeconds,
+          callbackUrl: null,
+          callbackMethod: 'POST',
+          sequence: 1,
+          carrierMessageId: null,
+          mcc: null,
+          mnc: null,
+          queuedAt: at,
+          sentAt: null,
+          deliveryReportAt: null,
+          updatedAt: at,
+        }),
+      ]),
+    );
+    return messageUuid;
+  }
+
+  const rowOf = async (messageUuid: string) =>
+    (
+      await dataSource.query(`SELECT message_state, error_code, total_amount::float AS amount, sequence FROM messages WHERE message_uuid = $1`, [messageUuid])
+    )[0] as { message_state: string; error_code: string; amount: number; sequence: number };
+
+  it('fails a queued message past its expiry with 420, uncharged, with its status event and outbox record', async () => {
+    const expired = await accept(10_000, 5);
+    const justExpired = await accept(6_000, 5);
+    const fresh = await accept(0, 10_799);
+    // A dispatcher that died mid-message left a part at the carrier: dispatch completes it whatever its age.
+    const partlySent = await accept(10_000, 5);
+    await dataSource.query(
+      `INSERT INTO message_parts (message_uuid, part_seq, parts_total, carrier_message_id, submitted_at) VALUES ($1, 1, 2, $2, now())`,
+      [partlySent, `part-${partlySent}`],
+    );
+
+    // Within the grace a dispatcher submitting it right at its deadline keeps it.
+    expect(await repository.expireQueued(100, 60_000)).toEqual([]);
+
+    const applied = await repository.expireQueued(100, 0);
+    expect(applied.map((a) => a.event.messageUuid).sort()).toEqual([expired, justExpired].sort());
+    expect(applied[0]?.event).toMatchObject({ accountId, state: MessageState.Failed, errorCode: MessageErrorCode.Expired, sequence: 2 });
+
+    expect(await rowOf(expired)).toEqual({ message_state: 'failed', error_code: '420', amount: 0, sequence: 2 });
+    expect(await rowOf(fresh)).toEqual({ message_state: 'queued', error_code: '000', amount: 0.005, sequence: 1 });
+    expect(await rowOf(partlySent)).toMatchObject({ message_state: 'queued' });
+    expect(await dataSource.query(`SELECT state, error_code FROM status_events WHERE message_uuid = $1 ORDER BY sequence`, [expired])).toEqual([
+      { state: 'queued', error_code: '000' },
+      { state: 'failed', error_code: '420' },
+    ]);
+    // The event waits in the outbox for the relay, which turns it into the callback.
+    const outbox: Array<{ id: string; topic: string; payload: Record<string, unknown> }> = await dataSource.query(
+      `SELECT id, topic, payload FROM outbox WHERE record_key = $1 ORDER BY id`,
+      [expired],
+    );
+    expect(outbox.map((o) => o.payload['state'])).toEqual(['queued', 'failed']);
+    expect(outbox[1]).toMatchObject({ id: applied.find((a) => a.event.messageUuid === expired)?.outboxId, topic: Topic.SmsStatus });
+    expect(outbox[1]?.payload).toMatchObject({ messageUuid: expired, state: 'failed', errorCode: '420', sequence: 2 });
+
+    // Nothing is left to do: a second sweep changes nothing.
+    expect(await repository.expireQueued(100, 0)).toEqual([]);
+  });
+
+  it('lets concurrent sweeps share the work and apply each expiry exactly once', async () => {
+    const expired = await Promise.all(Array.from({ length: 40 }, () => accept(20_000, 5)));
+    const sweeper = async (): Promise<string[]> => {
+      const mine: string[] = [];
+      for (;;) {
+        const applied = await repository.expireQueued(7, 0);
+        if (applied.length === 0) return mine;
+        mine.push(...applied.map((a) => a.event.messageUuid));
+      }
+    };
+    const results = await Promise.all([sweeper(), sweeper(), sweeper(), sweeper()]);
+    const all = results.flat();
+    expect(all).toHaveLength(40);
+    expect(new Set(all)).toEqual(new Set(expired));
+    const failures: Array<{ n: number }> = await dataSource.query(
+      `SELECT count(*)::int AS n FROM status_events WHERE message_uuid = ANY($1::uuid[]) AND state = 'failed' GROUP BY message_uuid`,
+      [expired],
+    );
+    expect(failures).toHaveLength(40);
+    expect(failures.every((f) => f.n === 1)).toBe(true);
+  });
+});

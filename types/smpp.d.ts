@@ -116,6 +116,17 @@ declare module 'smpp' {
 
   export function connect(options: ConnectOptions, listener?: () => void): Session;
 
+  /**
+   * The package's field filters. `message` turns `short_message` / `message_payload` bytes into
+   * a DecodedMessage when a PDU is read (`this` is the PDU being read), and back when one is written.
+   */
+  export const filters: {
+    readonly message: {
+      decode: (this: PDU, value: unknown, skipUdh?: boolean) => unknown;
+      readonly encode: (this: PDU, value: unknown) => unknown;
+    };
+  };
+
   /** Every PDU the package knows, by command name (`submit_sm`, `submit_sm_resp`, ...). */
   export const commands: Readonly<Record<string, { readonly id: number }>>;
 

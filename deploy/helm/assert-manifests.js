@@ -226,6 +226,9 @@ for (const [what, manifest, pattern] of [
   ['a pre-install hook that uses a release Secret', `apiVersion: v1\nkind: Secret\nmetadata: {name: creds}\nstringData: {URL: x}\n---\napiVersion: batch/v1\nkind: Job\nmetadata: {name: j, annotations: {helm.sh/hook: pre-install}}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: j, image: busybox, env: [{name: URL, valueFrom: {secretKeyRef: {name: creds, key: URL}}}]}]\n`, /Helm creates only after the hook has run/],
   ['a KEDA kafka trigger with an unknown setting', 'apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: s}\nspec: {scaleTargetRef: {name: web}, triggers: [{type: kafka, metadata: {bootstrapServers: "k:9092", consumerGroup: g, topic: t, lagThreshhold: "5"}}]}\n', /lagThreshhold is not a setting/],
   ['a kind it does not know', 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n', /unknown apiVersion\/kind/],
+  ['a PrometheusRule rule that is neither an alert nor a recording rule', 'apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: r}\nspec: {groups: [{name: g, rules: [{expr: up == 0}]}]}\n', /exactly one of alert and record/],
+  ['a PrometheusRule duration Prometheus cannot parse', 'apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: r}\nspec: {groups: [{name: g, rules: [{alert: A, expr: up == 0, for: 2 minutes}]}]}\n', /"2 minutes" is not a Prometheus duration/],
+  ['a PrometheusRule with two groups of one name', 'apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: r}\nspec: {groups: [{name: g, rules: [{alert: A, expr: "1"}]}, {name: g, rules: [{alert: B, expr: "1"}]}]}\n', /used by another group/],
 ]) {
   test(`k8s-validate rejects ${what}`, () => {
     const run = spawnSync(VALIDATE, [], { input: manifest, encoding: 'utf8' });
@@ -508,6 +511,10 @@ for (const [args, pattern] of [
   [set('database.url=mysql://x'), /database\/url/],
   [set('services.unknown-service.enabled=true'), /unknown-service/],
   [set('defaults.readinessProbe=null'), /readinessProbe/],
+  [set('prometheusRule.callbackFailureRatio.ratio=2'), /callbackFailureRatio\/ratio/],
+  [set('prometheusRule.callbackFailureRatio.ratio=0'), /callbackFailureRatio\/ratio/],
+  [set('prometheusRule.consumerStalled.for=2minutes'), /consumerStalled\/for/],
+  [set('grafanaDashboard.folder=x'), /folder/],
 ]) {
   test(`values.schema.json rejects ${args[1]}`, () => {
     assert.match(renderError(...args), pattern);
@@ -555,6 +562,130 @@ test('serviceMonitor: one per service, scraping /metrics on the http port of its
     assert.deepEqual(m.spec.endpoints[0].path, '/metrics');
     assert.equal(m.metadata.labels.release, 'prom');
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Alerts (PrometheusRule) and the Grafana dashboard: off by default, and every series they
+// read is one the apps export.
+
+const ALERTS = ['SluiceConsumerStalled', 'SluiceLoopStalled', 'SluiceOldestQueuedMessage', 'SluiceCallbackFailureRatio', 'SluiceSmppBindsDown', 'SluicePoisonRecords'];
+const DASHBOARD_FILE = path.join(CHART, 'files', 'grafana-dashboard.json');
+const rulesOf = (docs) => objects(docs, 'PrometheusRule').flatMap((r) => r.spec.groups.flatMap((g) => g.rules));
+const alertNamed = (docs, name) => rulesOf(docs).find((r) => r.alert === name);
+
+/** Every sluice_* series registered through MetricsRegistry in apps/ and libs/ (histograms add _bucket, _sum, _count). */
+function exportedMetrics() {
+  const names = new Set();
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name === 'node_modules' || entry.name.startsWith('dist')) continue;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/\.ts$/.test(entry.name) && !/\.(spec|int-spec|e2e-spec)\.ts$/.test(entry.name)) {
+        for (const m of fs.readFileSync(full, 'utf8').matchAll(/\.(counter|gauge|histogram)(?:<[^>]*>)?\(\s*'([a-z0-9_]+)'/g)) {
+          names.add(`sluice_${m[2]}`);
+          if (m[1] === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(`sluice_${m[2]}${suffix}`);
+        }
+      }
+    }
+  };
+  walk(path.join(ROOT, 'apps'));
+  walk(path.join(ROOT, 'libs'));
+  return names;
+}
+/** prom-client's process and Node.js metrics, which every app registers with the sluice_ prefix. */
+const DEFAULT_METRIC = /^sluice_(process|nodejs)_/;
+const seriesIn = (text) => [...new Set([...text.matchAll(/\bsluice_[a-z0-9_]+/g)].map((m) => m[0]))];
+
+test('default values: no PrometheusRule and no dashboard ConfigMap', () => {
+  const docs = render();
+  assert.equal(objects(docs, 'PrometheusRule').length, 0);
+  assert.ok(!objects(docs, 'ConfigMap').some((c) => c.metadata.name.endsWith('-dashboard')));
+});
+
+test('prometheusRule: the alerts, scoped to the release namespace, with the labels and thresholds of values', () => {
+  // ratio=0.1 reaches the chart as a string (--set keeps fractions as text): the schema takes both.
+  const docs = render(
+    ...set('prometheusRule.enabled=true', 'prometheusRule.labels.release=prom', 'prometheusRule.ruleLabels.team=sms', 'prometheusRule.oldestQueuedMessage.ageSeconds=600', 'prometheusRule.callbackFailureRatio.ratio=0.1', 'prometheusRule.smppBindsDown.for=5m'),
+  );
+  const [rule] = objects(docs, 'PrometheusRule');
+  assert.equal(rule.metadata.namespace, NAMESPACE);
+  assert.equal(rule.metadata.labels.release, 'prom');
+  assert.deepEqual(rulesOf(docs).map((r) => r.alert), ALERTS);
+  for (const r of rulesOf(docs)) {
+    assert.equal(r.labels.team, 'sms', r.alert);
+    assert.ok(['critical', 'warning'].includes(r.labels.severity), r.alert);
+    assert.ok(r.annotations.summary && r.annotations.description, r.alert);
+  }
+  assert.equal(alertNamed(docs, 'SluiceConsumerStalled').expr, 'sluice_consumer_up{namespace="sms"} == 0');
+  assert.equal(alertNamed(docs, 'SluiceConsumerStalled').for, '2m');
+  assert.match(alertNamed(docs, 'SluiceConsumerStalled').annotations.summary, /\{\{ \$labels\.group \}\} of \{\{ \$labels\.topic \}\}/);
+  assert.equal(alertNamed(docs, 'SluiceLoopStalled').expr, 'sluice_loop_up{namespace="sms"} == 0');
+  assert.equal(alertNamed(docs, 'SluiceOldestQueuedMessage').expr, 'max by (namespace) (sluice_oldest_queued_message_age_seconds{namespace="sms"}) > 600');
+  const callbacks = alertNamed(docs, 'SluiceCallbackFailureRatio').expr;
+  assert.match(callbacks, /rate\(sluice_callback_attempts_total\{namespace="sms",outcome=~"http_error\|timeout\|network_error"\}\[10m\]\)/);
+  assert.match(callbacks, /\/ sum by \(namespace\) \(rate\(sluice_callback_attempts_total\{namespace="sms",outcome=~"success\|http_error\|timeout\|network_error"\}\[10m\]\)\)\s+> 0\.1$/);
+  assert.equal(alertNamed(docs, 'SluiceSmppBindsDown').expr, 'sluice_dispatch_binds_up{namespace="sms"} == 0');
+  assert.equal(alertNamed(docs, 'SluiceSmppBindsDown').for, '5m');
+  assert.equal(alertNamed(docs, 'SluicePoisonRecords').expr, 'sum by (namespace, topic) (increase(sluice_consumer_poison_records_total{namespace="sms"}[10m])) > 0');
+});
+
+test('prometheusRule: each alert can be switched off, the namespace scope too, and extra rules get a group of their own', () => {
+  const docs = render(
+    ...set('prometheusRule.enabled=true', 'prometheusRule.smppBindsDown.enabled=false', 'prometheusRule.loopStalled.enabled=false', 'prometheusRule.poisonRecords.enabled=false', 'prometheusRule.scopeToNamespace=false', 'prometheusRule.namespace=monitoring'),
+    '--set-json', 'prometheusRule.additionalRules=[{"alert":"SluiceGatewayRefusing","expr":"sum(rate(sluice_gateway_accepted_messages_total{outcome!=\\"accepted\\"}[5m])) > 1","for":"5m"}]',
+  );
+  const [rule] = objects(docs, 'PrometheusRule');
+  assert.equal(rule.metadata.namespace, 'monitoring');
+  assert.deepEqual(rule.spec.groups.map((g) => g.name), ['sluice', 'sluice-additional']);
+  assert.deepEqual(rulesOf(docs).map((r) => r.alert), ['SluiceConsumerStalled', 'SluiceOldestQueuedMessage', 'SluiceCallbackFailureRatio', 'SluiceGatewayRefusing']);
+  assert.equal(alertNamed(docs, 'SluiceConsumerStalled').expr, 'sluice_consumer_up{} == 0');
+  assert.match(alertNamed(docs, 'SluiceCallbackFailureRatio').expr, /sluice_callback_attempts_total\{outcome=~/);
+});
+
+test('grafanaDashboard: a ConfigMap with the sidecar label holding files/grafana-dashboard.json', () => {
+  const docs = render(...set('grafanaDashboard.enabled=true', 'grafanaDashboard.annotations.grafana_folder=Messaging'));
+  const [map] = objects(docs, 'ConfigMap').filter((c) => c.metadata.name.endsWith('-dashboard'));
+  assert.ok(map, 'no dashboard ConfigMap');
+  assert.equal(map.metadata.labels.grafana_dashboard, '1');
+  assert.equal(map.metadata.annotations.grafana_folder, 'Messaging');
+  assert.deepEqual(JSON.parse(map.data['sluice.json']), JSON.parse(fs.readFileSync(DASHBOARD_FILE, 'utf8')));
+  const other = render(...set('grafanaDashboard.enabled=true', 'grafanaDashboard.label=dashboards.example.com/grafana', 'grafanaDashboard.labelValue=sluice', 'grafanaDashboard.namespace=monitoring'));
+  const [moved] = objects(other, 'ConfigMap').filter((c) => c.metadata.name.endsWith('-dashboard'));
+  assert.equal(moved.metadata.namespace, 'monitoring');
+  assert.equal(moved.metadata.labels['dashboards.example.com/grafana'], 'sluice');
+  assert.equal(moved.metadata.labels.grafana_dashboard, undefined);
+});
+
+test('grafanaDashboard: throughput per stage, backlog per account, quota utilisation and latency per stage, every query on $datasource and $namespace', () => {
+  const dashboard = JSON.parse(fs.readFileSync(DASHBOARD_FILE, 'utf8'));
+  const rows = dashboard.panels.filter((p) => p.type === 'row').map((p) => p.title);
+  for (const title of ['Throughput per stage', 'Backlog', 'Quota utilisation', 'Latency per stage']) assert.ok(rows.includes(title), `no row ${title}`);
+  assert.ok(dashboard.panels.some((p) => (p.targets || []).some((t) => /by \(account\) \(sluice_governor_backlog_messages/.test(t.expr))), 'no backlog per account');
+  const ids = dashboard.panels.map((p) => p.id);
+  assert.equal(new Set(ids).size, ids.length, 'panel ids repeat');
+  assert.deepEqual(dashboard.templating.list.map((v) => v.name), ['datasource', 'namespace']);
+  for (const p of dashboard.panels.filter((x) => x.type !== 'row')) {
+    assert.ok(p.gridPos.x + p.gridPos.w <= 24, `${p.title}: wider than the grid`);
+    assert.equal(p.datasource.uid, '${datasource}', p.title);
+    assert.ok(p.targets.length > 0, `${p.title}: no query`);
+    for (const t of p.targets) {
+      assert.equal(t.datasource.uid, '${datasource}', p.title);
+      for (const series of seriesIn(t.expr)) assert.match(t.expr, new RegExp(`${series}(_bucket)?\\{namespace=~"\\$namespace"`), `${p.title}: ${series} is not filtered by $namespace`);
+    }
+  }
+});
+
+test('every sluice_* series the alerts and the dashboard read is one the apps export', () => {
+  const exported = exportedMetrics();
+  assert.ok(exported.has('sluice_governor_backlog_messages') && exported.has('sluice_gateway_accept_seconds_bucket'), 'the metric scan found nothing');
+  const docs = render(...set('prometheusRule.enabled=true', 'grafanaDashboard.enabled=true'));
+  const used = [
+    ...rulesOf(docs).flatMap((r) => seriesIn(String(r.expr))),
+    ...seriesIn(objects(docs, 'ConfigMap').find((c) => c.metadata.name.endsWith('-dashboard')).data['sluice.json']),
+  ];
+  assert.ok(used.length > 10);
+  assert.deepEqual([...new Set(used.filter((m) => !exported.has(m) && !DEFAULT_METRIC.test(m)))], []);
 });
 
 test('serviceAccount: created without token automount, used by the services; can be an existing one', () => {

@@ -6,6 +6,7 @@
 #   infra.sh up     [postgres|redis|kafka ...]   install if missing, start, wait until healthy
 #   infra.sh down   [postgres|redis|kafka ...]   stop cleanly
 #   infra.sh status [postgres|redis|kafka ...]   up/down per service; exit 1 if any is down
+#   infra.sh kill   [postgres|redis|kafka ...]   SIGKILL, as a crash would (fault injection); `up` starts it again
 #   infra.sh env                                 print `export` lines (DATABASE_URL, REDIS_URL, KAFKA_BROKERS)
 #   infra.sh psql [args]                         psql as sluice@sluice over TCP
 #   infra.sh redis-cli [args]                    redis-cli against the local Redis
@@ -71,6 +72,14 @@ write_if_changed() {
   fi
   printf '%s\n' "$content" >"$file.tmp.$$"
   mv -f "$file.tmp.$$" "$file"
+}
+
+kill_crash() { # pid: SIGKILL it and its children at once (Postgres backends), as a crash of the host would
+  local pid=$1 children
+  children=$(ps -o pid= --ppid "$pid" 2>/dev/null || true)
+  # shellcheck disable=SC2086 # one pid per word
+  kill -KILL "$pid" $children 2>/dev/null || true
+  wait_pid_exit "$pid" 10 || die "pid $pid is still alive after SIGKILL"
 }
 
 tail_log() { # file -> last lines, indented, to stderr
@@ -763,6 +772,24 @@ cmd_down() {
   done
 }
 
+cmd_kill() {
+  local s pid
+  lock
+  for s in "${SERVICES[@]}"; do
+    case $s in
+      postgres) pg_resolve && pid=$(pg_pid) || pid="" ;;
+      redis) pid=$(redis_pid) || pid="" ;;
+      kafka) pid=$(kafka_pid) || pid="" ;;
+    esac
+    if [[ -z $pid ]]; then
+      log "$s: not running"
+      continue
+    fi
+    log "$s: kill -9 (pid $pid$([[ $s == postgres ]] && echo ' and its backends'))"
+    kill_crash "$pid"
+  done
+}
+
 cmd_status() {
   local s rc=0
   for s in "${SERVICES[@]}"; do
@@ -776,7 +803,7 @@ cmd_status() {
 }
 
 usage() {
-  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 main() {
@@ -786,6 +813,7 @@ main() {
     up) parse_services "$@" && cmd_up ;;
     down) parse_services "$@" && cmd_down ;;
     status) parse_services "$@" && cmd_status ;;
+    kill) parse_services "$@" && cmd_kill ;;
     env) env_lines | sed 's/^/export /' ;;
     psql)
       pg_resolve

@@ -1,6 +1,6 @@
 package main
 
-// Typed mirrors of the two custom resources the Sluice chart can render. Only the fields of
+// Typed mirrors of the custom resources the Sluice chart can render. Only the fields of
 // their published CRD schemas are declared, so that strict decoding rejects a misspelt or
 // misplaced field the same way it does for built-in kinds. Subtrees the chart never renders
 // (TLS and auth settings of a scrape endpoint) are kept as raw JSON: present is fine, their
@@ -154,4 +154,35 @@ var kafkaTriggerKeys = map[string]bool{
 	"allowIdleConsumers": true, "excludePersistentLag": true, "scaleToZeroOnInvalidOffset": true,
 	"limitToPartitionsWithLag": true, "ensureEvenDistributionOfPartitions": true,
 	"partitionLimitation": true, "version": true, "sasl": true, "tls": true, "unsafeSsl": true,
+}
+
+// PrometheusRule is monitoring.coreos.com/v1 PrometheusRule (prometheus-operator).
+type PrometheusRule struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec              PrometheusRuleSpec `json:"spec"`
+}
+
+type PrometheusRuleSpec struct {
+	Groups []RuleGroup `json:"groups,omitempty"`
+}
+
+type RuleGroup struct {
+	Name                    string            `json:"name"`
+	Labels                  map[string]string `json:"labels,omitempty"`
+	Interval                string            `json:"interval,omitempty"`
+	QueryOffset             string            `json:"query_offset,omitempty"`
+	Rules                   []Rule            `json:"rules,omitempty"`
+	PartialResponseStrategy string            `json:"partial_response_strategy,omitempty"`
+	Limit                   *int32            `json:"limit,omitempty"`
+}
+
+type Rule struct {
+	Record        string             `json:"record,omitempty"`
+	Alert         string             `json:"alert,omitempty"`
+	Expr          intstr.IntOrString `json:"expr"`
+	For           string             `json:"for,omitempty"`
+	KeepFiringFor string             `json:"keep_firing_for,omitempty"`
+	Labels        map[string]string  `json:"labels,omitempty"`
+	Annotations   map[string]string  `json:"annotations,omitempty"`
 }

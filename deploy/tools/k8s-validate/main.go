@@ -65,7 +65,17 @@ var kinds = map[string]func() any{
 	"rbac.authorization.k8s.io/v1/RoleBinding": func() any { return &rbacv1.RoleBinding{} },
 	"monitoring.coreos.com/v1/ServiceMonitor":  func() any { return &ServiceMonitor{} },
 	"keda.sh/v1alpha1/ScaledObject":            func() any { return &ScaledObject{} },
+	"monitoring.coreos.com/v1/PrometheusRule":  func() any { return &PrometheusRule{} },
 }
+
+// promDuration is a Prometheus duration as the operator's CRD accepts it (e.g. 30s, 1h30m).
+var promDuration = regexp.MustCompile(`^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$`)
+
+// promLabelName and promMetricName are Prometheus's label and metric (recording rule) names.
+var (
+	promLabelName  = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+	promMetricName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
+)
 
 // Kinds whose names must be DNS-1035 labels rather than DNS-1123 subdomains.
 var dns1035Kinds = map[string]bool{"Service": true}
@@ -434,11 +444,64 @@ func validateDocument(d *document, rep *report) {
 				}
 			}
 		}
+	case *PrometheusRule:
+		validatePrometheusRule(d, o, rep)
 	case *ServiceMonitor:
 		if len(o.Spec.Endpoints) == 0 {
 			rep.add(d, "spec.endpoints is empty")
 		}
 		rep.addList(d, metav1validation.ValidateLabelSelector(&o.Spec.Selector, metav1validation.LabelSelectorValidationOptions{}, field.NewPath("spec", "selector")))
+	}
+}
+
+// validatePrometheusRule checks what Prometheus refuses when it loads a rule file: group names
+// unique and present, each rule an alert or a recording rule with an expression, durations and
+// label names it can parse.
+func validatePrometheusRule(d *document, o *PrometheusRule, rep *report) {
+	if len(o.Spec.Groups) == 0 {
+		rep.add(d, "spec.groups is empty")
+	}
+	names := map[string]bool{}
+	for i, g := range o.Spec.Groups {
+		group := fmt.Sprintf("spec.groups[%d]", i)
+		if g.Name == "" {
+			rep.add(d, "%s.name is required", group)
+		} else if names[g.Name] {
+			rep.add(d, "%s.name %q is used by another group", group, g.Name)
+		}
+		names[g.Name] = true
+		if g.Interval != "" && !promDuration.MatchString(g.Interval) {
+			rep.add(d, "%s.interval %q is not a Prometheus duration", group, g.Interval)
+		}
+		if len(g.Rules) == 0 {
+			rep.add(d, "%s.rules is empty", group)
+		}
+		for j, r := range g.Rules {
+			rule := fmt.Sprintf("%s.rules[%d]", group, j)
+			switch {
+			case (r.Alert == "") == (r.Record == ""):
+				rep.add(d, "%s: exactly one of alert and record is required", rule)
+			case r.Record != "" && !promMetricName.MatchString(r.Record):
+				rep.add(d, "%s.record %q is not a metric name", rule, r.Record)
+			case r.Record != "" && (r.For != "" || len(r.Annotations) > 0):
+				rep.add(d, "%s: a recording rule has no for or annotations", rule)
+			}
+			if strings.TrimSpace(r.Expr.String()) == "" {
+				rep.add(d, "%s.expr is required", rule)
+			}
+			for _, f := range [][2]string{{"for", r.For}, {"keep_firing_for", r.KeepFiringFor}} {
+				if f[1] != "" && !promDuration.MatchString(f[1]) {
+					rep.add(d, "%s.%s %q is not a Prometheus duration", rule, f[0], f[1])
+				}
+			}
+			for _, m := range []map[string]string{r.Labels, r.Annotations} {
+				for k := range m {
+					if !promLabelName.MatchString(k) {
+						rep.add(d, "%s: %q is not a label name", rule, k)
+					}
+				}
+			}
+		}
 	}
 }
 

@@ -15,6 +15,18 @@ ensure_dependencies() {
   fi
 }
 
+# The Python plivo SDK that the gateway's tests drive (test/python), pinned; pip runs only when it
+# is missing or another version is installed.
+PLIVO_PYTHON_VERSION=4.63.0
+ensure_python_sdk() {
+  if ! python3 -c "import importlib.metadata as m, sys; sys.exit(m.version('plivo') != '$PLIVO_PYTHON_VERSION')" 2>/dev/null; then
+    step "installing the Python plivo SDK $PLIVO_PYTHON_VERSION"
+    local pip=(python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "plivo==$PLIVO_PYTHON_VERSION")
+    # A distribution's own Python refuses pip installs (PEP 668) unless told.
+    "${pip[@]}" 2>/dev/null || "${pip[@]}" --break-system-packages
+  fi
+}
+
 # Starts Postgres, Redis and Kafka (installing them if needed) and exports their addresses.
 ensure_infrastructure() {
   step "starting Postgres, Redis and Kafka"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs and starts what it needs, then lint, types, unit,
-# integration (real Postgres, Redis, Kafka) and end-to-end tests (the five apps as processes).
+# integration (real Postgres, Redis, Kafka) and end-to-end tests (the five apps as processes),
+# then the README's bring-up command and a short fault-injection run on infrastructure of its own.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -8,6 +9,7 @@ cd "$ROOT"
 started=$SECONDS
 
 ensure_dependencies
+ensure_python_sdk
 
 step "infrastructure script: idempotent start and health"
 bash deploy/local/test-infra.sh
@@ -37,6 +39,12 @@ npx jest -c jest.config.js --testPathPattern '\.(spec|int-spec)\.ts$' --ci --jso
 
 step "end-to-end tests"
 TEST_DATABASE_URL=$TEST_DATABASE_URL npx jest -c jest.config.js --testPathPattern '\.e2e-spec\.ts$' --ci --runInBand --json --outputFile=tmp/jest-e2e.json
+
+step "bring-up command (npm run dev, detached) delivers the message it prints"
+bash scripts/test-dev.sh
+
+step "fault injection: npm run chaos -- short (on a Postgres, Redis and Kafka of its own, started and deleted by the run)"
+npm run --silent chaos -- short --ci
 
 printf '\nall tests passed in %ss\n' $((SECONDS - started))
 node -e '

@@ -11,7 +11,8 @@ usage: serve [app]                  run a service: apps/<app>/dist/main.js (defa
        migrate                      apply pending Postgres migrations (DATABASE_URL)
        topics                       create the Kafka topics (KAFKA_BROKERS, KAFKA_REPLICATION_FACTOR)
        init                         migrate, then topics
-       account:create [name] [mps]  create an account; prints {"auth_id","auth_token"} (DATABASE_URL)
+       account:create [name] [mps]  create an account; prints {"auth_id","auth_token"} (DATABASE_URL);
+                                    --sender <number> [--sender-type <type>] also registers its sender number
        help                         this text
        <command> [args...]          anything else is run as is (node, sh, ...)
 USAGE

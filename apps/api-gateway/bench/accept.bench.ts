@@ -11,7 +11,7 @@
 // BENCH_WARMUP_SECONDS=3, BENCH_CONNECTIONS=64, BENCH_DESTINATIONS=1 (numbers per request).
 import Fastify from 'fastify';
 import { ChildProcess, fork, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -62,6 +62,9 @@ function destination(): string {
   return `1${area}555${String(numberSeq).padStart(4, '0')}`;
 }
 
+/** The bench account's sender number (a send's src must be a number of the account). */
+const SENDER = `1415${randomInt(200, 1_000)}${String(randomInt(10_000)).padStart(4, '0')}`;
+
 /**
  * Fires `rate` requests per second for `seconds` on a fixed schedule. Latency is measured
  * from each request's scheduled time, so a stalled server shows up as latency rather than
@@ -94,7 +97,7 @@ async function openModelStep(pool: Pool, path: string, auth: string, rate: numbe
       }
       outstanding += 1;
       const body = JSON.stringify({
-        src: '14155550100',
+        src: SENDER,
         dst: Array.from({ length: DESTINATIONS }, destination).join('<'),
         text: 'Your verification code is 123456',
       });
@@ -236,6 +239,11 @@ async function main(): Promise<void> {
       body: JSON.stringify({ name: 'accept-bench', api_request_rate: 1_000_000 }),
     });
     const account = (await created.json()) as { auth_id: string; auth_token: string };
+    await fetch(`http://127.0.0.1:${gatewayPort}/admin/v1/numbers/${SENDER}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ account_id: account.auth_id, country: 'US', number_type: 'toll_free', verified: true }),
+    });
     const auth = `Basic ${Buffer.from(`${account.auth_id}:${account.auth_token}`).toString('base64')}`;
     const path = `/v1/Account/${account.auth_id}/Message/`;
 

@@ -1,4 +1,5 @@
-import { databaseEnv, httpEnv, kafkaEnv, nonNegativeMs, positiveInt, z } from '@sluice/config';
+import { bool, databaseEnv, httpEnv, kafkaEnv, loopSupervisionEnv, nonNegativeMs, positiveInt, z } from '@sluice/config';
+import { allowListSetting } from '@sluice/net-policy';
 import { accountTokenKeyEnv } from '@sluice/persistence';
 
 const milliseconds = positiveInt('a number of milliseconds');
@@ -11,6 +12,7 @@ export type Failpoint = (typeof FAILPOINTS)[number];
 export const gatewayEnv = httpEnv
   .merge(databaseEnv)
   .merge(kafkaEnv)
+  .merge(loopSupervisionEnv)
   .merge(accountTokenKeyEnv)
   .extend({
     /** Largest request body accepted, in bytes. */
@@ -48,19 +50,13 @@ export const gatewayEnv = httpEnv
 
     /** Time allowed for each MMS media URL to answer. */
     MEDIA_FETCH_TIMEOUT_MS: milliseconds.default(5_000),
-    /** Hosts, IPs or CIDRs media URLs may point at although private or loopback (by default they are refused). */
-    MEDIA_ALLOWED_HOSTS: z
-      .string()
-      .default('')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((entry) => entry.trim())
-          .filter((entry) => entry.length > 0),
-      ),
+    /** Hostnames, IPs or CIDRs media URLs may point at although private, loopback or link-local (by default they are refused). */
+    MEDIA_ALLOWED_HOSTS: allowListSetting.default(''),
 
     /** Counting the list's `total_count` stops here; beyond, it reports this number and `next` still pages on. */
     LIST_COUNT_CAP: positiveInt('a positive whole number').default(10_000),
+    /** MDR exports streaming at once on this replica; each holds one of the DATABASE_POOL_SIZE connections until it ends. */
+    EXPORT_CONCURRENCY: positiveInt('a positive whole number').default(2),
 
     /** How often the retention job runs; 0 turns it off on this replica. */
     RETENTION_INTERVAL_MS: nonNegativeMs(86_400_000).default(60_000),
@@ -68,7 +64,42 @@ export const gatewayEnv = httpEnv
     RETENTION_NUMBER_DAYS: days.default(90),
     RETENTION_RECORD_DAYS: days.default(90),
     RETENTION_BATCH: positiveInt('a positive whole number').default(5_000),
+
+    /** Unusual-traffic alerts (rate spikes, bursts to new destinations, SMS pumping) on ops.alerts.v1. */
+    TRAFFIC_ALERTS: bool.default('true'),
+    /** The trailing window an account's last minute is compared with. */
+    TRAFFIC_BASELINE_MINUTES: upTo(360, 'a whole number of minutes').default(60),
+    /** A rate spike: the last minute's rate is at least this many times the baseline's average a minute... */
+    TRAFFIC_SPIKE_FACTOR: z.coerce
+      .number({ invalid_type_error: 'must be a number' })
+      .min(1, 'must be at least 1')
+      .max(1_000, 'must be at most 1000')
+      .default(5),
+    /** ...and at least this many messages a minute, so a quiet account's handful is no alert. */
+    TRAFFIC_SPIKE_MIN_PER_MINUTE: positiveInt('a positive whole number of messages').default(60),
+    /** A burst to a new destination: at least this many messages to one country or area code... */
+    TRAFFIC_NEW_DESTINATION_MIN_MESSAGES: positiveInt('a positive whole number of messages').default(20),
+    /** ...within this long after the first of them... */
+    TRAFFIC_NEW_DESTINATION_WINDOW_MS: upTo(86_400_000, 'a number of milliseconds').default(300_000),
+    /** ...when the account had sent nothing there for this many hours. */
+    TRAFFIC_DESTINATION_MEMORY_HOURS: upTo(720, 'a whole number of hours').default(24),
+    /** SMS pumping: OTP-like texts to at least this many distinct numbers... */
+    TRAFFIC_PUMPING_MIN_DESTINATIONS: positiveInt('a positive whole number').default(50),
+    /** ...within this many minutes... */
+    TRAFFIC_PUMPING_WINDOW_MINUTES: upTo(60, 'a whole number of minutes').default(10),
+    /** ...and at least this share (0–1) of the account's messages in that window OTP-like. */
+    TRAFFIC_PUMPING_MIN_OTP_SHARE: z.coerce
+      .number({ invalid_type_error: 'must be a number from 0 to 1' })
+      .min(0, 'must be a number from 0 to 1')
+      .max(1, 'must be a number from 0 to 1')
+      .default(0.8),
+    /** At most one alert per account and kind in this period (across replicas when REDIS_URL is set). */
+    TRAFFIC_ALERT_COOLDOWN_MS: milliseconds.default(3_600_000),
   });
+
+function upTo(max: number, what: string) {
+  return positiveInt(`${what} from 1 to ${max}`).max(max, `must be ${what} from 1 to ${max}`);
+}
 
 export type GatewayConfig = z.output<typeof gatewayEnv>;
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

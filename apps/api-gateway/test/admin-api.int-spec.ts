@@ -31,7 +31,7 @@ describe('admin API', () => {
     return (await response.json()) as Json;
   }
 
-  const sms = { src: '+14155550100', dst: '+12025550111', text: 'hi' };
+  const sms = (src: string) => ({ src, dst: '+12025550111', text: 'hi' });
 
   it('refuses requests without the bearer token, and does not exist without ADMIN_TOKEN', async () => {
     const response = await fetch(`${gateway.url}/admin/v1/accounts`, { headers: { authorization: 'Bearer wrong-token-wrong-token' } });
@@ -81,19 +81,20 @@ describe('admin API', () => {
   it('rotates a token and disables an account (and its subaccounts) at once', async () => {
     const account = await admin.account();
     const sub = await admin.subaccount(account.authId);
-    expect((await send(account, sms)).status).toBe(202);
+    const src = await admin.sender(account.authId);
+    expect((await send(account, sms(src))).status).toBe(202);
     const rotated = await admin.request<{ auth_token: string }>('POST', `/accounts/${account.authId}/token`);
     expect(rotated.status).toBe(200);
-    expect((await send(account, sms)).status).toBe(401);
+    expect((await send(account, sms(src))).status).toBe(401);
     const renewed = { authId: account.authId, authToken: rotated.body.auth_token };
-    expect((await send(renewed, sms)).status).toBe(202);
+    expect((await send(renewed, sms(src))).status).toBe(202);
 
     await admin.request('PATCH', `/accounts/${account.authId}`, { enabled: false });
-    expect((await send(renewed, sms)).status).toBe(401);
-    expect((await send(sub, sms)).status).toBe(401);
+    expect((await send(renewed, sms(src))).status).toBe(401);
+    expect((await send(sub, sms(src))).status).toBe(401);
     await admin.request('PATCH', `/accounts/${account.authId}`, { enabled: true });
-    expect((await send(renewed, sms)).status).toBe(202);
-    expect((await send(sub, sms)).status).toBe(202);
+    expect((await send(renewed, sms(src))).status).toBe(202);
+    expect((await send(sub, sms(src))).status).toBe(202);
   });
 
   it('applies edits on another replica through Postgres NOTIFY, not a cache expiry', async () => {
@@ -101,11 +102,12 @@ describe('admin API', () => {
     const [one, two] = await Promise.all([startTestGateway({ AUTH_CACHE_TTL_MS: '600000' }), startTestGateway({ AUTH_CACHE_TTL_MS: '600000' })]);
     try {
       const account = await new Admin(one.url).account();
-      expect((await send(account, sms, two.url)).status).toBe(202);
+      const src = await new Admin(one.url).sender(account.authId);
+      expect((await send(account, sms(src), two.url)).status).toBe(202);
       await new Admin(one.url).request('POST', `/accounts/${account.authId}/token`);
       let status = 202;
       for (let i = 0; i < 100 && status === 202; i += 1) {
-        status = (await send(account, sms, two.url)).status;
+        status = (await send(account, sms(src), two.url)).status;
         if (status === 202) await new Promise((resolve) => setTimeout(resolve, 50));
       }
       expect(status).toBe(401);
@@ -163,11 +165,16 @@ describe('admin API', () => {
 
   it('prices sends from the rate card as edited, without a restart', async () => {
     const account = await admin.account();
-    const mms = { src: '+14155550100', dst: '+14165550111', text: 'x', type: 'mms' };
+    const mms = { src: await admin.sender(account.authId), dst: '+14165550111', text: 'x', type: 'mms' };
     try {
-      expect((await admin.request('PUT', '/rate-cards/CA/mms', { rate_per_unit: '0.02000' })).body).toEqual({ country: 'CA', message_type: 'mms', rate_per_unit: '0.02000' });
+      expect((await admin.request('PUT', '/rate-cards/CA/mms', { rate_per_unit: '0.02000' })).body).toEqual({ country: 'CA', message_type: 'mms', direction: 'outbound', rate_per_unit: '0.02000' });
+      // The inbound price of the same country and type is a price of its own: sends keep the outbound one.
+      expect((await admin.request('PUT', '/rate-cards/CA/mms', { rate_per_unit: '0.00700', direction: 'inbound' })).body).toEqual({ country: 'CA', message_type: 'mms', direction: 'inbound', rate_per_unit: '0.00700' });
+      expect((await admin.request<{ objects: Json[] }>('GET', '/rate-cards?direction=inbound')).body.objects).toContainEqual({ country: 'CA', message_type: 'mms', direction: 'inbound', rate_per_unit: '0.00700' });
+      expect(await admin.request('PUT', '/rate-cards/CA/mms', { rate_per_unit: '1', direction: 'sideways' })).toMatchObject({ status: 400, body: { error: 'direction: must be outbound or inbound' } });
       const priced = await send(account, mms);
       expect(await read(account, (priced.body['message_uuid'] as string[])[0]!)).toMatchObject({ total_rate: '0.02000', total_amount: '0.02000' });
+      expect((await admin.request('DELETE', '/rate-cards/CA/mms?direction=inbound')).status).toBe(204);
       expect((await admin.request('DELETE', '/rate-cards/CA/mms')).status).toBe(204);
       // No rate: not a destination Sluice sends to.
       expect(await send(account, mms)).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^dst: has no destination Sluice can send to/) } });
@@ -175,6 +182,7 @@ describe('admin API', () => {
       expect(await admin.request('PUT', '/rate-cards/CA/mms', { rate_per_unit: '-1' })).toMatchObject({ status: 400 });
     } finally {
       await admin.request('PUT', '/rate-cards/CA/mms', { rate_per_unit: '0.01500' });
+      await admin.request('PUT', '/rate-cards/CA/mms', { rate_per_unit: '0', direction: 'inbound' });
     }
   });
 

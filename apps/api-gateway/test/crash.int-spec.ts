@@ -7,7 +7,7 @@
 // Runs the built app (npx tsc -b apps/*/tsconfig.app.json) as a real process.
 import { Topic } from '@sluice/contracts';
 import { freePort, RunningApp, startApp, stopApp, testInfrastructure, waitUntilReady } from '@sluice/testing';
-import { connectTestDatabase, createTestAccount } from '@sluice/testing-data';
+import { connectTestDatabase, createTestAccount, registerTestSender } from '@sluice/testing-data';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
@@ -15,6 +15,7 @@ import type { DataSource } from 'typeorm';
 interface Account {
   authId: string;
   authToken: string;
+  src: string;
 }
 
 describe('crash between acceptance and Kafka hand-off', () => {
@@ -50,7 +51,7 @@ describe('crash between acceptance and Kafka hand-off', () => {
   async function newAccount(): Promise<Account> {
     const account = await createTestAccount(db);
     await db.query(`UPDATE accounts SET api_request_rate = 100000 WHERE auth_id = $1`, [account.authId]);
-    return account;
+    return { ...account, src: await registerTestSender(db, account.authId) };
   }
 
   let seq = 0;
@@ -62,7 +63,7 @@ describe('crash between acceptance and Kafka hand-off', () => {
       const response = await fetch(`http://127.0.0.1:${app.port}/v1/Account/${account.authId}/Message/`, {
         method: 'POST',
         headers: { authorization: `Basic ${Buffer.from(`${account.authId}:${account.authToken}`).toString('base64')}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ src: '14155550100', dst: dst.join('<'), text: `crash test ${randomUUID()}` }),
+        body: JSON.stringify({ src: account.src, dst: dst.join('<'), text: `crash test ${randomUUID()}` }),
       });
       if (response.status !== 202) return null;
       return ((await response.json()) as { message_uuid: string[] }).message_uuid;

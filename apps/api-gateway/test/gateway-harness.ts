@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { loadConfig } from '@sluice/config';
 import { testInfrastructure } from '@sluice/testing';
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from '../src/app.module';
@@ -67,11 +67,24 @@ export class Admin {
     return { authId: created.body.auth_id, authToken: created.body.auth_token };
   }
 
+  /** Registers a fresh sender number (an unregistered-rate US long code unless told) to the account; returns its E.164 digits. */
+  async sender(accountId: string, settings: Record<string, unknown> = {}): Promise<string> {
+    const number = senderNumber();
+    const put = await this.request('PUT', `/numbers/${number}`, { account_id: accountId, country: 'US', number_type: 'long_code', ...settings });
+    if (put.status !== 200) throw new Error(`number not registered: ${JSON.stringify(put.body)}`);
+    return number;
+  }
+
   async subaccount(parent: string, settings: Record<string, unknown> = {}): Promise<{ authId: string; authToken: string }> {
     const created = await this.request<{ auth_id: string; auth_token: string }>('POST', `/accounts/${parent}/subaccounts`, { name: `sub-${randomUUID()}`, api_request_rate: 10_000, ...settings });
     if (created.status !== 201) throw new Error(`subaccount not created: ${JSON.stringify(created.body)}`);
     return { authId: created.body.auth_id, authToken: created.body.auth_token };
   }
+}
+
+/** A random dialable 415 number: sender numbers are unique across accounts, and tests run in parallel processes. */
+export function senderNumber(): string {
+  return `1415${randomInt(200, 1_000)}${String(randomInt(10_000)).padStart(4, '0')}`;
 }
 
 export function basic(account: { authId: string; authToken: string }): string {

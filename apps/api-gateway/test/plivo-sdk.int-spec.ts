@@ -73,8 +73,9 @@ describe('Plivo Node SDK against the gateway', () => {
   it('sends, gets and lists an SMS with Plivo field names, formats and prices', async () => {
     const account = await admin.account();
     const plivo = client(account);
+    const src = await admin.sender(account.authId);
     const dst = destination();
-    const sent = await plivo.messages.create('+14155550100', `${dst}<not-a-number<${dst}`, 'Hello from the SDK', { url: 'https://example.com/status', method: 'POST' });
+    const sent = await plivo.messages.create(`+${src}`, `${dst}<not-a-number<${dst}`, 'Hello from the SDK', { url: 'https://example.com/status', method: 'POST' });
     expect(sent).toMatchObject({ message: 'message(s) queued', invalid_number: ['not-a-number'] });
     expect(sent.apiId).toMatch(UUID);
     expect(sent.messageUuid).toHaveLength(1);
@@ -85,7 +86,7 @@ describe('Plivo Node SDK against the gateway', () => {
       messageDirection: 'outbound',
       messageState: 'queued',
       messageType: 'sms',
-      fromNumber: '14155550100',
+      fromNumber: src,
       toNumber: dst.slice(1),
       units: 1,
       totalRate: '0.00500',
@@ -103,10 +104,12 @@ describe('Plivo Node SDK against the gateway', () => {
   });
 
   it('counts units and prices per unit: a 161-character GSM text is two units, a Unicode one is UCS-2', async () => {
-    const plivo = client(await admin.account());
-    const long = await plivo.messages.create('+14155550100', destination(), 'a'.repeat(161));
+    const account = await admin.account();
+    const plivo = client(account);
+    const src = await admin.sender(account.authId);
+    const long = await plivo.messages.create(src, destination(), 'a'.repeat(161));
     expect(await plivo.messages.get(long.messageUuid[0])).toMatchObject({ units: 2, totalRate: '0.00500', totalAmount: '0.01000' });
-    const unicode = await plivo.messages.create('+14155550100', destination('416'), `${'ж'.repeat(70)}😀`);
+    const unicode = await plivo.messages.create(src, destination('416'), `${'ж'.repeat(70)}😀`);
     // Canada (416) has its own rate; the emoji is two UTF-16 units: 72 > 70, so 2 parts of 67.
     expect(await plivo.messages.get(unicode.messageUuid[0])).toMatchObject({ units: 2, destinationCountryIso2: 'CA', totalRate: '0.00450', totalAmount: '0.00900' });
   });
@@ -114,9 +117,10 @@ describe('Plivo Node SDK against the gateway', () => {
   it('lists newest first with limit, offset, filters and meta.next / meta.previous paths', async () => {
     const account = await admin.account();
     const plivo = client(account);
-    const sent = await plivo.messages.create('+14155550100', [destination(), destination(), destination()].join('<'), 'list me');
+    const src = await admin.sender(account.authId);
+    const sent = await plivo.messages.create(src, [destination(), destination(), destination()].join('<'), 'list me');
     expect(sent.messageUuid).toHaveLength(3);
-    const tooLong = await plivo.messages.create('+14155550100', destination(), 'x'.repeat(1_601));
+    const tooLong = await plivo.messages.create(src, destination(), 'x'.repeat(1_601));
 
     const first = await plivo.messages.list({ limit: 2, offset: 0 });
     expect(first).toHaveLength(2);
@@ -136,8 +140,10 @@ describe('Plivo Node SDK against the gateway', () => {
   });
 
   it('sends an MMS whose media answer with a type and a length, and lists its media', async () => {
-    const plivo = client(await admin.account());
-    const sent = await plivo.messages.create('+14155550100', destination(), 'look', {
+    const account = await admin.account();
+    const plivo = client(account);
+    const src = await admin.sender(account.authId);
+    const sent = await plivo.messages.create(src, destination(), 'look', {
       type: 'mms',
       media_urls: [`${mediaUrl}/png/1000/a.png`, `${mediaUrl}/redirect/2000`],
     });
@@ -149,20 +155,22 @@ describe('Plivo Node SDK against the gateway', () => {
       expect.objectContaining({ contentType: 'image/png', size: 2000, mediaUrl: `${mediaUrl}/redirect/2000` }),
     ]);
     // An SMS has no media.
-    const sms = await plivo.messages.create('+14155550100', destination(), 'plain');
+    const sms = await plivo.messages.create(src, destination(), 'plain');
     expect((await plivo.messages.listMedia(sms.messageUuid[0])).objects).toEqual([]);
   });
 
   it('accepts an MMS over the size limits and fails it with error 120, uncharged; refuses media Plivo would refuse', async () => {
-    const plivo = client(await admin.account());
-    const big = await plivo.messages.create('+14155550100', destination(), 'big', { type: 'mms', media_urls: [`${mediaUrl}/png/3000000`] });
+    const account = await admin.account();
+    const plivo = client(account);
+    const src = await admin.sender(account.authId);
+    const big = await plivo.messages.create(src, destination(), 'big', { type: 'mms', media_urls: [`${mediaUrl}/png/3000000`] });
     expect(await plivo.messages.get(big.messageUuid[0])).toMatchObject({ messageState: 'failed', errorCode: '120', totalAmount: '0.00000' });
     for (const [path, error] of [
       ['html/10', /^media_urls\[0\]: content type text\/html is not supported/],
       ['chunked/1', /^media_urls\[0\]: the server must answer with a Content-Type and a Content-Length/],
       ['missing/1', /^media_urls\[0\]: could not be fetched: the server answered HTTP 404/],
     ] as const) {
-      const body = await failure(plivo.messages.create('+14155550100', destination(), 'x', { type: 'mms', media_urls: [`${mediaUrl}/${path}`] }));
+      const body = await failure(plivo.messages.create(src, destination(), 'x', { type: 'mms', media_urls: [`${mediaUrl}/${path}`] }));
       expect(body.error).toMatch(error);
     }
   });
@@ -172,7 +180,8 @@ describe('Plivo Node SDK against the gateway', () => {
     try {
       const account = await new Admin(strict.url).account();
       const plivo = client(account, strict.url);
-      const body = await failure(plivo.messages.create('+14155550100', destination(), 'x', { type: 'mms', media_urls: [`${mediaUrl}/png/10`] }));
+      const src = await new Admin(strict.url).sender(account.authId);
+      const body = await failure(plivo.messages.create(src, destination(), 'x', { type: 'mms', media_urls: [`${mediaUrl}/png/10`] }));
       expect(body.error).toBe('media_urls[0]: points to a private or local address');
     } finally {
       await strict.close();
@@ -182,6 +191,7 @@ describe('Plivo Node SDK against the gateway', () => {
   it('stores only what `log` allows and reads back the redacted forms', async () => {
     const account = await admin.account();
     const plivo = client(account);
+    const src = await admin.sender(account.authId);
     const cases = [
       ['true', true, true],
       ['false', false, false],
@@ -192,7 +202,7 @@ describe('Plivo Node SDK against the gateway', () => {
       const dst = destination();
       const text = `secret ${log} ${dst}`;
       // The SDK drops a falsy `log` in its object form; positional params pass it as given.
-      const sent = await plivo.messages.create('+14155550100', dst, text, { log });
+      const sent = await plivo.messages.create(src, dst, text, { log });
       const [row] = await db.query(`SELECT to_number, text, log_mode FROM messages WHERE message_uuid = $1`, [sent.messageUuid[0]]);
       expect(row).toEqual({ to_number: keepsNumber ? dst.slice(1) : `${dst.slice(1, -3)}***`, text: keepsText ? text : null, log_mode: log });
       const read = await plivo.messages.get(sent.messageUuid[0]);
@@ -209,13 +219,14 @@ describe('Plivo Node SDK against the gateway', () => {
   it('answers the error cases with Plivo error bodies: 401, 404, 400 and 429', async () => {
     const account = await admin.account({ api_request_rate: 3 });
     const plivo = client(account);
-    const sent = await plivo.messages.create('+14155550100', destination(), 'mine');
+    const src = await admin.sender(account.authId);
+    const sent = await plivo.messages.create(src, destination(), 'mine');
 
     const wrongToken = client({ authId: account.authId, authToken: 'not-the-token' });
     expect(await failure(wrongToken.messages.get(sent.messageUuid[0]))).toMatchObject({ status: 401, error: 'authentication failed: wrong auth id or auth token', apiId: expect.stringMatching(UUID) });
 
     expect(await failure(plivo.messages.get('0f1e2d3c-4b5a-4678-9abc-def012345678'))).toMatchObject({ status: 404, error: 'message not found' });
-    const bad = await failure(plivo.messages.create({ src: '+14155550100', dst: 'nobody', text: 'x' }));
+    const bad = await failure(plivo.messages.create({ src, dst: 'nobody', text: 'x' }));
     expect(bad.status).toBe(400);
     expect(bad.error).toMatch(/^dst: has no valid destination/);
 
@@ -236,8 +247,10 @@ describe('Plivo Node SDK against the gateway', () => {
     const sub = await admin.subaccount(parent.authId);
     const sibling = await admin.subaccount(parent.authId);
     expect(sub.authId).toMatch(/^SA[A-Z0-9]{18}$/);
-    const fromParent = await client(parent).messages.create('+14155550100', destination(), 'parent');
-    const fromSub = await client(sub).messages.create('+14155550100', destination(), 'sub');
+    // A subaccount may send from its parent's numbers.
+    const src = await admin.sender(parent.authId);
+    const fromParent = await client(parent).messages.create(src, destination(), 'parent');
+    const fromSub = await client(sub).messages.create(src, destination(), 'sub');
 
     expect((await client(parent).messages.get(fromSub.messageUuid[0])).messageUuid).toBe(fromSub.messageUuid[0]);
     expect(await failure(client(sub).messages.get(fromParent.messageUuid[0]))).toMatchObject({ error: 'message not found' });
@@ -273,11 +286,12 @@ describe('Plivo Node SDK against the gateway', () => {
 
   it('accepts a form-encoded send (as curl -d sends it)', async () => {
     const account = await admin.account();
+    const src = await admin.sender(account.authId);
     const dst = destination();
     const response = await fetch(`${gateway.url}/v1/Account/${account.authId}/Message/`, {
       method: 'POST',
       headers: { authorization: basic(account), 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ src: '14155550100', dst, text: 'form body', log: 'false', message_expiry: '60' }).toString(),
+      body: new URLSearchParams({ src, dst, text: 'form body', log: 'false', message_expiry: '60' }).toString(),
     });
     expect(response.status).toBe(202);
     const body = (await response.json()) as { message_uuid: string[] };

@@ -2,7 +2,7 @@
 import { CallbackMethod, LogMode, MessageErrorCode, MessageState, MessageType, TextEncoding } from '@sluice/contracts';
 import { AcceptedMessageRow, MessageAcceptanceRepository, RETENTION_LOCK_ID } from '@sluice/persistence';
 import { connectTestDatabase, createTestAccount } from '@sluice/testing-data';
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { RetentionService } from '../src/retention/retention.service';
 import { startTestGateway, TestGateway } from './gateway-harness';
@@ -39,6 +39,7 @@ describe('retention job', () => {
       fromNumber: '14155550100',
       toNumber: '12025550123',
       text: `kept for now (${daysAgo} days)`,
+      contentKey: null,
       encoding: TextEncoding.Gsm7,
       logMode: LogMode.All,
       units: 1,
@@ -120,6 +121,43 @@ describe('retention job', () => {
     expect(run.numbersRedacted).toBeGreaterThanOrEqual(1);
     expect(await state(recent)).toMatchObject({ to_number: '12025550123', text: null });
     expect(await state(month)).toMatchObject({ to_number: '12025550***', text: null });
+  });
+
+  it('covers inbound messages: content and its key after 7 days, the mobile sender after the numbers window, unassigned MO with it', async () => {
+    const retention = await gateway({ RETENTION_NUMBER_DAYS: '30', RETENTION_BATCH: '1' });
+    await db.query(`DELETE FROM retention_progress`);
+    const now = new Date();
+    const { authId } = await createTestAccount(db);
+    const inbound = async (daysAgo: number): Promise<string> => {
+      const messageUuid = randomUUID();
+      await db.query(
+        `INSERT INTO messages (message_uuid, account_id, root_account_id, message_time, message_direction, message_state, message_type, from_number, to_number,
+           text, encoding, log_mode, units, total_rate, total_amount, error_code, message_expiry, callback_method, queued_at, updated_at, content_key)
+         VALUES ($1, $2, $2, $3, 'inbound', 'received', 'sms', '12025550188', '14155550100', 'an inbound text', 'GSM', 'true', 1, 0, 0, '000', 0, 'POST', $3, $3, $4)`,
+        [messageUuid, authId, new Date(now.getTime() - daysAgo * DAY), Buffer.alloc(32, 1)],
+      );
+      return messageUuid;
+    };
+    const [fresh, week, month, alsoMonth] = await Promise.all([inbound(1), inbound(8), inbound(31), inbound(31.5)]);
+    // Numbers of this run only: rows other runs left in the same database are not counted.
+    const [oldTo, newTo] = [randomInt(10_000_000), randomInt(10_000_000)].map((n) => `1415${String(n).padStart(7, '0')}`) as [string, string];
+    await db.query(`INSERT INTO unassigned_inbound (from_number, to_number, units, received_at) VALUES ('12025550189', $3, 1, $1), ('12025550189', $4, 1, $2)`, [
+      new Date(now.getTime() - 31 * DAY),
+      new Date(now.getTime() - DAY),
+      oldTo,
+      newTo,
+    ]);
+
+    const run = await retention.runOnce(now);
+    const row = async (uuid: string) =>
+      (await db.query(`SELECT from_number, to_number, text, content_key IS NOT NULL AS has_key FROM messages WHERE message_uuid = $1`, [uuid]))[0];
+    expect(await row(fresh)).toEqual({ from_number: '12025550188', to_number: '14155550100', text: 'an inbound text', has_key: true });
+    expect(await row(week)).toEqual({ from_number: '12025550188', to_number: '14155550100', text: null, has_key: false });
+    // A batch of one row still works through the whole window.
+    for (const uuid of [month, alsoMonth]) expect(await row(uuid)).toEqual({ from_number: '12025550***', to_number: '14155550100', text: null, has_key: false });
+    expect(run.numbersRedacted).toBeGreaterThanOrEqual(2);
+    expect(await db.query(`SELECT to_number FROM unassigned_inbound WHERE to_number IN ($1, $2)`, [oldTo, newTo])).toEqual([{ to_number: newTo }]);
+    expect(run.unassignedDeleted).toBeGreaterThanOrEqual(1);
   });
 
   it('lets one replica at a time work (advisory lock)', async () => {

@@ -6,6 +6,9 @@ import { NONCE_HEADER, SIGNATURE_HEADER } from './plivo-signature';
 function delivery(status: ClaimedDelivery['status'], overrides: Partial<ClaimedDelivery['message']> = {}): ClaimedDelivery {
   return {
     id: '1',
+    kind: 'status',
+    inbound: null,
+    contentKey: null,
     claims: 1,
     messageUuid: '0b0c5a52-5f0e-4c9c-9a6e-3f1d2c3b4a59',
     sequence: 2,

@@ -51,6 +51,8 @@ export interface CallbackRequest {
   readonly method: 'GET' | 'POST';
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string | null;
+  /** Keep the answer's body (an inbound message's Message URL may answer with Message XML). */
+  readonly readBody?: boolean;
 }
 
 /**

@@ -60,4 +60,11 @@ describe('callback-service configuration', () => {
   it('refuses a lease that an attempt could outlast', () => {
     expect(problems({ CALLBACK_TIMEOUT_MS: '8000', CALLBACK_LEASE_MS: '8500' })).toMatch(/CALLBACK_LEASE_MS: must be more than CALLBACK_TIMEOUT_MS \+ 1000/);
   });
+
+  it('takes the gateway that sends Message XML replies only with its admin token', () => {
+    expect(problems({ GATEWAY_ADMIN_URL: 'http://api-gateway:8080' })).toMatch(/GATEWAY_ADMIN_TOKEN: is required when GATEWAY_ADMIN_URL is set/);
+    expect(problems({ GATEWAY_ADMIN_URL: 'ftp://api-gateway', GATEWAY_ADMIN_TOKEN: 'x'.repeat(16) })).toMatch(/GATEWAY_ADMIN_URL: must be an http:\/\/ or https:\/\/ URL/);
+    const config = loadConfig('callback-service', callbackEnv, { ...BASE, GATEWAY_ADMIN_URL: 'http://api-gateway:8080', GATEWAY_ADMIN_TOKEN: 'x'.repeat(16) });
+    expect(config).toMatchObject({ GATEWAY_ADMIN_URL: 'http://api-gateway:8080', GATEWAY_ADMIN_TOKEN: 'x'.repeat(16) });
+  });
 });

@@ -1,6 +1,6 @@
-import { databaseEnv, httpEnv, kafkaEnv, positiveInt, z } from '@sluice/config';
+import { consumerSupervisionEnv, databaseEnv, httpEnv, kafkaEnv, loopSupervisionEnv, positiveInt, z } from '@sluice/config';
+import { allowListSetting } from '@sluice/net-policy';
 import { accountTokenKeyEnv } from '@sluice/persistence';
-import { parseAllowList } from './destination-policy';
 
 const milliseconds = positiveInt('a number of milliseconds');
 
@@ -10,18 +10,11 @@ const delayList = z
   .transform((value) => (value.trim() === '' ? [] : value.split(',').map((v) => Number(v.trim()))))
   .refine((delays) => delays.length <= 10 && delays.every((d) => d > 0 && d <= 86_400_000), 'must be at most 10 waits, each 1 to 86400000 ms');
 
-const allowList = z.string().transform((value, context) => {
-  try {
-    return parseAllowList(value);
-  } catch (error: unknown) {
-    context.addIssue({ code: z.ZodIssueCode.custom, message: error instanceof Error ? error.message : String(error) });
-    return z.NEVER;
-  }
-});
-
 export const callbackEnv = httpEnv
   .merge(databaseEnv)
   .merge(kafkaEnv)
+  .merge(consumerSupervisionEnv)
+  .merge(loopSupervisionEnv)
   .merge(accountTokenKeyEnv)
   .extend({
     KAFKA_GROUP_ID: kafkaEnv.shape.KAFKA_CLIENT_ID.unwrap().default('callback-service'),
@@ -44,11 +37,46 @@ export const callbackEnv = httpEnv
     /** Most response bytes read; the connection is dropped past it (the status code alone decides). */
     CALLBACK_MAX_RESPONSE_BYTES: positiveInt('a number of bytes').default(64 * 1024),
     /** Hostnames, IPs and CIDRs callbacks may reach although private, loopback or link-local. */
-    CALLBACK_ALLOWED_HOSTS: allowList.default(''),
+    CALLBACK_ALLOWED_HOSTS: allowListSetting.default(''),
     /** Bearer token for GET /admin/callbacks/:messageUuid; the endpoint is off without it. */
     ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** The api-gateway whose admin API sends the Message XML replies to inbound messages; unset, replies are recorded as not sent. */
+    GATEWAY_ADMIN_URL: z
+      .string()
+      .refine(isHttpUrl, 'must be an http:// or https:// URL of the api-gateway (e.g. http://api-gateway:8080)')
+      .optional(),
+    /** The gateway's ADMIN_TOKEN; required with GATEWAY_ADMIN_URL. */
+    GATEWAY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+
+    /** The operator's webhook for ops alerts; unset, alerts are recorded, counted and logged only. */
+    ALERT_WEBHOOK_URL: z
+      .string()
+      .refine(isHttpUrl, 'must be an http:// or https:// URL (e.g. https://ops.example.com/sluice-alerts)')
+      .optional(),
+    /** HMAC-SHA256 key of X-Sluice-Signature; required with ALERT_WEBHOOK_URL. */
+    ALERT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** Hostnames, IPs and CIDRs the alert webhook may reach although private, loopback or link-local. */
+    ALERT_ALLOWED_HOSTS: allowListSetting.default(''),
+    /** Waits before each retry of an alert delivery; after the last one the alert is `failed`. */
+    ALERT_RETRY_DELAYS_MS: delayList.default('10000,60000,300000,900000'),
+    /** Per attempt, connection to last byte read. */
+    ALERT_TIMEOUT_MS: milliseconds.default(8_000),
   })
   .superRefine((config, context) => {
+    if (config.GATEWAY_ADMIN_URL !== undefined && config.GATEWAY_ADMIN_TOKEN === undefined) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['GATEWAY_ADMIN_TOKEN'],
+        message: "is required when GATEWAY_ADMIN_URL is set: the api-gateway's ADMIN_TOKEN, which replies to inbound messages are sent with",
+      });
+    }
+    if (config.ALERT_WEBHOOK_URL !== undefined && config.ALERT_WEBHOOK_SECRET === undefined) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['ALERT_WEBHOOK_SECRET'],
+        message: 'is required when ALERT_WEBHOOK_URL is set: at least 16 characters, the key the receiver checks X-Sluice-Signature with',
+      });
+    }
     if (config.CALLBACK_LEASE_MS <= config.CALLBACK_TIMEOUT_MS + 1_000) {
       context.addIssue({
         code: z.ZodIssueCode.custom,
@@ -57,6 +85,15 @@ export const callbackEnv = httpEnv
       });
     }
   });
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
 
 export type CallbackConfig = z.output<typeof callbackEnv>;
 export const CALLBACK_CONFIG = Symbol('CALLBACK_CONFIG');

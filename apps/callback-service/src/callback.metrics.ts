@@ -14,6 +14,8 @@ export class CallbackMetrics {
   readonly pending;
   readonly inFlight;
   readonly openCircuits;
+  readonly inbound;
+  readonly replies;
 
   constructor(metrics: MetricsRegistry) {
     this.events = metrics.counter('callback_events_total', 'Status events consumed, by what they led to', ['outcome']);
@@ -34,5 +36,7 @@ export class CallbackMetrics {
     this.pending = metrics.gauge('callback_pending', 'Callbacks waiting for their first attempt or a retry (all replicas)');
     this.inFlight = metrics.gauge('callback_in_flight', 'Callback HTTP requests in flight in this replica');
     this.openCircuits = metrics.gauge('callback_open_circuits', 'Destinations whose circuit is open in this replica');
+    this.inbound = metrics.counter('callback_inbound_total', 'Inbound messages consumed, by what they led to', ['outcome']);
+    this.replies = metrics.counter('callback_replies_total', 'Messages of Message XML replies, by outcome', ['outcome']);
   }
 }

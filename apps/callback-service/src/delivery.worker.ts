@@ -2,14 +2,20 @@
 // limits and circuit breaking keep one bad endpoint to its own share, results are written
 // back in batches, and a retry is just a later `next_attempt_at`.
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { CallbackDeliveryRepository, CallbackDeliveryState, ClaimedDelivery, DeliveryResult } from '@sluice/persistence';
+import { OutboxRelay, PeriodicTask } from '@sluice/messaging';
+import { BackoffPolicy, SupervisedLoop, Supervisor } from '@sluice/observability';
+import { CallbackDeliveryRepository, CallbackDeliveryState, CallbackKind, ClaimedDelivery, DeliveryResult } from '@sluice/persistence';
 import { AuthTokenVault } from './auth-token.vault';
 import { AttemptOutcome, CallbackHttpClient } from './callback-http.client';
 import { buildCallbackRequest, callbackParams } from './callback-request';
 import { CALLBACK_CONFIG, CallbackConfig } from './callback.config';
 import { CallbackMetrics } from './callback.metrics';
 import { DestinationGates, GateOutcome } from './destination-gates';
-import { DestinationPolicy } from './destination-policy';
+import { callbackAddressPolicy } from './destination-policy';
+import { inboundParams } from './inbound/inbound-request';
+import { inboundSettlement } from './inbound/inbound-settlement';
+import { looksLikeXml } from './inbound/message-xml';
+import { ReplyOutcome, ReplySender } from './inbound/reply-sender';
 import { AttemptKind, nextAfter } from './retry-policy';
 
 const RESULT_BATCH = 500;
@@ -18,6 +24,8 @@ const GAUGE_INTERVAL_MS = 5_000;
 /** How often statuses stuck behind a retrying predecessor are moved out of the claims' way. */
 const DEFER_INTERVAL_MS = 1_000;
 const DEFER_BATCH = 2_000;
+/** Claims that fail (Postgres away) are retried soon, so callbacks resume quickly once it is back. */
+const CLAIM_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 5_000, jitter: 0.2 };
 
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -25,11 +33,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly gates: DestinationGates;
   private readonly http: CallbackHttpClient;
   private readonly vault: AuthTokenVault;
+  private readonly replies: ReplySender;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly results: DeliveryResult[] = [];
   private writing: Promise<void> | null = null;
   private running = false;
-  private loop: Promise<void> | null = null;
+  private readonly claims: SupervisedLoop;
+  private readonly deferrer: PeriodicTask;
   private woken = false;
   /** The last claim was cut short by the pool's size: any freed slot may find work. */
   private poolBound = false;
@@ -37,46 +47,51 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private boundDestinations = new Set<string>();
   private interruptIdle: (() => void) | null = null;
   private gaugeTimer: NodeJS.Timeout | null = null;
-  private deferTimer: NodeJS.Timeout | null = null;
-  private deferring: Promise<void> | null = null;
   private readonly unsignedAccountsLogged = new Set<string>();
 
   constructor(
     @Inject(CALLBACK_CONFIG) private readonly config: CallbackConfig,
     private readonly deliveries: CallbackDeliveryRepository,
     private readonly metrics: CallbackMetrics,
+    private readonly outbox: OutboxRelay,
+    supervisor: Supervisor,
   ) {
     this.gates = new DestinationGates({
       concurrency: config.CALLBACK_DESTINATION_CONCURRENCY,
       failureThreshold: config.CALLBACK_BREAKER_FAILURES,
       cooldownMs: config.CALLBACK_BREAKER_COOLDOWN_MS,
     });
-    this.http = new CallbackHttpClient(new DestinationPolicy(config.CALLBACK_ALLOWED_HOSTS), {
+    this.http = new CallbackHttpClient(callbackAddressPolicy(config.CALLBACK_ALLOWED_HOSTS), {
       timeoutMs: config.CALLBACK_TIMEOUT_MS,
       maxResponseBytes: config.CALLBACK_MAX_RESPONSE_BYTES,
       socketsPerDestination: config.CALLBACK_DESTINATION_CONCURRENCY,
     });
     this.vault = new AuthTokenVault(config.ACCOUNT_TOKEN_KEY);
+    this.replies = new ReplySender({
+      gatewayUrl: config.GATEWAY_ADMIN_URL ?? null,
+      adminToken: config.GATEWAY_ADMIN_TOKEN ?? null,
+      timeoutMs: config.CALLBACK_TIMEOUT_MS,
+    });
+    this.claims = supervisor.loop('callback-claims', () => this.claimOnce(), { backoff: CLAIM_BACKOFF });
+    this.deferrer = new PeriodicTask('callback-defer', DEFER_INTERVAL_MS, () => this.deliveries.deferBlocked(DEFER_BATCH), supervisor);
   }
 
   onApplicationBootstrap(): void {
     if (!this.config.ACCOUNT_TOKEN_KEY) this.logger.warn('ACCOUNT_TOKEN_KEY is not set: callbacks are sent without X-Plivo-Signature-V3');
     this.running = true;
-    this.loop = this.run();
+    this.claims.start();
     this.gaugeTimer = setInterval(() => void this.updateGauges(), GAUGE_INTERVAL_MS);
     this.gaugeTimer.unref();
-    this.deferTimer = setInterval(() => this.deferBlocked(), DEFER_INTERVAL_MS);
-    this.deferTimer.unref();
+    this.deferrer.start();
   }
 
   /** Stops claiming, lets attempts in flight end within the shutdown bound and writes their results; leases cover the rest. */
   async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
     this.wake();
-    await this.loop;
+    await this.claims.stop();
     if (this.gaugeTimer) clearInterval(this.gaugeTimer);
-    if (this.deferTimer) clearInterval(this.deferTimer);
-    await this.deferring;
+    await this.deferrer.stop();
     await Promise.race([Promise.allSettled([...this.inFlight]), sleep(this.config.SHUTDOWN_TIMEOUT_MS)]);
     await this.writing;
     this.http.close();
@@ -88,32 +103,26 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.interruptIdle?.();
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        this.woken = false;
-        const free = this.config.CALLBACK_CONCURRENCY - this.inFlight.size;
-        if (free <= 0) {
-          this.poolBound = true;
-          await this.idle();
-          continue;
-        }
-        const { excluded, limited } = this.gates.allowances();
-        const claimed = await this.deliveries.claim({
-          limit: free,
-          excluded,
-          limited,
-          perDestination: this.config.CALLBACK_DESTINATION_CONCURRENCY,
-          leaseMs: this.config.CALLBACK_LEASE_MS,
-        });
-        this.noteBounds(free, claimed, excluded, limited);
-        for (const delivery of claimed) this.dispatch(delivery);
-        if (claimed.length === 0) await this.idle();
-      } catch (error: unknown) {
-        this.logger.error({ err: error }, 'claiming callbacks failed; retrying');
-        await sleep(500);
-      }
+  /** One claim and the start of its attempts; the supervisor runs it again and again, after a back-off when it throws. */
+  private async claimOnce(): Promise<void> {
+    this.woken = false;
+    const free = this.config.CALLBACK_CONCURRENCY - this.inFlight.size;
+    if (free <= 0) {
+      this.poolBound = true;
+      await this.idle();
+      return;
     }
+    const { excluded, limited } = this.gates.allowances();
+    const claimed = await this.deliveries.claim({
+      limit: free,
+      excluded,
+      limited,
+      perDestination: this.config.CALLBACK_DESTINATION_CONCURRENCY,
+      leaseMs: this.config.CALLBACK_LEASE_MS,
+    });
+    this.noteBounds(free, claimed, excluded, limited);
+    for (const delivery of claimed) this.dispatch(delivery);
+    if (claimed.length === 0) await this.idle();
   }
 
   /** Remembers what limited the claim, so that only a slot freed there wakes the loop. */
@@ -171,7 +180,21 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         'circuit opened: callbacks to this destination fail without being sent until a probe succeeds',
       );
     }
-    this.record(delivery, attemptedAt, outcome);
+    if (delivery.kind === CallbackKind.Inbound && this.boundDestinations.has(delivery.destination)) {
+      // The destination's slot is free while the replies go out through the gateway.
+      this.wake();
+    }
+    this.record(delivery, attemptedAt, outcome, await this.reply(delivery, outcome));
+  }
+
+  /** An inbound message's Message URL may answer 2xx with Message XML: its messages are sent as the account. */
+  private async reply(delivery: ClaimedDelivery, outcome: AttemptOutcome): Promise<ReplyOutcome | undefined> {
+    if (delivery.kind !== CallbackKind.Inbound || outcome.kind !== AttemptKind.Success || outcome.body === undefined || !looksLikeXml(outcome.body)) return undefined;
+    const reply = await this.replies.answer(delivery.accountId, outcome.body);
+    this.metrics.replies.inc({ outcome: 'sent' }, reply.sent);
+    this.metrics.replies.inc({ outcome: 'not_sent' }, reply.failed);
+    if (reply.error) this.logger.warn({ messageUuid: delivery.messageUuid, replies: reply.messageUuids.length, error: reply.error }, 'Message XML answer not (entirely) sent');
+    return reply;
   }
 
   private async send(delivery: ClaimedDelivery): Promise<AttemptOutcome> {
@@ -181,17 +204,25 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     } catch {
       return { kind: AttemptKind.Refused, httpStatus: null, latencyMs: 0, error: 'refused: the callback url is not a valid url' };
     }
+    let params = callbackParams(delivery);
+    if (delivery.kind === CallbackKind.Inbound) {
+      const built = delivery.inbound ? inboundParams(delivery.messageUuid, delivery.inbound, delivery.contentKey) : { unreadable: 'what the request carries is gone' };
+      if ('unreadable' in built) return { kind: AttemptKind.Refused, httpStatus: null, latencyMs: 0, error: `not sent: ${built.unreadable}` };
+      params = built.params;
+    }
     const signing = this.vault.tokenFor(delivery.accountId, delivery.authTokenEncrypted);
     if ('unsigned' in signing) this.noteUnsigned(delivery.accountId, signing.unsigned);
-    const request = buildCallbackRequest(url, delivery.method, callbackParams(delivery), 'token' in signing ? signing.token : null);
-    const outcome = await this.http.send(request);
+    const request = buildCallbackRequest(url, delivery.method, params, 'token' in signing ? signing.token : null);
+    const outcome = await this.http.send({ ...request, readBody: delivery.kind === CallbackKind.Inbound });
     this.metrics.attemptDuration.observe(outcome.latencyMs);
     return outcome;
   }
 
-  private record(delivery: ClaimedDelivery, attemptedAt: Date, outcome: AttemptOutcome): void {
+  private record(delivery: ClaimedDelivery, attemptedAt: Date, outcome: AttemptOutcome, reply?: ReplyOutcome): void {
     const attempt = delivery.attempts + 1;
-    const next = nextAfter(outcome.kind, attempt, delivery.retryDelaysMs);
+    const inbound = delivery.kind === CallbackKind.Inbound;
+    const next = nextAfter(outcome.kind, attempt, delivery.retryDelaysMs, { clientErrorsFinal: inbound, httpStatus: outcome.httpStatus });
+    const settle = inbound ? inboundSettlement(delivery.messageUuid, next) : undefined;
     this.metrics.attempts.inc({ outcome: outcome.kind });
     if (next.state !== CallbackDeliveryState.Pending) this.metrics.deliveries.inc({ state: next.state });
     if (next.state === CallbackDeliveryState.Delivered) this.metrics.eventToDelivered.observe(Date.now() - delivery.occurredAt.getTime());
@@ -213,6 +244,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       error: outcome.error,
       succeeded: outcome.kind === AttemptKind.Success,
       next,
+      ...(reply ? { reply: { messageUuids: reply.messageUuids, error: reply.error } } : {}),
+      ...(settle ? { settle } : {}),
     });
     this.writeResults();
   }
@@ -237,8 +270,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private async writeBatch(batch: DeliveryResult[]): Promise<boolean> {
     for (let tries = 1; ; tries += 1) {
       try {
-        const { applied, unblocked } = await this.deliveries.complete(batch);
+        const { applied, unblocked, outboxIds } = await this.deliveries.complete(batch);
         if (applied < batch.length) this.metrics.staleResults.inc(batch.length - applied);
+        // Inbound messages that left `received`: their sms.status events (the outbox sweep covers a failure).
+        if (outboxIds.length > 0) void this.outbox.flush(outboxIds).catch(() => undefined);
         return unblocked > 0;
       } catch (error: unknown) {
         if (tries >= RESULT_WRITE_TRIES) {
@@ -261,15 +296,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         ? 'the account token does not open with ACCOUNT_TOKEN_KEY: its callbacks go unsigned'
         : 'the account has no sealed token (created without ACCOUNT_TOKEN_KEY): its callbacks go unsigned',
     );
-  }
-
-  private deferBlocked(): void {
-    if (this.deferring) return;
-    this.deferring = this.deliveries
-      .deferBlocked(DEFER_BATCH)
-      .then(() => undefined)
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'deferring blocked callbacks failed'))
-      .finally(() => (this.deferring = null));
   }
 
   private async updateGauges(): Promise<void> {

@@ -18,4 +18,15 @@ describe('nextAfter', () => {
   it('gives up after the first attempt with an empty schedule', () => {
     expect(nextAfter(AttemptKind.HttpError, 1, [])).toEqual({ state: 'exhausted' });
   });
+
+  it('ends an inbound delivery at a 4xx answer, but retries 408, 429 and 5xx', () => {
+    const inbound = (httpStatus: number) => nextAfter(AttemptKind.HttpError, 1, PLIVO, { clientErrorsFinal: true, httpStatus });
+    expect(inbound(404)).toEqual({ state: 'refused' });
+    expect(inbound(400)).toEqual({ state: 'refused' });
+    expect(inbound(408)).toEqual({ state: 'pending', delayMs: 60_000 });
+    expect(inbound(429)).toEqual({ state: 'pending', delayMs: 60_000 });
+    expect(inbound(503)).toEqual({ state: 'pending', delayMs: 60_000 });
+    // Status callbacks keep retrying a 4xx, as Plivo's do.
+    expect(nextAfter(AttemptKind.HttpError, 1, PLIVO, { httpStatus: 404 })).toEqual({ state: 'pending', delayMs: 60_000 });
+  });
 });

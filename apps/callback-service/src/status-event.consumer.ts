@@ -2,7 +2,7 @@
 // so a slow customer endpoint never holds a Kafka partition.
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { Topic } from '@sluice/contracts';
-import { BatchConsumer, KafkaProducer } from '@sluice/messaging';
+import { BatchConsumer, KafkaConsumers } from '@sluice/messaging';
 import { CALLBACK_CONFIG, CallbackConfig } from './callback.config';
 import { CallbackQueue } from './callback-queue.service';
 import { DeliveryWorker } from './delivery.worker';
@@ -11,9 +11,8 @@ import { DeliveryWorker } from './delivery.worker';
 export class StatusEventConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly consumer: BatchConsumer<typeof Topic.SmsStatus>;
 
-  constructor(@Inject(CALLBACK_CONFIG) config: CallbackConfig, producer: KafkaProducer, queue: CallbackQueue, worker: DeliveryWorker) {
-    this.consumer = new BatchConsumer({
-      kafka: producer.client(),
+  constructor(@Inject(CALLBACK_CONFIG) config: CallbackConfig, consumers: KafkaConsumers, queue: CallbackQueue, worker: DeliveryWorker) {
+    this.consumer = consumers.create({
       groupId: config.KAFKA_GROUP_ID,
       topic: Topic.SmsStatus,
       handle: async (records) => {

@@ -8,6 +8,8 @@ import { connectTestDatabase, createTestAccount } from '@sluice/testing-data';
 import { randomBytes } from 'node:crypto';
 import { validateV3Signature } from 'plivo';
 import type { DataSource } from 'typeorm';
+import { GatewayAdminStub } from './gateway-admin-stub';
+import { InboundFeed } from './inbound-feed';
 import { StatusFeed } from './status-feed';
 import { ReceivedCallback, TestReceiver } from './test-receiver';
 
@@ -511,5 +513,208 @@ describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
         expect(firstSeen).toEqual(['queued', 'sent', 'delivered']);
       }
     }, 240_000);
+  });
+
+  describe('inbound messages to the Message URL', () => {
+    let service: Service;
+    const receiver = new TestReceiver();
+    const gateway = new GatewayAdminStub();
+    let inbound: InboundFeed;
+    let base: string;
+    const GATEWAY_TOKEN = randomBytes(24).toString('hex');
+
+    async function message(uuid: string): Promise<{ message_state: string; error_code: string; content_key: Buffer | null; text: string | null; from_number: string }> {
+      const [row] = await dataSource.query(`SELECT message_state, error_code, content_key, text, from_number FROM messages WHERE message_uuid = $1`, [uuid]);
+      return row;
+    }
+
+    /** The one request of a message (failing the test when there are more or none). */
+    function only(requests: readonly ReceivedCallback[]): ReceivedCallback {
+      expect(requests).toHaveLength(1);
+      return requests[0] as ReceivedCallback;
+    }
+
+    async function finalState(uuid: string): Promise<string> {
+      return eventually(
+        async () => {
+          const { message_state } = await message(uuid);
+          return message_state === 'received' ? undefined : message_state;
+        },
+        30_000,
+        `message ${uuid} out of received`,
+      );
+    }
+
+    beforeAll(async () => {
+      inbound = new InboundFeed(dataSource);
+      const [receiverUrl, gatewayUrl] = await Promise.all([receiver.start(), gateway.start(), inbound.connect()]);
+      base = receiverUrl;
+      service = await startService({
+        CALLBACK_ALLOWED_HOSTS: '127.0.0.0/8',
+        CALLBACK_TIMEOUT_MS: '1000',
+        CALLBACK_LEASE_MS: '5000',
+        CALLBACK_RETRY_DELAYS_MS: '300,300',
+        CALLBACK_BREAKER_FAILURES: '50',
+        GATEWAY_ADMIN_URL: gatewayUrl,
+        GATEWAY_ADMIN_TOKEN: GATEWAY_TOKEN,
+      });
+    }, 90_000);
+
+    afterAll(async () => {
+      if (service) await stopApp(service.app);
+      await Promise.all([receiver.stop(), gateway.stop(), inbound?.disconnect()]);
+    });
+
+    it("POSTs Plivo's parameters signed so the SDK's validator accepts them, and the message becomes delivered", async () => {
+      const { authId, authToken } = await account();
+      const appId = await inbound.application(authId, { messageUrl: `${base}/inbound/post?app=1` });
+      const payload = await inbound.receive({ accountId: authId, appId, from: '12025550111', to: '14155550101', text: 'STOP', intent: 'optout' });
+      await inbound.publish([payload, payload]);
+
+      expect(await finalState(payload.messageUuid)).toBe('delivered');
+      const got = only(receiver.forMessage(payload.messageUuid));
+      expect(got.method).toBe('POST');
+      expect(got.params).toEqual({
+        From: '12025550111',
+        To: '14155550101',
+        Text: 'STOP',
+        Type: 'sms',
+        MessageUUID: payload.messageUuid,
+        Units: '1',
+        TotalRate: '0.00100',
+        TotalAmount: '0.00100',
+        MessageIntent: 'optout',
+        PowerpackUUID: '',
+      });
+      expect(signatureValid(got, authToken)).toBe(true);
+      expect(signatureValid(got, 'another-token')).toBe(false);
+      expect(await message(payload.messageUuid)).toMatchObject({ error_code: '000', text: 'STOP' });
+
+      const [delivery] = await dataSource.query(`SELECT kind, state, inbound FROM callback_deliveries WHERE message_uuid = $1`, [payload.messageUuid]);
+      expect(delivery).toEqual({ kind: 'inbound', state: 'delivered', inbound: null });
+      const history = (await (await fetch(`${service.url}/admin/callbacks/${payload.messageUuid}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as {
+        deliveries: Array<{ kind: string; status: string; state: string; attempts: Array<{ http_status: number; succeeded: boolean }> }>;
+      };
+      expect(history.deliveries).toEqual([expect.objectContaining({ kind: 'inbound', status: 'received', state: 'delivered', attempts: [expect.objectContaining({ http_status: 200, succeeded: true })] })]);
+    });
+
+    it('sends GET with the parameters in the query, and the media of an MMS', async () => {
+      const { authId, authToken } = await account();
+      const appId = await inbound.application(authId, { messageUrl: `${base}/inbound/get?keep=yes`, messageMethod: 'GET' });
+      const payload = await inbound.receive({
+        accountId: authId,
+        appId,
+        from: '12025550112',
+        to: '14155550102',
+        text: 'look',
+        type: 'mms',
+        mediaUrls: ['https://media.example.com/a.jpg', 'https://media.example.com/b.png'],
+      });
+      await inbound.publish([payload]);
+      expect(await finalState(payload.messageUuid)).toBe('delivered');
+      const got = only(receiver.forMessage(payload.messageUuid));
+      expect(got.method).toBe('GET');
+      expect(got.body).toBe('');
+      expect(got.params).toMatchObject({ keep: 'yes', From: '12025550112', Type: 'mms', MediaCount: '2', Media0: 'https://media.example.com/a.jpg', Media1: 'https://media.example.com/b.png', MessageIntent: '' });
+      expect(signatureValid(got, authToken)).toBe(true);
+    });
+
+    it('delivers the text and sender an Application does not log, and leaves nothing readable behind', async () => {
+      const { authId, authToken } = await account();
+      const appId = await inbound.application(authId, { messageUrl: `${base}/inbound/private`, logIncomingMessages: false });
+      const payload = await inbound.receive({ accountId: authId, appId, from: '12025550113', to: '14155550103', text: 'my secret code 4711', log: false });
+      expect(payload.text).toBe('');
+      await inbound.publish([payload]);
+      expect(await finalState(payload.messageUuid)).toBe('delivered');
+      const got = only(receiver.forMessage(payload.messageUuid));
+      expect(got.params).toMatchObject({ From: '12025550113', Text: 'my secret code 4711' });
+      expect(signatureValid(got, authToken)).toBe(true);
+      // At rest: no key, no text, the sender redacted, and the delivery no longer carries its sealed copies.
+      expect(await message(payload.messageUuid)).toMatchObject({ content_key: null, text: null, from_number: '12025550***' });
+      const [delivery] = await dataSource.query(`SELECT inbound FROM callback_deliveries WHERE message_uuid = $1`, [payload.messageUuid]);
+      expect(delivery.inbound).toBeNull();
+    });
+
+    it('retries a Message URL that fails, then the message is undelivered; a 4xx ends it at once', async () => {
+      const { authId } = await account();
+      const failing = await inbound.application(authId, { messageUrl: `${base}/inbound/fails` });
+      const refusing = await inbound.application(authId, { messageUrl: `${base}/inbound/refuses` });
+      receiver.reply = (callback) => ({ status: callback.url.includes('/inbound/fails') ? 503 : callback.url.includes('/inbound/refuses') ? 404 : 200 });
+      try {
+        const retried = await inbound.receive({ accountId: authId, appId: failing, from: '12025550114', to: '14155550104', text: 'hello?' });
+        const refused = await inbound.receive({ accountId: authId, appId: refusing, from: '12025550115', to: '14155550104', text: 'hello?' });
+        await inbound.publish([retried, refused]);
+        expect(await finalState(retried.messageUuid)).toBe('undelivered');
+        expect(await finalState(refused.messageUuid)).toBe('undelivered');
+        expect(receiver.forMessage(retried.messageUuid)).toHaveLength(3);
+        expect(receiver.forMessage(refused.messageUuid)).toHaveLength(1);
+        expect((await message(retried.messageUuid)).error_code).toBe('80');
+        expect((await message(refused.messageUuid)).error_code).toBe('70');
+        const rows: Array<{ message_uuid: string; state: string; attempts: number }> = await dataSource.query(
+          `SELECT message_uuid, state, attempts FROM callback_deliveries WHERE message_uuid = ANY($1::uuid[])`,
+          [[retried.messageUuid, refused.messageUuid]],
+        );
+        expect(rows.find((r) => r.message_uuid === retried.messageUuid)).toMatchObject({ state: 'exhausted', attempts: 3 });
+        expect(rows.find((r) => r.message_uuid === refused.messageUuid)).toMatchObject({ state: 'refused', attempts: 1 });
+      } finally {
+        receiver.reply = () => ({ status: 200 });
+      }
+    });
+
+    it('keeps a message without a Message URL received, with its content key erased', async () => {
+      const { authId } = await account();
+      const appId = await inbound.application(authId, { messageUrl: null, logIncomingMessages: false });
+      const withoutUrl = await inbound.receive({ accountId: authId, appId, from: '12025550116', to: '14155550105', text: 'anyone?', log: false });
+      const withoutApp = await inbound.receive({ accountId: authId, appId: null, from: '12025550117', to: '14155550105', text: 'anyone?' });
+      await inbound.publish([withoutUrl, withoutApp]);
+      await eventually(async () => ((await message(withoutUrl.messageUuid)).content_key === null ? true : undefined), 30_000, 'the content key erased');
+      expect(await message(withoutUrl.messageUuid)).toMatchObject({ message_state: 'received', text: null });
+      expect(await message(withoutApp.messageUuid)).toMatchObject({ message_state: 'received' });
+      const rows: unknown[] = await dataSource.query(`SELECT 1 FROM callback_deliveries WHERE message_uuid = ANY($1::uuid[])`, [[withoutUrl.messageUuid, withoutApp.messageUuid]]);
+      expect(rows).toEqual([]);
+    });
+
+    it('sends the Message XML a 200 answers with as messages of the account, and records invalid XML without failing the delivery', async () => {
+      const { authId } = await account();
+      const appId = await inbound.application(authId, { messageUrl: `${base}/inbound/xml` });
+      const xml = `<?xml version="1.0"?><Response>
+          <Message src="14155550106" dst="12025550118" callbackUrl="https://example.com/status" callbackMethod="GET">Thanks &amp; bye</Message>
+          <Message src="${GatewayAdminStub.REFUSED_SRC}" dst="12025550118">not mine</Message>
+        </Response>`;
+      receiver.reply = (callback) => ({
+        status: 200,
+        headers: { 'content-type': 'application/xml' },
+        body: callback.params['Text'] === 'broken' ? '<Response><Message src="1">oops</Response>' : xml,
+      });
+      try {
+        const replied = await inbound.receive({ accountId: authId, appId, from: '12025550118', to: '14155550106', text: 'hi' });
+        const broken = await inbound.receive({ accountId: authId, appId, from: '12025550119', to: '14155550106', text: 'broken' });
+        await inbound.publish([replied, broken]);
+        expect(await finalState(replied.messageUuid)).toBe('delivered');
+        expect(await finalState(broken.messageUuid)).toBe('delivered');
+
+        const sent = gateway.requests.filter((r) => r.path === `/admin/v1/accounts/${authId}/messages`);
+        expect(sent.map((r) => r.body)).toEqual([
+          { src: '14155550106', dst: '12025550118', text: 'Thanks & bye', type: 'sms', url: 'https://example.com/status', method: 'GET' },
+          { src: GatewayAdminStub.REFUSED_SRC, dst: '12025550118', text: 'not mine', type: 'sms' },
+        ]);
+        expect(sent.every((r) => r.authorization === `Bearer ${GATEWAY_TOKEN}`)).toBe(true);
+
+        const attemptOf = async (uuid: string) =>
+          (await dataSource.query(`SELECT reply_message_uuids, reply_error FROM callback_attempts WHERE message_uuid = $1`, [uuid]))[0] as {
+            reply_message_uuids: string[] | null;
+            reply_error: string | null;
+          };
+        expect(await attemptOf(replied.messageUuid)).toEqual({
+          reply_message_uuids: sent[0]?.answeredUuids,
+          reply_error: 'Message 2: not sent: the gateway answered 400: src: This caller ID is not allowed for outbound message',
+        });
+        const invalid = await attemptOf(broken.messageUuid);
+        expect(invalid.reply_message_uuids).toEqual([]);
+        expect(invalid.reply_error).toMatch(/^invalid Message XML: line 1: /);
+      } finally {
+        receiver.reply = () => ({ status: 200 });
+      }
+    });
   });
 });

@@ -7,6 +7,8 @@ export interface ReceivedCallback {
   /** The url as the receiver sees it (Host header + request target): what a validator is given. */
   readonly url: string;
   readonly params: Record<string, string>;
+  /** The raw request body, as a signature over it is checked. */
+  readonly body: string;
   readonly headers: IncomingHttpHeaders;
   readonly receivedAt: number;
   /** Set once the exchange ends: true when the client dropped the connection before the answer was complete. */
@@ -14,7 +16,7 @@ export interface ReceivedCallback {
 }
 
 export type Reply =
-  | { readonly status: number; readonly delayMs?: number; readonly headers?: Record<string, string> }
+  | { readonly status: number; readonly delayMs?: number; readonly headers?: Record<string, string>; readonly body?: string }
   /** Answer only when the test calls `release()` (or never). */
   | { readonly hold: true }
   /** A 200 with a body of this many bytes. */
@@ -80,7 +82,7 @@ export class TestReceiver {
     const body = await readBody(req);
     const url = `http://${req.headers.host}${req.url ?? '/'}`;
     const params = Object.fromEntries(req.method === 'GET' ? new URL(url).searchParams : new URLSearchParams(body));
-    callback = { method: req.method ?? '', url, params, headers: req.headers, receivedAt: Date.now() };
+    callback = { method: req.method ?? '', url, params, body, headers: req.headers, receivedAt: Date.now() };
     const index = this.received.filter((c) => c.params['MessageUUID'] === params['MessageUUID'] && c.params['Sequence'] === params['Sequence']).length;
     this.received.push(callback);
     const reply = this.reply(callback, index);
@@ -93,7 +95,7 @@ export class TestReceiver {
       return;
     }
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
-    if (!res.destroyed) res.writeHead(reply.status, reply.headers).end('ok');
+    if (!res.destroyed) res.writeHead(reply.status, reply.headers).end(reply.body ?? 'ok');
   }
 }
 

@@ -1,10 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { KafkaModule, OutboxRelay, RedisModule } from '@sluice/messaging';
+import { ExpirySweep, KafkaModule, OutboxRelay, RedisModule } from '@sluice/messaging';
 import { ObservabilityModule } from '@sluice/observability';
 import { DatabaseModule } from '@sluice/persistence';
 import { BatchedTransitions } from './batched-transitions';
 import { DISPATCH_CONFIG, DispatchConfig } from './dispatch.config';
 import { DispatchService } from './dispatch.service';
+import { InboundService } from './inbound.service';
 import { ReceiptService } from './receipt.service';
 import { SmppRoutes } from './smpp-routes';
 
@@ -14,7 +15,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ObservabilityModule.forRoot({ service: 'carrier-dispatch', logLevel: config.LOG_LEVEL }),
+        ObservabilityModule.forRoot({ service: 'carrier-dispatch', logLevel: config.LOG_LEVEL, supervision: { loopMaxDownMs: config.LOOP_MAX_DOWN_MS } }),
         DatabaseModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'carrier-dispatch' }),
         RedisModule.forRoot(config.REDIS_URL, 'carrier-dispatch'),
         KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? 'carrier-dispatch' }),
@@ -31,9 +32,11 @@ export class AppModule {
             ),
         },
         BatchedTransitions,
+        InboundService,
         ReceiptService,
         DispatchService,
         OutboxRelay,
+        ExpirySweep.provider({ intervalMs: config.EXPIRY_SWEEP_MS, graceMs: config.EXPIRY_SWEEP_GRACE_MS }),
       ],
     };
   }

@@ -1,4 +1,4 @@
-import { bool, databaseEnv, httpEnv, kafkaEnv, nonNegativeMs, positiveInt, redisEnv, z } from '@sluice/config';
+import { bool, databaseEnv, expirySweepEnv, httpEnv, kafkaEnv, loopSupervisionEnv, nonNegativeMs, positiveInt, redisEnv, z } from '@sluice/config';
 import { CarrierId, isCarrierId } from '@sluice/contracts';
 
 const systemId = z.string({ required_error: 'is required (the bind system_id)' }).min(1, 'is required (the bind system_id)').max(15, 'is at most 15 characters (SMPP 3.4)');
@@ -58,6 +58,8 @@ export const dispatchEnv = httpEnv
   .merge(databaseEnv)
   .merge(redisEnv)
   .merge(kafkaEnv)
+  .merge(loopSupervisionEnv)
+  .merge(expirySweepEnv)
   .extend({
     SMPP_HOST: z.string().min(1).default('127.0.0.1'),
     SMPP_PORT: smppPort.default(2775),
@@ -93,6 +95,13 @@ export const dispatchEnv = httpEnv
     RECEIPT_SWEEP_MS: positiveInt('a number of milliseconds').default(1_000),
     /** A receipt whose carrier id matches no part for this long is dropped. */
     EARLY_RECEIPT_TTL_MS: positiveInt('a number of milliseconds').default(86_400_000),
+    /**
+     * A concatenated inbound message still missing parts this long after its first part
+     * arrived is stored with the parts that came (see the README, Inbound messages).
+     */
+    INBOUND_PART_TIMEOUT_MS: positiveInt('a number of milliseconds').max(86_400_000, 'must be at most 86400000 (a day)').default(120_000),
+    /** How often dispatchers look for such messages. */
+    INBOUND_PART_SWEEP_MS: positiveInt('a number of milliseconds').default(5_000),
     /** Register delivery receipts with the carrier. */
     REQUEST_RECEIPTS: bool.default('true'),
   });

@@ -1,10 +1,10 @@
 // Takes due messages from the schedule, checks expiry and state, submits them to the carrier, records the outcome.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CARRIERS, CarrierId, DispatchJob, MessageErrorCode, MessageState, TextEncoding, Topic } from '@sluice/contracts';
-import { splitIntoParts } from '@sluice/domain';
+import { openContent, splitIntoParts } from '@sluice/domain';
 import { ClaimedJob, Coalescer, DispatchSchedule, KafkaProducer, OutboxRelay, REDIS } from '@sluice/messaging';
-import { MetricsRegistry, ReadinessRegistry } from '@sluice/observability';
-import { MessagePartRepository, SubmittedPart, TransitionPatch } from '@sluice/persistence';
+import { BackoffPolicy, MetricsRegistry, ReadinessRegistry, SupervisedLoop, Supervisor } from '@sluice/observability';
+import { DispatchStanding, MessagePartRepository, SubmittedPart, TransitionPatch } from '@sluice/persistence';
 import { BatchedTransitions } from './batched-transitions';
 import type Redis from 'ioredis';
 import * as smpp from 'smpp';
@@ -22,6 +22,8 @@ const UNAVAILABLE_BACKOFF_MS = 1_000;
 /** A throttled second or later part is retried on its own this many times, this far apart. */
 const PART_THROTTLE_RETRIES = 5;
 const PART_THROTTLE_BACKOFF_MS = 1_000;
+/** Claims that fail (Redis or Postgres away) are retried soon: messages waiting on a long back-off would go out late. */
+const CLAIM_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 5_000, jitter: 0.2 };
 
 type SubmitOutcome =
   | { readonly kind: 'sent'; readonly firstId: string }
@@ -33,8 +35,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger(DispatchService.name);
   private readonly schedule: DispatchSchedule;
   private readonly inFlight = new Map<string, { claimed: ClaimedJob; task: Promise<void> }>();
-  private running = false;
-  private loop: Promise<void> | null = null;
+  private readonly claims: SupervisedLoop;
   private readonly outcomes;
   private readonly lateness;
   /** Writes that many in-flight submits make at once share one round trip each. */
@@ -53,6 +54,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     receipts: ReceiptService,
     readiness: ReadinessRegistry,
     metrics: MetricsRegistry,
+    supervisor: Supervisor,
   ) {
     this.schedule = new DispatchSchedule(redis);
     this.acks = new Coalescer<ClaimedJob, void>(async (claimed) => {
@@ -74,12 +76,12 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     });
     receipts.attach(this.carrier);
     this.receipts = receipts;
+    this.claims = supervisor.loop('dispatch-claims', () => this.claimOnce(), { backoff: CLAIM_BACKOFF });
   }
 
   onApplicationBootstrap(): void {
     this.carrier.start();
-    this.running = true;
-    this.loop = this.run();
+    this.claims.start();
   }
 
   /**
@@ -87,42 +89,35 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
    * the unfinished jobs back to the schedule at once (their leases would return them anyway).
    */
   async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    await this.loop;
+    await this.claims.stop();
     const drained = Promise.allSettled([...this.inFlight.values()].map((f) => f.task));
     await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, this.config.SHUTDOWN_TIMEOUT_MS))]);
     for (const { claimed } of this.inFlight.values()) await this.schedule.put(claimed.job).catch(() => undefined);
     await this.carrier.stop();
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        // Every bind's window, counting jobs claimed ahead that wait for their time.
-        const free = this.config.SMPP_WINDOW * this.config.SMPP_BINDS - this.inFlight.size;
-        if (!this.carrier.anyBound() || free <= 0) {
-          await sleep(this.config.SCHEDULE_POLL_MS);
-          continue;
-        }
-        const { now, jobs } = await this.schedule.claim(free, this.config.SCHEDULE_LEASE_MS, this.config.DISPATCH_CLAIM_AHEAD_MS);
-        const claimedAt = Date.now();
-        if (jobs.length === 0) {
-          const wait = await this.schedule.msUntilNextDue();
-          const untilClaimable = wait === null ? this.config.SCHEDULE_POLL_MS : Math.max(0, wait - this.config.DISPATCH_CLAIM_AHEAD_MS);
-          await sleep(Math.min(untilClaimable, this.config.SCHEDULE_POLL_MS));
-          continue;
-        }
-        const uuids = jobs.map((j) => j.job.message.messageUuid);
-        const standing = await this.parts.dispatchStandingOf(uuids);
-        for (const claimed of jobs) {
-          const uuid = claimed.job.message.messageUuid;
-          const task = this.dispatch(claimed, now, standing.get(uuid)?.state, standing.get(uuid)?.submitted ?? [], claimedAt).finally(() => this.inFlight.delete(uuid));
-          this.inFlight.set(uuid, { claimed, task });
-        }
-      } catch (error: unknown) {
-        this.logger.error({ err: error }, 'dispatch loop error; retrying');
-        await sleep(500);
-      }
+  /** One claim and the dispatch of what it got; the supervisor runs it again and again, after a back-off when it throws. */
+  private async claimOnce(): Promise<void> {
+    // Every bind's window, counting jobs claimed ahead that wait for their time.
+    const free = this.config.SMPP_WINDOW * this.config.SMPP_BINDS - this.inFlight.size;
+    if (!this.carrier.anyBound() || free <= 0) {
+      await sleep(this.config.SCHEDULE_POLL_MS);
+      return;
+    }
+    const { now, jobs } = await this.schedule.claim(free, this.config.SCHEDULE_LEASE_MS, this.config.DISPATCH_CLAIM_AHEAD_MS);
+    const claimedAt = Date.now();
+    if (jobs.length === 0) {
+      const wait = await this.schedule.msUntilNextDue();
+      const untilClaimable = wait === null ? this.config.SCHEDULE_POLL_MS : Math.max(0, wait - this.config.DISPATCH_CLAIM_AHEAD_MS);
+      await sleep(Math.min(untilClaimable, this.config.SCHEDULE_POLL_MS));
+      return;
+    }
+    const uuids = jobs.map((j) => j.job.message.messageUuid);
+    const standing = await this.parts.dispatchStandingOf(uuids);
+    for (const claimed of jobs) {
+      const uuid = claimed.job.message.messageUuid;
+      const task = this.dispatch(claimed, now, standing.get(uuid), claimedAt).finally(() => this.inFlight.delete(uuid));
+      this.inFlight.set(uuid, { claimed, task });
     }
   }
 
@@ -131,9 +126,11 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
    * that died between the carrier's answer and the `sent` write left them. They are not
    * submitted again; when every part is there the message turns `sent` as it was.
    */
-  private async dispatch(claimed: ClaimedJob, now: number, state: MessageState | undefined, submitted: readonly SubmittedPart[], claimedAt: number): Promise<void> {
+  private async dispatch(claimed: ClaimedJob, now: number, standing: DispatchStanding | undefined, claimedAt: number): Promise<void> {
     const { job } = claimed;
     const { message } = job;
+    const state = standing?.state;
+    const submitted = standing?.submitted ?? [];
     try {
       if (state !== MessageState.Queued) {
         // Already submitted (a redelivery after a crash) or its row is gone: nothing to send.
@@ -141,7 +138,15 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         await this.acks.add(claimed);
         return;
       }
-      const partsTotal = splitIntoParts(message.text).length;
+      const text = contentText(message, standing?.contentKey ?? null);
+      if (text === null) {
+        // Sealed content whose key is gone cannot be sent by anyone: it fails rather than waiting forever.
+        this.logger.error({ messageUuid: message.messageUuid }, 'sealed content cannot be opened; the message fails');
+        await this.finish(claimed, MessageState.Failed, MessageErrorCode.Unknown, { zeroCharge: true });
+        this.outcomes.inc({ outcome: 'unreadable' });
+        return;
+      }
+      const partsTotal = splitIntoParts(text).length;
       if (submitted.length >= partsTotal) {
         await this.markSent(claimed, submitted[0]!.carrierMessageId, submitted[submitted.length - 1]!.submittedAt);
         this.outcomes.inc({ outcome: 'taken_over_sent' });
@@ -166,7 +171,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
       }
       // The same limit holds when the submit is finally written (it may wait for a place in the window).
       const notAfter = claimedAt + (job.dueAt - now) + this.config.DISPATCH_MAX_LATENESS_MS;
-      const outcome = await this.submitParts(job, submitted, notAfter);
+      const outcome = await this.submitParts(job, text, submitted, notAfter);
       switch (outcome.kind) {
         case 'sent':
           await this.markSent(claimed, outcome.firstId, new Date());
@@ -218,17 +223,17 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
    * `submitted` are skipped; the reference comes from the message uuid, so parts sent
    * by two dispatchers still join up on the handset.
    */
-  private async submitParts(job: DispatchJob, submitted: readonly SubmittedPart[], notAfter?: number): Promise<SubmitOutcome> {
+  private async submitParts(job: DispatchJob, text: string, submitted: readonly SubmittedPart[], notAfter?: number): Promise<SubmitOutcome> {
     const { message } = job;
-    const texts = splitIntoParts(message.text);
+    const texts = splitIntoParts(text);
     const reference = concatenationReference(message.messageUuid);
     let firstId: string | null = submitted[0]?.carrierMessageId ?? null;
     for (let index = submitted.length; index < texts.length; index += 1) {
-      const text = texts[index]!;
+      const part = texts[index]!;
       const udh = texts.length > 1 ? Buffer.from([0x05, 0x00, 0x03, reference, texts.length, index + 1]) : null;
       let result: SubmitResult | null = null;
       for (let attempt = 0; ; attempt += 1) {
-        result = await this.submitWithRetry(job.carrier, message.src, message.dst, message.encoding, udh ? { udh, message: text } : text, index === 0 ? notAfter : undefined);
+        result = await this.submitWithRetry(job.carrier, message.src, message.dst, message.encoding, udh ? { udh, message: part } : part, index === 0 ? notAfter : undefined);
         if (!THROTTLED.has(result.commandStatus) || index === 0 || attempt >= PART_THROTTLE_RETRIES) break;
         await sleep(PART_THROTTLE_BACKOFF_MS);
       }
@@ -332,4 +337,10 @@ export function concatenationReference(messageUuid: string): number {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The text to submit: the payload's own, or its sealed content opened with the key on the row (null if it cannot be). */
+function contentText(message: DispatchJob['message'], contentKey: Buffer | null): string | null {
+  if (message.sealedContent === undefined) return message.text;
+  return contentKey ? (openContent(message.sealedContent, contentKey)?.text ?? null) : null;
 }

@@ -2,12 +2,15 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MessageErrorCode, MessageState } from '@sluice/contracts';
 import { Coalescer, OutboxRelay, PeriodicTask } from '@sluice/messaging';
-import { MetricsRegistry } from '@sluice/observability';
+import { MetricsRegistry, Supervisor } from '@sluice/observability';
 import { MessagePartRepository, MessageRepository, PartReceiptOutcome } from '@sluice/persistence';
 import { BatchedTransitions } from './batched-transitions';
 import type * as smpp from 'smpp';
+import { receiptText } from './deliver-sm-content';
 import { parseReceipt, receiptOutcome } from './delivery-receipt';
 import { DISPATCH_CONFIG, DispatchConfig } from './dispatch.config';
+import { InboundService } from './inbound.service';
+import { isDeliveryReceipt } from './mobile-originated';
 import type { SmppRoutes } from './smpp-routes';
 
 /** The sweep leaves messages that turned `sent` this recently to the dispatcher that sent them. */
@@ -38,23 +41,32 @@ export class ReceiptService implements OnApplicationBootstrap, OnApplicationShut
     private readonly parts: MessagePartRepository,
     private readonly transitions: BatchedTransitions,
     private readonly outbox: OutboxRelay,
+    private readonly inbound: InboundService,
     metrics: MetricsRegistry,
+    supervisor: Supervisor,
   ) {
     this.received = metrics.counter('dispatch_receipts_total', 'Delivery receipts by outcome', ['outcome']);
-    this.sweeper = new PeriodicTask('receipt sweep', config.RECEIPT_SWEEP_MS, () => this.sweep(), this.logger);
+    this.sweeper = new PeriodicTask('receipt-sweep', config.RECEIPT_SWEEP_MS, () => this.sweep(), supervisor);
     this.justSent = new Coalescer<string, void>(async (uuids) => {
       await this.settleMessages(uuids);
       return uuids.map(() => undefined);
     });
   }
 
+  /** Takes every deliver_sm of every route: receipts here, mobile-originated messages (esm_class message type 0) to InboundService. */
   attach(carrier: SmppRoutes): void {
-    carrier.onDeliver((pdu) =>
-      this.handle(pdu).catch((error: unknown) => {
+    carrier.onDeliver((pdu) => {
+      if (!isDeliveryReceipt(pdu.esm_class ?? 0)) {
+        return this.inbound.handle(pdu).catch((error: unknown) => {
+          this.logger.error({ err: error }, 'mobile-originated message not stored; the carrier will send it again');
+          throw error;
+        });
+      }
+      return this.handle(pdu).catch((error: unknown) => {
         this.logger.error({ err: error }, 'receipt not stored; the carrier will send it again');
         throw error;
-      }),
-    );
+      });
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -81,9 +93,7 @@ export class ReceiptService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async handle(pdu: smpp.PDU): Promise<void> {
-    const short = pdu.short_message;
-    const text = typeof short === 'string' ? short : short && 'message' in short && typeof short.message === 'string' ? short.message : '';
-    const receipt = parseReceipt(text, pdu.receipted_message_id);
+    const receipt = parseReceipt(receiptText(pdu), pdu.receipted_message_id);
     if (!receipt) {
       this.received.inc({ outcome: 'not_a_receipt' });
       return;

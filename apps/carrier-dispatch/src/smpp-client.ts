@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import * as smpp from 'smpp';
+import { keepDeliverSmContentRaw } from './deliver-sm-content';
 
 export interface SmppClientOptions {
   readonly host: string;
@@ -23,16 +24,20 @@ export class SmppTimeoutError extends Error {}
 export class SmppLateError extends Error {}
 export class SmppUnavailableError extends Error {}
 
-/** Handles a deliver_sm; it is answered once the returned promise settles. */
-export type DeliverHandler = (pdu: smpp.PDU) => Promise<void>;
+/**
+ * Handles a deliver_sm; it is answered once the returned promise settles: with the
+ * command_status it resolves to (ESME_ROK when none), or ESME_RX_T_APPN when it rejects.
+ */
+export type DeliverHandler = (pdu: smpp.PDU) => Promise<number | void>;
 
 /** ESME_RX_T_APPN: the ESME could not take the deliver_sm now; the SMSC sends it again later. */
 const ESME_RX_T_APPN = 0x64;
 
 /**
  * One bind. A deliver_sm is answered only after the handler has stored it (ESME_ROK) or
- * failed to (ESME_RX_T_APPN, so the carrier sends it again): a receipt is never acknowledged
- * and then lost with the process.
+ * failed to (ESME_RX_T_APPN, so the carrier sends it again): a receipt or a mobile-originated
+ * message is never acknowledged and then lost with the process. Its content reaches the
+ * handler as the carrier's bytes (see deliver-sm-content.ts).
  */
 export class SmppClient extends EventEmitter {
   private readonly logger = new Logger(SmppClient.name);
@@ -46,6 +51,7 @@ export class SmppClient extends EventEmitter {
 
   constructor(private readonly options: SmppClientOptions) {
     super();
+    keepDeliverSmContentRaw();
   }
 
   onDeliver(handler: DeliverHandler): void {
@@ -135,7 +141,7 @@ export class SmppClient extends EventEmitter {
     });
     session.on('deliver_sm', (pdu) => {
       this.deliverHandler(pdu).then(
-        () => session.send(pdu.response()),
+        (status) => session.send(pdu.response(status ? { command_status: status } : {})),
         () => session.send(pdu.response({ command_status: ESME_RX_T_APPN })),
       );
     });

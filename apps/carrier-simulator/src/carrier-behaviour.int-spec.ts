@@ -274,7 +274,7 @@ describe('carrier-simulator carrier profiles over SMPP', () => {
       const receiver = await connect('bind_receiver');
       const sent = await mo({ source: '+1 415-555-0100', destination: '12015550100', text: 'STOP' });
       expect(sent.status).toBe(202);
-      expect(sent.body).toEqual({ id: expect.stringMatching(/^[0-9a-f]{16}$/), systemId: 'sluice' });
+      expect(sent.body).toEqual({ id: expect.stringMatching(/^[0-9a-f]{16}$/), systemId: 'sluice', parts: 1 });
       const pdu = await receiver.nextDeliverSm();
       expect(pdu.esm_class).toBe(0);
       expect(pdu.source_addr).toBe('14155550100');
@@ -291,6 +291,41 @@ describe('carrier-simulator carrier profiles over SMPP', () => {
       const long = 'Ш'.repeat(300);
       await mo({ source: '14155550100', destination: '12015550100', text: long });
       expect(((await receiver.nextDeliverSm()).message_payload as smpp.DecodedMessage).message).toBe(long);
+    });
+
+    it('sends the data coding asked for, and a text cut into concatenated parts in the order asked', async () => {
+      const receiver = await connect('bind_receiver');
+      await mo({ source: '14155550100', destination: '12015550100', text: 'Olá', dataCoding: 3 });
+      const latin1 = await receiver.nextDeliverSm();
+      expect(latin1.data_coding).toBe(3);
+      expect((latin1.short_message as smpp.DecodedMessage).message).toBe('Olá');
+
+      const sent = await mo({ source: '14155550100', destination: '12015550100', text: 'one two three', parts: 3, order: [3, 1, 2], reference: 200, dataCoding: 8 });
+      expect(sent).toMatchObject({ status: 202, body: { parts: 3 } });
+      const parts = [await receiver.nextDeliverSm(), await receiver.nextDeliverSm(), await receiver.nextDeliverSm()];
+      expect(parts.map((p) => p.esm_class)).toEqual([0x40, 0x40, 0x40]);
+      expect(parts.map((p) => (p.short_message as smpp.DecodedMessage).udh?.[0])).toEqual([
+        Buffer.from([0x00, 0x03, 200, 3, 3]),
+        Buffer.from([0x00, 0x03, 200, 3, 1]),
+        Buffer.from([0x00, 0x03, 200, 3, 2]),
+      ]);
+      const text = (seq: number) => (parts.find((p) => (p.short_message as smpp.DecodedMessage).udh?.[0]?.[4] === seq)?.short_message as smpp.DecodedMessage | undefined)?.message;
+      expect([1, 2, 3].map(text).join('')).toBe('one two three');
+
+      await mo({ source: '14155550100', destination: '12015550100', text: 'STOP', parts: 2, concatenation: 'sar', reference: 7000 });
+      const sar = [await receiver.nextDeliverSm(), await receiver.nextDeliverSm()];
+      expect(sar.map((p) => [p.sar_msg_ref_num, p.sar_total_segments, p.sar_segment_seqnum])).toEqual([
+        [7000, 2, 1],
+        [7000, 2, 2],
+      ]);
+    });
+
+    it('refuses a text the data coding cannot carry, and parts that do not fit', async () => {
+      await connect('bind_receiver');
+      expect((await mo({ source: '1', destination: '2', text: 'Привет', dataCoding: 0 })).body).toEqual({ error: 'body.text has characters outside GSM-7; choose dataCoding 8' });
+      expect((await mo({ source: '1', destination: '2', text: 'abc', parts: 3, order: [1, 1, 2] })).body).toEqual({ error: 'body.order must list each part number from 1 to 3 once' });
+      expect((await mo({ source: '1', destination: '2', text: 'ab', parts: 3 })).body).toEqual({ error: 'body.parts is more than the text has characters (2)' });
+      expect((await mo({ source: '1', destination: '2', text: 'x', dataCoding: 4 })).body).toEqual({ error: 'body.dataCoding must be 0 (GSM-7), 3 (Latin-1) or 8 (UCS-2)' });
     });
 
     it('takes turns between bound sessions, and honours systemId', async () => {
@@ -310,7 +345,8 @@ describe('carrier-simulator carrier profiles over SMPP', () => {
         expect.objectContaining({ status: 400, body: { error: 'body.text is required' } }),
       );
       expect((await mo({ source: '', destination: '12015550100', text: 'x', extra: 1 })).body).toEqual({
-        error: 'body.source must not be empty (the handset number, e.g. 12015550123); body.extra is not a known field (known: source, destination, text, systemId)',
+        error:
+          'body.source must not be empty (the handset number, e.g. 12015550123); body.extra is not a known field (known: source, destination, text, systemId, dataCoding, parts, concatenation, reference, referenceBits, order, intervalMs)',
       });
     });
   });

@@ -10,6 +10,8 @@ import { CarrierBehaviour, SubmitDecision } from './carrier-behaviour';
 import { NO_RESPONSE, statusName } from './carrier-profiles';
 import { Carrier, carrierFor } from './carriers';
 import { messageStateFor, receiptText, wantsReceipt } from './delivery-receipt';
+import { MobileOriginated, mobileOriginatedPdus } from './mobile-originated';
+import { Outage, OutageState } from './outage';
 import { readContent } from './short-message';
 import { SIMULATOR_CONFIG, SimulatorConfig } from './simulator.config';
 import { SimulatorMetrics } from './simulator.metrics';
@@ -71,13 +73,9 @@ interface PendingMobileOriginated extends DeliveryBase {
   readonly moId: string;
 }
 
-/** A mobile-originated message to inject (addresses as given; they are normalized). */
-export interface MobileOriginated {
-  readonly source: string;
-  readonly destination: string;
-  readonly text: string;
-  /** Only sessions bound with this system_id; any receiver or transceiver when absent. */
-  readonly systemId?: string;
+/** A mobile-originated message to inject, and how long to wait between its parts. */
+export interface MobileOriginatedInjection extends MobileOriginated {
+  readonly intervalMs?: number;
 }
 
 @Injectable()
@@ -91,6 +89,7 @@ export class SmscService implements OnApplicationBootstrap, OnApplicationShutdow
   private stopping = false;
   /** Round-robin over the sessions that can take MO. */
   private moCursor = 0;
+  private readonly outage = new Outage();
 
   constructor(
     @Inject(SIMULATOR_CONFIG) private readonly config: SimulatorConfig,
@@ -183,6 +182,11 @@ export class SmscService implements OnApplicationBootstrap, OnApplicationShutdow
   private onBind(connection: Connection, pdu: PDU, mode: BindMode): void {
     if (connection.mode) {
       return this.reply(connection, pdu, { command_status: smpp.ESME_RALYBND });
+    }
+    if (this.outage.active(Date.now())) {
+      this.logger.warn({ mode, remote: connection.remote }, 'SMPP bind refused: simulated outage');
+      connection.session.send(pdu.response({ command_status: smpp.ESME_RBINDFAIL }), () => connection.session.close());
+      return;
     }
     const systemId = pdu.system_id ?? '';
     if (systemId !== this.config.SMPP_SYSTEM_ID || pdu.password !== this.config.SMPP_PASSWORD) {
@@ -352,27 +356,61 @@ export class SmscService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /**
-   * Sends a mobile-originated message (deliver_sm, esm_class 0) to a bound receiver or
-   * transceiver, taking turns between them; undefined when none is bound. Like a receipt,
-   * it is sent again on another session if unanswered when its session closes, and retried
-   * when the ESME answers with an error.
+   * The carrier is gone for `seconds`: every connection is closed without an unbind and every
+   * bind is refused (ESME_RBINDFAIL) until the deadline or `endOutage`. Receipts owed are held.
    */
-  sendMobileOriginated(mo: MobileOriginated): { readonly id: string; readonly systemId: string } | undefined {
+  async startOutage(seconds: number): Promise<OutageState & { readonly dropped: number }> {
+    this.outage.start(seconds, Date.now());
+    this.logger.warn({ seconds }, 'simulated outage started');
+    const dropped = await this.dropSessions();
+    return { ...this.outage.state(Date.now()), dropped };
+  }
+
+  endOutage(): OutageState {
+    this.outage.end();
+    this.logger.log('simulated outage ended');
+    return this.outage.state(Date.now());
+  }
+
+  outageState(): OutageState {
+    return this.outage.state(Date.now());
+  }
+
+  /**
+   * Sends a mobile-originated message (deliver_sm, esm_class 0), or each of its parts in the
+   * order asked (`intervalMs` apart), to a bound receiver or transceiver, taking turns between
+   * them part by part; undefined when none is bound. Like a receipt, each is sent again on
+   * another session if unanswered when its session closes, and retried when the ESME answers
+   * with an error. A request that cannot be built throws MoRequestError before anything is sent.
+   */
+  sendMobileOriginated(mo: MobileOriginatedInjection): { readonly id: string; readonly systemId: string; readonly parts: number } | undefined {
+    const pdus = mobileOriginatedPdus(mo);
+    const first = this.nextMoSession(mo.systemId);
+    if (!first) return undefined;
+    const id = randomBytes(8).toString('hex');
+    pdus.forEach((pdu, index) => {
+      const send = (): void => {
+        // A session gone by then: the part waits for one of the first part's system_id, as receipts do.
+        const target = index === 0 ? first : (this.nextMoSession(mo.systemId) ?? first);
+        this.deliver({ kind: 'mo', moId: id, systemId: target.systemId, origin: target.connection, attempts: 0, pdu });
+      };
+      if (index === 0 || !mo.intervalMs) send();
+      else this.later(index * mo.intervalMs, send);
+    });
+    this.logger.debug({ moId: id, systemId: first.systemId, parts: pdus.length }, 'mobile-originated message sent');
+    return { id, systemId: first.systemId, parts: pdus.length };
+  }
+
+  /** The next bound receiver or transceiver (of `systemId` when given), round-robin. */
+  private nextMoSession(systemId: string | undefined): { connection: Connection; systemId: string } | undefined {
     const candidates: Array<{ connection: Connection; systemId: string }> = [];
     for (const connection of this.connections) {
-      const { systemId } = connection;
-      if (systemId !== undefined && isReceivingAny(connection) && (mo.systemId === undefined || systemId === mo.systemId)) {
-        candidates.push({ connection, systemId });
-      }
+      const bound = connection.systemId;
+      if (bound !== undefined && isReceivingAny(connection) && (systemId === undefined || bound === systemId)) candidates.push({ connection, systemId: bound });
     }
     const chosen = candidates[this.moCursor % Math.max(candidates.length, 1)];
-    if (!chosen) return undefined;
-    this.moCursor += 1;
-    const { connection: target, systemId } = chosen;
-    const id = randomBytes(8).toString('hex');
-    this.deliver({ kind: 'mo', moId: id, systemId, origin: target, attempts: 0, pdu: mobileOriginatedPdu(mo) });
-    this.logger.debug({ moId: id, systemId }, 'mobile-originated message sent');
-    return { id, systemId };
+    if (chosen) this.moCursor += 1;
+    return chosen;
   }
 
   /** Valid SMPP commands the simulator does not implement get their _resp with ESME_RINVCMDID, others a generic_nack. */
@@ -527,39 +565,6 @@ function firstAnswer(delivery: PendingDelivery): void {
   callback?.();
 }
 
-/** ton/npi for an address: international E.164 for digits, alphanumeric otherwise. */
-function addressing(address: string): { ton: number; npi: number } {
-  return /^\d+$/.test(address) ? { ton: 1, npi: 1 } : { ton: 5, npi: 0 };
-}
-
-/**
- * deliver_sm of an MO: text in short_message when it fits its 254 octets (the package picks
- * the data coding: GSM 03.38, Latin-1 or UCS-2), else in the message_payload TLV.
- */
-export function mobileOriginatedPdu(mo: Pick<MobileOriginated, 'source' | 'destination' | 'text'>): PduOptions {
-  const source = normalizeAddress(mo.source);
-  const destination = normalizeAddress(mo.destination);
-  const from = addressing(source);
-  const to = addressing(destination);
-  const base: PduOptions = {
-    source_addr_ton: from.ton,
-    source_addr_npi: from.npi,
-    source_addr: source,
-    dest_addr_ton: to.ton,
-    dest_addr_npi: to.npi,
-    destination_addr: destination,
-    esm_class: 0,
-    registered_delivery: 0,
-  };
-  const inShortMessage: PduOptions = { ...base, short_message: mo.text };
-  try {
-    // Encoding throws when the text does not fit the one-octet sm_length.
-    new smpp.PDU('deliver_sm', inShortMessage).toBuffer();
-    return inShortMessage;
-  } catch {
-    return { ...base, message_payload: mo.text };
-  }
-}
 
 /** A taken or forbidden SMPP port is a configuration problem: say so the way config errors are said. */
 function explainListenError(error: unknown, host: string, port: number): unknown {

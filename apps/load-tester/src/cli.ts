@@ -48,23 +48,24 @@ export interface ParsedArgs {
   readonly flags: Set<string>;
 }
 
-export function parseArgs(argv: readonly string[]): ParsedArgs {
+/** `flags` take no value; `repeatable` options may be given several times. */
+export function parseArgs(argv: readonly string[], flags: ReadonlySet<string> = FLAGS, repeatable: ReadonlySet<string> = REPEATABLE): ParsedArgs {
   const parsed: ParsedArgs = { positional: [], values: {}, repeated: {}, flags: new Set() };
   for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i]!;
+    const arg = argv[i] ?? '';
     if (!arg.startsWith('--')) {
       parsed.positional.push(arg);
       continue;
     }
     const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (FLAGS.has(name)) {
+    if (flags.has(name)) {
       parsed.flags.add(name);
       continue;
     }
     const value = inline ?? argv[i + 1];
     if (inline === undefined) i += 1;
     if (value === undefined) throw new UsageError(`--${name} needs a value`);
-    if (REPEATABLE.has(name)) parsed.repeated[name] = [...(parsed.repeated[name] ?? []), value];
+    if (repeatable.has(name)) parsed.repeated[name] = [...(parsed.repeated[name] ?? []), value];
     else parsed.values[name] = value;
   }
   return parsed;
@@ -117,6 +118,18 @@ const ENV_FALLBACKS: Record<string, string> = {
   'kafka-brokers': 'KAFKA_BROKERS',
 };
 
+/** `--app-env APP:KEY=VALUE` options, by app. */
+export function parseAppEnv(specs: readonly string[]): Record<string, Record<string, string>> {
+  const appEnv: Record<string, Record<string, string>> = {};
+  for (const spec of specs) {
+    const match = /^([a-z-]+):([A-Z0-9_]+)=(.*)$/s.exec(spec);
+    if (!match) throw new UsageError(`--app-env ${spec}: must be APP:KEY=VALUE (e.g. carrier-dispatch:SMPP_WINDOW=100)`);
+    const [, app = '', key = '', value = ''] = match;
+    appEnv[app] = { ...(appEnv[app] ?? {}), [key]: value };
+  }
+  return appEnv;
+}
+
 export function cliOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
   const args = parseArgs(argv);
   const help = args.flags.has('help');
@@ -133,14 +146,10 @@ export function cliOptions(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const watch = (args.repeated['pid'] ?? []).map((spec) => {
     const match = /^([\w.-]+)=(\d+)(\+?)$/.exec(spec);
     if (!match) throw new UsageError(`--pid ${spec}: must be NAME=PID or NAME=PID+`);
-    return { name: match[1]!, pid: Number(match[2]), tree: match[3] === '+' };
+    const [, name = '', pid, tree] = match;
+    return { name, pid: Number(pid), tree: tree === '+' };
   });
-  const appEnv: Record<string, Record<string, string>> = {};
-  for (const spec of args.repeated['app-env'] ?? []) {
-    const match = /^([a-z-]+):([A-Z0-9_]+)=(.*)$/s.exec(spec);
-    if (!match) throw new UsageError(`--app-env ${spec}: must be APP:KEY=VALUE (e.g. carrier-dispatch:SMPP_WINDOW=100)`);
-    appEnv[match[1]!] = { ...(appEnv[match[1]!] ?? {}), [match[2]!]: match[3]! };
-  }
+  const appEnv = parseAppEnv(args.repeated['app-env'] ?? []);
   const startPlatform = args.flags.has('start-platform');
   if (!help && !list) {
     if (args.positional.length !== 1) throw new UsageError('give exactly one scenario (a name or a path); --list shows them');

@@ -1,13 +1,16 @@
 // `npm run loadtest -- <scenario> [options]`: runs a scenario, prints the summary, writes the
 // JSON result and the HTML report, and exits non-zero when the run found a problem.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { cliOptions, USAGE, UsageError } from './cli';
 import { infrastructurePids } from './platform/process-stats';
 import { htmlReport } from './report/html';
 import { summaryText } from './report/summary';
 import { runLoadTest } from './run';
-import { listScenarios, loadScenario, scaleScenario, ScenarioError } from './scenario/scenario';
+import { listScenarios, loadScenario, resolveScenarioPath, scaleScenario, ScenarioError } from './scenario/scenario';
+import { twoWayHtml, twoWaySummary } from './two-way/two-way-report';
+import { runTwoWay } from './two-way/two-way-run';
+import { isTwoWay, parseTwoWayScenario, scaleTwoWay } from './two-way/two-way-scenario';
 
 const write = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -21,12 +24,16 @@ async function main(): Promise<number> {
   }
   if (options.list) {
     for (const name of listScenarios(options['scenario-dir'])) {
-      const scenario = loadScenario(name, options['scenario-dir']);
-      process.stdout.write(`${name.padEnd(22)} ${scenario.description}\n`);
+      const document = readScenarioDocument(name, options['scenario-dir']);
+      const description = isTwoWay(document) ? parseTwoWayScenario(document, name).description : loadScenario(name, options['scenario-dir']).description;
+      process.stdout.write(`${name.padEnd(22)} ${description}\n`);
     }
     return 0;
   }
-  const scenario = scaleScenario(loadScenario(options.scenario!, options['scenario-dir']), options.scale);
+  // cliOptions makes sure a run has its one scenario.
+  const scenarioName = options.scenario ?? '';
+  if (isTwoWay(readScenarioDocument(scenarioName, options['scenario-dir']))) return twoWay(options, scenarioName);
+  const scenario = scaleScenario(loadScenario(scenarioName, options['scenario-dir']), options.scale);
   const outDir = resolve(options.out);
   let cleanup: (() => Promise<void>) | null = null;
   const interrupt = (signal: NodeJS.Signals): void => {
@@ -90,3 +97,57 @@ main().then(
     process.exit(2);
   },
 );
+
+function readScenarioDocument(nameOrPath: string, scenarioDir: string): unknown {
+  const path = resolveScenarioPath(nameOrPath, scenarioDir);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  } catch (error: unknown) {
+    throw new ScenarioError(`${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** A two-way scenario: MO in at the carrier, Message URL, Message XML replies out. */
+async function twoWay(options: ReturnType<typeof cliOptions>, scenarioName: string): Promise<number> {
+  const path = resolveScenarioPath(scenarioName, options['scenario-dir']);
+  const scenario = scaleTwoWay(parseTwoWayScenario(readScenarioDocument(path, options['scenario-dir']), path), options.scale);
+  const outDir = resolve(options.out);
+  let cleanup: (() => Promise<void>) | null = null;
+  const interrupt = (signal: NodeJS.Signals): void => {
+    write(`\n${signal}: stopping what the harness started`);
+    void (cleanup ?? (async () => undefined))().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  const result = await runTwoWay({
+    scenario,
+    startPlatform: options.startPlatform,
+    gatewayUrl: options['gateway-url'],
+    simulatorUrl: options['simulator-url'],
+    databaseUrl: options['database-url'],
+    redisUrl: options['redis-url'],
+    kafkaBrokers: options['kafka-brokers'],
+    receiverHost: options['receiver-host'],
+    receiverPort: options['receiver-port'],
+    receiverUrl: options['receiver-url'],
+    logDir: join(outDir, 'logs'),
+    appLogLevel: options['app-log-level'],
+    extraEnv: options.appEnv,
+    log: write,
+    onCleanup: (fn) => {
+      cleanup = fn;
+    },
+  });
+  mkdirSync(outDir, { recursive: true });
+  const base = join(outDir, `${scenario.name}-${result.runId}`);
+  writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 1)}\n`);
+  const html = twoWayHtml(result);
+  writeFileSync(`${base}.html`, html);
+  if (options.report) {
+    mkdirSync(dirname(resolve(options.report)), { recursive: true });
+    writeFileSync(resolve(options.report), html);
+  }
+  process.stdout.write(`\n${twoWaySummary(result)}\n\nresult: ${base}.json\nreport: ${base}.html${options.report ? ` and ${resolve(options.report)}` : ''}\n`);
+  return result.verdict.ok ? 0 : 1;
+}
+

@@ -1,6 +1,6 @@
 // One SMS the whole way: HTTP → Postgres → Kafka → governor → dispatch → SMPP → receipt → callback.
 import { eventually, testNumber } from '@sluice/testing';
-import { connectTestDatabase, createTestAccount, createTestBrand, registerTestNumber } from '@sluice/testing-data';
+import { connectTestDatabase, createTestAccount, createTestBrand, registerTestNumber, registerTestSender } from '@sluice/testing-data';
 import type { DataSource } from 'typeorm';
 import { CallbackReceiver } from './callback-receiver';
 import { Platform, startPlatform } from './platform';
@@ -33,8 +33,9 @@ describe('a message through the whole platform', () => {
 
   it('is accepted, delivered by the carrier, reported to the callback url and readable as delivered', async () => {
     const account = await createTestAccount(dataSource);
+    const src = await registerTestSender(dataSource, account.authId);
     const dst = testNumber('202');
-    const accepted = await send(account, { src: '14155550100', dst: `${dst}<not-a-number`, text: 'Hello from the e2e test', url: callbackUrl });
+    const accepted = await send(account, { src, dst: `${dst}<not-a-number`, text: 'Hello from the e2e test', url: callbackUrl });
     expect(accepted.status).toBe(202);
     expect(accepted.body).toMatchObject({ message: 'message(s) queued', invalid_number: ['not-a-number'] });
     const [messageUuid] = accepted.body['message_uuid'] as string[];
@@ -49,7 +50,7 @@ describe('a message through the whole platform', () => {
     );
     const delivered = callbacks.find((c) => c.params['Status'] === 'delivered')!;
     expect(delivered.method).toBe('POST');
-    expect(delivered.params).toMatchObject({ From: '14155550100', To: dst, Units: '1', ErrorCode: '000', Sequence: '3' });
+    expect(delivered.params).toMatchObject({ From: src, To: dst, Units: '1', ErrorCode: '000', Sequence: '3' });
     expect(callbacks.map((c) => c.params['Status']).sort()).toEqual(['delivered', 'queued', 'sent']);
 
     const record = await fetch(`${platform.gatewayUrl}/v1/Account/${account.authId}/Message/${messageUuid}/`, {
@@ -60,6 +61,40 @@ describe('a message through the whole platform', () => {
 
     const atCarrier = (await (await fetch(`${platform.simulatorUrl}/simulator/submissions?destination=${dst}`)).json()) as unknown[];
     expect(atCarrier).toHaveLength(1);
+  });
+
+  it('fails a destination in a barred country with 450 at acceptance: reported to the callback url, never at the carrier, not charged', async () => {
+    const account = await createTestAccount(dataSource);
+    const src = await registerTestSender(dataSource, account.authId);
+    const allowed = testNumber('202');
+    // Geo permissions default to US and CA: the UK number is barred, the US one goes.
+    const accepted = await send(account, { src, dst: `+442071838750<${allowed}`, text: 'geo permissions', url: callbackUrl });
+    expect(accepted.status).toBe(202);
+    const rows: Array<{ message_uuid: string; to_number: string; message_state: string; error_code: string; total_amount: string }> = await dataSource.query(
+      `SELECT message_uuid, to_number, message_state, error_code, total_amount::text FROM messages WHERE message_uuid = ANY($1::uuid[])`,
+      [accepted.body['message_uuid']],
+    );
+    const barred = rows.find((r) => r.to_number === '442071838750');
+    if (!barred) throw new Error('no row for the barred destination');
+    expect(barred).toMatchObject({ message_state: 'failed', error_code: '450', total_amount: '0.00000' });
+
+    const callbacks = await eventually(
+      async () => {
+        const got = receiver.forMessage(barred.message_uuid);
+        return got.some((c) => c.params['Status'] === 'failed') ? got : undefined;
+      },
+      30_000,
+      'the failed callback of the barred destination',
+    );
+    expect(callbacks.map((c) => c.params['Status']).sort()).toEqual(['failed', 'queued']);
+    const failed = callbacks.find((c) => c.params['Status'] === 'failed');
+    expect(failed?.params).toMatchObject({ From: src, To: '442071838750', ErrorCode: '450' });
+    expect(Number(failed?.params['TotalAmount'])).toBe(0);
+
+    const other = rows.find((r) => r.to_number === allowed)?.message_uuid ?? '';
+    await eventually(async () => (receiver.forMessage(other).some((c) => c.params['Status'] === 'delivered') ? true : undefined), 30_000, 'the allowed destination delivered');
+    const atCarrier = (await (await fetch(`${platform.simulatorUrl}/simulator/submissions?destination=442071838750&source=${src}`)).json()) as unknown[];
+    expect(atCarrier).toEqual([]);
   });
 
   it('answers bad input with a 400 naming the parameter and bad credentials with a 401', async () => {
@@ -116,7 +151,7 @@ describe('a message through the whole platform', () => {
     );
     const tmobileRows = finals.filter((r) => tmobile.includes(r.to_number));
     expect(tmobileRows.filter((r) => r.message_state === 'delivered')).toHaveLength(2);
-    expect(tmobileRows.filter((r) => r.message_state === 'failed')).toEqual([expect.objectContaining({ error_code: '450' })]);
+    expect(tmobileRows.filter((r) => r.message_state === 'failed')).toEqual([expect.objectContaining({ error_code: '480' })]);
     expect(Number(tmobileRows.find((r) => r.message_state === 'failed')!.total_amount)).toBe(0);
     expect(finals.find((r) => r.to_number === att)).toMatchObject({ message_state: 'delivered', error_code: '000' });
   });

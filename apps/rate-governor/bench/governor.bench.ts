@@ -43,7 +43,7 @@ async function decisionsPerSecond(): Promise<string> {
   ];
   const n = 20_000;
   const started = process.hrtime.bigint();
-  await inParallel(n, 64, (i) => booker.book({ accountId: accounts[i % accounts.length]!, messageUuid: randomUUID(), cost: 1, deadline: far(), windows: windows(i), daily: [] }));
+  await inParallel(n, 64, (i) => booker.book({ rootAccountId: accounts[i % accounts.length]!, messageUuid: randomUUID(), cost: 1, deadline: far(), windows: windows(i), daily: [] }));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return `| scheduling decisions (2 quotas each, 100 accounts, 64 in flight) | ${Math.round(n / seconds).toLocaleString('en-US')} /s |`;
 }
@@ -54,7 +54,7 @@ async function backloggedQuota(): Promise<string[]> {
   const n = 6_000;
   const slots: number[] = [];
   for (let i = 0; i < n; i += 1) {
-    const result = await booker.book({ accountId: id, messageUuid: randomUUID(), cost: 1, deadline: far(), windows: [quota], daily: [] });
+    const result = await booker.book({ rootAccountId: id, messageUuid: randomUUID(), cost: 1, deadline: far(), windows: [quota], daily: [] });
     if (result.outcome === 'booked') slots.push(result.slot);
   }
   slots.sort((a, b) => a - b);
@@ -97,7 +97,7 @@ async function manyAccounts(): Promise<string> {
   const n = 10_000;
   await inParallel(n, 64, () =>
     booker.book({
-      accountId: account(),
+      rootAccountId: account(),
       messageUuid: randomUUID(),
       cost: 1,
       deadline: far(),

@@ -1,41 +1,61 @@
 // Consumes accepted messages, books each the earliest slot its quotas allow and schedules it for dispatch.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MessageErrorCode, MessageState, SmsSubmittedPayload, Topic } from '@sluice/contracts';
-import { resolveQuotas } from '@sluice/domain';
-import { BatchConsumer, ConsumedRecord, DispatchSchedule, KafkaProducer, OutboxRelay, REDIS } from '@sluice/messaging';
+import { DAILY_CAP_ERROR } from '@sluice/domain';
+import { BatchConsumer, ConsumedRecord, DispatchSchedule, KafkaConsumers, OutboxRelay, REDIS } from '@sluice/messaging';
 import { MetricsRegistry } from '@sluice/observability';
 import { MessageRepository } from '@sluice/persistence';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { GOVERNOR_CONFIG, GovernorConfig } from './governor.config';
+import { countedSends } from './counted-sends';
 import { DailyBooking, QuotaBooker } from './quota-booker';
+import { MessageQuotas } from './message-quotas';
 import { QuotaContextRepository } from './quota-context.repository';
+import { ReconcileRepository } from './reconcile.repository';
 
 @Injectable()
 export class GovernorService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(GovernorService.name);
   private readonly booker: QuotaBooker;
   private readonly context: QuotaContextRepository;
+  private readonly quotas: MessageQuotas;
   private readonly schedule: DispatchSchedule;
   private readonly consumer: BatchConsumer<typeof Topic.SmsSubmitted>;
   private readonly decisions;
   private readonly waitMs;
   private readonly bindingQuota;
+  private readonly windowRebuilds;
 
   constructor(
     @Inject(GOVERNOR_CONFIG) private readonly config: GovernorConfig,
     @Inject(REDIS) redis: Redis,
-    producer: KafkaProducer,
+    consumers: KafkaConsumers,
     dataSource: DataSource,
     private readonly messages: MessageRepository,
     private readonly outbox: OutboxRelay,
     metrics: MetricsRegistry,
   ) {
     this.context = new QuotaContextRepository(dataSource, config.QUOTA_CACHE_TTL_MS);
-    this.booker = new QuotaBooker(redis, (scope, day) => this.context.dailyUsage(scope, day), config.QUOTA_GUARD_MS, config.QUOTA_CLOCK_OFFSET_MS);
+    this.quotas = new MessageQuotas(this.context);
+    const recentSends = countedSends(new ReconcileRepository(dataSource), this.quotas);
+    this.booker = new QuotaBooker(
+      redis,
+      (scope, day) => this.context.dailyUsage(scope, day),
+      config.QUOTA_GUARD_MS,
+      config.QUOTA_CLOCK_OFFSET_MS,
+      (rootAccountId, since) => {
+        this.windowRebuilds.inc();
+        return recentSends(rootAccountId, since);
+      },
+    );
     this.schedule = new DispatchSchedule(redis);
     this.decisions = metrics.counter('governor_decisions_total', 'Scheduling decisions by outcome', ['outcome']);
     this.bindingQuota = metrics.counter('governor_delayed_total', 'Messages given a later slot than their arrival, by the kinds of quota that applied', ['quotas']);
+    this.windowRebuilds = metrics.counter(
+      'governor_window_rebuilds_total',
+      'Quota windows found missing in Redis (first use, expired after a quiet spell, or lost) and rebuilt from the sends Postgres recorded',
+    );
     this.waitMs = metrics.histogram('governor_wait_ms', 'Time from acceptance to the booked dispatch slot', [0, 10, 100, 500, 1_000, 5_000, 30_000, 300_000, 3_600_000]);
     metrics.gauge('dispatch_schedule_jobs', 'Messages on the dispatch schedule: due or waiting (due), claimed by a dispatcher (leased)', ['state'], async (gauge) => {
       const size = await this.schedule.size();
@@ -58,8 +78,7 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
     metrics.gauge('governor_backlogged_accounts', 'Accounts with messages on the dispatch schedule', [], async (gauge) =>
       gauge.set((await readBacklog()).accounts),
     );
-    this.consumer = new BatchConsumer({
-      kafka: producer.client(),
+    this.consumer = consumers.create({
       groupId: config.KAFKA_GROUP_ID,
       topic: Topic.SmsSubmitted,
       handle: (records, heartbeat) => this.handle(records, heartbeat),
@@ -109,35 +128,29 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
 
   /** Books and schedules one message, or fails it; returns what it added to daily counters. */
   async govern(message: SmsSubmittedPayload): Promise<DailyBooking[]> {
-    const account = await this.context.account(message.accountId);
-    if (!account) {
+    const planned = await this.quotas.plan(message);
+    if (!planned) {
       this.decisions.inc({ outcome: 'unknown_account' });
       this.logger.warn({ accountId: message.accountId }, 'record for an unknown or disabled account skipped');
       return [];
     }
-    const carrier = await this.context.carrierFor(message.dst);
-    const plan = resolveQuotas({
-      accountSmsMps: account.smsMps,
-      accountMmsMps: account.mmsMps,
-      type: message.type,
-      sender: await this.context.sender(message.accountId, message.src),
-      src: message.src,
-      carrier: carrier.id,
-    });
+    const { plan, carrier } = planned;
     if (!plan.ok) {
       await this.fail(message.messageUuid, MessageErrorCode.ProhibitedByCarrier);
       this.decisions.inc({ outcome: plan.reason });
       return [];
     }
     const result = await this.booker.book({
-      accountId: message.accountId,
+      rootAccountId: planned.rootAccountId,
       messageUuid: message.messageUuid,
       attempt: message.reslotted ?? 0,
+      ...(message.regoverned !== undefined ? { regoverned: message.regoverned } : {}),
       ...(message.notBefore ? { notBefore: message.notBefore + this.config.QUOTA_CLOCK_OFFSET_MS } : {}),
       cost: message.units,
       deadline: message.acceptedAt + message.messageExpiry * 1_000 + this.config.QUOTA_CLOCK_OFFSET_MS,
       windows: plan.windows,
-      daily: message.reslotted ? [] : plan.daily,
+      // Counted when first booked (Postgres kept the count even if Redis lost it).
+      daily: message.reslotted || message.regoverned !== undefined ? [] : plan.daily,
     });
     switch (result.outcome) {
       case 'expired':
@@ -146,16 +159,21 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
         this.decisions.inc({ outcome: 'expired' });
         return [];
       case 'daily_cap':
-        await this.fail(message.messageUuid, MessageErrorCode.TMobileDailyCap);
+        await this.fail(message.messageUuid, DAILY_CAP_ERROR[result.cap.kind]);
         this.decisions.inc({ outcome: result.cap.kind });
         return [];
       case 'booked': {
         // The schedule runs on Redis time; the clock offset only shifts the quota calendar.
         const dueAt = result.slot - this.config.QUOTA_CLOCK_OFFSET_MS;
-        // A replayed record must not disturb a job a dispatcher may already hold; it only restores a missing one.
-        await this.schedule.put({ message, dueAt, attempts: message.reslotted ?? 0, carrier: carrier.id }, { ifAbsent: result.replayed });
+        // A replayed or re-governed record must not disturb a job a dispatcher may already hold; it only restores a missing one.
+        const restoring = result.replayed || message.regoverned !== undefined;
+        const put = await this.schedule.put({ message, dueAt, attempts: message.reslotted ?? 0, carrier: carrier.id }, { ifAbsent: restoring });
         if (result.replayed) {
           this.decisions.inc({ outcome: 'replayed' });
+          return [];
+        }
+        if (message.regoverned !== undefined) {
+          this.decisions.inc({ outcome: put ? 'regoverned' : 'regovern_not_needed' });
           return [];
         }
         this.waitMs.observe(Math.max(0, result.slot - result.now));

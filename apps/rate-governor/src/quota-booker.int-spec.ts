@@ -1,11 +1,16 @@
+import { MessageType } from '@sluice/contracts';
 import { pacificDay, type DailyCap, type WindowQuota } from '@sluice/domain';
-import { createDataSource } from '@sluice/persistence';
-import { testInfrastructure } from '@sluice/testing';
+import { AccountRepository, createDataSource } from '@sluice/persistence';
+import { testInfrastructure, testNumber } from '@sluice/testing';
+import { createTestAccount, registerTestNumber } from '@sluice/testing-data';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { countedSends } from './counted-sends';
+import { MessageQuotas } from './message-quotas';
 import { BookingResult, QuotaBooker } from './quota-booker';
 import { QuotaContextRepository } from './quota-context.repository';
+import { ReconcileRepository } from './reconcile.repository';
 
 const HOUR = 3_600_000;
 const mps5: WindowQuota = { kind: 'account_mps', scope: 'mps:sms', limit: 5, windowMs: 1_000 };
@@ -35,6 +40,9 @@ describe('QuotaBooker (real Redis and Postgres)', () => {
     return new QuotaBooker(redis, (scope, day) => context.dailyUsage(scope, day), 0, offset);
   }
 
+  /** Bookings in a window key (its sentinel, at score 0, is not one). */
+  const bookings = (key: string) => redis.zcount(key, '(0', '+inf');
+
   const slotOf = (r: BookingResult): number => {
     if (r.outcome !== 'booked') throw new Error(`not booked: ${r.outcome}`);
     return r.slot;
@@ -43,14 +51,14 @@ describe('QuotaBooker (real Redis and Postgres)', () => {
   async function bookMany(booker: QuotaBooker, account: string, count: number, windows: WindowQuota[], daily: DailyCap[] = [], deadline = farFuture()) {
     const results: BookingResult[] = [];
     for (let i = 0; i < count; i += 1) {
-      results.push(await booker.book({ accountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows, daily }));
+      results.push(await booker.book({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows, daily }));
     }
     return results;
   }
 
   it('books ten sends at 5 MPS as five in one interval and five in the next (seed scenario 2)', async () => {
     const slots = (await bookMany(await bookerAt(null), newAccount(), 10, [mps5])).map(slotOf);
-    const first = slots[0]!;
+    const first = slots[0] ?? Number.NaN;
     expect(slots.filter((s) => s < first + 1_000)).toHaveLength(5);
     expect(slots.filter((s) => s >= first + 1_000 && s < first + 2_000)).toHaveLength(5);
     for (const s of slots) expect(slots.filter((t) => t >= s && t < s + 1_000).length).toBeLessThanOrEqual(5);
@@ -64,7 +72,7 @@ describe('QuotaBooker (real Redis and Postgres)', () => {
   it('lets exactly the TPM through in a minute and the next unit one minute later', async () => {
     const tpm: WindowQuota = { kind: 'brand_tpm', scope: 'tpm:b:att', limit: 75, windowMs: 60_000 };
     const slots = (await bookMany(await bookerAt(null), newAccount(), 76, [tpm])).map(slotOf);
-    const first = slots[0]!;
+    const first = slots[0] ?? Number.NaN;
     expect(slots.slice(0, 75).every((s) => s < first + 1_000)).toBe(true);
     expect(slots[75]).toBeGreaterThanOrEqual(first + 60_000);
   });
@@ -77,20 +85,21 @@ describe('QuotaBooker (real Redis and Postgres)', () => {
     const tmoSlots = (await bookMany(booker, account, 15, [mps5, tmo])).map(slotOf);
     const [attSlot] = (await bookMany(booker, account, 1, [mps5, att])).map(slotOf);
     // The five T-Mobile messages past its TPM wait a minute; AT&T only shares the account MPS.
-    expect(tmoSlots.filter((s) => s >= tmoSlots[0]! + 60_000)).toHaveLength(5);
-    expect(attSlot! - tmoSlots[0]!).toBeLessThan(3_000);
+    const tmoFirst = tmoSlots[0] ?? Number.NaN;
+    expect(tmoSlots.filter((s) => s >= tmoFirst + 60_000)).toHaveLength(5);
+    expect((attSlot ?? Number.NaN) - tmoFirst).toBeLessThan(3_000);
   });
 
   it('keeps the slot of a message booked before, and books a throttled retry anew', async () => {
     const account = newAccount();
     const booker = await bookerAt(null);
     const uuid = randomUUID();
-    const first = await booker.book({ accountId: account, messageUuid: uuid, cost: 1, deadline: farFuture(), windows: [mps5], daily: [] });
+    const first = await booker.book({ rootAccountId: account, messageUuid: uuid, cost: 1, deadline: farFuture(), windows: [mps5], daily: [] });
     await bookMany(booker, account, 4, [mps5]);
-    const replay = await booker.book({ accountId: account, messageUuid: uuid, cost: 1, deadline: farFuture(), windows: [mps5], daily: [] });
+    const replay = await booker.book({ rootAccountId: account, messageUuid: uuid, cost: 1, deadline: farFuture(), windows: [mps5], daily: [] });
     expect(replay).toMatchObject({ outcome: 'booked', slot: slotOf(first), replayed: true });
-    expect(await redis.zcard(`{acct:${account}}:w:mps:sms`)).toBe(5);
-    const retry = await booker.book({ accountId: account, messageUuid: uuid, attempt: 1, cost: 1, deadline: farFuture(), windows: [mps5], daily: [] });
+    expect(await bookings(`{acct:${account}}:w:mps:sms`)).toBe(5);
+    const retry = await booker.book({ rootAccountId: account, messageUuid: uuid, attempt: 1, cost: 1, deadline: farFuture(), windows: [mps5], daily: [] });
     expect(slotOf(retry)).toBeGreaterThanOrEqual(slotOf(first) + 1_000);
   });
 
@@ -99,8 +108,8 @@ describe('QuotaBooker (real Redis and Postgres)', () => {
     const booker = await bookerAt(null);
     await bookMany(booker, account, 5, [mps5]);
     const [late] = await bookMany(booker, account, 1, [mps5], [], Date.now() + 100);
-    expect(late!.outcome).toBe('expired');
-    expect(await redis.zcard(`{acct:${account}}:w:mps:sms`)).toBe(5);
+    expect(late?.outcome).toBe('expired');
+    expect(await bookings(`{acct:${account}}:w:mps:sms`)).toBe(5);
   });
 
   describe('T-Mobile TPD across a Pacific midnight', () => {
@@ -126,6 +135,29 @@ describe('QuotaBooker (real Redis and Postgres)', () => {
     });
   });
 
+  it('holds a parent and its subaccount sending from one number to the number’s limit together', async () => {
+    // A verified toll-free number: 25/s. Both accounts may dispatch 100/s, so the number is what binds.
+    const parent = await createTestAccount(dataSource, { smsMps: 100 });
+    const sub = await new AccountRepository(dataSource).create({ name: 'sub', parentAuthId: parent.authId, smsMps: 100 });
+    const src = testNumber('833');
+    await registerTestNumber(dataSource, parent.authId, src, { type: 'toll_free' });
+    const quotas = new MessageQuotas(context);
+    const booker = await bookerAt(null);
+    const slots: number[] = [];
+    for (let i = 0; i < 40; i += 1) {
+      const accountId = i % 2 === 0 ? parent.authId : sub.authId;
+      const planned = await quotas.plan({ accountId, type: MessageType.Sms, src, dst: testNumber('202') });
+      if (!planned?.plan.ok) throw new Error('no quota plan');
+      expect(planned.rootAccountId).toBe(parent.authId);
+      expect(planned.plan.windows).toContainEqual(expect.objectContaining({ kind: 'number', limit: 25, windowMs: 1_000 }));
+      const result = await booker.book({ rootAccountId: planned.rootAccountId, messageUuid: randomUUID(), cost: 1, deadline: farFuture(), windows: planned.plan.windows, daily: planned.plan.daily });
+      slots.push(slotOf(result));
+    }
+    // In ANY one-second window, not only the first: at most the number's 25, from both accounts together.
+    const busiest = Math.max(...slots.map((s) => slots.filter((t) => t >= s && t < s + 1_000).length));
+    expect(busiest).toBe(25);
+  });
+
   it('restores a daily count from Postgres when Redis has none', async () => {
     const account = newAccount();
     const scope = `tpd:${randomUUID()}`;
@@ -144,6 +176,70 @@ describe('QuotaBooker (real Redis and Postgres)', () => {
     const cap: DailyCap = { kind: 'number_daily', scope: `daily:${randomUUID()}`, cap: 2, overflow: 'defer' };
     const results = await bookMany(await bookerAt(t), account, 3, [mps5], [cap], t + 24 * HOUR);
     expect(results.map((r) => r.outcome)).toEqual(['booked', 'booked', 'booked']);
-    expect(slotOf(results[2]!)).toBe(day.end);
+    expect(results[2]).toMatchObject({ outcome: 'booked', slot: day.end });
+  });
+
+  describe('after Redis lost a quota window', () => {
+    /** Messages of an account that reached the carrier at `sentAt`, as carrier-dispatch records them. */
+    async function recordSends(accountId: string, src: string, count: number, sentAt: number): Promise<void> {
+      await dataSource.query(
+        `INSERT INTO messages (message_uuid, account_id, root_account_id, message_time, message_direction, message_state, message_type,
+                               from_number, to_number, encoding, log_mode, units, total_rate, total_amount, error_code, message_expiry,
+                               callback_method, sequence, queued_at, sent_at, updated_at)
+         SELECT gen_random_uuid(), $1, $1, $3, 'outbound', 'delivered', 'sms', $2, '1202555' || lpad(g::text, 4, '0'), 'GSM', 'true', 1,
+                0.005, 0.005, '000', 10800, 'POST', 3, $3, $3, $3
+         FROM generate_series(1, $4::int) g`,
+        [accountId, src, new Date(sentAt), count],
+      );
+    }
+
+    async function redisNow(): Promise<number> {
+      const [s, us] = await redis.time();
+      return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+    }
+
+    it('rebuilds the window from the sends Postgres recorded before booking anything on it', async () => {
+      const account = await createTestAccount(dataSource, { smsMps: 5 });
+      const src = testNumber('888');
+      await registerTestNumber(dataSource, account.authId, src, { type: 'short_code' });
+      const quotas = new MessageQuotas(context);
+      const booker = new QuotaBooker(redis, (scope, day) => context.dailyUsage(scope, day), 0, 0, countedSends(new ReconcileRepository(dataSource), quotas));
+      // Five sends 300 ms ago fill the account's 5 MPS for 700 ms more; Redis has no trace of them.
+      const sentAt = (await redisNow()) - 300;
+      await recordSends(account.authId, src, 5, sentAt);
+      const planned = await quotas.plan({ accountId: account.authId, type: MessageType.Sms, src, dst: testNumber('202') });
+      if (!planned?.plan.ok) throw new Error('no quota plan');
+      const { rootAccountId } = planned;
+      const { windows } = planned.plan;
+      const mps = windows.find((w) => w.kind === 'account_mps');
+      if (!mps) throw new Error('no account MPS window');
+      expect(mps.limit).toBe(5);
+
+      const book = () => booker.book({ rootAccountId, messageUuid: randomUUID(), cost: 1, deadline: farFuture(), windows, daily: [] });
+      const first = slotOf(await book());
+      const second = slotOf(await book());
+      expect(first).toBeGreaterThanOrEqual(sentAt + 1_000);
+      expect(second).toBeGreaterThanOrEqual(sentAt + 1_000);
+      // The five sends are in the rebuilt window, with the two new bookings.
+      expect(await bookings(`{acct:${rootAccountId}}:w:${mps.scope}`)).toBe(7);
+    });
+
+    it('leaves a window Redis still has as it is: sends are not counted twice', async () => {
+      const account = await createTestAccount(dataSource, { smsMps: 5 });
+      const src = testNumber('888');
+      await registerTestNumber(dataSource, account.authId, src, { type: 'short_code' });
+      const quotas = new MessageQuotas(context);
+      const booker = new QuotaBooker(redis, (scope, day) => context.dailyUsage(scope, day), 0, 0, countedSends(new ReconcileRepository(dataSource), quotas));
+      const planned = await quotas.plan({ accountId: account.authId, type: MessageType.Sms, src, dst: testNumber('202') });
+      if (!planned?.plan.ok) throw new Error('no quota plan');
+      const { windows } = planned.plan;
+      const book = () => booker.book({ rootAccountId: planned.rootAccountId, messageUuid: randomUUID(), cost: 1, deadline: farFuture(), windows, daily: [] });
+      const start = slotOf(await book());
+      // Sent since, and recorded: the window already holds their bookings.
+      await recordSends(account.authId, src, 3, start);
+      const more = [slotOf(await book()), slotOf(await book()), slotOf(await book()), slotOf(await book())];
+      expect(more.every((s) => s < start + 1_000)).toBe(true);
+      expect(slotOf(await book())).toBeGreaterThanOrEqual(start + 1_000);
+    });
   });
 });

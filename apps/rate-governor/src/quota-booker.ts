@@ -8,7 +8,10 @@ import type Redis from 'ioredis';
  * per unit (member `<message uuid>:<unit>`, so a replayed message moves its own
  * bookings instead of adding more), scored by dispatch time. Daily caps are counters
  * per Pacific day; a `defer` cap moves the slot to the next day, a `fail` cap fails the
- * message. Every key carries the account's hash tag, so one script touches one slot.
+ * message. Every key carries the hash tag of the sender's ROOT account (`{acct:<main auth
+ * id>}`), so one script touches one Redis Cluster slot: a number belongs to exactly one
+ * root account, so a parent and its subaccounts sending from it share its counters, as
+ * they share a brand's; the account MPS is told apart by the (sub)account in its scope.
  *
  * KEYS: window keys (n), then for each daily cap its counter for today and for tomorrow.
  * ARGV: n, m, cost, deadline, member, clock offset, today's end, tomorrow's end,
@@ -17,7 +20,13 @@ import type Redis from 'ioredis';
  * Returns {now, slot, detail, replayed}: slot ≥ 0 booked (replayed = 1 when the message
  * was booked before and nothing changed); -1 no slot before the deadline; -2 a
  * `fail` cap is reached (detail = its index); -3 a daily counter is missing (detail =
- * key index), to be restored from Postgres before trying again.
+ * key index), to be restored from Postgres before trying again; -4 a window key is
+ * missing (detail = its index), to be rebuilt from Postgres's record of recent sends.
+ *
+ * A window key always holds the member WINDOW_SENTINEL at score 0 (below every booking,
+ * kept by the trimming), so a key that does not exist was never written, expired after
+ * a quiet spell, or was lost with Redis's data: in each case it is rebuilt before any
+ * booking counts on it, and no quota goes over right after a failover.
  */
 const BOOK = `
 local t = redis.call('TIME')
@@ -26,9 +35,12 @@ local n, m, cost, deadline = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV
 local member, todayEnd, tomorrowEnd = ARGV[5], tonumber(ARGV[7]), tonumber(ARGV[8])
 local limits, windows, caps, fails = {}, {}, {}, {}
 for i = 1, n do
+  if redis.call('EXISTS', KEYS[i]) == 0 then return { now, -4, i } end
+end
+for i = 1, n do
   limits[i] = tonumber(ARGV[8 + 2 * i - 1])
   windows[i] = tonumber(ARGV[8 + 2 * i])
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - windows[i])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '(0', now - windows[i])
 end
 for j = 1, m do
   caps[j] = tonumber(ARGV[8 + 2 * n + 2 * j - 1])
@@ -107,13 +119,29 @@ if slot > deadline then return { now, -1, 0 } end
 
 for i = 1, n do
   for u = 1, cost do redis.call('ZADD', KEYS[i], slot, member .. ':' .. u) end
-  redis.call('PEXPIRE', KEYS[i], slot - now + windows[i] + 60000)
+  -- Only ever lengthened: a key must outlive its latest booking (a missing key is rebuilt from sends, which cannot see bookings to come).
+  local ttl = slot - now + windows[i] + 60000
+  if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
 end
 for j = 1, m do
   local key = KEYS[n + 2 * (j - 1) + day]
   redis.call('INCRBY', key, cost)
 end
 return { now, slot, day, 0 }`;
+
+/** The member that marks a window key as complete (see BOOK). */
+export const WINDOW_SENTINEL = '~';
+
+/**
+ * KEYS: one window key. ARGV: its time to live (ms), then score and member pairs.
+ * Writes the key only if it is still missing, so a rebuild never disturbs bookings made since.
+ */
+const RESTORE_WINDOW = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('ZADD', KEYS[1], 0, '${WINDOW_SENTINEL}')
+for i = 2, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1`;
 
 export type BookingResult =
   | { readonly outcome: 'booked'; readonly now: number; readonly slot: number; readonly dailyKeys: readonly DailyBooking[]; readonly replayed: boolean }
@@ -128,10 +156,13 @@ export interface DailyBooking {
 }
 
 export interface BookingRequest {
-  readonly accountId: string;
+  /** The main account of the sender (the parent of a subaccount): the hash tag of every key. */
+  readonly rootAccountId: string;
   readonly messageUuid: string;
   /** Times the message was handed back by carrier-dispatch for a new slot: each attempt books anew. */
   readonly attempt?: number;
+  /** Set when the message is governed again after its schedule entry was lost (the record's `regoverned`): books anew. */
+  readonly regoverned?: number;
   readonly cost: number;
   /** Epoch ms (on the shifted clock) before which no slot is given. */
   readonly notBefore?: number;
@@ -144,6 +175,18 @@ export interface BookingRequest {
 /** Reads the durable daily count for a scope and Pacific day (0 when there is none). */
 export type DailyUsageSource = (scope: string, pacificDay: string) => Promise<number>;
 
+/** A message the carrier received, with the windows it counted against (as they apply now). */
+export interface CountedSend {
+  readonly messageUuid: string;
+  /** Epoch ms (unshifted), when the carrier received it. */
+  readonly sentAt: number;
+  readonly units: number;
+  readonly windows: readonly WindowQuota[];
+}
+
+/** Reads what the carrier received for a root account's family since an epoch ms (unshifted clock). */
+export type RecentSendsSource = (rootAccountId: string, since: number) => Promise<readonly CountedSend[]>;
+
 const DAY_MS = 86_400_000;
 
 export class QuotaBooker {
@@ -151,19 +194,22 @@ export class QuotaBooker {
    * @param guardMs added to every window when booking: the carrier counts arrivals, and a
    * dispatch can leave up to the dispatcher's lateness after its slot.
    * @param clockOffsetMs shifts Redis time, for tests that cross a Pacific midnight without waiting for one.
+   * @param recentSends Postgres's record of recent sends, from which a lost window is rebuilt
+   * (without it, a missing window starts empty).
    */
   constructor(
     private readonly redis: Redis,
     private readonly dailyUsage: DailyUsageSource,
     private readonly guardMs = 0,
     private readonly clockOffsetMs = 0,
+    private readonly recentSends: RecentSendsSource = async () => [],
   ) {}
 
   async book(request: BookingRequest): Promise<BookingResult> {
     const now = await this.redisNow();
     const today = pacificDay(now);
     const tomorrow = pacificDay(today.end);
-    const tag = `{acct:${request.accountId}}`;
+    const tag = `{acct:${request.rootAccountId}}`;
     const windowKeys = request.windows.map((w) => `${tag}:w:${w.scope}`);
     const dailyKeys = request.daily.flatMap((d) => [`${tag}:day:${d.scope}:${today.day}`, `${tag}:day:${d.scope}:${tomorrow.day}`]);
     const cost = Math.min(request.cost, ...request.windows.map((w) => w.limit));
@@ -172,7 +218,7 @@ export class QuotaBooker {
       request.daily.length,
       cost,
       request.deadline,
-      request.attempt ? `${request.messageUuid}#${request.attempt}` : request.messageUuid,
+      bookingMember(request),
       this.clockOffsetMs,
       today.end,
       tomorrow.end,
@@ -199,19 +245,61 @@ export class QuotaBooker {
         };
       }
       if (slot === -1) return { outcome: 'expired', now: Number(at) };
-      if (slot === -2) return { outcome: 'daily_cap', now: Number(at), cap: request.daily[Number(detail) - 1]! };
+      if (slot === -2) return { outcome: 'daily_cap', now: Number(at), cap: entryAt(request.daily, Number(detail) - 1) };
+      if (slot === -4) {
+        await this.rebuildWindows(request.rootAccountId, request.windows, windowKeys, Number(at));
+        continue;
+      }
       // A daily counter is missing (a new day, or Redis lost its data): restore it from Postgres, never overwriting.
       const keyIndex = Number(detail) - 1 - windowKeys.length;
-      const cap = request.daily[Math.floor(keyIndex / 2)]!;
+      const cap = entryAt(request.daily, Math.floor(keyIndex / 2));
       const day = keyIndex % 2 === 0 ? today.day : tomorrow.day;
       const used = await this.dailyUsage(cap.scope, day);
       await this.redis.set(`${tag}:day:${cap.scope}:${day}`, used, 'PX', 3 * DAY_MS, 'NX');
     }
-    throw new Error('daily counters could not be restored');
+    throw new Error('quota windows or daily counters could not be restored');
+  }
+
+  /**
+   * Rebuilds every missing window key of a request from the sends Postgres recorded within
+   * the window (plus the guard), each at its send time, before anything is booked on it.
+   * A send in flight at that moment (submitted, not yet recorded) is not seen.
+   */
+  private async rebuildWindows(rootAccountId: string, windows: readonly WindowQuota[], keys: readonly string[], now: number): Promise<void> {
+    const exists = await Promise.all(keys.map((key) => this.redis.exists(key)));
+    const missing = windows.map((w, i) => ({ quota: w, key: entryAt(keys, i), lengthMs: w.windowMs + this.guardMs })).filter((_, i) => exists[i] === 0);
+    if (missing.length === 0) return;
+    const horizon = Math.max(...missing.map((m) => m.lengthMs));
+    const sends = await this.recentSends(rootAccountId, now - this.clockOffsetMs - horizon);
+    for (const { quota, key, lengthMs } of missing) {
+      const entries: Array<string | number> = [];
+      for (const send of sends) {
+        const at = send.sentAt + this.clockOffsetMs;
+        if (at <= now - lengthMs || !send.windows.some((w) => w.scope === quota.scope)) continue;
+        // The same cost a booking takes: its units, at most the smallest limit among its windows.
+        const cost = Math.min(send.units, ...send.windows.map((w) => w.limit));
+        for (let unit = 1; unit <= cost; unit += 1) entries.push(at, `${send.messageUuid}:${unit}`);
+      }
+      await this.redis.eval(RESTORE_WINDOW, 1, key, lengthMs + 60_000, ...entries);
+    }
   }
 
   private async redisNow(): Promise<number> {
     const [seconds, micros] = await this.redis.time();
     return Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000) + this.clockOffsetMs;
   }
+}
+
+/** An entry the booking script named by its index. */
+function entryAt<T>(list: readonly T[], index: number): T {
+  const entry = list[index];
+  if (entry === undefined) throw new Error(`the booking script named entry ${index} of ${list.length}`);
+  return entry;
+}
+
+/** The sorted-set member of a booking: each hand-back and each re-governing books anew. */
+function bookingMember(request: BookingRequest): string {
+  const attempt = request.attempt ? `#${request.attempt}` : '';
+  const regoverned = request.regoverned !== undefined ? `@${request.regoverned}` : '';
+  return `${request.messageUuid}${attempt}${regoverned}`;
 }

@@ -11,6 +11,8 @@ interface Cached<T> {
 export interface AccountQuota {
   readonly smsMps: number;
   readonly mmsMps: number;
+  /** The parent of a subaccount, else the account itself: the owner of every number its family sends from. */
+  readonly rootAccountId: string;
 }
 
 export class QuotaContextRepository {
@@ -25,17 +27,20 @@ export class QuotaContextRepository {
 
   async account(accountId: string): Promise<AccountQuota | null> {
     return this.cached(this.accounts, accountId, async () => {
-      const rows: Array<{ sms_mps: string; mms_mps: string }> = await this.dataSource.query(
-        `SELECT sms_mps, mms_mps FROM accounts WHERE auth_id = $1 AND enabled`,
+      const rows: Array<{ sms_mps: string; mms_mps: string; root_account_id: string }> = await this.dataSource.query(
+        `SELECT sms_mps, mms_mps, COALESCE(parent_auth_id, auth_id) AS root_account_id FROM accounts WHERE auth_id = $1 AND enabled`,
         [accountId],
       );
       const row = rows[0];
-      return row ? { smsMps: Number(row.sms_mps), mmsMps: Number(row.mms_mps) } : null;
+      return row ? { smsMps: Number(row.sms_mps), mmsMps: Number(row.mms_mps), rootAccountId: row.root_account_id } : null;
     });
   }
 
-  /** The sender as registered to this account, with its brand; null when the account has no such number. */
-  async sender(accountId: string, number: string): Promise<SenderNumber | null> {
+  /**
+   * The sender as registered to the account or to its parent (the gateway accepts no other
+   * `src`), with its brand; null when neither has such a number.
+   */
+  async sender(accountId: string, rootAccountId: string, number: string): Promise<SenderNumber | null> {
     return this.cached(this.senders, `${accountId}:${number}`, async () => {
       const rows: Array<{
         number: string;
@@ -49,8 +54,8 @@ export class QuotaContextRepository {
       }> = await this.dataSource.query(
         `SELECT n.number, n.country, n.number_type, n.verified, b.brand_id, b.use_case, b.vetting_score, b.tmobile_tpd_override
          FROM phone_numbers n LEFT JOIN brands b ON b.brand_id = n.brand_id
-         WHERE n.number = $1 AND n.account_id = $2`,
-        [number, accountId],
+         WHERE n.number = $1 AND n.account_id IN ($2, $3)`,
+        [number, accountId, rootAccountId],
       );
       const row = rows[0];
       if (!row) return null;

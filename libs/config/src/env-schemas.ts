@@ -60,6 +60,29 @@ export const kafkaEnv = z.object({
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
 });
 
+/** How long something may stay down before the process exits for its supervisor to restart it: 0 never, else 1 s to 1 h. */
+const maxDownMs = nonNegativeMs().refine((ms) => ms === 0 || ms >= 1_000, 'must be 0 (never exit) or at least 1000');
+
+/** Apps with Kafka consumers. */
+export const consumerSupervisionEnv = z.object({
+  /** A consumer out of its group, or failing with no progress, this long makes the process exit. */
+  CONSUMER_MAX_DOWN_MS: maxDownMs.default(120_000),
+});
+
+/** Apps with long-running loops (claims, sweeps, retention). */
+export const loopSupervisionEnv = z.object({
+  /** A loop failing with no successful pass this long makes the process exit. */
+  LOOP_MAX_DOWN_MS: maxDownMs.default(120_000),
+});
+
+/** The expiry sweep (rate-governor and carrier-dispatch both run it; any replica may). */
+export const expirySweepEnv = z.object({
+  /** How often messages still queued past their message_expiry are failed with 420; 0 never. */
+  EXPIRY_SWEEP_MS: nonNegativeMs(60_000).default(1_000),
+  /** How long past its expiry a message is left to a dispatcher that may be submitting it. */
+  EXPIRY_SWEEP_GRACE_MS: nonNegativeMs(600_000).default(2_000),
+});
+
 export type HttpEnv = z.output<typeof httpEnv>;
 export type DatabaseEnv = z.output<typeof databaseEnv>;
 export type RedisEnv = z.output<typeof redisEnv>;

@@ -1,4 +1,4 @@
-import { ConfigError, databaseEnv, httpEnv, kafkaEnv, loadConfig } from './index';
+import { ConfigError, consumerSupervisionEnv, databaseEnv, httpEnv, kafkaEnv, loadConfig, loopSupervisionEnv } from './index';
 
 const schema = httpEnv.merge(databaseEnv).merge(kafkaEnv);
 
@@ -30,5 +30,14 @@ describe('loadConfig', () => {
 
   it('says when a required key is missing', () => {
     expect(() => loadConfig('test-app', schema, { PORT: '1' })).toThrow(/DATABASE_URL: is required/);
+  });
+
+  it('bounds how long a consumer or loop may stay down: 2 minutes by default, 0 for never, else at least 1 s', () => {
+    const supervision = consumerSupervisionEnv.merge(loopSupervisionEnv);
+    expect(loadConfig('test-app', supervision, {})).toEqual({ CONSUMER_MAX_DOWN_MS: 120_000, LOOP_MAX_DOWN_MS: 120_000 });
+    expect(loadConfig('test-app', supervision, { CONSUMER_MAX_DOWN_MS: '0', LOOP_MAX_DOWN_MS: '30000' })).toEqual({ CONSUMER_MAX_DOWN_MS: 0, LOOP_MAX_DOWN_MS: 30_000 });
+    expect(() => loadConfig('test-app', supervision, { CONSUMER_MAX_DOWN_MS: '500', LOOP_MAX_DOWN_MS: 'soon' })).toThrow(
+      /CONSUMER_MAX_DOWN_MS: must be 0 \(never exit\) or at least 1000 \(got "500"\)[\s\S]*LOOP_MAX_DOWN_MS: must be a number of milliseconds/,
+    );
   });
 });

@@ -1,5 +1,5 @@
-import { CarrierId, MessageType } from '@sluice/contracts';
-import { Brand, brandTpm, NumberKind, QuotaContext, resolveQuotas, SenderNumber, tmobileTpd } from './quota-rules';
+import { CarrierId, MessageErrorCode, MessageType } from '@sluice/contracts';
+import { Brand, brandTpm, DAILY_CAP_ERROR, NumberKind, QuotaContext, resolveQuotas, SenderNumber, tmobileTpd } from './quota-rules';
 
 const brand = (vettingScore: number, useCase = 'mixed', tmobileTpdOverride: number | null = null): Brand => ({ id: 'b1', useCase, vettingScore, tmobileTpdOverride });
 const number = (kind: NumberKind, country: 'US' | 'CA' = 'US', extra: Partial<SenderNumber> = {}): SenderNumber => ({
@@ -11,6 +11,7 @@ const number = (kind: NumberKind, country: 'US' | 'CA' = 'US', extra: Partial<Se
   ...extra,
 });
 const ctx = (extra: Partial<QuotaContext>): QuotaContext => ({
+  accountId: 'MA0000000000000000A1',
   accountSmsMps: 5,
   accountMmsMps: 0.25,
   type: MessageType.Sms,
@@ -60,15 +61,34 @@ describe('brand TPM and T-Mobile TPD tables', () => {
 });
 
 describe('resolveQuotas', () => {
-  it('always applies the account MPS for the message type', () => {
-    expect(plan({}).windows[0]).toEqual({ kind: 'account_mps', scope: 'mps:sms', limit: 5, windowMs: 1_000 });
-    expect(plan({ type: MessageType.Mms }).windows[0]).toEqual({ kind: 'account_mps', scope: 'mps:mms', limit: 1, windowMs: 4_000 });
+  it('always applies the account MPS for the message type, counted per (sub)account', () => {
+    expect(plan({}).windows[0]).toEqual({ kind: 'account_mps', scope: 'mps:MA0000000000000000A1:sms', limit: 5, windowMs: 1_000 });
+    expect(plan({ type: MessageType.Mms }).windows[0]).toEqual({ kind: 'account_mps', scope: 'mps:MA0000000000000000A1:mms', limit: 1, windowMs: 4_000 });
+    expect(plan({ accountId: 'SA0000000000000000B2' }).windows[0]).toMatchObject({ scope: 'mps:SA0000000000000000B2:sms' });
   });
 
-  it('treats an unknown sender as an unregistered US long code: 1/s and 2,000 a day, deferred', () => {
+  it('keys number and brand quotas by the number and the brand, whichever account sends', () => {
+    const sender = number(NumberKind.TollFree);
+    const parent = plan({ sender });
+    const sub = plan({ sender, accountId: 'SA0000000000000000B2' });
+    expect(sub.windows[1]).toEqual(parent.windows[1]);
+    expect(parent.windows[1]).toMatchObject({ kind: 'number', scope: 'num:14155550100:sms' });
+    const branded = number(NumberKind.TenDlc, 'US', { brand: brand(80) });
+    const parentBranded = plan({ sender: branded, carrier: CarrierId.TMobile });
+    const subBranded = plan({ sender: branded, accountId: 'SA0000000000000000B2', carrier: CarrierId.TMobile });
+    expect(subBranded.windows.slice(1)).toEqual(parentBranded.windows.slice(1));
+    expect(subBranded.daily).toEqual(parentBranded.daily);
+  });
+
+  it('treats an unknown sender as an unregistered US long code: 1/s and 2,000 a day, failing past the day\'s cap', () => {
     const p = plan({});
     expect(p.windows[1]).toMatchObject({ kind: 'number', limit: 1, windowMs: 1_000 });
-    expect(p.daily).toEqual([{ kind: 'number_daily', scope: 'daily:14155550100', cap: 2_000, overflow: 'defer' }]);
+    expect(p.daily).toEqual([{ kind: 'number_daily', scope: 'daily:14155550100', cap: 2_000, overflow: 'fail' }]);
+  });
+
+  it('reports each daily cap with its own code of the 48x family, never Plivo\'s 450 or the expiry code', () => {
+    expect(DAILY_CAP_ERROR).toEqual({ tmobile_tpd: MessageErrorCode.TMobileDailyCap, number_daily: MessageErrorCode.SenderDailyCap });
+    expect(Object.values(DAILY_CAP_ERROR)).toEqual(['480', '481']);
   });
 
   it.each([

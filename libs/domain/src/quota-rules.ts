@@ -1,5 +1,5 @@
 // Which throughput quotas apply to a message, from the account, sender number, brand and carrier.
-import { CarrierId, MessageType } from '@sluice/contracts';
+import { CarrierId, MessageErrorCode, MessageType } from '@sluice/contracts';
 
 export const NumberKind = {
   LongCode: 'long_code',
@@ -16,15 +16,32 @@ const MINUTE = 60_000;
 export interface WindowQuota {
   /** Which rule it is, for metrics and docs: `account_mps`, `number`, `brand_tpm`, `number_mms_carrier`. */
   readonly kind: string;
-  /** Identifies the counter (without the account prefix). */
+  /** Identifies the counter within the sender's root account (the booker prefixes its hash tag): per number, brand or (sub)account. */
   readonly scope: string;
   readonly limit: number;
   readonly windowMs: number;
 }
 
-/** A per-Pacific-day cap. `fail`: past it the message fails (T-Mobile TPD); `defer`: it waits for the next day. */
+export const DailyCapKind = {
+  /** T-Mobile's per-brand daily limit (TPD). */
+  TMobileTpd: 'tmobile_tpd',
+  /** A sender number's own daily limit (unregistered US long codes). */
+  NumberDaily: 'number_daily',
+} as const;
+export type DailyCapKind = (typeof DailyCapKind)[keyof typeof DailyCapKind];
+
+/** The error a message fails with once a daily cap is reached: the 48x family, never charged. */
+export const DAILY_CAP_ERROR: { readonly [K in DailyCapKind]: MessageErrorCode } = {
+  [DailyCapKind.TMobileTpd]: MessageErrorCode.TMobileDailyCap,
+  [DailyCapKind.NumberDaily]: MessageErrorCode.SenderDailyCap,
+};
+
+/**
+ * A per-Pacific-day cap. `fail`: past it the message fails at once with its daily-cap code;
+ * `defer`: it waits for the next Pacific day (kept for caps that must not fail a message).
+ */
 export interface DailyCap {
-  readonly kind: string;
+  readonly kind: DailyCapKind;
   readonly scope: string;
   readonly cap: number;
   readonly overflow: 'fail' | 'defer';
@@ -46,6 +63,8 @@ export interface Brand {
 }
 
 export interface QuotaContext {
+  /** The (sub)account that sends: its MPS is its own, while a number's and a brand's quotas are shared by whoever sends. */
+  readonly accountId: string;
   readonly accountSmsMps: number;
   readonly accountMmsMps: number;
   readonly type: MessageType;
@@ -103,7 +122,7 @@ const TEN_DLC_MMS_PER_NUMBER_PER_CARRIER = 50;
 
 export function resolveQuotas(ctx: QuotaContext): QuotaPlan {
   const mps = mpsWindow(ctx.type === MessageType.Mms ? ctx.accountMmsMps : ctx.accountSmsMps);
-  const windows: WindowQuota[] = [{ kind: 'account_mps', scope: `mps:${ctx.type}`, ...mps }];
+  const windows: WindowQuota[] = [{ kind: 'account_mps', scope: `mps:${ctx.accountId}:${ctx.type}`, ...mps }];
   const daily: DailyCap[] = [];
   const sender = ctx.sender;
   const src = sender?.number ?? ctx.src;
@@ -117,7 +136,7 @@ export function resolveQuotas(ctx: QuotaContext): QuotaPlan {
     } else {
       windows.push({ kind: 'number_mms_carrier', scope: `mms:${src}:${carrier}`, limit: TEN_DLC_MMS_PER_NUMBER_PER_CARRIER, windowMs: MINUTE });
     }
-    if (carrier === CarrierId.TMobile) daily.push({ kind: 'tmobile_tpd', scope: `tpd:${tenDlcBrand.id}`, cap: tmobileTpd(tenDlcBrand), overflow: 'fail' });
+    if (carrier === CarrierId.TMobile) daily.push({ kind: DailyCapKind.TMobileTpd, scope: `tpd:${tenDlcBrand.id}`, cap: tmobileTpd(tenDlcBrand), overflow: 'fail' });
     return { ok: true, windows, daily };
   }
 
@@ -129,7 +148,7 @@ export function resolveQuotas(ctx: QuotaContext): QuotaPlan {
   if (!limit) return { ok: false, reason: 'mms_not_supported' };
   windows.push({ kind: 'number', scope: `num:${src}:${ctx.type}`, ...limit });
   if (country === 'US' && kind === NumberKind.LongCode) {
-    daily.push({ kind: 'number_daily', scope: `daily:${src}`, cap: UNREGISTERED_LONG_CODE_DAILY, overflow: 'defer' });
+    daily.push({ kind: DailyCapKind.NumberDaily, scope: `daily:${src}`, cap: UNREGISTERED_LONG_CODE_DAILY, overflow: 'fail' });
   }
   return { ok: true, windows, daily };
 }

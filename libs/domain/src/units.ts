@@ -1,14 +1,6 @@
 // Counts the units (carrier submissions) a text costs under GSM-7 / UCS-2 rules.
 import { TextEncoding } from '@sluice/contracts';
-
-const GSM7_BASIC =
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u001bÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' +
-  '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
-/** Characters of the GSM-7 extension table: each costs two septets (escape + char). */
-const GSM7_EXTENSION = '^{}\\[~]|€\f';
-
-const BASIC = new Set(Array.from(GSM7_BASIC));
-const EXTENSION = new Set(Array.from(GSM7_EXTENSION));
+import { isGsm7Basic, isGsm7Extension } from './gsm7';
 
 export const UNIT_LIMITS = {
   [TextEncoding.Gsm7]: { single: 160, perPart: 153, maxChars: 1600 },
@@ -27,8 +19,9 @@ export interface TextUnits {
 export function gsm7Length(text: string): number | null {
   let septets = 0;
   for (const ch of text) {
-    if (BASIC.has(ch)) septets += 1;
-    else if (EXTENSION.has(ch)) septets += 2;
+    if (isGsm7Basic(ch)) septets += 1;
+    // An extension character costs two septets (escape + code).
+    else if (isGsm7Extension(ch)) septets += 2;
     else return null;
   }
   return septets;
@@ -57,7 +50,7 @@ export function splitIntoParts(text: string): string[] {
   let current = '';
   let size = 0;
   for (const ch of text) {
-    const cost = encoding === TextEncoding.Gsm7 ? (EXTENSION.has(ch) ? 2 : 1) : ch.length;
+    const cost = encoding === TextEncoding.Gsm7 ? (isGsm7Extension(ch) ? 2 : 1) : ch.length;
     if (size + cost > limit) {
       parts.push(current);
       current = '';

@@ -4,3 +4,5 @@ export * from './readiness.registry';
 export * from './metrics.registry';
 export * from './logger';
 export * from './bootstrap';
+export * from './backoff';
+export * from './supervisor.service';

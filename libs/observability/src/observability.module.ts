@@ -8,6 +8,7 @@ import { MetricsController } from './metrics.controller';
 import { MetricsRegistry } from './metrics.registry';
 import { OBSERVABILITY_OPTIONS, ObservabilityOptions } from './observability.options';
 import { ReadinessRegistry } from './readiness.registry';
+import { DEFAULT_SUPERVISION, Supervisor } from './supervisor.service';
 
 @Module({})
 export class ObservabilityModule {
@@ -17,8 +18,17 @@ export class ObservabilityModule {
       global: true,
       imports: [LoggerModule.forRoot(loggerOptions(options)), TerminusModule.forRoot({ logger: false })],
       controllers: [HealthController, MetricsController],
-      providers: [{ provide: OBSERVABILITY_OPTIONS, useValue: options }, ReadinessRegistry, MetricsRegistry],
-      exports: [ReadinessRegistry, MetricsRegistry],
+      providers: [
+        { provide: OBSERVABILITY_OPTIONS, useValue: options },
+        ReadinessRegistry,
+        MetricsRegistry,
+        {
+          provide: Supervisor,
+          inject: [ReadinessRegistry, MetricsRegistry],
+          useFactory: (readiness: ReadinessRegistry, metrics: MetricsRegistry) => new Supervisor(readiness, metrics, { ...DEFAULT_SUPERVISION, ...options.supervision }),
+        },
+      ],
+      exports: [ReadinessRegistry, MetricsRegistry, Supervisor],
     };
   }
 }

@@ -17,3 +17,8 @@ export * from './repositories/admin/brand-admin.repository';
 export * from './repositories/admin/rate-card-admin.repository';
 export * from './repositories/admin/carrier-prefix-admin.repository';
 export * from './repositories/message-part.repository';
+export * from './repositories/ops-alert.repository';
+export * from './repositories/fraud-controls.repository';
+export * from './repositories/application.repository';
+export * from './repositories/inbound-message.repository';
+export * from './repositories/opt-out.repository';

@@ -1,5 +1,5 @@
 // Test data: each test gets its own account, so tests never see each other's rows.
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { LogMode, MessageType, TextEncoding, type DispatchJob } from '@sluice/contracts';
 import { AccountRepository, createDataSource, CreatedAccount } from '@sluice/persistence';
 import type { DataSource } from 'typeorm';
@@ -30,6 +30,22 @@ export async function registerTestNumber(dataSource: DataSource, accountId: stri
     `INSERT INTO phone_numbers (number, account_id, country, number_type, verified, brand_id) VALUES ($1, $2, $3, $4, $5, $6)`,
     [number, accountId, options.country ?? 'US', options.type, options.verified ?? true, options.brandId ?? null],
   );
+}
+
+/**
+ * Registers a fresh random sender number to the account (an unregistered-rate US long code
+ * unless told) and returns it: a send's `src` must be a number of the account or its parent.
+ */
+export async function registerTestSender(dataSource: DataSource, accountId: string, options: Partial<TestNumberOptions> = {}): Promise<string> {
+  for (;;) {
+    const number = `1415${randomInt(200, 1_000)}${String(randomInt(10_000)).padStart(4, '0')}`;
+    const rows: unknown[] = await dataSource.query(
+      `INSERT INTO phone_numbers (number, account_id, country, number_type, verified, brand_id) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (number) DO NOTHING RETURNING number`,
+      [number, accountId, options.country ?? 'US', options.type ?? 'long_code', options.verified ?? true, options.brandId ?? null],
+    );
+    if (rows.length > 0) return number;
+  }
 }
 
 /** Creates a 10DLC brand and returns its id. */

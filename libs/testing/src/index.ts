@@ -2,3 +2,4 @@ export * from './infrastructure';
 export * from './processes';
 export * from './numbers';
 export * from './benchmarks';
+export * from './plivo-voice-route';

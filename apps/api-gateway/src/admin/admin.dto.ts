@@ -91,14 +91,23 @@ export const ratePathSchema = z.object({
   messageType: z.enum(MESSAGE_TYPES, { errorMap: () => ({ message: 'must be sms or mms' }) }),
 });
 
+export const RATE_DIRECTIONS = ['outbound', 'inbound'] as const;
+const rateDirection = z.enum(RATE_DIRECTIONS, { errorMap: () => ({ message: 'must be outbound or inbound' }) });
+
 export const putRateSchema = z
   .object({
     rate_per_unit: z
       .union([z.number(), z.string()], { invalid_type_error: 'must be a decimal number' })
       .transform((v) => String(v).trim())
       .refine((v) => /^\d{1,7}(\.\d{1,5})?$/.test(v), 'must be a decimal number with at most 5 decimals, 0 or more'),
+    /** outbound: sending to the country; inbound: receiving on a number of the country. */
+    direction: rateDirection.default('outbound'),
   })
   .strict();
+
+/** `?direction=` of the rate card list (a filter) and of a delete (which price; outbound unless given). */
+export const rateListQuerySchema = z.object({ direction: rateDirection.optional() });
+export const rateDeleteQuerySchema = z.object({ direction: rateDirection.default('outbound') });
 
 export const prefixPathSchema = z.string().regex(/^\d{1,15}$/, 'must be 1 to 15 digits (E.164 without the plus)');
 
@@ -182,6 +191,13 @@ export const ADMIN_DOC_SCHEMAS = {
     properties: { account_id: { type: 'string' }, name: { type: 'string' }, sticky_sender: { type: 'boolean', default: true } },
   },
   updatePowerpack: { type: 'object', properties: { name: { type: 'string' }, sticky_sender: { type: 'boolean' } } },
-  putRate: { type: 'object', required: ['rate_per_unit'], properties: { rate_per_unit: { type: 'string', example: '0.00500' } } },
+  putRate: {
+    type: 'object',
+    required: ['rate_per_unit'],
+    properties: {
+      rate_per_unit: { type: 'string', example: '0.00500' },
+      direction: { type: 'string', enum: [...RATE_DIRECTIONS], default: 'outbound', description: 'inbound: the price of a message received on a number of the country' },
+    },
+  },
   putPrefix: { type: 'object', required: ['carrier'], properties: { carrier: { type: 'string', enum: ['att', 'tmobile', 'verizon', 'rogers', 'unknown'] } } },
 } satisfies Record<string, SchemaObject>;

@@ -44,7 +44,7 @@ export const powerpackView = (p: PowerpackEntity) => ({
   updated_at: p.updatedAt.toISOString(),
 });
 
-export const rateView = (r: RateCardEntity) => ({ country: r.country, message_type: r.messageType, rate_per_unit: Number(r.ratePerUnit).toFixed(5) });
+export const rateView = (r: RateCardEntity) => ({ country: r.country, message_type: r.messageType, direction: r.direction, rate_per_unit: Number(r.ratePerUnit).toFixed(5) });
 
 export const prefixView = (p: CarrierPrefixEntity) => ({ prefix: p.prefix, carrier: p.carrier, updated_at: p.updatedAt.toISOString() });
 

@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Put, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Put, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { CarrierId } from '@sluice/contracts';
 import { AdminAuthGuard } from './admin-auth.guard';
-import { ADMIN_DOC_SCHEMAS, parseBody, prefixPathSchema, putPrefixSchema, putRateSchema, ratePathSchema } from './admin.dto';
+import { ADMIN_DOC_SCHEMAS, parseBody, prefixPathSchema, putPrefixSchema, putRateSchema, RATE_DIRECTIONS, rateDeleteQuerySchema, rateListQuerySchema, ratePathSchema } from './admin.dto';
 import { PricingAdminService } from './pricing.admin.service';
 
 @ApiTags('Admin: rate card')
@@ -13,23 +13,29 @@ export class RateCardsAdminController {
   constructor(private readonly pricing: PricingAdminService) {}
 
   @Get()
-  list() {
-    return this.pricing.listRates();
+  @ApiQuery({ name: 'direction', required: false, enum: RATE_DIRECTIONS, description: 'only the outbound or only the inbound prices' })
+  list(@Query() query: unknown) {
+    return this.pricing.listRates(parseBody(rateListQuerySchema, query).direction);
   }
 
   @Put(':country/:messageType')
-  @ApiOperation({ summary: 'Set the price per unit for a destination country and message type (a destination without one is not routable)' })
+  @ApiOperation({
+    summary:
+      'Set the price per unit for a country and message type: outbound (sending there; a destination without one is not routable) or inbound (receiving on a number there; none means free)',
+  })
   @ApiBody({ schema: ADMIN_DOC_SCHEMAS.putRate })
   put(@Param('country') country: string, @Param('messageType') messageType: string, @Body() body: unknown) {
     const path = parseBody(ratePathSchema, { country, messageType });
-    return this.pricing.putRate(path.country, path.messageType, parseBody(putRateSchema, body).rate_per_unit);
+    const rate = parseBody(putRateSchema, body);
+    return this.pricing.putRate(path.country, path.messageType, rate.rate_per_unit, rate.direction);
   }
 
   @Delete(':country/:messageType')
   @HttpCode(HttpStatus.NO_CONTENT)
-  async remove(@Param('country') country: string, @Param('messageType') messageType: string): Promise<void> {
+  @ApiQuery({ name: 'direction', required: false, enum: RATE_DIRECTIONS, description: 'which price (outbound unless given)' })
+  async remove(@Param('country') country: string, @Param('messageType') messageType: string, @Query() query: unknown): Promise<void> {
     const path = parseBody(ratePathSchema, { country, messageType });
-    await this.pricing.removeRate(path.country, path.messageType);
+    await this.pricing.removeRate(path.country, path.messageType, parseBody(rateDeleteQuerySchema, query).direction);
   }
 }
 

@@ -1,7 +1,7 @@
 // The rate card and the carrier prefix table for operators.
 import { Injectable } from '@nestjs/common';
 import type { CarrierId } from '@sluice/contracts';
-import { CarrierPrefixAdminRepository, RateCardAdminRepository } from '@sluice/persistence';
+import { CarrierPrefixAdminRepository, RateCardAdminRepository, RateDirection } from '@sluice/persistence';
 import { ConfigChangeHub } from '../config-sync/config-change.hub';
 import { ApiError } from '../errors/api-error';
 import { prefixView, rateView } from './admin.views';
@@ -14,18 +14,18 @@ export class PricingAdminService {
     private readonly changes: ConfigChangeHub,
   ) {}
 
-  async listRates() {
-    return { objects: (await this.rates.list()).map(rateView) };
+  async listRates(direction?: RateDirection) {
+    return { objects: (await this.rates.list(direction)).map(rateView) };
   }
 
-  async putRate(country: string, messageType: string, ratePerUnit: string) {
-    const saved = await this.rates.put(country, messageType, ratePerUnit);
+  async putRate(country: string, messageType: string, ratePerUnit: string, direction: RateDirection) {
+    const saved = await this.rates.put(country, messageType, ratePerUnit, direction);
     this.changes.applied({ kind: 'rate_cards' });
     return rateView(saved);
   }
 
-  async removeRate(country: string, messageType: string): Promise<void> {
-    const removed = await this.rates.remove(country, messageType);
+  async removeRate(country: string, messageType: string, direction: RateDirection): Promise<void> {
+    const removed = await this.rates.remove(country, messageType, direction);
     this.changes.applied({ kind: 'rate_cards' });
     if (!removed) throw ApiError.notFound('rate');
   }

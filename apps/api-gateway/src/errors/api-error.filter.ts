@@ -39,6 +39,10 @@ export class ApiErrorFilter implements ExceptionFilter {
 const RESOURCES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^\/v1\/Account\/[^/]+\/Message\/?$/, 'GET, POST'],
   [/^\/v1\/Account\/[^/]+\/Message\/[^/]+(\/Media)?\/?$/, 'GET'],
+  [/^\/v1\/Account\/[^/]+\/Application\/?$/, 'GET, POST'],
+  [/^\/v1\/Account\/[^/]+\/Application\/[^/]+\/?$/, 'GET, POST, DELETE'],
+  [/^\/v1\/Account\/[^/]+\/Number\/?$/, 'GET'],
+  [/^\/v1\/Account\/[^/]+\/Number\/[^/]+\/?$/, 'GET, POST'],
 ];
 
 export function describeError(exception: unknown, apiId: string, logUnexpected: (cause: unknown) => void, request?: FastifyRequest): ErrorBody {

@@ -1,5 +1,5 @@
 // The message record and its media as Plivo's API shows them.
-import { LogMode, MessageErrorCode } from '@sluice/contracts';
+import { ERROR_MESSAGES, LogMode } from '@sluice/contracts';
 import { nanpCountry, REDACTED_TEXT } from '@sluice/domain';
 import type { MessageEntity, MessageMediaEntity } from '@sluice/persistence';
 
@@ -47,27 +47,6 @@ export interface MediaView {
   size: number;
 }
 
-/** What each error code means, shown as `error_message`; one entry per code, checked by the compiler. */
-export const ERROR_MESSAGES: { readonly [C in MessageErrorCode]: string } = {
-  '000': '',
-  '10': 'Invalid message',
-  '20': 'Network error',
-  '30': 'Spam detected',
-  '40': 'Invalid source number',
-  '50': 'Invalid destination number',
-  '60': 'Loop detected',
-  '70': 'Destination permanently unavailable',
-  '80': 'Destination temporarily unavailable',
-  '90': 'No route available',
-  '100': 'Prohibited by carrier',
-  '110': 'Message too long',
-  '120': 'MMS message payload too large',
-  '200': 'Destination number opted out',
-  '420': 'Message expired',
-  '450': 'T-Mobile daily message limit (TPD) reached for the brand',
-  '900': 'Insufficient credit',
-  '1000': 'Unknown error',
-};
 
 /** `2021-07-13 13:04:06.799000+00:00`: Plivo's timestamp format, in UTC. */
 export function plivoTime(date: Date): string {

@@ -1,21 +1,27 @@
 // Sends (validated command → priced, redacted rows and Kafka records → durable batch) and reads for the caller.
 import { Injectable } from '@nestjs/common';
 import { MessageErrorCode, MessageState, MessageType, SmsSubmittedPayload, Topic, TopicKey } from '@sluice/contracts';
-import { countUnits, nanpCountry } from '@sluice/domain';
+import { countUnits, destinationCountry, messageAmount, sealContent } from '@sluice/domain';
 import {
   AcceptedMediaRow,
   AcceptedMessageRow,
   AccountAdminRepository,
   MessageEntity,
+  MessageListFilters,
   MessageMediaEntity,
   MessagePage,
   MessageQueryRepository,
+  MessageViewer,
+  OptOutRepository,
+  optOutKey,
   PowerpackPool,
 } from '@sluice/persistence';
 import { randomUUID } from 'node:crypto';
 import { AcceptanceBatcher } from '../acceptance/acceptance.batcher';
 import type { Caller } from '../auth/basic-auth.guard';
+import { SendControls } from '../controls/send-controls.service';
 import { ApiError } from '../errors/api-error';
+import { TrafficMonitor } from '../traffic/traffic-monitor.service';
 import type { ListMessagesQuery } from './list-messages.dto';
 import { InspectedMedia, MediaInspector, mediaTooLarge } from './media-inspector';
 import { pickSender } from './powerpack-sender';
@@ -30,11 +36,6 @@ export interface SendResult {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Price arithmetic in 1/100,000 of the currency unit, as the rate card stores it. */
-function amount(ratePerUnit: string, units: number): string {
-  return ((Math.round(Number(ratePerUnit) * 100_000) * units) / 100_000).toFixed(5);
-}
-
 @Injectable()
 export class MessagesService {
   private powerpackTurn = 0;
@@ -45,10 +46,18 @@ export class MessagesService {
     private readonly batcher: AcceptanceBatcher,
     private readonly query: MessageQueryRepository,
     private readonly accounts: AccountAdminRepository,
+    private readonly controls: SendControls,
+    private readonly traffic: TrafficMonitor,
+    private readonly optOuts: OptOutRepository,
   ) {}
 
   async send(caller: Caller, command: SendMessageCommand): Promise<SendResult> {
-    const [rates, pool] = await Promise.all([this.catalog.rates(), command.powerpackUuid ? this.powerpack(caller, command.powerpackUuid) : null]);
+    const [rates, pool, optedOut] = await Promise.all([
+      this.catalog.rates(),
+      command.powerpackUuid ? this.powerpack(caller, command.powerpackUuid) : null,
+      // Read for every send, not cached: a STOP applies to the very next send.
+      this.optOuts.optedOut(caller.rootAuthId, command.destinations),
+    ]);
 
     const invalidNumbers = [...command.invalidNumbers];
     const counted = countUnits(command.text);
@@ -62,22 +71,30 @@ export class MessagesService {
       if (!failure && mediaTooLarge(inspected, Buffer.byteLength(command.text))) failure = MessageErrorCode.MediaTooLarge;
     }
 
+    // Sender ownership (400), geo permissions (450), country thresholds (451) and spending limits (490).
+    const admission = await this.controls.admit(caller, { src: command.src, destinations: command.destinations, type: command.type, units, charged: failure === null, rates });
+
     // Acceptance (message_time, the expiry clock, the durability deadline) starts once the media checks are done.
     const acceptedAt = new Date();
     const messages: AcceptedMessageRow[] = [];
     const mediaRows: AcceptedMediaRow[] = [];
     const records: Array<{ key: string; value: string }> = [];
     for (const dst of command.destinations) {
-      const country = nanpCountry(dst);
+      const country = destinationCountry(dst);
+      const barred = admission.refusal(dst) === MessageErrorCode.DestinationCountryBarred;
       const rate = country ? rates.get(rateKey(country, command.type)) : undefined;
       const src = command.src ?? (pool && country ? pickSender(pool.numbers, dst, country, command.type, pool.powerpack.stickySender, this.powerpackTurn++) : null);
-      // No price means Sluice does not route there; a pool with no usable number cannot send it.
-      if (!country || rate === undefined || !src || src === dst) {
+      // A recipient who opted out of the sender (STOP, or an operator's entry) gets nothing from it: 200, not charged.
+      const refusal = failure ?? admission.refusal(dst) ?? (src !== null && optedOut.has(optOutKey(src, dst)) ? MessageErrorCode.OptOut : null);
+      // No price means Sluice does not route there (unless the country is barred: that fails with 450); a pool with no usable number cannot send it.
+      if (!country || !src || src === dst || (rate === undefined && !barred)) {
         invalidNumbers.push(dst);
         continue;
       }
       const messageUuid = randomUUID();
       const stored = storedForm(command.log, dst, command.text);
+      // Content that `log` does not keep travels sealed; its key is on the row until the message leaves the queue.
+      const sealing = !refusal && stored.text === null ? sealContent({ text: command.text, mediaUrls: command.mediaUrls }) : null;
       messages.push({
         messageUuid,
         accountId: caller.authId,
@@ -86,14 +103,15 @@ export class MessagesService {
         fromNumber: src,
         toNumber: stored.toNumber,
         text: stored.text,
+        contentKey: sealing?.key ?? null,
         encoding: counted.encoding,
         logMode: command.log,
         units,
         // Messages refused at acceptance are not charged.
-        totalRate: failure ? '0.00000' : Number(rate).toFixed(5),
-        totalAmount: failure ? '0.00000' : amount(rate, units),
-        state: failure ? MessageState.Failed : MessageState.Queued,
-        errorCode: failure ?? MessageErrorCode.Ok,
+        totalRate: refusal || rate === undefined ? '0.00000' : Number(rate).toFixed(5),
+        totalAmount: refusal || rate === undefined ? '0.00000' : messageAmount(rate, units),
+        state: refusal ? MessageState.Failed : MessageState.Queued,
+        errorCode: refusal ?? MessageErrorCode.Ok,
         messageExpiry: command.messageExpiry,
         callbackUrl: command.url,
         callbackMethod: command.method,
@@ -104,17 +122,18 @@ export class MessagesService {
       inspected.forEach((m, position) =>
         mediaRows.push({ messageUuid, position, mediaId: randomUUID(), mediaUrl: stored.keepsMedia ? m.url : null, contentType: m.contentType, size: m.size }),
       );
-      if (!failure) {
+      if (!refusal) {
         const payload: SmsSubmittedPayload = {
           messageUuid,
           accountId: caller.authId,
           type: command.type,
           src,
           dst,
-          text: command.text,
+          text: sealing ? '' : command.text,
+          ...(sealing ? { sealedContent: sealing.sealed } : {}),
           encoding: counted.encoding,
           units,
-          mediaUrls: command.mediaUrls,
+          mediaUrls: sealing ? [] : command.mediaUrls,
           log: command.log,
           acceptedAt: acceptedAt.getTime(),
           messageExpiry: command.messageExpiry,
@@ -125,23 +144,29 @@ export class MessagesService {
     if (messages.length === 0) {
       throw ApiError.invalid('dst', 'has no destination Sluice can send to (US or Canadian numbers with a rate on the rate card)');
     }
-    await this.batcher.submit({ messages, media: mediaRows, records, acceptedAt: acceptedAt.getTime() });
+    await admission.settle(this.batcher.submit({ messages, media: mediaRows, records, acceptedAt: acceptedAt.getTime() }));
+    this.traffic.observe(caller, command, messages, invalidNumbers);
     return { messageUuids: messages.map((m) => m.messageUuid), invalidNumbers };
   }
 
   /** A message the caller may see: its own, or a subaccount's when the caller is the main account. */
   async findVisible(caller: Caller, messageUuid: string): Promise<MessageEntity> {
-    const message = UUID.test(messageUuid) ? await this.query.findVisible(this.viewer(caller), messageUuid.toLowerCase()) : null;
+    const message = UUID.test(messageUuid) ? await this.query.findVisible(viewerOf(caller), messageUuid.toLowerCase()) : null;
     if (!message) throw ApiError.notFound('message');
     return message;
   }
 
   async list(caller: Caller, query: ListMessagesQuery, countCap: number): Promise<MessagePage> {
-    const subaccount = query.filters.subaccount;
-    if (subaccount !== undefined && (caller.isSubaccount || !(await this.accounts.isSubaccountOf(subaccount, caller.authId)))) {
+    await this.checkSubaccountFilter(viewerOf(caller), query.filters);
+    return this.query.list(viewerOf(caller), query.filters, query.limit, query.offset, countCap);
+  }
+
+  /** The `subaccount` filter (list and export) must name a subaccount of the viewer, which must be a main account. */
+  async checkSubaccountFilter(viewer: MessageViewer, filters: MessageListFilters): Promise<void> {
+    const subaccount = filters.subaccount;
+    if (subaccount !== undefined && (viewer.isSubaccount || !(await this.accounts.isSubaccountOf(subaccount, viewer.authId)))) {
       throw ApiError.invalid('subaccount', 'is not a subaccount of this account');
     }
-    return this.query.list(this.viewer(caller), query.filters, query.limit, query.offset, countCap);
   }
 
   async mediaOf(caller: Caller, messageUuid: string): Promise<{ message: MessageEntity; media: MessageMediaEntity[] }> {
@@ -156,8 +181,9 @@ export class MessagesService {
     if (pool.numbers.length === 0) throw ApiError.invalid('powerpack_uuid', 'the powerpack has no numbers');
     return pool;
   }
+}
 
-  private viewer(caller: Caller) {
-    return { authId: caller.authId, isSubaccount: caller.isSubaccount };
-  }
+/** The caller as the message queries see it. */
+export function viewerOf(caller: Caller): MessageViewer {
+  return { authId: caller.authId, isSubaccount: caller.isSubaccount };
 }

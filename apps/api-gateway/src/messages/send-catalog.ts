@@ -1,6 +1,6 @@
-// Prices and powerpack pools for sends, cached; edits through the admin API (any replica) apply at once.
+// Prices, powerpack pools and sender numbers' owners for sends, cached; edits through the admin API (any replica) apply at once.
 import { Injectable } from '@nestjs/common';
-import { ConfigChange, PhoneNumberAdminRepository, PowerpackPool, RateCardAdminRepository } from '@sluice/persistence';
+import { ConfigChange, PhoneNumberAdminRepository, PowerpackPool, RateCardAdminRepository, RateDirection } from '@sluice/persistence';
 import { ConfigChangeHub, ConfigChangeSubscriber } from '../config-sync/config-change.hub';
 
 /** Fallback freshness when notifications are lost. */
@@ -12,6 +12,7 @@ export class SendCatalog implements ConfigChangeSubscriber {
   private loadingRates: Promise<Map<string, string>> | null = null;
   private generation = 0;
   private readonly pools = new Map<string, { pool: PowerpackPool | null; expiresAt: number }>();
+  private readonly owners = new Map<string, { accountId: string | null; expiresAt: number }>();
 
   constructor(
     private readonly rateCards: RateCardAdminRepository,
@@ -28,7 +29,7 @@ export class SendCatalog implements ConfigChangeSubscriber {
       // An invalidation while loading bumps the generation, so the stale result is not cached.
       const generation = ++this.generation;
       this.loadingRates = this.rateCards
-        .list()
+        .list(RateDirection.Outbound)
         .then((rows) => {
           const byKey = new Map(rows.map((r) => [rateKey(r.country, r.messageType), r.ratePerUnit]));
           if (generation === this.generation) this.rateCache = { byKey, expiresAt: Date.now() + TTL_MS };
@@ -49,15 +50,30 @@ export class SendCatalog implements ConfigChangeSubscriber {
     return pool;
   }
 
+  /** The account a sender number is registered to, or null when it is nobody's. */
+  async numberOwner(number: string): Promise<string | null> {
+    const cached = this.owners.get(number);
+    if (cached && cached.expiresAt > Date.now()) return cached.accountId;
+    const accountId = (await this.numbers.get(number))?.accountId ?? null;
+    // Bounded like the other caches here: past the bound it starts over.
+    if (this.owners.size >= 100_000) this.owners.clear();
+    this.owners.set(number, { accountId, expiresAt: Date.now() + TTL_MS });
+    return accountId;
+  }
+
   onConfigChange(change: ConfigChange): void {
     if (change.kind === 'rate_cards') this.dropRates();
     if (change.kind === 'powerpack') this.pools.delete(change.powerpackUuid);
-    if (change.kind === 'phone_numbers') this.pools.clear();
+    if (change.kind === 'phone_numbers') {
+      this.pools.clear();
+      this.owners.clear();
+    }
   }
 
   onConfigResync(): void {
     this.dropRates();
     this.pools.clear();
+    this.owners.clear();
   }
 
   private dropRates(): void {

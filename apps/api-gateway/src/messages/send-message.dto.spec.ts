@@ -40,6 +40,12 @@ describe('parseSendMessage', () => {
     expect(command.invalidNumbers).toEqual(['bad', '+44 20', '14155550100']);
   });
 
+  it('keeps a valid number of another country for geo permissions to decide, and lists malformed ones as invalid', () => {
+    const command = parseSendMessage({ ...valid, dst: '+442071838750<+4420718<+33612345678<+11235550123' });
+    expect(command.destinations).toEqual(['442071838750', '33612345678']);
+    expect(command.invalidNumbers).toEqual(['+4420718', '+11235550123']);
+  });
+
   it('takes form-encoded strings for every field', () => {
     const command = parseSendMessage({
       src: '14155550100',

@@ -1,6 +1,6 @@
 // The send request's parameters (JSON or form-encoded), parsed into one typed command; each problem names its parameter.
 import { CallbackMethod, LogMode, MessageType } from '@sluice/contracts';
-import { normalizeE164 } from '@sluice/domain';
+import { destinationCountry, normalizeE164 } from '@sluice/domain';
 import { ApiError } from '../errors/api-error';
 
 export const MESSAGE_EXPIRY = { min: 5, max: 10_799, default: 10_800 } as const;
@@ -123,14 +123,23 @@ function parseDestinations(value: unknown, src: string | null): { destinations: 
   const invalidNumbers: string[] = [];
   for (const candidate of given) {
     const e164 = normalizeE164(candidate);
-    if (!e164 || !NANP.test(e164) || e164 === src) invalidNumbers.push(candidate);
+    if (!e164 || !isDestination(e164) || e164 === src) invalidNumbers.push(candidate);
     else if (!seen.has(e164)) {
       seen.add(e164);
       destinations.push(e164);
     }
   }
-  if (destinations.length === 0) throw ApiError.invalid('dst', 'has no valid destination: US or Canadian numbers in E.164 format, other than src');
+  if (destinations.length === 0) throw ApiError.invalid('dst', 'has no valid destination: numbers in E.164 format (US and Canadian ones dialable), other than src');
   return { destinations, invalidNumbers };
+}
+
+/**
+ * A dialable US/Canadian number, or a valid number of another country: those are kept so
+ * that geo permissions decide them (450 when barred; without a rate they are then
+ * `invalid_number` like any destination Sluice does not route to).
+ */
+function isDestination(e164: string): boolean {
+  return e164.startsWith('1') ? NANP.test(e164) : destinationCountry(e164) !== null;
 }
 
 function parseMediaUrls(b: Body, type: MessageType): string[] {

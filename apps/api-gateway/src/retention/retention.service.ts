@@ -1,8 +1,8 @@
-// Enforces Plivo's retention (content redacted after 7 days, numbers after 90, records deleted after 90)
-// and fails messages left queued past every possible expiry.
+// Enforces Plivo's retention on outbound and inbound messages (content redacted after 7 days, numbers
+// after 90, records deleted after 90) and fails messages left queued past every possible expiry.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { PeriodicTask } from '@sluice/messaging';
-import { MetricsRegistry } from '@sluice/observability';
+import { MetricsRegistry, Supervisor } from '@sluice/observability';
 import { MessageErrorCode, MessageState } from '@sluice/contracts';
 import { MessageRepository, RetentionRepository, RetentionStep } from '@sluice/persistence';
 import type { QueryRunner } from 'typeorm';
@@ -22,6 +22,8 @@ export interface RetentionRun {
   readonly mediaRedacted: number;
   readonly numbersRedacted: number;
   readonly recordsDeleted: number;
+  /** MO to numbers nobody owned, forgotten with the numbers' window. */
+  readonly unassignedDeleted: number;
 }
 
 /**
@@ -41,9 +43,10 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     private readonly dataSource: DataSource,
     private readonly messages: MessageRepository,
     metrics: MetricsRegistry,
+    supervisor: Supervisor,
   ) {
     this.affected = metrics.counter('gateway_retention_rows_total', 'Rows redacted or deleted by the retention job', ['step']);
-    this.task = new PeriodicTask('retention run', this.config.RETENTION_INTERVAL_MS, () => this.runOnce(), this.logger);
+    this.task = new PeriodicTask('retention', this.config.RETENTION_INTERVAL_MS, () => this.runOnce(), supervisor);
   }
 
   onApplicationBootstrap(): void {
@@ -59,7 +62,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      if (!(await this.repository.tryLock(runner))) return { ran: false, strandedExpired: 0, contentRedacted: 0, mediaRedacted: 0, numbersRedacted: 0, recordsDeleted: 0 };
+      if (!(await this.repository.tryLock(runner))) return { ran: false, strandedExpired: 0, contentRedacted: 0, mediaRedacted: 0, numbersRedacted: 0, recordsDeleted: 0, unassignedDeleted: 0 };
       try {
         const cutoff = (days: number) => new Date(now.getTime() - days * DAY_MS);
         const { RETENTION_CONTENT_DAYS: contentDays, RETENTION_NUMBER_DAYS: numberDays, RETENTION_RECORD_DAYS: recordDays, RETENTION_BATCH: batch } = this.config;
@@ -82,12 +85,15 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
         this.affected.inc({ step: 'stranded' }, strandedExpired);
         this.affected.inc({ step: 'content' }, contentRedacted + mediaRedacted);
         this.affected.inc({ step: 'numbers' }, numbersRedacted);
-        this.affected.inc({ step: 'records' }, recordsDeleted);
+        const unassignedDeleted = await this.step(runner, 'unassigned', cutoff(Math.min(numberDays, recordDays)), (from, to) =>
+          this.drain((n) => this.repository.deleteUnassignedInbound(runner, from, to, n), batch),
+        );
+        this.affected.inc({ step: 'records' }, recordsDeleted + unassignedDeleted);
         if (strandedExpired > 0) this.logger.warn({ strandedExpired }, 'messages still queued past every expiry were failed with 420');
-        if (contentRedacted + mediaRedacted + numbersRedacted + recordsDeleted > 0) {
-          this.logger.log({ contentRedacted, mediaRedacted, numbersRedacted, recordsDeleted }, 'retention applied');
+        if (contentRedacted + mediaRedacted + numbersRedacted + recordsDeleted + unassignedDeleted > 0) {
+          this.logger.log({ contentRedacted, mediaRedacted, numbersRedacted, recordsDeleted, unassignedDeleted }, 'retention applied');
         }
-        return { ran: true, strandedExpired, contentRedacted, mediaRedacted, numbersRedacted, recordsDeleted };
+        return { ran: true, strandedExpired, contentRedacted, mediaRedacted, numbersRedacted, recordsDeleted, unassignedDeleted };
       } finally {
         await this.repository.unlock(runner);
       }

@@ -9,9 +9,13 @@ export interface CallbackAttemptView {
   readonly latency_ms: number;
   readonly error: string | null;
   readonly succeeded: boolean;
+  /** Inbound deliveries answered with Message XML: the messages sent from it, and what could not be sent. */
+  readonly reply?: { readonly message_uuids: readonly string[]; readonly error: string | null };
 }
 
 export interface CallbackDeliveryView {
+  /** `status` (a status callback to the send's url) or `inbound` (the message to its Application's Message URL). */
+  readonly kind: string;
   readonly sequence: number;
   readonly status: string;
   readonly error_code: string;
@@ -46,6 +50,7 @@ export class CallbackHistoryService {
       message_uuid: messageUuid,
       account_id: message.accountId,
       deliveries: deliveries.map((d) => ({
+        kind: d.kind,
         sequence: d.sequence,
         status: d.status,
         error_code: d.errorCode,
@@ -64,6 +69,7 @@ export class CallbackHistoryService {
             latency_ms: a.latencyMs,
             error: a.error,
             succeeded: a.succeeded,
+            ...(a.replyMessageUuids !== null || a.replyError !== null ? { reply: { message_uuids: a.replyMessageUuids ?? [], error: a.replyError } } : {}),
           })),
       })),
     };

@@ -21,6 +21,8 @@ export interface PlatformSettings {
   readonly accountTokenKey: string;
   /** Where callbacks may go although private (the harness's receiver). */
   readonly callbackAllowedHosts: string;
+  /** The gateway's ADMIN_TOKEN; callback-service then sends Message XML replies through the gateway's admin API with it. */
+  readonly adminToken?: string;
   readonly logLevel: string;
   readonly logDir: string;
 }
@@ -28,7 +30,12 @@ export interface PlatformSettings {
 export interface StartedPlatform {
   readonly gatewayUrl: string;
   readonly simulatorUrl: string;
+  /** The processes running now: a restarted app takes the place of the one it replaces. */
   readonly apps: readonly AppProcess[];
+  /** SIGKILL, as a crash would; resolves once the process has gone. */
+  kill(name: string): Promise<void>;
+  /** Starts an app that was killed again, on the same port with the same environment. */
+  restart(name: string): AppProcess;
   stop(): Promise<void>;
 }
 
@@ -47,27 +54,51 @@ export async function startPlatform(settings: PlatformSettings): Promise<Started
   if (settings.simulatorProfiles !== undefined) simulatorEnv['CARRIER_PROFILES'] = JSON.stringify(settings.simulatorProfiles);
 
   const apps: AppProcess[] = [];
+  const envOf = new Map<string, Record<string, string>>();
   const launch = async (app: AppName, name: string, env: Record<string, string>): Promise<AppProcess> => {
     const started = startAppProcess({ app, name, port: await freePort(), env, logDir: settings.logDir });
+    envOf.set(name, env);
     apps.push(started);
     return started;
   };
   const stop = async (): Promise<void> => {
     await Promise.all(apps.map((app) => stopApp(app)));
   };
+  const find = (name: string): { index: number; app: AppProcess; env: Record<string, string> } => {
+    const index = apps.findIndex((a) => a.name === name);
+    const app = apps[index];
+    const env = envOf.get(name);
+    if (!app || !env) throw new Error(`no app named ${name} (running: ${apps.map((a) => a.name).join(', ')})`);
+    return { index, app, env };
+  };
+  const kill = async (name: string): Promise<void> => {
+    const { app } = find(name);
+    if (app.process.exitCode !== null || app.process.signalCode !== null) return;
+    app.process.kill('SIGKILL');
+    await app.exited;
+  };
+  const restart = (name: string): AppProcess => {
+    const { index, app: old, env } = find(name);
+    if (old.process.exitCode === null && old.process.signalCode === null) throw new Error(`${name} is still running (pid ${old.process.pid})`);
+    const started = startAppProcess({ app: old.app, name, port: old.port, env, logDir: settings.logDir });
+    apps[index] = started;
+    return started;
+  };
   try {
     const simulator = await launch('carrier-simulator', 'carrier-simulator', simulatorEnv);
     await waitUntilReady(simulator, 90_000);
-    const gateway = await launch('api-gateway', 'api-gateway', { ...common, ...extra('api-gateway') });
+    const admin: Record<string, string> = settings.adminToken ? { ADMIN_TOKEN: settings.adminToken } : {};
+    const gateway = await launch('api-gateway', 'api-gateway', { ...common, ...admin, ...extra('api-gateway') });
+    const replies: Record<string, string> = settings.adminToken ? { GATEWAY_ADMIN_URL: `http://127.0.0.1:${gateway.port}`, GATEWAY_ADMIN_TOKEN: settings.adminToken } : {};
     for (let i = 1; i <= settings.governors; i += 1) {
       await launch('rate-governor', settings.governors > 1 ? `rate-governor-${i}` : 'rate-governor', { ...common, ...extra('rate-governor') });
     }
     for (let i = 1; i <= settings.dispatchers; i += 1) {
       await launch('carrier-dispatch', settings.dispatchers > 1 ? `carrier-dispatch-${i}` : 'carrier-dispatch', { ...common, ...smpp, ...extra('carrier-dispatch') });
     }
-    await launch('callback-service', 'callback-service', { ...common, CALLBACK_ALLOWED_HOSTS: settings.callbackAllowedHosts, ...extra('callback-service') });
+    await launch('callback-service', 'callback-service', { ...common, CALLBACK_ALLOWED_HOSTS: settings.callbackAllowedHosts, ...replies, ...extra('callback-service') });
     await Promise.all(apps.map((app) => waitUntilReady(app, 90_000)));
-    return { gatewayUrl: `http://127.0.0.1:${gateway.port}`, simulatorUrl: `http://127.0.0.1:${simulator.port}`, apps, stop };
+    return { gatewayUrl: `http://127.0.0.1:${gateway.port}`, simulatorUrl: `http://127.0.0.1:${simulator.port}`, apps, kill, restart, stop };
   } catch (error) {
     await stop();
     throw error;

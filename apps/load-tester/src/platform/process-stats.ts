@@ -89,8 +89,7 @@ function descendants(root: number): number[] {
   }
   const all: number[] = [];
   const queue = [root];
-  while (queue.length > 0) {
-    const pid = queue.shift()!;
+  for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
     all.push(pid);
     queue.push(...(children.get(pid) ?? []));
   }
@@ -104,7 +103,20 @@ export class ProcessSampler {
   private readonly last = new Map<string, { t: number; ticks: Map<number, number> }>();
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly targets: readonly WatchedProcess[]) {}
+  private readonly targets: WatchedProcess[];
+
+  constructor(targets: readonly WatchedProcess[]) {
+    this.targets = [...targets];
+  }
+
+  /** Samples `name` at `pid` from now on (a process started again after a crash). */
+  follow(name: string, pid: number): void {
+    const index = this.targets.findIndex((t) => t.name === name);
+    const target = { ...(this.targets[index] ?? { name, tree: false }), pid };
+    if (index < 0) this.targets.push(target);
+    else this.targets[index] = target;
+    this.last.delete(name);
+  }
 
   start(intervalMs = 1_000): void {
     this.sample();
@@ -148,8 +160,10 @@ export class ProcessSampler {
       const series = this.series.get(target.name) ?? [];
       const cpu = series.map((s) => s.cpuPercent);
       const rss = series.map((s) => s.rssBytes);
-      const seconds = series.length > 1 ? (series[series.length - 1]!.t - series[0]!.t) / 1_000 : 0;
-      const cpuSeconds = series.slice(1).reduce((sum, s, i) => sum + (s.cpuPercent / 100) * ((s.t - series[i]!.t) / 1_000), 0);
+      const first = series[0];
+      const last = series[series.length - 1];
+      const seconds = first && last ? (last.t - first.t) / 1_000 : 0;
+      const cpuSeconds = series.slice(1).reduce((sum, s, i) => sum + (s.cpuPercent / 100) * ((s.t - (series[i]?.t ?? s.t)) / 1_000), 0);
       return {
         name: target.name,
         pid: target.pid,
@@ -170,7 +184,7 @@ export function infrastructurePids(dataDir: string): WatchedProcess[] {
   const found: WatchedProcess[] = [];
   const read = (path: string): number | null => {
     try {
-      const pid = Number(readFileSync(path, 'utf8').split('\n')[0]!.trim());
+      const pid = Number(readFileSync(path, 'utf8').split('\n')[0]?.trim());
       return Number.isInteger(pid) && pid > 0 ? pid : null;
     } catch {
       return null;

@@ -43,6 +43,15 @@ export class SimulatorClient {
     return (await this.call('GET', `/simulator/submissions/count?${params}`)) as { total: number; maxInWindow: number };
   }
 
+  /** The carrier goes away: binds closed and refused until `until` (epoch ms), when it comes back by itself. */
+  async startOutage(seconds: number): Promise<{ until: number; dropped: number }> {
+    return (await this.call('POST', '/simulator/outage', { seconds })) as { until: number; dropped: number };
+  }
+
+  async endOutage(): Promise<void> {
+    await this.call('DELETE', '/simulator/outage');
+  }
+
   async duplicates(): Promise<DuplicateReport> {
     return (await this.call('GET', '/simulator/duplicates?limit=1')) as DuplicateReport;
   }
@@ -56,9 +65,10 @@ export class SimulatorClient {
       const page = (await this.call('GET', `/simulator/submissions?status=all&since=${from}&limit=100000`)) as Submission[];
       const fresh = page.filter((s) => s.seq > lastSeq);
       all.push(...fresh);
-      if (page.length < 100_000 || fresh.length === 0) return all;
-      lastSeq = fresh[fresh.length - 1]!.seq;
-      from = fresh[fresh.length - 1]!.receivedAt;
+      const last = fresh[fresh.length - 1];
+      if (page.length < 100_000 || !last) return all;
+      lastSeq = last.seq;
+      from = last.receivedAt;
     }
   }
 

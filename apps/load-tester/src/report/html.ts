@@ -16,7 +16,7 @@ svg .title { font-size: 14px; font-weight: 600; } svg .axis { font-size: 11px; f
 svg .grid { stroke: #eee; } svg .frame { fill: none; stroke: #bbb; }
 `;
 
-function htmlTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+export function htmlTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const head = `<tr>${headers.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>`;
   const body = rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('');
   return `<table>${head}${body}</table>`;
@@ -28,14 +28,21 @@ function latencyCells(h: HistogramSummary): string[] {
   return [num(h.count), ms(h.p50), ms(h.p90), ms(h.p99), ms(h.p999), ms(h.max)].map(e);
 }
 
-export function htmlReport(result: RunResult): string {
+/** A report built on this one (fault injection) gives its own title and sections that follow the verdict. */
+export interface ReportExtras {
+  readonly title?: string;
+  readonly afterVerdict?: readonly string[];
+}
+
+export function htmlReport(result: RunResult, extras: ReportExtras = {}): string {
+  const title = extras.title ?? 'Sluice load test';
   const a = result.analysis;
   const t0 = result.loadStartedAt;
   const sec = (t: number): number => (t - t0) / 1_000;
   const secondsFormat = (v: number): string => `${Math.round(v)} s`;
   const sections: string[] = [];
 
-  sections.push(`<h1>Sluice load test: ${e(result.scenario.name)}</h1>`);
+  sections.push(`<h1>${e(title)}: ${e(result.scenario.name)}</h1>`);
   sections.push(`<p class="muted">${e(result.scenario.description)}</p>`);
   sections.push(
     `<p class="muted">Run ${e(result.runId)}, ${e(result.startedAt)} → ${e(result.finishedAt)}. Machine: ${result.machine.cpus} × ${e(result.machine.cpuModel)}, ` +
@@ -48,6 +55,7 @@ export function htmlReport(result: RunResult): string {
       ? `<div class="verdict pass"><b>PASS</b>: nothing lost, nothing duplicated, every quota held.</div>`
       : `<div class="verdict fail"><b>FAIL</b><ul>${result.verdict.failures.map((f) => `<li>${e(f)}</li>`).join('')}</ul></div>`,
   );
+  sections.push(...(extras.afterVerdict ?? []));
 
   sections.push('<h2>Summary</h2>');
   sections.push(
@@ -210,5 +218,5 @@ export function htmlReport(result: RunResult): string {
   sections.push('<h2>Scenario</h2>');
   sections.push(`<pre>${e(JSON.stringify(result.scenario, null, 2))}</pre>`);
 
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sluice load test: ${e(result.scenario.name)}</title><style>${STYLE}</style></head><body>${sections.join('\n')}</body></html>\n`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(title)}: ${e(result.scenario.name)}</title><style>${STYLE}</style></head><body>${sections.join('\n')}</body></html>\n`;
 }

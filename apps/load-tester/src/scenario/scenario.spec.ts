@@ -1,13 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WORKSPACE_ROOT } from '../platform/launcher';
+import { isTwoWay, parseTwoWayScenario } from '../two-way/two-way-scenario';
 import { listScenarios, loadScenario, parseScenario, scaleScenario, ScenarioError } from './scenario';
 
 const DIR = join(WORKSPACE_ROOT, 'loadtest', 'scenarios');
 
 describe('scenario files', () => {
   it('has every named scenario of the issue, and each one parses', () => {
-    expect(listScenarios(DIR)).toEqual(['end-to-end-max', 'expiry-under-backlog', 'gateway-max', 'many-accounts', 'pacing', 'smoke', 'soak', 'tpd-boundary']);
-    for (const name of listScenarios(DIR)) expect(loadScenario(name, DIR).name).toBe(name);
+    expect(listScenarios(DIR)).toEqual(['end-to-end-max', 'expiry-under-backlog', 'gateway-max', 'many-accounts', 'pacing', 'smoke', 'soak', 'tpd-boundary', 'two-way']);
+    for (const name of listScenarios(DIR)) {
+      const document: unknown = JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8'));
+      expect((isTwoWay(document) ? parseTwoWayScenario(document, name) : loadScenario(name, DIR)).name).toBe(name);
+    }
   });
 
   it('explains what is wrong with a bad scenario, naming the field', () => {

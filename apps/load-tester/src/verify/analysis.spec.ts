@@ -105,7 +105,7 @@ describe('analyse', () => {
     const result = analyse(
       input({
         sent: [sent(1), sent(2, { expirySeconds: 5 }), sent(3, { carrier: 'tmobile', dst: '13035550003' }), sent(4, { carrier: 'tmobile', dst: '13035550004' })],
-        rows: [row(1, 'delivered'), row(2, 'delivered'), row(3, 'delivered'), row(4, 'failed', { errorCode: '450', totalAmount: 0 })],
+        rows: [row(1, 'delivered'), row(2, 'delivered'), row(3, 'delivered'), row(4, 'failed', { errorCode: '480', totalAmount: 0 })],
         submissions: [
           submission(1, '12025550001', T + 1_000),
           submission(2, '12025550002', T + 1_999 + 5_000),

@@ -1,5 +1,6 @@
 // Judges a run from its four records: what the client was told (202s), what Postgres holds,
 // what the carrier received, and what callbacks arrived. Pure: no I/O, so it is unit-tested.
+import { MessageErrorCode } from '@sluice/contracts';
 import type { SentMessage } from '../load/open-model';
 import { HistogramSummary, LogHistogram } from '../measure/histogram';
 import { maxInWindow, utilisation } from '../measure/windows';
@@ -127,11 +128,11 @@ export function analyse(input: AnalysisInput): Analysis {
       bump(lostByState, state);
       if (lostSample.length < 10) lostSample.push(message.uuid);
     }
-    if (row?.errorCode === '420') {
+    if (row?.errorCode === MessageErrorCode.Expired) {
       expired += 1;
       if (row.totalAmount > 0) expiredCharged += 1;
     }
-    if (row?.errorCode === '450') {
+    if (row?.errorCode === MessageErrorCode.TMobileDailyCap || row?.errorCode === MessageErrorCode.SenderDailyCap) {
       capFailed += 1;
       if (row.totalAmount > 0) capCharged += 1;
     }
@@ -231,7 +232,8 @@ function checkQuotas(quotas: readonly ExpectedQuota[], accepted: readonly Submis
     let backlogged = false;
     if (daily) {
       // A daily cap must be reached before anything fails against it.
-      const capFailures = quota.kind === 'tmobile_tpd' ? offered.filter((m) => rowsByUuid.get(m.uuid)?.errorCode === '450').length : 0;
+      const capCode = quota.kind === 'tmobile_tpd' ? MessageErrorCode.TMobileDailyCap : quota.kind === 'number_daily' ? MessageErrorCode.SenderDailyCap : null;
+      const capFailures = capCode ? offered.filter((m) => rowsByUuid.get(m.uuid)?.errorCode === capCode).length : 0;
       backlogged = capFailures > 0;
       if (!violation && capFailures > 0 && times.length < quota.limit) violation = `${capFailures} failed with 450 after only ${times.length} of ${quota.limit}`;
     } else if (offered.length > 0) {

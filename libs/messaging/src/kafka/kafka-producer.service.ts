@@ -2,7 +2,7 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Topic, TopicKey, TopicPayloads } from '@sluice/contracts';
 import { ReadinessRegistry } from '@sluice/observability';
-import { CompressionTypes, Kafka, Partitioners, Producer, logLevel } from 'kafkajs';
+import { CompressionTypes, IHeaders, Kafka, Partitioners, Producer, logLevel } from 'kafkajs';
 import { KAFKA_OPTIONS, KafkaOptions } from './kafka.options';
 import { kafkaLogCreator } from './kafka-log';
 
@@ -57,10 +57,10 @@ export class KafkaProducer implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-  /** Publishes records whose payload was serialised elsewhere (the outbox). */
-  async publishRaw(topic: string, records: ReadonlyArray<{ key: string; value: string }>): Promise<void> {
+  /** Publishes records whose payload was serialised elsewhere (the outbox), or passed on as they came (dead letters). */
+  async publishRaw(topic: string, records: ReadonlyArray<{ key: string | Buffer | null; value: string | Buffer | null; headers?: IHeaders }>): Promise<void> {
     if (records.length === 0) return;
-    await this.producer.send({ topic, acks: -1, messages: records.map((r) => ({ key: r.key, value: r.value })) });
+    await this.producer.send({ topic, acks: -1, messages: records.map((r) => ({ key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}) })) });
   }
 
   client(): Kafka {

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { KafkaConsumers } from './kafka-consumers.service';
 import { KafkaProducer } from './kafka-producer.service';
 import { KAFKA_OPTIONS, KafkaOptions } from './kafka.options';
 
@@ -8,8 +9,8 @@ export class KafkaModule {
     return {
       module: KafkaModule,
       global: true,
-      providers: [{ provide: KAFKA_OPTIONS, useValue: options }, KafkaProducer],
-      exports: [KafkaProducer, KAFKA_OPTIONS],
+      providers: [{ provide: KAFKA_OPTIONS, useValue: options }, KafkaProducer, KafkaConsumers],
+      exports: [KafkaProducer, KafkaConsumers, KAFKA_OPTIONS],
     };
   }
 }

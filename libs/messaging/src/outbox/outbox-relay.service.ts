@@ -1,5 +1,6 @@
 // Publishes outbox records: right after the writer's commit, and by a sweep for any a crash left behind.
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Supervisor } from '@sluice/observability';
 import { DataSource } from 'typeorm';
 import { Coalescer } from '../coalescer';
 import { PeriodicTask } from '../periodic-task';
@@ -19,13 +20,15 @@ interface OutboxRow {
 
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(OutboxRelay.name);
-  private readonly sweeper = new PeriodicTask('outbox sweep', SWEEP_INTERVAL_MS, () => this.sweep(), this.logger);
+  private readonly sweeper: PeriodicTask;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly producer: KafkaProducer,
-  ) {}
+    supervisor: Supervisor,
+  ) {
+    this.sweeper = new PeriodicTask('outbox-sweep', SWEEP_INTERVAL_MS, () => this.sweep(), supervisor);
+  }
 
   onApplicationBootstrap(): void {
     this.sweeper.start();

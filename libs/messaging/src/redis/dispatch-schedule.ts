@@ -152,6 +152,13 @@ export class DispatchSchedule {
     return { accounts: entries.length, largest: entries.slice(0, top) };
   }
 
+  /** Whether each message has a job on the schedule (due, waiting or claimed), in one round trip. */
+  async present(messageUuids: readonly string[]): Promise<boolean[]> {
+    if (messageUuids.length === 0) return [];
+    const jobs = await this.redis.hmget(SCHEDULE_KEYS.jobs, ...messageUuids);
+    return jobs.map((job) => job !== null);
+  }
+
   async size(): Promise<{ due: number; leased: number }> {
     const [due, leased] = await Promise.all([this.redis.zcard(SCHEDULE_KEYS.due), this.redis.zcard(SCHEDULE_KEYS.leased)]);
     return { due, leased };

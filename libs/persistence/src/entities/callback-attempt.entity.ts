@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-/** One HTTP attempt to deliver a status callback to the customer's url. */
+/** One HTTP attempt to deliver a status callback (or an inbound message) to the customer's url. */
 @Entity('callback_attempts')
 @Index('callback_attempts_message_idx', ['messageUuid', 'sequence'])
 export class CallbackAttemptEntity {
@@ -40,4 +40,12 @@ export class CallbackAttemptEntity {
 
   @Column({ type: 'boolean' })
   succeeded!: boolean;
+
+  /** Inbound deliveries: the messages sent from the Message XML the customer answered with. */
+  @Column({ name: 'reply_message_uuids', type: 'uuid', array: true, nullable: true })
+  replyMessageUuids!: string[] | null;
+
+  /** Inbound deliveries: why (part of) the answered Message XML was not sent. */
+  @Column({ name: 'reply_error', type: 'text', nullable: true })
+  replyError!: string | null;
 }

@@ -12,7 +12,14 @@ export const CallbackDeliveryState = {
 } as const;
 export type CallbackDeliveryState = (typeof CallbackDeliveryState)[keyof typeof CallbackDeliveryState];
 
-/** One status callback owed to a customer: the status change `sequence` of a message, until delivered or given up. */
+/** What a delivery carries: a status callback to the send's `url`, or an inbound message to its Application's Message URL. */
+export const CallbackKind = { Status: 'status', Inbound: 'inbound' } as const;
+export type CallbackKind = (typeof CallbackKind)[keyof typeof CallbackKind];
+
+/**
+ * One request owed to a customer until delivered or given up: the status change `sequence`
+ * of a message to its callback url, or an inbound message to its Message URL.
+ */
 @Entity('callback_deliveries')
 @Unique('callback_deliveries_message_sequence_key', ['messageUuid', 'sequence'])
 export class CallbackDeliveryEntity {
@@ -27,6 +34,9 @@ export class CallbackDeliveryEntity {
 
   @Column({ name: 'account_id', type: 'varchar', length: 20 })
   accountId!: string;
+
+  @Column({ type: 'varchar', length: 8, default: CallbackKind.Status })
+  kind!: CallbackKind;
 
   @Column({ type: 'varchar', length: 12 })
   status!: MessageState;

@@ -1,4 +1,5 @@
 import { AccountEntity } from './account.entity';
+import { ApplicationEntity } from './application.entity';
 import { BrandEntity } from './brand.entity';
 import { CallbackAttemptEntity } from './callback-attempt.entity';
 import { CarrierPrefixEntity } from './carrier-prefix.entity';
@@ -40,7 +41,10 @@ export const ENTITIES = [
   CallbackDeliveryEntity,
   PowerpackEntity,
   MessageMediaEntity,
+  ApplicationEntity,
 ];
 export * from './callback-delivery.entity';
 export * from './powerpack.entity';
 export * from './message-media.entity';
+export * from './application.entity';
+export * from './rate-card.entity';

@@ -1,7 +1,8 @@
-// Status callbacks owed to customers, as rows any callback-service replica can claim when due.
-import type { MessageErrorCode, MessageState, MessageType } from '@sluice/contracts';
-import type { DataSource } from 'typeorm';
-import { CallbackAttemptEntity, CallbackDeliveryEntity, CallbackDeliveryState } from '../entities';
+// Status callbacks and inbound messages owed to customers, as rows any callback-service replica can claim when due.
+import { MessageErrorCode, MessageState, MessageType } from '@sluice/contracts';
+import type { DataSource, EntityManager } from 'typeorm';
+import { CallbackAttemptEntity, CallbackDeliveryEntity, CallbackDeliveryState, CallbackKind } from '../entities';
+import { MessageRepository } from './message.repository';
 
 /** A status change to report: the message, its latest known sequence, and the url's destination. */
 export interface CallbackEnqueue {
@@ -27,8 +28,52 @@ export interface CallbackMessageFields {
   readonly powerpackUuid: string | null;
 }
 
+/**
+ * What an inbound message's request to the Message URL carries, kept on its delivery row
+ * until the delivery is finished. When the Application does not log incoming messages, the
+ * text, media and `From` are only there sealed under the message's content key.
+ */
+export interface InboundRequestFields {
+  /** Null when sealed (`sealedFrom`). */
+  readonly from: string | null;
+  readonly sealedFrom: string | null;
+  readonly to: string;
+  readonly type: MessageType;
+  /** Empty when sealed (`sealedContent`). */
+  readonly text: string;
+  readonly mediaUrls: readonly string[];
+  readonly sealedContent: string | null;
+  readonly units: number;
+  readonly totalRate: string;
+  readonly totalAmount: string;
+  readonly intent: string | null;
+  readonly powerpackUuid: string | null;
+}
+
+/** An inbound message to deliver to its Application's Message URL. */
+export interface InboundEnqueue {
+  readonly messageUuid: string;
+  readonly url: string;
+  readonly method: string;
+  readonly destination: string;
+  /** When the message reached Sluice. */
+  readonly occurredAt: Date;
+  readonly fields: InboundRequestFields;
+}
+
+/** Where an inbound message goes, read when it is consumed. */
+export interface InboundTarget {
+  readonly state: MessageState;
+  /** The key its sealed content opens with, while it is `received`. */
+  readonly contentKey: Buffer | null;
+  /** Null when the Application has none (or the message has no Application). */
+  readonly messageUrl: string | null;
+  readonly messageMethod: string;
+}
+
 export interface ClaimedDelivery {
   readonly id: string;
+  readonly kind: CallbackKind;
   /** The claim number this replica holds; its result applies only while it is still the latest. */
   readonly claims: number;
   readonly messageUuid: string;
@@ -45,6 +90,10 @@ export interface ClaimedDelivery {
   readonly attempts: number;
   readonly message: CallbackMessageFields;
   readonly authTokenEncrypted: string | null;
+  /** Inbound deliveries only. */
+  readonly inbound: InboundRequestFields | null;
+  /** The message's content key (inbound: opens what is sealed; erased once the message leaves `received`). */
+  readonly contentKey: Buffer | null;
 }
 
 /** How many more rows of each destination this replica can take now. */
@@ -75,6 +124,10 @@ export interface DeliveryResult {
   readonly error: string | null;
   readonly succeeded: boolean;
   readonly next: DeliveryNext;
+  /** Inbound: what the answered Message XML led to. */
+  readonly reply?: { readonly messageUuids: readonly string[]; readonly error: string | null };
+  /** Inbound, when the delivery is finished: the message's state from now on. */
+  readonly settle?: { readonly messageUuid: string; readonly state: typeof MessageState.Delivered | typeof MessageState.Undelivered; readonly errorCode: MessageErrorCode };
 }
 
 export interface EnqueueOutcome {
@@ -82,8 +135,18 @@ export interface EnqueueOutcome {
   readonly created: ReadonlySet<string>;
 }
 
+export interface CompleteOutcome {
+  readonly applied: number;
+  readonly unblocked: number;
+  /** Outbox rows of the inbound messages' state changes, to publish after the commit. */
+  readonly outboxIds: readonly string[];
+}
+
 interface ClaimRow {
   id: string;
+  kind: CallbackKind;
+  inbound: InboundRequestFields | null;
+  content_key: Buffer | null;
   claims: number;
   message_uuid: string;
   sequence: number;
@@ -113,7 +176,11 @@ interface ClaimRow {
 }
 
 export class CallbackDeliveryRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly messages: MessageRepository;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.messages = new MessageRepository(dataSource);
+  }
 
   /** Callback urls of those messages that have one. */
   async callbackUrls(messageUuids: readonly string[]): Promise<Map<string, string>> {
@@ -151,6 +218,58 @@ export class CallbackDeliveryRepository {
       [items.map((i) => i.messageUuid), items.map((i) => i.sequence), items.map((i) => i.destination), defaultRetryDelaysMs],
     );
     return { created: new Set(rows.map((r) => `${r.message_uuid}:${r.sequence}`)) };
+  }
+
+  /** State, content key and Message URL of each inbound message that exists, by uuid. */
+  async inboundTargets(items: ReadonlyArray<{ readonly messageUuid: string; readonly appId: string | null }>): Promise<Map<string, InboundTarget>> {
+    if (items.length === 0) return new Map();
+    const rows: Array<{ message_uuid: string; message_state: MessageState; content_key: Buffer | null; message_url: string | null; message_method: string | null }> =
+      await this.dataSource.query(
+        `SELECT m.message_uuid, m.message_state, m.content_key, ap.message_url, ap.message_method
+         FROM unnest($1::uuid[], $2::text[]) AS k(message_uuid, app_id)
+         JOIN messages m ON m.message_uuid = k.message_uuid
+         -- An application of another account is never used, whatever the record says.
+         LEFT JOIN applications ap ON ap.app_id = k.app_id AND ap.account_id = m.account_id`,
+        [items.map((i) => i.messageUuid), items.map((i) => i.appId)],
+      );
+    return new Map(
+      rows.map((r) => [
+        r.message_uuid,
+        { state: r.message_state, contentKey: r.content_key, messageUrl: r.message_url, messageMethod: r.message_method ?? 'POST' },
+      ]),
+    );
+  }
+
+  /**
+   * Creates a due delivery for each inbound message still `received`, with the account's
+   * retry schedule. A message already enqueued (a replayed record) is left alone. Returns
+   * the uuids of the rows created.
+   */
+  async enqueueInbound(items: readonly InboundEnqueue[], defaultRetryDelaysMs: readonly number[]): Promise<Set<string>> {
+    if (items.length === 0) return new Set();
+    const rows: Array<{ message_uuid: string }> = await this.dataSource.query(
+      `INSERT INTO callback_deliveries
+         (message_uuid, sequence, account_id, status, error_code, occurred_at, url, method, destination, retry_delays_ms, next_attempt_at, kind, inbound)
+       SELECT k.message_uuid, m.sequence, m.account_id, m.message_state, m.error_code, k.occurred_at, k.url, k.method, k.destination,
+              COALESCE(a.callback_retry_delays_ms, $7::int[]), now(), $8, k.inbound
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::jsonb[]) AS k(message_uuid, url, method, destination, occurred_at, inbound)
+       JOIN messages m ON m.message_uuid = k.message_uuid AND m.message_state = $9
+       JOIN accounts a ON a.auth_id = m.account_id
+       ON CONFLICT (message_uuid, sequence) DO NOTHING
+       RETURNING message_uuid`,
+      [
+        items.map((i) => i.messageUuid),
+        items.map((i) => i.url),
+        items.map((i) => i.method),
+        items.map((i) => i.destination),
+        items.map((i) => i.occurredAt),
+        items.map((i) => JSON.stringify(i.fields)),
+        defaultRetryDelaysMs,
+        CallbackKind.Inbound,
+        MessageState.Received,
+      ],
+    );
+    return new Set(rows.map((r) => r.message_uuid));
   }
 
   /**
@@ -194,11 +313,11 @@ export class CallbackDeliveryRepository {
          SET claims = d.claims + 1, next_attempt_at = now() + make_interval(secs => $7::double precision / 1000)
          WHERE d.id = ANY (ARRAY(SELECT id FROM chosen))
          RETURNING d.id, d.claims, d.message_uuid, d.sequence, d.account_id, d.status, d.error_code, d.occurred_at, d.url,
-                   d.method, d.destination, d.retry_delays_ms, d.attempts
+                   d.method, d.destination, d.retry_delays_ms, d.attempts, d.kind, d.inbound
        )
        -- A SELECT on top (TypeORM answers a top-level UPDATE with [rows, count]), joining what the callback reports.
        SELECT c.*, m.from_number, m.to_number, m.message_type, m.units, m.total_rate, m.total_amount, m.mcc, m.mnc,
-              m.message_time, m.queued_at, m.sent_at, m.delivery_report_at, m.powerpack_id, a.auth_token_encrypted
+              m.message_time, m.queued_at, m.sent_at, m.delivery_report_at, m.powerpack_id, m.content_key, a.auth_token_encrypted
        FROM claimed c
        JOIN messages m ON m.message_uuid = c.message_uuid
        JOIN accounts a ON a.auth_id = c.account_id`,
@@ -216,6 +335,9 @@ export class CallbackDeliveryRepository {
     return rows
       .map((r) => ({
         id: String(r.id),
+        kind: r.kind,
+        inbound: r.inbound,
+        contentKey: r.content_key,
         claims: Number(r.claims),
         messageUuid: r.message_uuid,
         sequence: Number(r.sequence),
@@ -285,15 +407,32 @@ export class CallbackDeliveryRepository {
    * Records attempts and moves their deliveries on, in one statement for the whole batch.
    * A result whose claim is no longer the latest (its lease ran out and another replica
    * took the row) is kept as an attempt but changes nothing. Returns the results applied
-   * and how many later statuses of finished ones are now free to go.
+   * and how many later statuses of finished ones are now free to go. A finished inbound
+   * delivery drops what it carried and moves its message out of `received` (the guarded
+   * transition, which erases the content key) in the same transaction.
    */
-  async complete(results: readonly DeliveryResult[]): Promise<{ applied: number; unblocked: number }> {
-    if (results.length === 0) return { applied: 0, unblocked: 0 };
-    const rows: Array<{ applied: number; unblocked: number }> = await this.dataSource.query(
+  async complete(results: readonly DeliveryResult[]): Promise<CompleteOutcome> {
+    if (results.length === 0) return { applied: 0, unblocked: 0, outboxIds: [] };
+    if (!results.some((r) => r.settle)) return { ...(await this.record(results, this.dataSource.manager)), outboxIds: [] };
+    return this.dataSource.transaction(async (manager) => {
+      const recorded = await this.record(results, manager);
+      const settling = results.filter((r) => r.settle && recorded.appliedIds.has(r.id));
+      const outboxIds: string[] = [];
+      for (const state of [MessageState.Delivered, MessageState.Undelivered] as const) {
+        const requests = settling.flatMap((r) => (r.settle?.state === state ? [{ messageUuid: r.settle.messageUuid, errorCode: r.settle.errorCode }] : []));
+        const applied = await this.messages.transitionMany(state, requests, manager);
+        for (const transition of applied) if (transition) outboxIds.push(transition.outboxId);
+      }
+      return { applied: recorded.applied, unblocked: recorded.unblocked, outboxIds };
+    });
+  }
+
+  private async record(results: readonly DeliveryResult[], manager: EntityManager): Promise<{ applied: number; unblocked: number; appliedIds: Set<string> }> {
+    const rows: Array<{ applied: number; unblocked: number; applied_ids: string[] | null }> = await manager.query(
       `WITH r AS (
          SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::int[], $5::int[], $6::timestamptz[], $7::int[], $8::int[],
-                              $9::text[], $10::bool[])
-           AS r(id, claims, state, delay_ms, attempt, attempted_at, http_status, latency_ms, error, succeeded)
+                              $9::text[], $10::bool[], $11::text[], $12::text[])
+           AS r(id, claims, state, delay_ms, attempt, attempted_at, http_status, latency_ms, error, succeeded, reply_uuids, reply_error)
        ), updated AS (
          UPDATE callback_deliveries d SET
            state = r.state,
@@ -301,7 +440,9 @@ export class CallbackDeliveryRepository {
            next_attempt_at = CASE WHEN r.state = 'pending'
                                   THEN now() + make_interval(secs => r.delay_ms::double precision / 1000)
                                   ELSE d.next_attempt_at END,
-           finished_at = CASE WHEN r.state = 'pending' THEN NULL ELSE now() END
+           finished_at = CASE WHEN r.state = 'pending' THEN NULL ELSE now() END,
+           -- What an inbound request carried is needed no longer once it is finished.
+           inbound = CASE WHEN r.state = 'pending' THEN d.inbound ELSE NULL END
          FROM r
          WHERE d.id = r.id AND d.claims = r.claims AND d.state = 'pending'
          RETURNING d.id, d.message_uuid, d.sequence, d.state
@@ -313,12 +454,14 @@ export class CallbackDeliveryRepository {
            AND s.state = 'pending' AND s.next_attempt_at > now() AND s.claims = 0
            AND NOT EXISTS (SELECT 1 FROM r WHERE r.id = s.id)
        ), recorded AS (
-         INSERT INTO callback_attempts (message_uuid, sequence, status, method, url, attempt, attempted_at, http_status, latency_ms, error, succeeded)
-         SELECT d.message_uuid, d.sequence, d.status, d.method, d.url, r.attempt, r.attempted_at, r.http_status, r.latency_ms, r.error, r.succeeded
+         INSERT INTO callback_attempts (message_uuid, sequence, status, method, url, attempt, attempted_at, http_status, latency_ms, error, succeeded,
+                                        reply_message_uuids, reply_error)
+         SELECT d.message_uuid, d.sequence, d.status, d.method, d.url, r.attempt, r.attempted_at, r.http_status, r.latency_ms, r.error, r.succeeded,
+                string_to_array(r.reply_uuids, ',')::uuid[], r.reply_error
          FROM r JOIN callback_deliveries d ON d.id = r.id
          RETURNING 1
        )
-       SELECT (SELECT count(*) FROM updated)::int AS applied,
+       SELECT (SELECT count(*) FROM updated)::int AS applied, (SELECT array_agg(id::text) FROM updated) AS applied_ids,
               (SELECT count(*) FROM updated u
                WHERE u.state <> 'pending' AND EXISTS (
                  SELECT 1 FROM callback_deliveries s
@@ -334,9 +477,11 @@ export class CallbackDeliveryRepository {
         results.map((r) => Math.round(r.latencyMs)),
         results.map((r) => r.error),
         results.map((r) => r.succeeded),
+        results.map((r) => (r.reply ? r.reply.messageUuids.join(',') : null)),
+        results.map((r) => r.reply?.error ?? null),
       ],
     );
-    return { applied: Number(rows[0]?.applied ?? 0), unblocked: Number(rows[0]?.unblocked ?? 0) };
+    return { applied: Number(rows[0]?.applied ?? 0), unblocked: Number(rows[0]?.unblocked ?? 0), appliedIds: new Set(rows[0]?.applied_ids ?? []) };
   }
 
   /** Every delivery of a message with its attempts, oldest first. */

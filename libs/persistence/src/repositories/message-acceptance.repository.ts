@@ -10,6 +10,9 @@ import {
   TextEncoding,
   Topic,
 } from '@sluice/contracts';
+import { utcMonth } from '@sluice/domain';
+import { randomInt } from 'node:crypto';
+import { SPEND_SLOTS } from './fraud-controls.repository';
 
 /** One accepted outbound message as stored: text and numbers already reduced to what `log` allows. */
 export interface AcceptedMessageRow {
@@ -21,6 +24,8 @@ export interface AcceptedMessageRow {
   readonly fromNumber: string;
   readonly toNumber: string;
   readonly text: string | null;
+  /** The key of the sealed content (see `sealContent`), for messages whose `log` mode does not keep it. */
+  readonly contentKey: Buffer | null;
   readonly encoding: TextEncoding;
   readonly logMode: LogMode;
   readonly units: number;
@@ -61,7 +66,8 @@ export interface InsertedBatch {
 export class MessageAcceptanceRepository {
   /**
    * Inserts the messages, their media, their history (`queued`, then `failed` for those
-   * refused at acceptance) and the matching `sms.status` outbox records, in one statement:
+   * refused at acceptance), the matching `sms.status` outbox records and the charged
+   * amounts to the month's spend (`monthly_spend`), in one statement:
    * atomic on its own, or part of the caller's transaction. Returns the events and their
    * outbox ids for an immediate publish.
    */
@@ -95,18 +101,25 @@ export class MessageAcceptanceRepository {
          INSERT INTO messages (message_uuid, account_id, root_account_id, message_time, message_direction, message_state,
                                message_type, from_number, to_number, text, encoding, log_mode, units, total_rate, total_amount,
                                error_code, message_expiry, callback_url, callback_method, sequence, queued_at, updated_at,
-                               powerpack_id, destination_country)
-         SELECT u, a, r, t, $22, s, ty, f, d, tx, enc, lm, un, tr, ta, ec, ex, cu, cm, sq, t, t, pp, dc
+                               powerpack_id, destination_country, content_key)
+         SELECT u, a, r, t, $22, s, ty, f, d, tx, enc, lm, un, tr, ta, ec, ex, cu, cm, sq, t, t, pp, dc, ck
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[],
                      $9::text[], $10::text[], $11::text[], $12::smallint[], $13::numeric[], $14::numeric[], $15::text[],
-                     $16::integer[], $17::text[], $18::text[], $19::integer[], $20::uuid[], $21::text[])
-           AS x(u, a, r, t, s, ty, f, d, tx, enc, lm, un, tr, ta, ec, ex, cu, cm, sq, pp, dc)
+                     $16::integer[], $17::text[], $18::text[], $19::integer[], $20::uuid[], $21::text[], $36::bytea[])
+           AS x(u, a, r, t, s, ty, f, d, tx, enc, lm, un, tr, ta, ec, ex, cu, cm, sq, pp, dc, ck)
        ), media AS (
          INSERT INTO message_media (message_uuid, position, media_id, media_url, content_type, size)
          SELECT * FROM unnest($23::uuid[], $24::smallint[], $25::uuid[], $26::text[], $27::text[], $28::integer[])
        ), history AS (
          INSERT INTO status_events (message_uuid, sequence, state, error_code, occurred_at)
          SELECT * FROM unnest($29::uuid[], $30::integer[], $31::text[], $32::text[], $33::timestamptz[])
+       ), spend AS (
+         -- The month's spend (spending limits) grows with the charged rows, in this statement. One random slot per
+         -- statement keeps concurrent statements off each other's rows; the sort keeps their lock order the same.
+         INSERT INTO monthly_spend AS ms (account_id, month, slot, root_account_id, amount)
+         SELECT a, mo::date, $38, r, sum(ta) FROM unnest($2::text[], $3::text[], $37::text[], $14::numeric[]) AS x(a, r, mo, ta)
+         WHERE ta > 0 GROUP BY a, mo, r ORDER BY a, mo
+         ON CONFLICT (account_id, month, slot) DO UPDATE SET amount = ms.amount + EXCLUDED.amount
        )
        INSERT INTO outbox (topic, record_key, payload)
        SELECT $35, u::text, json_build_object('messageUuid', u, 'accountId', a, 'state', s, 'errorCode', e,
@@ -149,6 +162,9 @@ export class MessageAcceptanceRepository {
         events.at,
         events.account,
         Topic.SmsStatus,
+        column((m) => m.contentKey),
+        column((m) => utcMonth(m.acceptedAt.getTime())),
+        randomInt(SPEND_SLOTS),
       ],
     )) as Array<{ id: string }>;
     return { outboxIds: rows.map((r) => String(r.id)), events: payloads };

@@ -79,7 +79,7 @@ describe('MessagePartRepository (real Postgres)', () => {
     expect(found.get(uuid)?.state).toBe(MessageState.Sent);
     expect(found.get(other.uuid)?.submitted).toHaveLength(1);
     expect(found.get(uuid)!.submitted[0]!.submittedAt).toBeInstanceOf(Date);
-    expect(found.get(bare)).toEqual({ state: MessageState.Sent, submitted: [] });
+    expect(found.get(bare)).toEqual({ state: MessageState.Sent, submitted: [], contentKey: null });
     expect(found.has(none)).toBe(false);
   });
 

@@ -19,6 +19,8 @@ export interface SubmittedPart {
 export interface DispatchStanding {
   readonly state: MessageState;
   readonly submitted: SubmittedPart[];
+  /** The key of the message's sealed content while it is queued (see `sealContent`), else null. */
+  readonly contentKey: Buffer | null;
 }
 
 export class MessagePartRepository {
@@ -181,15 +183,22 @@ export class MessagePartRepository {
   async dispatchStandingOf(messageUuids: readonly string[]): Promise<Map<string, DispatchStanding>> {
     const found = new Map<string, DispatchStanding>();
     if (messageUuids.length === 0) return found;
-    const rows: Array<{ message_uuid: string; message_state: MessageState; part_seq: number | null; carrier_message_id: string | null; submitted_at: Date | null }> =
+    const rows: Array<{
+      message_uuid: string;
+      message_state: MessageState;
+      content_key: Buffer | null;
+      part_seq: number | null;
+      carrier_message_id: string | null;
+      submitted_at: Date | null;
+    }> =
       await this.dataSource.query(
-        `SELECT m.message_uuid, m.message_state, p.part_seq, p.carrier_message_id, p.submitted_at
+        `SELECT m.message_uuid, m.message_state, m.content_key, p.part_seq, p.carrier_message_id, p.submitted_at
            FROM messages m LEFT JOIN message_parts p ON p.message_uuid = m.message_uuid
           WHERE m.message_uuid = ANY($1::uuid[]) ORDER BY m.message_uuid, p.part_seq`,
         [messageUuids],
       );
     for (const row of rows) {
-      const standing = found.get(row.message_uuid) ?? { state: row.message_state, submitted: [] };
+      const standing = found.get(row.message_uuid) ?? { state: row.message_state, submitted: [], contentKey: row.content_key };
       if (row.part_seq !== null) {
         standing.submitted.push({ partSeq: Number(row.part_seq), carrierMessageId: row.carrier_message_id!, submittedAt: row.submitted_at! });
       }

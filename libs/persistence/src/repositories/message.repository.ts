@@ -2,7 +2,9 @@
 import { MessageErrorCode, MessageState, SmsStatusPayload, Topic } from '@sluice/contracts';
 import { ALLOWED_PREDECESSORS } from '@sluice/domain';
 import type { DataSource, EntityManager } from 'typeorm';
+import { randomInt } from 'node:crypto';
 import { MessageEntity } from '../entities';
+import { SPEND_SLOTS } from './fraud-controls.repository';
 
 /** Columns a transition may set besides state, error code and sequence. */
 export interface TransitionPatch {
@@ -48,6 +50,22 @@ export class MessageRepository {
     return new Map(rows.map((r) => [r.message_uuid, r.message_state]));
   }
 
+  /**
+   * Erases the content key of inbound messages that stay `received` (their Application has
+   * no Message URL): nothing will deliver their sealed content, so no copy of it may stay
+   * readable. Returns how many keys were erased.
+   */
+  async eraseContentKeys(messageUuids: readonly string[]): Promise<number> {
+    if (messageUuids.length === 0) return 0;
+    const rows: Array<{ message_uuid: string }> = await this.dataSource.query(
+      `UPDATE messages SET content_key = NULL
+       WHERE message_uuid = ANY($1::uuid[]) AND message_state = $2 AND content_key IS NOT NULL
+       RETURNING message_uuid`,
+      [messageUuids, MessageState.Received],
+    );
+    return rows.length;
+  }
+
   /** Inserts accepted messages with their first status event and its outbox record, in the caller's transaction. */
   async insertAccepted(manager: EntityManager, messages: readonly MessageEntity[]): Promise<string[]> {
     if (messages.length === 0) return [];
@@ -91,19 +109,56 @@ export class MessageRepository {
   }
 
   /**
-   * The same for many messages moving to one state, in one statement; one result per
-   * request, in order (null where nothing changed).
+   * Fails with 420, uncharged, up to `limit` messages still `queued` whose `message_expiry`
+   * ended more than `graceMs` ago, through the guarded transition (status event and outbox
+   * included). Rows are locked with SKIP LOCKED, so concurrent sweeps share the work and
+   * apply each expiry once. A message with a part already at the carrier is left to
+   * carrier-dispatch, which completes it. Only Postgres takes part. `manager` runs it in
+   * the caller's transaction.
    */
-  async transitionMany(state: MessageState, requests: readonly TransitionRequest[]): Promise<Array<AppliedTransition | null>> {
+  async expireQueued(limit: number, graceMs: number, manager?: EntityManager): Promise<AppliedTransition[]> {
+    const run = async (tx: EntityManager): Promise<AppliedTransition[]> => {
+      const due: Array<{ message_uuid: string }> = await tx.query(
+        `SELECT m.message_uuid FROM messages m
+          WHERE m.message_state = $1
+            AND message_expiry_deadline(m.message_time, m.message_expiry) < now() - make_interval(secs => $2::double precision / 1000)
+            AND NOT EXISTS (SELECT 1 FROM message_parts p WHERE p.message_uuid = m.message_uuid)
+          ORDER BY message_expiry_deadline(m.message_time, m.message_expiry)
+          LIMIT $3
+          FOR UPDATE OF m SKIP LOCKED`,
+        [MessageState.Queued, graceMs, limit],
+      );
+      if (due.length === 0) return [];
+      const applied = await this.transitionMany(
+        MessageState.Failed,
+        due.map((d) => ({ messageUuid: d.message_uuid, errorCode: MessageErrorCode.Expired, patch: { zeroCharge: true } })),
+        tx,
+      );
+      return applied.filter((a): a is AppliedTransition => a !== null);
+    };
+    return manager ? run(manager) : this.dataSource.transaction(run);
+  }
+
+  /**
+   * The same for many messages moving to one state, in one statement; one result per
+   * request, in order (null where nothing changed). `manager` runs it in the caller's transaction.
+   */
+  async transitionMany(
+    state: MessageState,
+    requests: readonly TransitionRequest[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Array<AppliedTransition | null>> {
     if (requests.length === 0) return [];
     const rows: Array<{ message_uuid: string; account_id: string; sequence: number; occurred_at: string; outbox_id: string; error_code: MessageErrorCode }> =
-      await this.dataSource.query(
+      await manager.query(
         `WITH input AS (
            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::boolean[])
              AS x(message_uuid, error_code, carrier_message_id, mcc, mnc, sent_at, delivery_report_at, zero_charge)
          ), updated AS (
            UPDATE messages m SET
              message_state = $9, error_code = i.error_code, sequence = m.sequence + 1, updated_at = now(),
+             -- Every transition leaves the queue: the sealed content's key is erased with it.
+             content_key = NULL,
              carrier_message_id = COALESCE(i.carrier_message_id, m.carrier_message_id),
              mcc = COALESCE(i.mcc, m.mcc), mnc = COALESCE(i.mnc, m.mnc),
              sent_at = COALESCE(i.sent_at, m.sent_at),
@@ -122,6 +177,14 @@ export class MessageRepository {
              'messageUuid', message_uuid, 'accountId', account_id, 'state', $9::text, 'errorCode', error_code,
              'sequence', sequence, 'occurredAt', (extract(epoch from updated_at) * 1000)::bigint)
            FROM updated RETURNING id, record_key
+         ), refund AS (
+           -- An uncharged failure takes its amount off the month's spend (spending limits); p is the row before this update.
+           INSERT INTO monthly_spend AS ms (account_id, month, slot, root_account_id, amount)
+           SELECT p.account_id, date_trunc('month', p.message_time AT TIME ZONE 'UTC')::date, $12, COALESCE(p.root_account_id, p.account_id), -sum(p.total_amount)
+           FROM messages p JOIN input i ON i.message_uuid = p.message_uuid JOIN updated u ON u.message_uuid = p.message_uuid
+           WHERE i.zero_charge AND p.total_amount > 0 AND p.message_direction = 'outbound'
+           GROUP BY 1, 2, 4 ORDER BY 1, 2
+           ON CONFLICT (account_id, month, slot) DO UPDATE SET amount = ms.amount + EXCLUDED.amount
          )
          SELECT u.message_uuid, u.account_id, u.sequence, u.updated_at AS occurred_at, u.error_code, o.id AS outbox_id
          FROM updated u JOIN outbox_row o ON o.record_key = u.message_uuid::text`,
@@ -137,6 +200,7 @@ export class MessageRepository {
           state,
           ALLOWED_PREDECESSORS[state],
           Topic.SmsStatus,
+          randomInt(SPEND_SLOTS),
         ],
       );
     const byUuid = new Map(rows.map((row) => [row.message_uuid, row]));

@@ -4,7 +4,7 @@ import type { QueryRunner } from 'typeorm';
 /** Any fixed number: one retention run at a time across all gateway replicas. */
 export const RETENTION_LOCK_ID = 7_202_512;
 
-export type RetentionStep = 'content' | 'numbers' | 'records' | 'stranded';
+export type RetentionStep = 'content' | 'numbers' | 'records' | 'stranded' | 'unassigned';
 
 /**
  * Every method runs on the given runner (the session holding the retention lock). Time
@@ -34,45 +34,65 @@ export class RetentionRepository {
     );
   }
 
-  /** Drops the text of up to `batch` messages in the window; returns how many were redacted. */
+  /**
+   * Drops the text (and the key of any sealed copy) of up to `batch` messages in the window,
+   * outbound and inbound alike; returns how many were redacted.
+   */
   async redactContent(runner: QueryRunner, from: Date | null, to: Date, batch: number): Promise<number> {
-    const rows = (await runner.query(
-      `UPDATE messages m SET text = NULL
+    return count(
+      runner,
+      `UPDATE messages m SET text = NULL, content_key = NULL
        FROM (SELECT message_uuid FROM messages
-             WHERE message_time >= COALESCE($1::timestamptz, '-infinity') AND message_time < $2 AND text IS NOT NULL
+             WHERE message_time >= COALESCE($1::timestamptz, '-infinity') AND message_time < $2 AND (text IS NOT NULL OR content_key IS NOT NULL)
              LIMIT $3) b
        WHERE m.message_uuid = b.message_uuid
        RETURNING 1`,
       [from, to, batch],
-    )) as unknown[];
-    return rows.length;
+    );
   }
 
   /** MMS media URLs are content too. */
   async redactMedia(runner: QueryRunner, from: Date | null, to: Date): Promise<number> {
-    const rows = (await runner.query(
+    return count(
+      runner,
       `UPDATE message_media mm SET media_url = NULL
        FROM messages m
        WHERE m.message_uuid = mm.message_uuid AND m.message_type = 'mms'
          AND m.message_time >= COALESCE($1::timestamptz, '-infinity') AND m.message_time < $2 AND mm.media_url IS NOT NULL
        RETURNING 1`,
       [from, to],
-    )) as unknown[];
-    return rows.length;
+    );
   }
 
-  /** `12025550123` → `12025550***`, as `log=false` stores it. */
+  /**
+   * `12025550123` → `12025550***`, as `log=false` stores it: the mobile party's number, which is
+   * `to_number` of an outbound message and `from_number` of an inbound one.
+   */
   async redactNumbers(runner: QueryRunner, from: Date | null, to: Date, batch: number): Promise<number> {
-    const rows = (await runner.query(
-      `UPDATE messages m SET to_number = CASE WHEN length(m.to_number) <= 3 THEN '***' ELSE left(m.to_number, -3) || '***' END
+    return count(
+      runner,
+      `UPDATE messages m SET
+         to_number = CASE WHEN m.message_direction = 'inbound' THEN m.to_number ELSE ${redactedSql('m.to_number')} END,
+         from_number = CASE WHEN m.message_direction = 'inbound' THEN ${redactedSql('m.from_number')} ELSE m.from_number END
        FROM (SELECT message_uuid FROM messages
-             WHERE message_time >= COALESCE($1::timestamptz, '-infinity') AND message_time < $2 AND to_number NOT LIKE '%***'
+             WHERE message_time >= COALESCE($1::timestamptz, '-infinity') AND message_time < $2
+               AND CASE WHEN message_direction = 'inbound' THEN from_number ELSE to_number END NOT LIKE '%***'
              LIMIT $3) b
        WHERE m.message_uuid = b.message_uuid
        RETURNING 1`,
       [from, to, batch],
-    )) as unknown[];
-    return rows.length;
+    );
+  }
+
+  /** Forgets up to `batch` MO to numbers nobody owned (numbers and time are all they keep) that arrived before `before`. */
+  async deleteUnassignedInbound(runner: QueryRunner, from: Date | null, before: Date, batch: number): Promise<number> {
+    return count(
+      runner,
+      `DELETE FROM unassigned_inbound WHERE id IN (
+         SELECT id FROM unassigned_inbound WHERE received_at >= COALESCE($1::timestamptz, '-infinity') AND received_at < $2 LIMIT $3)
+       RETURNING 1`,
+      [from, before, batch],
+    );
   }
 
   /** Messages still `queued` in the window (accepted so long ago that every expiry has passed). */
@@ -88,12 +108,26 @@ export class RetentionRepository {
 
   /** Deletes up to `batch` records older than `before` (history, media and callbacks cascade). */
   async deleteRecords(runner: QueryRunner, from: Date | null, before: Date, batch: number): Promise<number> {
-    const rows = (await runner.query(
+    return count(
+      runner,
       `DELETE FROM messages WHERE message_uuid IN (
          SELECT message_uuid FROM messages WHERE message_time >= COALESCE($1::timestamptz, '-infinity') AND message_time < $2 LIMIT $3)
        RETURNING 1`,
       [from, before, batch],
-    )) as unknown[];
-    return rows.length;
+    );
   }
+}
+
+/** SQL for the partial redaction of a number column (see redactNumber in @sluice/domain). */
+function redactedSql(column: string): string {
+  return `CASE WHEN length(${column}) <= 3 THEN '***' ELSE left(${column}, -3) || '***' END`;
+}
+
+/**
+ * Rows an UPDATE or DELETE … RETURNING changed. Wrapped in a SELECT: for those commands
+ * TypeORM answers `[rows, rowCount]` rather than the rows.
+ */
+async function count(runner: QueryRunner, statement: string, parameters: unknown[]): Promise<number> {
+  const [row] = (await runner.query(`WITH changed AS (${statement}) SELECT count(*)::int AS n FROM changed`, parameters)) as Array<{ n: number }>;
+  return row?.n ?? 0;
 }

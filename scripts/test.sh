@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs and starts what it needs, then lint, types, unit,
 # integration (real Postgres, Redis, Kafka) and end-to-end tests (the five apps as processes),
-# then the README's bring-up command and a short fault-injection run on infrastructure of its own.
+# then the README's bring-up command.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -42,7 +42,6 @@ TEST_DATABASE_URL=$TEST_DATABASE_URL npx jest -c jest.config.js --testPathPatter
 
 step "bring-up command (npm run dev, detached) delivers the message it prints"
 bash scripts/test-dev.sh
-
 
 printf '\nall tests passed in %ss\n' $((SECONDS - started))
 node -e '

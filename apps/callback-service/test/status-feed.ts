@@ -1,7 +1,7 @@
 // Creates message records and their status changes as the other services do, and publishes
 // the status events to Kafka, so callback-service sees exactly what it sees in production.
-import { LogMode, MessageDirection, MessageErrorCode, MessageState, MessageType, SmsStatusPayload, TextEncoding, Topic } from '@sluice/contracts';
-import { MessageEntity, MessageRepository, TransitionPatch } from '@sluice/persistence';
+import { CallbackMethod, LogMode, MessageErrorCode, MessageState, MessageType, SmsStatusPayload, TextEncoding, Topic } from '@sluice/contracts';
+import { MessageAcceptanceRepository, MessageRepository, OutboxRepository, TransitionPatch } from '@sluice/persistence';
 import { testInfrastructure } from '@sluice/testing';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
@@ -35,52 +35,42 @@ export class StatusFeed {
     await this.producer.disconnect();
   }
 
-  /** Accepts a message (state queued, sequence 1) and returns its uuid and the queued event, unpublished. */
+  /** Accepts a message as the gateway does (state queued, sequence 1) and returns its uuid and the queued event, unpublished. */
   async accept(input: NewTestMessage): Promise<{ messageUuid: string; event: SmsStatusPayload }> {
-    const now = new Date();
     const messageUuid = randomUUID();
     const units = input.units ?? 1;
-    const outboxIds = await this.dataSource.transaction((manager) =>
-      this.messages.insertAccepted(manager, [
-        Object.assign(new MessageEntity(), {
+    const { outboxIds, events } = await new MessageAcceptanceRepository().insertBatch(
+      this.dataSource,
+      [
+        {
           messageUuid,
           accountId: input.accountId,
-          messageTime: now,
-          messageDirection: MessageDirection.Outbound,
-          messageState: MessageState.Queued,
+          rootAccountId: input.accountId,
           messageType: MessageType.Sms,
           fromNumber: input.from ?? '14155550100',
           toNumber: input.to ?? '12025550123',
           text: null,
+          contentKey: null,
           encoding: TextEncoding.Gsm7,
           logMode: input.log ?? LogMode.All,
           units,
           totalRate: '0.00500',
           totalAmount: (0.005 * units).toFixed(5),
+          state: MessageState.Queued,
           errorCode: MessageErrorCode.Ok,
           messageExpiry: 10_800,
           callbackUrl: input.url,
-          callbackMethod: input.method ?? 'POST',
-          sequence: 1,
-          carrierMessageId: null,
-          mcc: null,
-          mnc: null,
-          queuedAt: now,
-          sentAt: null,
-          deliveryReportAt: null,
-          updatedAt: now,
-        }),
-      ]),
+          callbackMethod: input.method ?? CallbackMethod.Post,
+          powerpackId: null,
+          destinationCountry: 'US',
+          acceptedAt: new Date(),
+        },
+      ],
+      [],
     );
     await this.dropOutbox(outboxIds);
-    const event: SmsStatusPayload = {
-      messageUuid,
-      accountId: input.accountId,
-      state: MessageState.Queued,
-      errorCode: MessageErrorCode.Ok,
-      sequence: 1,
-      occurredAt: now.getTime(),
-    };
+    const [event] = events;
+    if (!event) throw new Error(`acceptance of ${messageUuid} recorded no event`);
     return { messageUuid, event };
   }
 
@@ -103,6 +93,6 @@ export class StatusFeed {
 
   /** This test publishes the events itself; the outbox rows would only be published a second time by a relay. */
   private async dropOutbox(ids: readonly string[]): Promise<void> {
-    await this.dataSource.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [ids]);
+    await new OutboxRepository(this.dataSource).delete(ids);
   }
 }

@@ -1,8 +1,8 @@
 // The schedule reconciler against real Postgres (a database of its own), Redis (a database index of its own) and Kafka.
-import { LogMode, MessageDirection, MessageErrorCode, MessageState, MessageType, SmsSubmittedPayload, TextEncoding, Topic } from '@sluice/contracts';
+import { CallbackMethod, LogMode, MessageErrorCode, MessageState, MessageType, SmsSubmittedPayload, TextEncoding, Topic } from '@sluice/contracts';
 import { DispatchSchedule, KafkaProducer, RecordFinder } from '@sluice/messaging';
 import { MetricsRegistry, ReadinessRegistry, Supervisor } from '@sluice/observability';
-import { MessageEntity, MessageRepository } from '@sluice/persistence';
+import { MessageAcceptanceRepository } from '@sluice/persistence';
 import { testInfrastructure, testNumber } from '@sluice/testing';
 import { createOwnTestDatabase, createTestAccount, OwnTestDatabase } from '@sluice/testing-data';
 import Redis from 'ioredis';
@@ -37,15 +37,12 @@ describe('ScheduleReconciler (real Postgres, Redis and Kafka)', () => {
     schedule = new DispatchSchedule(redis);
     producer = new KafkaProducer({ brokers: infra.kafkaBrokers, clientId: 'reconciler-test' }, new ReadinessRegistry());
     await producer.onModuleInit();
-    finder = new RecordFinder(producer.client(), Topic.SmsSubmitted, 'reconciler-test-read');
+    finder = producer.recordFinder(Topic.SmsSubmitted, 'reconciler-test-read');
     accountId = (await createTestAccount(db.dataSource, { smsMps: 5 })).authId;
   }, 60_000);
 
   afterAll(async () => {
-    const admin = producer.client().admin();
-    await admin.connect();
-    await admin.deleteGroups(groups).catch(() => undefined);
-    await admin.disconnect();
+    await producer.withAdmin((admin) => admin.deleteGroups(groups)).catch(() => undefined);
     await producer.onApplicationShutdown();
     await redis.flushdb();
     await redis.quit();
@@ -57,11 +54,10 @@ describe('ScheduleReconciler (real Postgres, Redis and Kafka)', () => {
     const groupId = `reconciler-test-${randomUUID()}`;
     groups.push(groupId);
     if (caughtUp) {
-      const admin = producer.client().admin();
-      await admin.connect();
-      const partitions = (await admin.fetchTopicOffsets(Topic.SmsSubmitted)).map((p) => ({ partition: p.partition, offset: CAUGHT_UP_OFFSET }));
-      await admin.setOffsets({ groupId, topic: Topic.SmsSubmitted, partitions });
-      await admin.disconnect();
+      await producer.withAdmin(async (admin) => {
+        const partitions = (await admin.fetchTopicOffsets(Topic.SmsSubmitted)).map((p) => ({ partition: p.partition, offset: CAUGHT_UP_OFFSET }));
+        await admin.setOffsets({ groupId, topic: Topic.SmsSubmitted, partitions });
+      });
     }
     return groupId;
   }
@@ -102,38 +98,34 @@ describe('ScheduleReconciler (real Postgres, Redis and Kafka)', () => {
       acceptedAt: at.getTime(),
       messageExpiry: 10_799,
     };
-    await db.dataSource.transaction((manager) =>
-      new MessageRepository(db.dataSource).insertAccepted(manager, [
-        Object.assign(new MessageEntity(), {
+    await new MessageAcceptanceRepository().insertBatch(
+      db.dataSource,
+      [
+        {
           messageUuid,
           accountId,
           rootAccountId: accountId,
-          messageTime: at,
-          messageDirection: MessageDirection.Outbound,
-          messageState: MessageState.Queued,
           messageType: MessageType.Sms,
           fromNumber: src,
           toNumber: sealed ? `${dst.slice(0, -3)}***` : dst,
           text: sealed ? null : payload.text,
+          contentKey: null,
           encoding: TextEncoding.Gsm7,
           logMode: log,
           units: 1,
           totalRate: '0.00500',
           totalAmount: '0.00500',
+          state: MessageState.Queued,
           errorCode: MessageErrorCode.Ok,
           messageExpiry: payload.messageExpiry,
           callbackUrl: null,
-          callbackMethod: 'POST',
-          sequence: 1,
-          carrierMessageId: null,
-          mcc: null,
-          mnc: null,
-          queuedAt: at,
-          sentAt: null,
-          deliveryReportAt: null,
-          updatedAt: at,
-        }),
-      ]),
+          callbackMethod: CallbackMethod.Post,
+          powerpackId: null,
+          destinationCountry: 'US',
+          acceptedAt: at,
+        },
+      ],
+      [],
     );
     await producer.publish(Topic.SmsSubmitted, [payload]);
     return payload;
@@ -160,7 +152,7 @@ describe('ScheduleReconciler (real Postgres, Redis and Kafka)', () => {
     const lost = await accept(1_500, LogMode.None);
     // Booked far ahead: it waits on the schedule, as it should.
     const waiting = await accept(1_500);
-    await schedule.put({ message: waiting, dueAt: Date.now() + 3_600_000, attempts: 0 });
+    await schedule.put({ message: waiting, dueAt: Date.now() + 3_600_000 });
     const replicas = [reconciler(groupId), reconciler(groupId)];
     const started = Date.now();
 

@@ -71,7 +71,7 @@ export class ScheduleReconciler implements OnApplicationBootstrap, OnApplication
   ) {
     this.repository = new ReconcileRepository(dataSource);
     this.schedule = new DispatchSchedule(redis);
-    this.finder = new RecordFinder(producer.client(), Topic.SmsSubmitted, `${config.KAFKA_GROUP_ID}-reread`);
+    this.finder = producer.recordFinder(Topic.SmsSubmitted, `${config.KAFKA_GROUP_ID}-reread`);
     this.outcomes = metrics.counter(
       'governor_regoverned_total',
       'Queued messages found without a schedule entry, by what the reconciler did: republished, waiting_for_consumer (the governor has not read up to them), record_not_found',

@@ -1,6 +1,7 @@
 export * from './kafka/kafka.options';
 export * from './kafka/kafka.module';
 export * from './kafka/kafka-producer.service';
+export * from './kafka/topic-producer';
 export * from './kafka/kafka-consumer';
 export * from './kafka/kafka-consumers.service';
 export * from './kafka/topic-schemas';

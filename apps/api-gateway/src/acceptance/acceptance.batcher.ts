@@ -1,10 +1,9 @@
 // Group commit for sends: concurrent requests share one Kafka hand-off and one Postgres statement.
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Topic } from '@sluice/contracts';
-import { KafkaProducer } from '@sluice/messaging';
+import { KafkaProducer, recordBytes, TopicProducer, TopicRecord } from '@sluice/messaging';
 import { MetricsRegistry } from '@sluice/observability';
 import { AcceptedMediaRow, AcceptedMessageRow, MessageAcceptanceRepository, Queryable } from '@sluice/persistence';
-import type { Producer } from 'kafkajs';
 import { ApiError } from '../errors/api-error';
 import { Failpoint, GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
 import { boundedPool } from './pg-pool';
@@ -15,7 +14,7 @@ export interface AcceptanceWork {
   readonly messages: readonly AcceptedMessageRow[];
   readonly media: readonly AcceptedMediaRow[];
   /** Only queued messages are handed to Kafka; those refused at acceptance are final already. */
-  readonly records: ReadonlyArray<{ readonly key: string; readonly value: string }>;
+  readonly records: ReadonlyArray<TopicRecord<typeof Topic.SmsSubmitted>>;
   /** When the request was accepted (epoch ms); the batch deadline counts from the oldest. */
   readonly acceptedAt: number;
 }
@@ -35,8 +34,6 @@ interface Produced {
   readonly messages: number;
 }
 
-/** Kafka's default max.message.bytes is 1 MiB per partition batch; stay well below it per produce request. */
-const MAX_PRODUCE_BYTES = 512 * 1024;
 /** Bytes of records one acceptance batch carries (several produce requests at most). */
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 /** Rows of messages one insert statement writes at most. */
@@ -69,8 +66,8 @@ export class AcceptanceBatcher implements OnApplicationBootstrap, BeforeApplicat
   private readonly repository = new MessageAcceptanceRepository();
   private readonly queue: Pending[] = [];
   private readonly produced: Produced[] = [];
-  private readonly freeProducers: Producer[] = [];
-  private readonly producers: Producer[];
+  private readonly freeProducers: TopicProducer[] = [];
+  private readonly producers: TopicProducer[];
   private readonly db: Queryable & { end(): Promise<void> };
   private queuedMessages = 0;
   private producing = 0;
@@ -92,9 +89,7 @@ export class AcceptanceBatcher implements OnApplicationBootstrap, BeforeApplicat
     // An insert starts before the deadline and Postgres aborts it after half a deadline more: a row is
     // never committed later than 1.5 × ACCEPT_DEADLINE_MS after acceptance, inside downstream's grace.
     this.db = boundedPool(config.DATABASE_URL, config.ACCEPT_INSERT_CONCURRENCY, Math.ceil(config.ACCEPT_DEADLINE_MS / 2));
-    this.producers = Array.from({ length: config.ACCEPT_CONCURRENCY }, () =>
-      kafka.client().producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
-    );
+    this.producers = Array.from({ length: config.ACCEPT_CONCURRENCY }, () => kafka.dedicatedProducer());
     const sizes = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
     this.batchSize = metrics.histogram('gateway_accept_produce_messages', 'Messages per Kafka hand-off', sizes);
     this.insertSize = metrics.histogram('gateway_accept_insert_messages', 'Messages per insert statement (one commit)', sizes);
@@ -111,12 +106,13 @@ export class AcceptanceBatcher implements OnApplicationBootstrap, BeforeApplicat
   submit(work: AcceptanceWork): Promise<void> {
     if (this.closed) return Promise.reject(new ApiError('Unavailable', 'the gateway is shutting down; retry', { 'retry-after': '1' }));
     // Shed load before it turns into wasted work: a queue this old would only fail its deadline later.
-    const waited = this.queue.length > 0 ? Date.now() - this.queue[0]!.work.acceptedAt : 0;
+    const oldest = this.queue[0];
+    const waited = oldest ? Date.now() - oldest.work.acceptedAt : 0;
     if (waited > this.config.ACCEPT_DEADLINE_MS / 4 || (this.queue.length > 0 && this.queuedMessages + work.messages.length > this.config.ACCEPT_QUEUE_MAX_MESSAGES)) {
       this.outcomes.inc({ outcome: 'overloaded' }, work.messages.length);
       return Promise.reject(new ApiError('Unavailable', 'the gateway is overloaded; retry shortly', { 'retry-after': '1' }));
     }
-    const bytes = work.records.reduce((sum, r) => sum + r.key.length + Buffer.byteLength(r.value), 0);
+    const bytes = work.records.reduce((sum, r) => sum + recordBytes(r), 0);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ work, bytes, resolve, reject });
       this.queuedMessages += work.messages.length;
@@ -143,8 +139,9 @@ export class AcceptanceBatcher implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private pump(): void {
-    while (this.freeProducers.length > 0 && this.queue.length > 0) {
-      const producer = this.freeProducers.pop()!;
+    while (this.queue.length > 0) {
+      const producer = this.freeProducers.pop();
+      if (!producer) break;
       const batch = this.takeQueued();
       this.producing += 1;
       void this.produce(producer, batch).finally(() => {
@@ -169,8 +166,7 @@ export class AcceptanceBatcher implements OnApplicationBootstrap, BeforeApplicat
     const batch: Pending[] = [];
     let messages = 0;
     let bytes = 0;
-    while (this.queue.length > 0) {
-      const next = this.queue[0]!;
+    for (let next = this.queue[0]; next; next = this.queue[0]) {
       const fits = messages + next.work.messages.length <= this.config.ACCEPT_BATCH_MAX_MESSAGES && bytes + next.bytes <= MAX_BATCH_BYTES;
       if (batch.length > 0 && !fits) break;
       this.queue.shift();
@@ -185,22 +181,23 @@ export class AcceptanceBatcher implements OnApplicationBootstrap, BeforeApplicat
   private takeProduced(): Produced[] {
     const group: Produced[] = [];
     let messages = 0;
-    while (this.produced.length > 0 && (group.length === 0 || messages + this.produced[0]!.messages <= MAX_INSERT_MESSAGES)) {
-      const next = this.produced.shift()!;
+    for (let next = this.produced[0]; next && (group.length === 0 || messages + next.messages <= MAX_INSERT_MESSAGES); next = this.produced[0]) {
+      this.produced.shift();
       group.push(next);
       messages += next.messages;
     }
     return group;
   }
 
-  private async produce(producer: Producer, batch: Pending[]): Promise<void> {
+  private async produce(producer: TopicProducer, batch: Pending[]): Promise<void> {
     const number = ++this.batchNumber;
     const oldest = Math.min(...batch.map((p) => p.work.acceptedAt));
     const messages = batch.reduce((n, p) => n + p.work.messages.length, 0);
     try {
       this.assertWithinDeadline(oldest);
       await this.failpoint('before-produce', number);
-      await this.withinDeadline(oldest, this.handOff(producer, batch.flatMap((p) => p.work.records)));
+      // Produce requests of at most 512 KiB, one after another, each acknowledged by every in-sync replica.
+      await this.withinDeadline(oldest, producer.send(Topic.SmsSubmitted, batch.flatMap((p) => p.work.records)));
       await this.failpoint('after-produce', number);
       this.batchSize.observe(messages);
       this.produced.push({ number, requests: batch, oldest, messages });
@@ -241,24 +238,6 @@ export class AcceptanceBatcher implements OnApplicationBootstrap, BeforeApplicat
     if (!(error instanceof ApiError)) this.logger.error({ err: error, requests: requests.length, messages }, 'acceptance batch failed');
     const answer = error instanceof ApiError ? error : new ApiError('Unavailable', 'the message could not be queued; retry', { 'retry-after': '1' });
     requests.forEach((p) => p.reject(answer));
-  }
-
-  /** Produce requests of at most MAX_PRODUCE_BYTES, one after another, each acknowledged by every in-sync replica. */
-  private async handOff(producer: Producer, records: ReadonlyArray<{ key: string; value: string }>): Promise<void> {
-    let chunk: Array<{ key: string; value: string }> = [];
-    let bytes = 0;
-    const send = async (): Promise<void> => {
-      await producer.send({ topic: Topic.SmsSubmitted, acks: -1, messages: chunk });
-      chunk = [];
-      bytes = 0;
-    };
-    for (const record of records) {
-      const size = record.key.length + Buffer.byteLength(record.value);
-      if (chunk.length > 0 && bytes + size > MAX_PRODUCE_BYTES) await send();
-      chunk.push(record);
-      bytes += size;
-    }
-    if (chunk.length > 0) await send();
   }
 
   /** A hand-off Kafka has not acknowledged by the deadline fails the batch (its records, if they land later, are dropped downstream). */

@@ -1,10 +1,9 @@
 // Publishes the first status events (queued, or failed at acceptance) of committed batches, coalesced.
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { SmsStatusPayload, Topic, TopicKey } from '@sluice/contracts';
-import { KafkaProducer } from '@sluice/messaging';
-import type { Producer } from 'kafkajs';
+import { SmsStatusPayload, Topic } from '@sluice/contracts';
+import { KafkaProducer, TopicProducer } from '@sluice/messaging';
+import { OutboxRepository } from '@sluice/persistence';
 import { DataSource } from 'typeorm';
-import { rawQueryable } from './pg-pool';
 
 /** Status events wait at most this long for company (a queued callback is that much later). */
 const COALESCE_MS = 10;
@@ -25,15 +24,14 @@ interface Committed {
 @Injectable()
 export class StatusPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(StatusPublisher.name);
-  private readonly producer: Producer;
+  private readonly producer: TopicProducer;
+  private readonly outbox: OutboxRepository;
   private pending: Committed[] = [];
   private running: Promise<void> | null = null;
 
-  constructor(
-    kafka: KafkaProducer,
-    private readonly dataSource: DataSource,
-  ) {
-    this.producer = kafka.client().producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  constructor(kafka: KafkaProducer, dataSource: DataSource) {
+    this.producer = kafka.dedicatedProducer();
+    this.outbox = new OutboxRepository(dataSource);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -57,16 +55,16 @@ export class StatusPublisher implements OnApplicationBootstrap, OnApplicationShu
       // At most ~2,000 events (~400 KB) per produce request.
       let count = 0;
       let take = 0;
-      while (take < this.pending.length && (take === 0 || count + this.pending[take]!.events.length <= 2_000)) count += this.pending[take++]!.events.length;
+      for (const next of this.pending) {
+        if (take > 0 && count + next.events.length > 2_000) break;
+        count += next.events.length;
+        take += 1;
+      }
       const taken = this.pending.splice(0, take);
       const ids = taken.flatMap((c) => c.outboxIds);
       try {
-        await this.producer.send({
-          topic: Topic.SmsStatus,
-          acks: -1,
-          messages: taken.flatMap((c) => c.events.map((event) => ({ key: TopicKey[Topic.SmsStatus](event), value: JSON.stringify(event) }))),
-        });
-        await rawQueryable(this.dataSource).query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [ids]);
+        await this.producer.publish(Topic.SmsStatus, taken.flatMap((c) => c.events));
+        await this.outbox.delete(ids);
       } catch (error: unknown) {
         this.logger.warn({ err: error, events: ids.length }, 'status publish failed; the outbox sweep will publish them');
       }

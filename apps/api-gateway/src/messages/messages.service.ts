@@ -1,7 +1,8 @@
 // Sends (validated command → priced, redacted rows and Kafka records → durable batch) and reads for the caller.
 import { Injectable } from '@nestjs/common';
-import { MessageErrorCode, MessageState, MessageType, SmsSubmittedPayload, Topic, TopicKey } from '@sluice/contracts';
+import { MessageErrorCode, MessageState, MessageType, SmsSubmittedPayload, Topic } from '@sluice/contracts';
 import { countUnits, destinationCountry, messageAmount, sealContent } from '@sluice/domain';
+import { topicRecord, TopicRecord } from '@sluice/messaging';
 import {
   AcceptedMediaRow,
   AcceptedMessageRow,
@@ -78,7 +79,7 @@ export class MessagesService {
     const acceptedAt = new Date();
     const messages: AcceptedMessageRow[] = [];
     const mediaRows: AcceptedMediaRow[] = [];
-    const records: Array<{ key: string; value: string }> = [];
+    const records: Array<TopicRecord<typeof Topic.SmsSubmitted>> = [];
     for (const dst of command.destinations) {
       const country = destinationCountry(dst);
       const barred = admission.refusal(dst) === MessageErrorCode.DestinationCountryBarred;
@@ -138,7 +139,7 @@ export class MessagesService {
           acceptedAt: acceptedAt.getTime(),
           messageExpiry: command.messageExpiry,
         };
-        records.push({ key: TopicKey[Topic.SmsSubmitted](payload), value: JSON.stringify(payload) });
+        records.push(topicRecord(Topic.SmsSubmitted, payload));
       }
     }
     if (messages.length === 0) {

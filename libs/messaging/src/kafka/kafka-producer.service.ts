@@ -1,10 +1,20 @@
 // A promise-returning, type-checked Kafka producer: publish<T>(topic, payload: TopicPayloads[T]).
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Topic, TopicKey, TopicPayloads } from '@sluice/contracts';
+import { Topic, TopicPayloads } from '@sluice/contracts';
 import { ReadinessRegistry } from '@sluice/observability';
-import { CompressionTypes, IHeaders, Kafka, Partitioners, Producer, logLevel } from 'kafkajs';
+import { Admin, CompressionTypes, IHeaders, Kafka, Partitioners, Producer, ProducerConfig, logLevel } from 'kafkajs';
 import { KAFKA_OPTIONS, KafkaOptions } from './kafka.options';
 import { kafkaLogCreator } from './kafka-log';
+import { RecordFinder } from './record-finder';
+import { topicRecord, TopicProducer } from './topic-producer';
+
+/** Idempotent: broker-side dedupe of retried batches; acks from all in-sync replicas. */
+const IDEMPOTENT: ProducerConfig = {
+  idempotent: true,
+  maxInFlightRequests: 1,
+  allowAutoTopicCreation: false,
+  createPartitioner: Partitioners.DefaultPartitioner,
+};
 
 @Injectable()
 export class KafkaProducer implements OnModuleInit, OnApplicationShutdown {
@@ -19,21 +29,9 @@ export class KafkaProducer implements OnModuleInit, OnApplicationShutdown {
       logCreator: kafkaLogCreator,
       retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 5_000 },
     });
-    // Idempotent producer: broker-side dedupe of retried batches, acks from all in-sync replicas.
-    this.producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    this.producer = this.kafka.producer(IDEMPOTENT);
     readiness.register('kafka', async () => {
-      const admin = this.kafka.admin();
-      await admin.connect();
-      try {
-        await admin.describeCluster();
-      } finally {
-        await admin.disconnect();
-      }
+      await this.withAdmin((admin) => admin.describeCluster());
     });
   }
 
@@ -48,12 +46,11 @@ export class KafkaProducer implements OnModuleInit, OnApplicationShutdown {
   /** Resolves once every in-sync replica has the records. */
   async publish<T extends Topic>(topic: T, payloads: ReadonlyArray<TopicPayloads[T]>): Promise<void> {
     if (payloads.length === 0) return;
-    const key = TopicKey[topic] as (p: TopicPayloads[T]) => string;
     await this.producer.send({
       topic,
       acks: -1,
       compression: CompressionTypes.None,
-      messages: payloads.map((payload) => ({ key: key(payload), value: JSON.stringify(payload) })),
+      messages: payloads.map((payload) => topicRecord(topic, payload)),
     });
   }
 
@@ -63,7 +60,24 @@ export class KafkaProducer implements OnModuleInit, OnApplicationShutdown {
     await this.producer.send({ topic, acks: -1, messages: records.map((r) => ({ key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}) })) });
   }
 
-  client(): Kafka {
-    return this.kafka;
+  /** A producer like this one with a connection of its own; the caller connects and disconnects it. */
+  dedicatedProducer(): TopicProducer {
+    return new TopicProducer(this.kafka.producer(IDEMPOTENT));
+  }
+
+  /** Reads records of `topic` back; its short-lived consumer groups are named `${groupPrefix}-…`. */
+  recordFinder<T extends Topic>(topic: T, groupPrefix: string): RecordFinder<T> {
+    return new RecordFinder(this.kafka, topic, groupPrefix);
+  }
+
+  /** Runs `work` with a connected admin client, disconnected afterwards. */
+  async withAdmin<R>(work: (admin: Admin) => Promise<R>): Promise<R> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      return await work(admin);
+    } finally {
+      await admin.disconnect();
+    }
   }
 }

@@ -1,6 +1,7 @@
 // Publishes outbox records: right after the writer's commit, and by a sweep for any a crash left behind.
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Supervisor } from '@sluice/observability';
+import { OutboxRecord, OutboxRepository } from '@sluice/persistence';
 import { DataSource } from 'typeorm';
 import { Coalescer } from '../coalescer';
 import { PeriodicTask } from '../periodic-task';
@@ -11,22 +12,17 @@ const SWEEP_INTERVAL_MS = 1_000;
 const SWEEP_MIN_AGE_MS = 3_000;
 const SWEEP_BATCH = 500;
 
-interface OutboxRow {
-  id: string;
-  topic: string;
-  record_key: string;
-  payload: unknown;
-}
-
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly sweeper: PeriodicTask;
+  private readonly outbox: OutboxRepository;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly producer: KafkaProducer,
     supervisor: Supervisor,
   ) {
+    this.outbox = new OutboxRepository(dataSource);
     this.sweeper = new PeriodicTask('outbox-sweep', SWEEP_INTERVAL_MS, () => this.sweep(), supervisor);
   }
 
@@ -56,34 +52,26 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async flushNow(ids: readonly string[]): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      const rows: OutboxRow[] = await manager.query(
-        `SELECT id, topic, record_key, payload FROM outbox WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE SKIP LOCKED`,
-        [ids],
-      );
+      const rows = await this.outbox.lock(manager, ids);
       await this.publishRows(rows);
-      await manager.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      await this.outbox.delete(rows.map((r) => r.id), manager);
     });
   }
 
   async sweep(): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
-      const rows: OutboxRow[] = await manager.query(
-        `SELECT id, topic, record_key, payload FROM outbox
-         WHERE created_at < now() - make_interval(secs => $1::double precision / 1000)
-         ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [SWEEP_MIN_AGE_MS, SWEEP_BATCH],
-      );
+      const rows = await this.outbox.lockOlderThan(manager, SWEEP_MIN_AGE_MS, SWEEP_BATCH);
       await this.publishRows(rows);
-      if (rows.length > 0) await manager.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      await this.outbox.delete(rows.map((r) => r.id), manager);
       return rows.length;
     });
   }
 
-  private async publishRows(rows: readonly OutboxRow[]): Promise<void> {
+  private async publishRows(rows: readonly OutboxRecord[]): Promise<void> {
     const byTopic = new Map<string, Array<{ key: string; value: string }>>();
     for (const row of rows) {
       const records = byTopic.get(row.topic) ?? [];
-      records.push({ key: row.record_key, value: JSON.stringify(row.payload) });
+      records.push({ key: row.recordKey, value: JSON.stringify(row.payload) });
       byTopic.set(row.topic, records);
     }
     for (const [topic, records] of byTopic) await this.producer.publishRaw(topic, records);

@@ -13,6 +13,7 @@ import {
 import { utcMonth } from '@sluice/domain';
 import { randomInt } from 'node:crypto';
 import { SPEND_SLOTS } from './fraud-controls.repository';
+import { statusEventJson } from './status-event-json';
 
 /** One accepted outbound message as stored: text and numbers already reduced to what `log` allows. */
 export interface AcceptedMessageRow {
@@ -62,6 +63,9 @@ export interface InsertedBatch {
   /** The `sms.status` events recorded, as the outbox holds them. */
   readonly events: SmsStatusPayload[];
 }
+
+/** The outbox payload of each event, from the columns of the `unnest` below. */
+const EVENT_JSON = statusEventJson({ messageUuid: 'u', accountId: 'a', state: 's', errorCode: 'e', sequence: 'q', occurredAt: 't' });
 
 export class MessageAcceptanceRepository {
   /**
@@ -122,8 +126,7 @@ export class MessageAcceptanceRepository {
          ON CONFLICT (account_id, month, slot) DO UPDATE SET amount = ms.amount + EXCLUDED.amount
        )
        INSERT INTO outbox (topic, record_key, payload)
-       SELECT $35, u::text, json_build_object('messageUuid', u, 'accountId', a, 'state', s, 'errorCode', e,
-                                              'sequence', q, 'occurredAt', (extract(epoch from t) * 1000)::bigint)
+       SELECT $35, u::text, ${EVENT_JSON}
        FROM unnest($29::uuid[], $34::text[], $30::integer[], $31::text[], $32::text[], $33::timestamptz[]) AS x(u, a, q, s, e, t)
        RETURNING id`,
       [

@@ -1,10 +1,10 @@
 // Reads of message records as their owner (or the owner's parent account) may see them.
 import type { MessageDirection, MessageState, MessageType } from '@sluice/contracts';
 import type { Readable } from 'node:stream';
-import type { Pool } from 'pg';
 import QueryStream from 'pg-query-stream';
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
 import { MessageEntity, MessageMediaEntity } from '../entities';
+import { driverPool } from './driver-pool';
 
 /** Who is reading: a subaccount sees its own messages; a main account also sees its subaccounts'. */
 export interface MessageViewer {
@@ -79,8 +79,9 @@ export class MessageQueryRepository {
       .orderBy('m.messageTime', 'DESC')
       .addOrderBy('m.messageUuid', 'DESC')
       .getQueryAndParameters();
-    // The pool TypeORM holds (typed as any there); a client of its own lets a failed cursor destroy its connection.
-    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    // A client of its own from the pool TypeORM holds lets a failed cursor destroy its connection.
+    const pool = driverPool(this.dataSource);
+    if (!pool) throw new Error('the data source is not initialised');
     const client = await pool.connect();
     let failure: Error | undefined;
     try {

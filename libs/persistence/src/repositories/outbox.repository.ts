@@ -1,0 +1,48 @@
+// The outbox: Kafka records committed with the rows they describe, kept until they are published.
+import type { DataSource, EntityManager } from 'typeorm';
+import { driverPool } from './driver-pool';
+
+/** One outbox row as a publisher reads it. */
+export interface OutboxRecord {
+  readonly id: string;
+  readonly topic: string;
+  readonly recordKey: string;
+  /** The record's value, parsed. */
+  readonly payload: unknown;
+}
+
+const COLUMNS = `id, topic, record_key AS "recordKey", payload`;
+
+export class OutboxRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Locks those of the given rows still there, in id order, skipping any another publisher holds; in the caller's transaction. */
+  async lock(manager: EntityManager, ids: readonly string[]): Promise<OutboxRecord[]> {
+    const rows: OutboxRecord[] = await manager.query(`SELECT ${COLUMNS} FROM outbox WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE SKIP LOCKED`, [ids]);
+    return rows;
+  }
+
+  /** Locks up to `limit` rows written more than `minAgeMs` ago, oldest first, skipping any another publisher holds; in the caller's transaction. */
+  async lockOlderThan(manager: EntityManager, minAgeMs: number, limit: number): Promise<OutboxRecord[]> {
+    const rows: OutboxRecord[] = await manager.query(
+      `SELECT ${COLUMNS} FROM outbox
+       WHERE created_at < now() - make_interval(secs => $1::double precision / 1000)
+       ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [minAgeMs, limit],
+    );
+    return rows;
+  }
+
+  /**
+   * Deletes published rows. With `manager`, in the caller's transaction; without, as a
+   * statement of its own on the driver's pool, with none of TypeORM's per-query work (a
+   * publisher's fast path).
+   */
+  async delete(ids: readonly string[], manager?: EntityManager): Promise<void> {
+    if (ids.length === 0) return;
+    const sql = `DELETE FROM outbox WHERE id = ANY($1::bigint[])`;
+    const pool = manager ? null : driverPool(this.dataSource);
+    if (pool) await pool.query(sql, [ids]);
+    else await (manager ?? this.dataSource).query(sql, [ids]);
+  }
+}

@@ -1,7 +1,7 @@
 // Consumes accepted messages, books each the earliest slot its quotas allow and schedules it for dispatch.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MessageErrorCode, MessageState, SmsSubmittedPayload, Topic } from '@sluice/contracts';
-import { DAILY_CAP_ERROR } from '@sluice/domain';
+import { DAILY_CAP_ERROR, messageExpiryDeadline } from '@sluice/domain';
 import { BatchConsumer, ConsumedRecord, DispatchSchedule, KafkaConsumers, OutboxRelay, REDIS } from '@sluice/messaging';
 import { MetricsRegistry } from '@sluice/observability';
 import { MessageRepository } from '@sluice/persistence';
@@ -147,7 +147,7 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
       ...(message.regoverned !== undefined ? { regoverned: message.regoverned } : {}),
       ...(message.notBefore ? { notBefore: message.notBefore + this.config.QUOTA_CLOCK_OFFSET_MS } : {}),
       cost: message.units,
-      deadline: message.acceptedAt + message.messageExpiry * 1_000 + this.config.QUOTA_CLOCK_OFFSET_MS,
+      deadline: messageExpiryDeadline(message.acceptedAt, message.messageExpiry) + this.config.QUOTA_CLOCK_OFFSET_MS,
       windows: plan.windows,
       // Counted when first booked (Postgres kept the count even if Redis lost it).
       daily: message.reslotted || message.regoverned !== undefined ? [] : plan.daily,
@@ -167,7 +167,7 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
         const dueAt = result.slot - this.config.QUOTA_CLOCK_OFFSET_MS;
         // A replayed or re-governed record must not disturb a job a dispatcher may already hold; it only restores a missing one.
         const restoring = result.replayed || message.regoverned !== undefined;
-        const put = await this.schedule.put({ message, dueAt, attempts: message.reslotted ?? 0, carrier: carrier.id }, { ifAbsent: restoring });
+        const put = await this.schedule.put({ message, dueAt, carrier: carrier.id }, { ifAbsent: restoring });
         if (result.replayed) {
           this.decisions.inc({ outcome: 'replayed' });
           return [];

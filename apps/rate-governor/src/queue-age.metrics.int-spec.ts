@@ -1,8 +1,8 @@
 // The oldest-queued-message gauge against real Postgres, in a database of its own: the gauge
 // reads every queued message, and other test files keep queued rows in the shared test database.
-import { LogMode, MessageDirection, MessageErrorCode, MessageState, MessageType, TextEncoding } from '@sluice/contracts';
+import { CallbackMethod, LogMode, MessageErrorCode, MessageState, MessageType, TextEncoding } from '@sluice/contracts';
 import { MetricsRegistry } from '@sluice/observability';
-import { AccountRepository, createDataSource, MessageEntity, MessageRepository, runMigrations } from '@sluice/persistence';
+import { AccountRepository, createDataSource, MessageAcceptanceRepository, MessageRepository, runMigrations } from '@sluice/persistence';
 import { testInfrastructure, testNumber } from '@sluice/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
@@ -37,41 +37,43 @@ describe('QueueAgeMetrics (real Postgres)', () => {
     await server?.destroy();
   });
 
-  async function accept(ageMs: number, state: MessageState): Promise<void> {
-    const at = new Date(Date.now() - ageMs);
-    await dataSource.transaction((manager) =>
-      new MessageRepository(dataSource).insertAccepted(manager, [
-        Object.assign(new MessageEntity(), {
-          messageUuid: randomUUID(),
+  /** A message accepted `ageMs` ago as the gateway writes it, then moved to `state` as dispatch moves it. */
+  async function accept(ageMs: number, state: typeof MessageState.Queued | typeof MessageState.Delivered): Promise<void> {
+    const messageUuid = randomUUID();
+    await new MessageAcceptanceRepository().insertBatch(
+      dataSource,
+      [
+        {
+          messageUuid,
           accountId,
           rootAccountId: accountId,
-          messageTime: at,
-          messageDirection: MessageDirection.Outbound,
-          messageState: state,
           messageType: MessageType.Sms,
           fromNumber: testNumber('415'),
           toNumber: testNumber(),
           text: null,
+          contentKey: null,
           encoding: TextEncoding.Gsm7,
           logMode: LogMode.None,
           units: 1,
           totalRate: '0.00500',
           totalAmount: '0.00500',
+          state: MessageState.Queued,
           errorCode: MessageErrorCode.Ok,
           messageExpiry: 10_800,
           callbackUrl: null,
-          callbackMethod: 'POST',
-          sequence: 1,
-          carrierMessageId: null,
-          mcc: null,
-          mnc: null,
-          queuedAt: at,
-          sentAt: null,
-          deliveryReportAt: null,
-          updatedAt: at,
-        }),
-      ]),
+          callbackMethod: CallbackMethod.Post,
+          powerpackId: null,
+          destinationCountry: 'US',
+          acceptedAt: new Date(Date.now() - ageMs),
+        },
+      ],
+      [],
     );
+    if (state === MessageState.Delivered) {
+      const messages = new MessageRepository(dataSource);
+      await messages.transition(messageUuid, MessageState.Sent, MessageErrorCode.Ok, { carrierMessageId: `c-${messageUuid}`, sentAt: new Date() });
+      await messages.transition(messageUuid, MessageState.Delivered, MessageErrorCode.Ok, { deliveryReportAt: new Date() });
+    }
   }
 
   const age = async (): Promise<number> => {

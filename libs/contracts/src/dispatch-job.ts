@@ -6,8 +6,6 @@ export interface DispatchJob {
   readonly message: SmsSubmittedPayload;
   /** Epoch milliseconds (Redis time) at which every quota has room for the message. */
   readonly dueAt: number;
-  /** Times it was handed back for a new slot (see `reslotted`). */
-  readonly attempts: number;
   /**
    * The destination's carrier, from the carrier prefix table: it picks the SMPP route and
    * gives the message its MCC/MNC. Absent on jobs scheduled before it was recorded.

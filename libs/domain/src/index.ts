@@ -14,3 +14,5 @@ export * from './spend-limit';
 export * from './price';
 export * from './gsm7';
 export * from './inbound-keywords';
+export * from './message-expiry';
+export * from './guard-band';

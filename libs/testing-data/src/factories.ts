@@ -1,6 +1,6 @@
 // Test data: each test gets its own account, so tests never see each other's rows.
 import { randomInt, randomUUID } from 'node:crypto';
-import { LogMode, MessageType, TextEncoding, type DispatchJob } from '@sluice/contracts';
+import { LogMode, MessageType, must, TextEncoding, type DispatchJob } from '@sluice/contracts';
 import { AccountRepository, createDataSource, CreatedAccount } from '@sluice/persistence';
 import type { DataSource } from 'typeorm';
 import { testInfrastructure } from '@sluice/testing';
@@ -58,14 +58,13 @@ export async function createTestBrand(
     `INSERT INTO brands (account_id, name, use_case, vetting_score, tmobile_tpd_override) VALUES ($1, 'test brand', $2, $3, $4) RETURNING brand_id`,
     [accountId, options.useCase ?? 'mixed', options.vettingScore, options.tmobileTpdOverride ?? null],
   );
-  return rows[0]!.brand_id;
+  return must(rows[0], 'the inserted brand').brand_id;
 }
 
 /** A dispatch-schedule job for a one-unit SMS, due at `dueAt`. */
 export function testDispatchJob(dueAt: number, text = 'a test message of about sixty characters, one unit, GSM-7.'): DispatchJob {
   return {
     dueAt,
-    attempts: 0,
     message: {
       messageUuid: randomUUID(),
       accountId: 'MATEST00000000000000',

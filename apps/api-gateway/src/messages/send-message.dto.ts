@@ -1,9 +1,8 @@
 // The send request's parameters (JSON or form-encoded), parsed into one typed command; each problem names its parameter.
 import { CallbackMethod, LogMode, MessageType } from '@sluice/contracts';
-import { destinationCountry, normalizeE164 } from '@sluice/domain';
+import { destinationCountry, MESSAGE_EXPIRY, normalizeE164 } from '@sluice/domain';
 import { ApiError } from '../errors/api-error';
 
-export const MESSAGE_EXPIRY = { min: 5, max: 10_799, default: 10_800 } as const;
 export const MAX_DESTINATIONS = 1_000;
 export const MAX_MEDIA = 10;
 export const MAX_URL_LENGTH = 2_048;

@@ -4,6 +4,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { PeriodicTask } from '@sluice/messaging';
 import { MetricsRegistry, Supervisor } from '@sluice/observability';
 import { MessageErrorCode, MessageState } from '@sluice/contracts';
+import { LONGEST_MESSAGE_EXPIRY_SECONDS } from '@sluice/domain';
 import { MessageRepository, RetentionRepository, RetentionStep } from '@sluice/persistence';
 import type { QueryRunner } from 'typeorm';
 import { DataSource } from 'typeorm';
@@ -11,8 +12,8 @@ import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
 
 const DAY_MS = 24 * 3600 * 1000;
 
-/** Longer than any `message_expiry` (10,799 s, or 10,800 by default) plus a margin for the pipeline. */
-const STRANDED_AFTER_MS = 10_800_000 + 15 * 60 * 1000;
+/** Longer than any `message_expiry` plus a margin for the pipeline. */
+const STRANDED_AFTER_MS = LONGEST_MESSAGE_EXPIRY_SECONDS * 1_000 + 15 * 60 * 1000;
 
 export interface RetentionRun {
   readonly ran: boolean;

@@ -93,8 +93,11 @@ export async function startPlatform(settings: PlatformSettings): Promise<Started
     for (let i = 1; i <= settings.governors; i += 1) {
       await launch('rate-governor', settings.governors > 1 ? `rate-governor-${i}` : 'rate-governor', { ...common, ...extra('rate-governor') });
     }
+    // The guard band is one setting of the platform: dispatchers check their lateness limit against the governors'.
+    const guard = settings.env['rate-governor']?.['QUOTA_GUARD_MS'];
+    const dispatchEnv = { ...common, ...smpp, ...(guard === undefined ? {} : { QUOTA_GUARD_MS: guard }), ...extra('carrier-dispatch') };
     for (let i = 1; i <= settings.dispatchers; i += 1) {
-      await launch('carrier-dispatch', settings.dispatchers > 1 ? `carrier-dispatch-${i}` : 'carrier-dispatch', { ...common, ...smpp, ...extra('carrier-dispatch') });
+      await launch('carrier-dispatch', settings.dispatchers > 1 ? `carrier-dispatch-${i}` : 'carrier-dispatch', dispatchEnv);
     }
     await launch('callback-service', 'callback-service', { ...common, CALLBACK_ALLOWED_HOSTS: settings.callbackAllowedHosts, ...replies, ...extra('callback-service') });
     await Promise.all(apps.map((app) => waitUntilReady(app, 90_000)));

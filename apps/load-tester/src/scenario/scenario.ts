@@ -1,5 +1,6 @@
 // The scenario file format (loadtest/scenarios/*.json): who sends, what, how fast, and what must hold.
 import { z } from '@sluice/config';
+import { MESSAGE_EXPIRY } from '@sluice/domain';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 
@@ -36,7 +37,7 @@ const textSpec = z.object({
 
 const expirySpec = z.object({
   /** `message_expiry` in seconds (5..10799); null leaves it out, so the default of 10800 applies. */
-  seconds: z.number().int().min(5).max(10_799).nullable(),
+  seconds: z.number().int().min(MESSAGE_EXPIRY.min).max(MESSAGE_EXPIRY.max).nullable(),
   weight: share.default(1),
 });
 

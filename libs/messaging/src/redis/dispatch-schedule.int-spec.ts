@@ -65,7 +65,7 @@ describe('DispatchSchedule (real Redis)', () => {
     const quiet = forAccount('MAQUIET0000000000000');
     for (const j of [...busy, quiet]) await schedule.put(j);
     // Rescheduling a job already there does not count it twice.
-    await schedule.put({ ...busy[0]!, dueAt: now - 5 });
+    await schedule.put({ ...busy[0], dueAt: now - 5 });
     expect(await schedule.backlog(10)).toEqual({
       accounts: 2,
       largest: [
@@ -75,7 +75,7 @@ describe('DispatchSchedule (real Redis)', () => {
     });
     expect((await schedule.backlog(1)).largest).toEqual([{ accountId: 'MABUSY00000000000000', jobs: 3 }]);
     const claimed = await schedule.claim(10, 30_000);
-    await schedule.ack(claimed.jobs.filter((c) => c.job.message.accountId === 'MAQUIET0000000000000' || c.job.message.messageUuid === busy[1]!.message.messageUuid));
+    await schedule.ack(claimed.jobs.filter((c) => c.job.message.accountId === 'MAQUIET0000000000000' || c.job.message.messageUuid === busy[1].message.messageUuid));
     expect(await schedule.backlog(10)).toEqual({ accounts: 1, largest: [{ accountId: 'MABUSY00000000000000', jobs: 2 }] });
     await schedule.ack(claimed.jobs);
     expect(await schedule.backlog(10)).toEqual({ accounts: 0, largest: [] });
@@ -110,7 +110,7 @@ describe('DispatchSchedule (real Redis)', () => {
     await schedule.put(original);
     const claimed = await schedule.claim(10, 30_000);
     expect(await schedule.put({ ...original, dueAt: now + 60_000 }, { ifAbsent: true })).toBe(false);
-    await schedule.put({ ...original, dueAt: now + 60_000, attempts: 1 });
+    await schedule.put({ ...original, dueAt: now + 60_000 });
     await schedule.ack(claimed.jobs);
     expect(await schedule.size()).toEqual({ due: 1, leased: 0 });
   });

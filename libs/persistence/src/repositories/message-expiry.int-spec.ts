@@ -1,11 +1,11 @@
 // The expiry sweep's statement against real Postgres, and nothing else: no Redis, no Kafka.
-import { LogMode, MessageDirection, MessageErrorCode, MessageState, MessageType, TextEncoding, Topic } from '@sluice/contracts';
+import { CallbackMethod, LogMode, MessageErrorCode, MessageState, MessageType, TextEncoding, Topic } from '@sluice/contracts';
 import { testInfrastructure, testNumber } from '@sluice/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createDataSource, runMigrations } from '../data-source';
-import { MessageEntity } from '../entities';
 import { AccountRepository } from './account.repository';
+import { MessageAcceptanceRepository } from './message-acceptance.repository';
 import { MessageRepository } from './message.repository';
 
 describe('MessageRepository.expireQueued (real Postgres)', () => {
@@ -38,42 +38,37 @@ describe('MessageRepository.expireQueued (real Postgres)', () => {
     await server?.destroy();
   });
 
-  /** A queued message accepted `ageMs` ago with `expirySeconds` of message_expiry, charged 0.005. */
+  /** A queued message accepted `ageMs` ago with `expirySeconds` of message_expiry, charged 0.005, written as the gateway writes it. */
   async function accept(ageMs: number, expirySeconds: number): Promise<string> {
-    const at = new Date(Date.now() - ageMs);
     const messageUuid = randomUUID();
-    await dataSource.transaction((manager) =>
-      repository.insertAccepted(manager, [
-        Object.assign(new MessageEntity(), {
+    await new MessageAcceptanceRepository().insertBatch(
+      dataSource,
+      [
+        {
           messageUuid,
           accountId,
           rootAccountId: accountId,
-          messageTime: at,
-          messageDirection: MessageDirection.Outbound,
-          messageState: MessageState.Queued,
           messageType: MessageType.Sms,
           fromNumber: testNumber('415'),
           toNumber: testNumber(),
           text: null,
+          contentKey: null,
           encoding: TextEncoding.Gsm7,
           logMode: LogMode.None,
           units: 1,
           totalRate: '0.00500',
           totalAmount: '0.00500',
+          state: MessageState.Queued,
           errorCode: MessageErrorCode.Ok,
           messageExpiry: expirySeconds,
           callbackUrl: null,
-          callbackMethod: 'POST',
-          sequence: 1,
-          carrierMessageId: null,
-          mcc: null,
-          mnc: null,
-          queuedAt: at,
-          sentAt: null,
-          deliveryReportAt: null,
-          updatedAt: at,
-        }),
-      ]),
+          callbackMethod: CallbackMethod.Post,
+          powerpackId: null,
+          destinationCountry: 'US',
+          acceptedAt: new Date(Date.now() - ageMs),
+        },
+      ],
+      [],
     );
     return messageUuid;
   }

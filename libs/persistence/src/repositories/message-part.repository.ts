@@ -1,5 +1,5 @@
 // The parts of a message as the carrier knows them: one carrier id and one receipt per part.
-import type { MessageErrorCode, MessageState } from '@sluice/contracts';
+import { must, type MessageErrorCode, type MessageState } from '@sluice/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 
 export interface PartReceiptOutcome {
@@ -26,12 +26,10 @@ export interface DispatchStanding {
 export class MessagePartRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Records a part the carrier accepted; a replay of the same part changes nothing. */
-  async recordSubmitted(messageUuid: string, partSeq: number, partsTotal: number, carrierMessageId: string): Promise<void> {
-    await this.recordSubmittedMany([{ messageUuid, partSeq, partsTotal, carrierMessageId }]);
-  }
-
-  /** Records parts the carrier accepted, each with the receipt that came before it, if one did. */
+  /**
+   * Records parts the carrier accepted, each with the receipt that came before it, if one did;
+   * a replay of a part already recorded changes nothing.
+   */
   async recordSubmittedMany(parts: ReadonlyArray<{ messageUuid: string; partSeq: number; partsTotal: number; carrierMessageId: string }>): Promise<void> {
     if (parts.length === 0) return;
     await this.dataSource.query(
@@ -79,7 +77,7 @@ export class MessagePartRepository {
         messageUuid: one.message_uuid,
         partsTotal: 1,
         delivered: delivered ? 1 : 0,
-        firstFailure: delivered ? null : { state: one.receipt_state!, errorCode: one.receipt_error! },
+        firstFailure: delivered ? null : { state: must(one.receipt_state, 'the receipt state of the part'), errorCode: must(one.receipt_error, 'the receipt error of the part') },
       };
     }
     if (one?.kept) return null;
@@ -102,7 +100,7 @@ export class MessagePartRepository {
          WHERE carrier_message_id = $1`,
         [carrierMessageId, state, errorCode],
       );
-      return (await this.standingOf([messageUuid], manager))[0]!;
+      return must((await this.standingOf([messageUuid], manager))[0], `the receipt standing of ${messageUuid}`);
     });
   }
 
@@ -171,7 +169,7 @@ export class MessagePartRepository {
       messageUuid: row.message_uuid,
       partsTotal: Number(row.parts_total),
       delivered: Number(row.delivered),
-      firstFailure: row.failed_state ? { state: row.failed_state, errorCode: row.failed_error! } : null,
+      firstFailure: row.failed_state ? { state: row.failed_state, errorCode: must(row.failed_error, 'the error of the failed receipt') } : null,
     }));
   }
 
@@ -200,7 +198,11 @@ export class MessagePartRepository {
     for (const row of rows) {
       const standing = found.get(row.message_uuid) ?? { state: row.message_state, submitted: [], contentKey: row.content_key };
       if (row.part_seq !== null) {
-        standing.submitted.push({ partSeq: Number(row.part_seq), carrierMessageId: row.carrier_message_id!, submittedAt: row.submitted_at! });
+        standing.submitted.push({
+          partSeq: Number(row.part_seq),
+          carrierMessageId: must(row.carrier_message_id, 'the carrier id of a recorded part'),
+          submittedAt: must(row.submitted_at, 'the submission time of a recorded part'),
+        });
       }
       found.set(row.message_uuid, standing);
     }

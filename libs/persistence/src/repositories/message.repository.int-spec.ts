@@ -1,10 +1,10 @@
-import { LogMode, MessageDirection, MessageErrorCode, MessageState, MessageType, TextEncoding, Topic } from '@sluice/contracts';
+import { CallbackMethod, LogMode, MessageErrorCode, MessageState, MessageType, must, TextEncoding, Topic } from '@sluice/contracts';
 import { testInfrastructure, testNumber } from '@sluice/testing';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../data-source';
-import { MessageEntity } from '../entities';
 import { AccountRepository } from './account.repository';
+import { MessageAcceptanceRepository } from './message-acceptance.repository';
 import { MessageRepository } from './message.repository';
 
 describe('MessageRepository (real Postgres)', () => {
@@ -22,40 +22,37 @@ describe('MessageRepository (real Postgres)', () => {
     await dataSource.destroy();
   });
 
+  /** A queued message, written as the gateway writes it. */
   async function accept(): Promise<string> {
-    const now = new Date();
     const messageUuid = randomUUID();
-    await dataSource.transaction((manager) =>
-      repository.insertAccepted(manager, [
-        Object.assign(new MessageEntity(), {
+    await new MessageAcceptanceRepository().insertBatch(
+      dataSource,
+      [
+        {
           messageUuid,
           accountId,
-          messageTime: now,
-          messageDirection: MessageDirection.Outbound,
-          messageState: MessageState.Queued,
+          rootAccountId: accountId,
           messageType: MessageType.Sms,
           fromNumber: testNumber('415'),
           toNumber: testNumber(),
           text: null,
+          contentKey: null,
           encoding: TextEncoding.Gsm7,
           logMode: LogMode.None,
           units: 1,
           totalRate: '0.00500',
           totalAmount: '0.00500',
+          state: MessageState.Queued,
           errorCode: MessageErrorCode.Ok,
           messageExpiry: 10_800,
           callbackUrl: null,
-          callbackMethod: 'POST',
-          sequence: 1,
-          carrierMessageId: null,
-          mcc: null,
-          mnc: null,
-          queuedAt: now,
-          sentAt: null,
-          deliveryReportAt: null,
-          updatedAt: now,
-        }),
-      ]),
+          callbackMethod: CallbackMethod.Post,
+          powerpackId: null,
+          destinationCountry: 'US',
+          acceptedAt: new Date(),
+        },
+      ],
+      [],
     );
     return messageUuid;
   }
@@ -89,7 +86,7 @@ describe('MessageRepository (real Postgres)', () => {
     await repository.transition(messageUuid, MessageState.Failed, MessageErrorCode.Expired, { zeroCharge: true });
     const message = await repository.findOne(messageUuid);
     expect(message).toMatchObject({ messageState: MessageState.Failed, errorCode: '420' });
-    expect(Number(message!.totalAmount)).toBe(0);
+    expect(Number(must(message, 'the message').totalAmount)).toBe(0);
   });
 
   it('lets exactly one of many concurrent identical transitions win', async () => {
@@ -100,15 +97,15 @@ describe('MessageRepository (real Postgres)', () => {
 
   it('applies many transitions in one statement, each only where it may', async () => {
     const fresh = await Promise.all([accept(), accept(), accept()]);
-    await repository.transition(fresh[2]!, MessageState.Failed, MessageErrorCode.Expired);
+    await repository.transition(fresh[2], MessageState.Failed, MessageErrorCode.Expired);
     const results = await repository.transitionMany(MessageState.Sent, [
-      { messageUuid: fresh[0]!, errorCode: MessageErrorCode.Ok, patch: { carrierMessageId: 'a-1' } },
-      { messageUuid: fresh[1]!, errorCode: MessageErrorCode.Ok, patch: { carrierMessageId: 'b-1' } },
-      { messageUuid: fresh[2]!, errorCode: MessageErrorCode.Ok },
+      { messageUuid: fresh[0], errorCode: MessageErrorCode.Ok, patch: { carrierMessageId: 'a-1' } },
+      { messageUuid: fresh[1], errorCode: MessageErrorCode.Ok, patch: { carrierMessageId: 'b-1' } },
+      { messageUuid: fresh[2], errorCode: MessageErrorCode.Ok },
       { messageUuid: randomUUID(), errorCode: MessageErrorCode.Ok },
     ]);
     expect(results.map((r) => r?.event.sequence ?? null)).toEqual([2, 2, null, null]);
-    expect((await repository.findOne(fresh[1]!))?.carrierMessageId).toBe('b-1');
+    expect((await repository.findOne(fresh[1]))?.carrierMessageId).toBe('b-1');
   });
 
   it('ignores a transition for an unknown message', async () => {

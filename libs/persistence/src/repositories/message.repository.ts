@@ -1,10 +1,11 @@
-// Queries on message records: acceptance and guarded state transitions.
+// Queries on message records: look-ups and guarded state transitions (acceptance is in message-acceptance.repository.ts).
 import { MessageErrorCode, MessageState, SmsStatusPayload, Topic } from '@sluice/contracts';
 import { ALLOWED_PREDECESSORS } from '@sluice/domain';
 import type { DataSource, EntityManager } from 'typeorm';
 import { randomInt } from 'node:crypto';
 import { MessageEntity } from '../entities';
 import { SPEND_SLOTS } from './fraud-controls.repository';
+import { statusEventJson } from './status-event-json';
 
 /** Columns a transition may set besides state, error code and sequence. */
 export interface TransitionPatch {
@@ -29,15 +30,21 @@ export interface AppliedTransition {
   readonly outboxId: string;
 }
 
+/** The outbox payload of a transition, from the `updated` rows ($9: the new state). */
+const TRANSITION_EVENT_JSON = statusEventJson({
+  messageUuid: 'message_uuid',
+  accountId: 'account_id',
+  state: '$9::text',
+  errorCode: 'error_code',
+  sequence: 'sequence',
+  occurredAt: 'updated_at',
+});
+
 export class MessageRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async findOne(messageUuid: string): Promise<MessageEntity | null> {
     return this.dataSource.getRepository(MessageEntity).findOneBy({ messageUuid });
-  }
-
-  async findByCarrierMessageId(carrierMessageId: string): Promise<MessageEntity | null> {
-    return this.dataSource.getRepository(MessageEntity).findOneBy({ carrierMessageId });
   }
 
   /** Current state of each message that exists, by uuid. */
@@ -64,33 +71,6 @@ export class MessageRepository {
       [messageUuids, MessageState.Received],
     );
     return rows.length;
-  }
-
-  /** Inserts accepted messages with their first status event and its outbox record, in the caller's transaction. */
-  async insertAccepted(manager: EntityManager, messages: readonly MessageEntity[]): Promise<string[]> {
-    if (messages.length === 0) return [];
-    await manager.getRepository(MessageEntity).insert(messages.map((m) => ({ ...m })));
-    await manager.query(
-      `INSERT INTO status_events (message_uuid, sequence, state, error_code, occurred_at)
-       SELECT u, 1, $2, $3, t FROM unnest($1::uuid[], $4::timestamptz[]) AS x(u, t)`,
-      [messages.map((m) => m.messageUuid), MessageState.Queued, MessageErrorCode.Ok, messages.map((m) => m.queuedAt)],
-    );
-    const rows: Array<{ id: string }> = await manager.query(
-      `INSERT INTO outbox (topic, record_key, payload)
-       SELECT $1, u, json_build_object('messageUuid', u, 'accountId', a, 'state', $2::text, 'errorCode', $3::text,
-                                       'sequence', 1, 'occurredAt', (extract(epoch from t) * 1000)::bigint)
-       FROM unnest($4::text[], $5::text[], $6::timestamptz[]) AS x(u, a, t)
-       RETURNING id`,
-      [
-        Topic.SmsStatus,
-        MessageState.Queued,
-        MessageErrorCode.Ok,
-        messages.map((m) => m.messageUuid),
-        messages.map((m) => m.accountId),
-        messages.map((m) => m.queuedAt),
-      ],
-    );
-    return rows.map((r) => String(r.id));
   }
 
   /**
@@ -173,9 +153,7 @@ export class MessageRepository {
            SELECT message_uuid, sequence, $9, error_code, updated_at FROM updated
          ), outbox_row AS (
            INSERT INTO outbox (topic, record_key, payload)
-           SELECT $11, message_uuid::text, json_build_object(
-             'messageUuid', message_uuid, 'accountId', account_id, 'state', $9::text, 'errorCode', error_code,
-             'sequence', sequence, 'occurredAt', (extract(epoch from updated_at) * 1000)::bigint)
+           SELECT $11, message_uuid::text, ${TRANSITION_EVENT_JSON}
            FROM updated RETURNING id, record_key
          ), refund AS (
            -- An uncharged failure takes its amount off the month's spend (spending limits); p is the row before this update.

@@ -10,7 +10,7 @@ ensure_dependencies() {
   local marker=$ROOT/node_modules/.sluice-installed
   if [[ ! -f $marker || $ROOT/package-lock.json -nt $marker ]]; then
     step "installing npm dependencies"
-    (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error)
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
     touch "$marker"
   fi
 }

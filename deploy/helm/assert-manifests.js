@@ -26,6 +26,7 @@ const NAMESPACE = 'sms';
 const SERVICES = ['api-gateway', 'rate-governor', 'carrier-dispatch', 'callback-service', 'carrier-simulator'];
 const ON_BY_DEFAULT = SERVICES.filter((s) => s !== 'carrier-simulator');
 const CONSUMERS = { 'rate-governor': ['rate-governor', 'sms.submitted.v1'], 'callback-service': ['callback-service', 'sms.status.v1'] };
+const SECRET_KEYS = ['DATABASE_URL', 'REDIS_URL', 'SMPP_SYSTEM_ID', 'SMPP_PASSWORD', 'ADMIN_TOKEN', 'GATEWAY_ADMIN_TOKEN'];
 const EXAMPLES = fs.readdirSync(path.join(CHART, 'examples')).filter((f) => f.endsWith('.yaml')).sort();
 
 let passed = 0;
@@ -163,14 +164,14 @@ for (const [label, args] of cases) {
   test(`${label}: no credential is in a ConfigMap; credentials come from secretKeyRef`, () => {
     const docs = render(...args);
     for (const cm of objects(docs, 'ConfigMap')) {
-      for (const key of ['DATABASE_URL', 'REDIS_URL', 'SMPP_SYSTEM_ID', 'SMPP_PASSWORD']) {
+      for (const key of SECRET_KEYS) {
         assert.ok(!(key in (cm.data || {})), `${cm.metadata.name} holds ${key}`);
       }
       for (const value of Object.values(cm.data || {})) assert.doesNotMatch(value, /:\/\/[^/]*:[^/]*@/, `${cm.metadata.name} holds a URL with a password`);
     }
     for (const d of objects(docs, 'Deployment')) {
       for (const e of d.spec.template.spec.containers[0].env) {
-        if (['DATABASE_URL', 'REDIS_URL', 'SMPP_SYSTEM_ID', 'SMPP_PASSWORD'].includes(e.name)) {
+        if (SECRET_KEYS.includes(e.name)) {
           assert.ok(e.valueFrom && e.valueFrom.secretKeyRef, `${d.metadata.name}: ${e.name} must come from a Secret`);
         }
       }
@@ -435,12 +436,12 @@ test('checksum/config: a shared setting changes every service checksum', () => {
 
 test('checksum/config: one service env change rolls that service only, and reaches its ConfigMap', () => {
   const before = checksums(render());
-  const docs = render(...set('services.rate-governor.env.QUOTA_GUARD_MS=80', 'services.rate-governor.env.UNCOMMITTED_GRACE_MS=1048576'));
+  const docs = render(...set('services.rate-governor.env.QUOTA_CACHE_TTL_MS=2500', 'services.rate-governor.env.UNCOMMITTED_GRACE_MS=1048576'));
   const after = checksums(docs);
   assert.notEqual(after['rate-governor'], before['rate-governor']);
   for (const name of ON_BY_DEFAULT.filter((s) => s !== 'rate-governor')) assert.equal(after[name], before[name], name);
   const data = byComponent(docs, 'ConfigMap', 'rate-governor').data;
-  assert.equal(data.QUOTA_GUARD_MS, '80');
+  assert.equal(data.QUOTA_CACHE_TTL_MS, '2500');
   assert.equal(data.UNCOMMITTED_GRACE_MS, '1048576', 'large numbers keep their digits');
 });
 
@@ -500,6 +501,168 @@ test('credentials: none at all is refused with a sentence naming what to set', (
 });
 
 // ---------------------------------------------------------------------------------------------
+// Admin API: the gateway's ADMIN_TOKEN, and callback-service's GATEWAY_ADMIN_URL + _TOKEN.
+
+const ADMIN_ENV = ['ADMIN_TOKEN', 'GATEWAY_ADMIN_URL', 'GATEWAY_ADMIN_TOKEN'];
+const TOKEN = 'an-admin-token-of-32-characters!';
+/** Every variable a service is given, from its container env and its ConfigMap. */
+const settingsOf = (docs, name) => ({ ...byComponent(docs, 'ConfigMap', name).data, ...envOf(byComponent(docs, 'Deployment', name).spec.template.spec.containers[0]) });
+
+test('admin: off by default; no service gets ADMIN_TOKEN, GATEWAY_ADMIN_URL or GATEWAY_ADMIN_TOKEN', () => {
+  const docs = render();
+  for (const name of ON_BY_DEFAULT) {
+    const keys = Object.keys(settingsOf(docs, name));
+    assert.deepEqual(keys.filter((k) => ADMIN_ENV.includes(k)), [], name);
+  }
+  assert.match(renderNotes(), /Admin API: off/);
+});
+
+test('admin.enabled: the gateway reads ADMIN_TOKEN from the shared Secret, callback-service the same key as GATEWAY_ADMIN_TOKEN with GATEWAY_ADMIN_URL on the gateway Service', () => {
+  const docs = render(...set('admin.enabled=true'));
+  const ref = { name: 'sluice-credentials', key: 'ADMIN_TOKEN' };
+  const gateway = envOf(byComponent(docs, 'Deployment', 'api-gateway').spec.template.spec.containers[0]);
+  assert.deepEqual(gateway.ADMIN_TOKEN.valueFrom.secretKeyRef, ref);
+  const callback = envOf(byComponent(docs, 'Deployment', 'callback-service').spec.template.spec.containers[0]);
+  assert.deepEqual(callback.GATEWAY_ADMIN_TOKEN.valueFrom.secretKeyRef, ref);
+  assert.ok(!('ADMIN_TOKEN' in callback), 'callback-service gets the token as GATEWAY_ADMIN_TOKEN only');
+  const service = byComponent(docs, 'Service', 'api-gateway');
+  assert.equal(byComponent(docs, 'ConfigMap', 'callback-service').data.GATEWAY_ADMIN_URL, `http://${service.metadata.name}:${service.spec.ports.find((p) => p.name === 'http').port}`);
+  assert.equal(byComponent(docs, 'ConfigMap', 'callback-service').data.GATEWAY_ADMIN_URL, 'http://sluice-api-gateway:8080');
+  for (const name of ['rate-governor', 'carrier-dispatch']) {
+    assert.deepEqual(Object.keys(settingsOf(docs, name)).filter((k) => ADMIN_ENV.includes(k)), [], name);
+  }
+  assert.equal(objects(docs, 'Secret').length, 0);
+  const notes = renderNotes(...set('admin.enabled=true'));
+  assert.match(notes, /admin: Secret sluice-credentials, keys ADMIN_TOKEN/);
+  assert.match(notes, /Message XML replies through it \(http:\/\/sluice-api-gateway:8080\)/);
+});
+
+test('admin.token: stored in the chart Secret (not the hook Secret, not a ConfigMap) and rolls the pods', () => {
+  const values = ['credentials.existingSecret=', 'database.url=postgres://u:p@db:5432/s', 'redis.url=redis://r:6379', 'smpp.systemId=s', 'smpp.password=p', 'admin.enabled=true'];
+  const docs = render(...set(...values, `admin.token=${TOKEN}`));
+  const secrets = Object.fromEntries(objects(docs, 'Secret').map((x) => [x.metadata.name, x]));
+  assert.equal(Buffer.from(secrets[RELEASE].data.ADMIN_TOKEN, 'base64').toString(), TOKEN);
+  assert.ok(!('ADMIN_TOKEN' in secrets[`${RELEASE}-hooks`].data), 'the hooks do not need the admin token');
+  const gateway = envOf(byComponent(docs, 'Deployment', 'api-gateway').spec.template.spec.containers[0]);
+  assert.deepEqual(gateway.ADMIN_TOKEN.valueFrom.secretKeyRef, { name: RELEASE, key: 'ADMIN_TOKEN' });
+  const callback = envOf(byComponent(docs, 'Deployment', 'callback-service').spec.template.spec.containers[0]);
+  assert.deepEqual(callback.GATEWAY_ADMIN_TOKEN.valueFrom.secretKeyRef, { name: RELEASE, key: 'ADMIN_TOKEN' });
+  for (const cm of objects(docs, 'ConfigMap')) assert.ok(!Object.values(cm.data || {}).some((v) => v.includes(TOKEN)), `${cm.metadata.name} holds the token`);
+  const other = render(...set(...values, `admin.token=${TOKEN.replace('32', '33')}`));
+  const sum = (d) => byComponent(d, 'Deployment', 'callback-service').spec.template.metadata.annotations['checksum/secret'];
+  assert.notEqual(sum(docs), sum(other));
+});
+
+test('admin.existingSecret: its own Secret and key win over the value and the shared Secret', () => {
+  const docs = render(...set('admin.enabled=true', 'admin.existingSecret=sluice-admin', 'admin.existingSecretKey=token', `admin.token=${TOKEN}`));
+  const ref = { name: 'sluice-admin', key: 'token' };
+  assert.deepEqual(envOf(byComponent(docs, 'Deployment', 'api-gateway').spec.template.spec.containers[0]).ADMIN_TOKEN.valueFrom.secretKeyRef, ref);
+  assert.deepEqual(envOf(byComponent(docs, 'Deployment', 'callback-service').spec.template.spec.containers[0]).GATEWAY_ADMIN_TOKEN.valueFrom.secretKeyRef, ref);
+  assert.equal(objects(docs, 'Secret').length, 0, 'a token given by reference is not copied into a Secret');
+  const shared = render(...set('admin.enabled=true', 'admin.existingSecretKey=admin-token'));
+  assert.deepEqual(envOf(byComponent(shared, 'Deployment', 'api-gateway').spec.template.spec.containers[0]).ADMIN_TOKEN.valueFrom.secretKeyRef, { name: 'sluice-credentials', key: 'admin-token' });
+});
+
+test('admin: GATEWAY_ADMIN_URL follows the gateway Service port and the release names', () => {
+  const docs = render(...set('admin.enabled=true', 'services.api-gateway.service.port=80', 'fullnameOverride=sms'));
+  assert.equal(byComponent(docs, 'ConfigMap', 'callback-service').data.GATEWAY_ADMIN_URL, 'http://sms-api-gateway:80');
+  assert.ok(objects(docs, 'Service').some((x) => x.metadata.name === 'sms-api-gateway' && x.spec.ports[0].port === 80));
+});
+
+test('admin: with api-gateway disabled, callback-service gets no GATEWAY_ADMIN_URL nor token, and no token is required', () => {
+  const docs = render(...set('admin.enabled=true', 'services.api-gateway.enabled=false', 'credentials.existingSecret=', 'database.url=postgres://u:p@db:5432/s', 'redis.url=redis://r:6379', 'smpp.systemId=s', 'smpp.password=p'));
+  assert.deepEqual(Object.keys(settingsOf(docs, 'callback-service')).filter((k) => ADMIN_ENV.includes(k)), []);
+});
+
+test('admin: a token while admin.enabled is false, or no token source at all, is refused with a sentence', () => {
+  assert.match(renderError(...set(`admin.token=${TOKEN}`)), /admin\.token or admin\.existingSecret is set but admin\.enabled is false/);
+  assert.match(renderError(...set('admin.existingSecret=sluice-admin')), /admin\.enabled is false/);
+  assert.match(renderError(...set('admin.enabled=true', 'credentials.existingSecret=', 'database.url=postgres://u:p@db:5432/s', 'redis.url=redis://r:6379', 'smpp.systemId=s', 'smpp.password=p')), /admin: no credential; set admin\.token, admin\.existingSecret or credentials\.existingSecret/);
+});
+
+test('admin + networkPolicy: callback-service may reach the gateway (ingress when gatewayFrom narrows it, egress when restricted)', () => {
+  const from = 'networkPolicy.gatewayFrom[0].namespaceSelector.matchLabels.name=ingress';
+  const docs = render(...set('admin.enabled=true', 'networkPolicy.enabled=true', 'networkPolicy.egress.enabled=true', from));
+  const callbackPods = byComponent(docs, 'Deployment', 'callback-service').spec.selector.matchLabels;
+  const gatewayPods = byComponent(docs, 'Deployment', 'api-gateway').spec.selector.matchLabels;
+  const ingress = byComponent(docs, 'NetworkPolicy', 'api-gateway').spec.ingress;
+  assert.ok(ingress.some((r) => r.ports[0].port === 'http' && r.from && r.from.some((p) => p.podSelector && JSON.stringify(p.podSelector.matchLabels) === JSON.stringify(callbackPods))), 'gateway ingress from callback-service');
+  const egress = byComponent(docs, 'NetworkPolicy', 'callback-service').spec.egress;
+  assert.ok(egress.some((r) => r.ports[0].port === 8080 && r.to && r.to.some((p) => p.podSelector && JSON.stringify(p.podSelector.matchLabels) === JSON.stringify(gatewayPods))), 'callback-service egress to the gateway');
+  const off = render(...set('networkPolicy.enabled=true', 'networkPolicy.egress.enabled=true', from));
+  assert.equal(byComponent(off, 'NetworkPolicy', 'api-gateway').spec.ingress.length, 1, 'no extra gateway rule without the admin API');
+  assert.ok(!byComponent(off, 'NetworkPolicy', 'callback-service').spec.egress.some((r) => r.to && r.to.some((p) => p.podSelector)), 'no egress to the gateway without the admin API');
+});
+
+// ---------------------------------------------------------------------------------------------
+// Release-wide settings read by some apps only: the self-healing bounds and the guard band.
+
+/** Only the app's own *.config.ts (without libs/config), to see which shared schemas it merges. */
+const ownConfigSource = (name) => {
+  const dir = path.join(ROOT, 'apps', name, 'src');
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.config.ts')).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
+};
+const appDefault = (source, key) => {
+  const m = source.match(new RegExp(`\\b${key}:[^\\n]*\\.default\\(([\\w_]+)\\)`));
+  assert.ok(m, `no default of ${key}`);
+  return m[1].replace(/_/g, '');
+};
+
+test('config: CONSUMER_MAX_DOWN_MS and LOOP_MAX_DOWN_MS reach exactly the apps that read them, with the apps\' defaults', () => {
+  const schemas = readSource('libs', 'config', 'src', 'env-schemas.ts');
+  const docs = render(...set('services.carrier-simulator.enabled=true'));
+  for (const name of SERVICES) {
+    const own = ownConfigSource(name);
+    const data = byComponent(docs, 'ConfigMap', name).data;
+    for (const [key, schema] of [['CONSUMER_MAX_DOWN_MS', 'consumerSupervisionEnv'], ['LOOP_MAX_DOWN_MS', 'loopSupervisionEnv']]) {
+      if (new RegExp(`\\.merge\\(${schema}\\)`).test(own)) assert.equal(data[key], appDefault(schemas, key), `${name}: ${key}`);
+      else assert.ok(!(key in data), `${name} does not read ${key}`);
+    }
+  }
+  assert.equal(byComponent(docs, 'ConfigMap', 'callback-service').data.CONSUMER_MAX_DOWN_MS, '120000');
+});
+
+test('config.consumerMaxDownMs / loopMaxDownMs: reach their apps and roll only them', () => {
+  const before = checksums(render());
+  const docs = render(...set('config.consumerMaxDownMs=300000', 'config.loopMaxDownMs=0'));
+  const after = checksums(docs);
+  for (const name of ['rate-governor', 'callback-service']) assert.equal(byComponent(docs, 'ConfigMap', name).data.CONSUMER_MAX_DOWN_MS, '300000', name);
+  for (const name of ON_BY_DEFAULT) {
+    assert.equal(byComponent(docs, 'ConfigMap', name).data.LOOP_MAX_DOWN_MS, '0', name);
+    assert.notEqual(after[name], before[name], name);
+  }
+  const consumersOnly = checksums(render(...set('config.consumerMaxDownMs=300000')));
+  assert.deepEqual(ON_BY_DEFAULT.filter((n) => consumersOnly[n] !== before[n]).sort(), ['callback-service', 'rate-governor']);
+});
+
+test('config.quotaGuardMs: QUOTA_GUARD_MS reaches rate-governor and carrier-dispatch alike, with the apps\' default', () => {
+  const guardDefault = readSource('libs', 'domain', 'src', 'guard-band.ts').match(/DEFAULT_QUOTA_GUARD_MS = (\d+)/)[1];
+  for (const name of ['rate-governor', 'carrier-dispatch']) assert.match(ownConfigSource(name), /QUOTA_GUARD_MS: nonNegativeMs\(MAX_QUOTA_GUARD_MS\)\.default\(DEFAULT_QUOTA_GUARD_MS\)/, name);
+  const docs = render();
+  for (const name of ['rate-governor', 'carrier-dispatch']) assert.equal(byComponent(docs, 'ConfigMap', name).data.QUOTA_GUARD_MS, guardDefault, name);
+  for (const name of ['api-gateway', 'callback-service']) assert.ok(!('QUOTA_GUARD_MS' in byComponent(docs, 'ConfigMap', name).data), name);
+  const before = checksums(docs);
+  const changed = render(...set('config.quotaGuardMs=250'));
+  for (const name of ['rate-governor', 'carrier-dispatch']) assert.equal(byComponent(changed, 'ConfigMap', name).data.QUOTA_GUARD_MS, '250', name);
+  const after = checksums(changed);
+  assert.deepEqual(ON_BY_DEFAULT.filter((n) => after[n] !== before[n]).sort(), ['carrier-dispatch', 'rate-governor']);
+  const both = render(...set('defaults.env.QUOTA_GUARD_MS=300'));
+  for (const name of ['rate-governor', 'carrier-dispatch']) assert.equal(byComponent(both, 'ConfigMap', name).data.QUOTA_GUARD_MS, '300', name);
+});
+
+test('QUOTA_GUARD_MS: one service alone, or a guard band not above the dispatcher\'s lateness, is refused with a sentence', () => {
+  assert.match(ownConfigSource('carrier-dispatch'), /DISPATCH_MAX_LATENESS_MS: positiveInt\('a number of milliseconds'\)\.default\(40\)/, 'the chart assumes carrier-dispatch\'s default lateness of 40 ms');
+  assert.match(renderError(...set('services.rate-governor.env.QUOTA_GUARD_MS=80')), /rate-governor gets 80 and carrier-dispatch 120; they must share one guard band/);
+  assert.match(renderError(...set('config.quotaGuardMs=40')), /QUOTA_GUARD_MS \(40\) must be more than carrier-dispatch's DISPATCH_MAX_LATENESS_MS \(40\)/);
+  assert.match(renderError(...set('services.carrier-dispatch.env.DISPATCH_MAX_LATENESS_MS=200')), /QUOTA_GUARD_MS \(120\) must be more than .*\(200\)/);
+  const docs = render(...set('config.quotaGuardMs=250', 'services.carrier-dispatch.env.DISPATCH_MAX_LATENESS_MS=200'));
+  assert.equal(byComponent(docs, 'ConfigMap', 'carrier-dispatch').data.QUOTA_GUARD_MS, '250');
+  // The same value in both services' env is fine, and so is one service switched off.
+  render(...set('services.rate-governor.env.QUOTA_GUARD_MS=80', 'services.carrier-dispatch.env.QUOTA_GUARD_MS=80'));
+  render(...set('services.rate-governor.env.QUOTA_GUARD_MS=80', 'services.carrier-dispatch.enabled=false'));
+});
+
+// ---------------------------------------------------------------------------------------------
 // Schema: bad values stop the install with the path of the value.
 
 for (const [args, pattern] of [
@@ -515,6 +678,13 @@ for (const [args, pattern] of [
   [set('prometheusRule.callbackFailureRatio.ratio=0'), /callbackFailureRatio\/ratio/],
   [set('prometheusRule.consumerStalled.for=2minutes'), /consumerStalled\/for/],
   [set('grafanaDashboard.folder=x'), /folder/],
+  [set('admin.token=too-short'), /admin\/token/],
+  [set('admin.enabled=yes'), /admin\/enabled/],
+  [set('config.consumerMaxDownMs=500'), /consumerMaxDownMs/],
+  [set('config.loopMaxDownMs=-1'), /loopMaxDownMs/],
+  [set('config.loopMaxDownMs=3600001'), /loopMaxDownMs/],
+  [set('config.quotaGuardMs=60001'), /quotaGuardMs/],
+  [set('config.quotaGuardMs=-1'), /quotaGuardMs/],
 ]) {
   test(`values.schema.json rejects ${args[1]}`, () => {
     assert.match(renderError(...args), pattern);
@@ -762,7 +932,7 @@ if (haveModules) {
     });
   }
 } else {
-  console.log('  skip  wait-for-* scripts: node_modules/pg or kafkajs missing (run npm install)');
+  console.log('  skip  wait-for-* scripts: node_modules/pg or kafkajs missing (run npm ci)');
 }
 
 // ---------------------------------------------------------------------------------------------

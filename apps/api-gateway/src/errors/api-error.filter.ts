@@ -3,6 +3,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from './api-error';
+import { isStoreUnavailable } from './unavailable';
 
 const UNSUPPORTED_CONTENT_TYPE = 'unsupported content type: send application/json or application/x-www-form-urlencoded';
 
@@ -68,6 +69,8 @@ export function describeError(exception: unknown, apiId: string, logUnexpected: 
   if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return { status: fastifyError.statusCode, error: describeFastifyError(fastifyError) };
   }
+  // Postgres, Redis or Kafka briefly out of reach: the request was fine and will succeed when retried.
+  if (isStoreUnavailable(exception)) return { status: HttpStatus.SERVICE_UNAVAILABLE, error: 'temporarily unavailable; retry', headers: { 'retry-after': '1' } };
   logUnexpected(exception);
   return { status: HttpStatus.INTERNAL_SERVER_ERROR, error: `internal error (id ${apiId})` };
 }

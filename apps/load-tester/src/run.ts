@@ -466,8 +466,12 @@ function verdict(
   if (violated.length > 5) failures.push(`… and ${violated.length - 5} more quota violations`);
   if (analysis.expiry.submittedAfterExpiry > 0) failures.push(`expiry: ${analysis.expiry.submittedAfterExpiry} messages reached the carrier after their message_expiry`);
   if (analysis.expiry.expiredCharged > 0) failures.push(`expiry: ${analysis.expiry.expiredCharged} expired messages were charged`);
-  if (analysis.tmobileCap.charged > 0) failures.push(`T-Mobile cap: ${analysis.tmobileCap.charged} messages failed with 450 were charged`);
-  if (analysis.carrier.partsMissing > 0) failures.push(`carrier: ${analysis.carrier.partsMissing} sent messages are missing parts at the carrier`);
+  if (analysis.tmobileCap.charged > 0) failures.push(`T-Mobile cap: ${analysis.tmobileCap.charged} messages failed with a daily-cap error (480/481) were charged`);
+  if (analysis.carrier.partsMissing > 0) {
+    failures.push(
+      `carrier: ${analysis.carrier.partsMissing} sent messages are missing parts at the carrier (the simulator recorded ${analysis.carrier.recorded} submissions in all; e.g. ${analysis.carrier.partsMissingSample.join(', ')})`,
+    );
+  }
   if (analysis.callbacks.missing > 0) failures.push(`callbacks: ${analysis.callbacks.missing} of ${analysis.callbacks.owed} never arrived`);
   if (analysis.callbacks.duplicated > (allowances?.callbackDuplicates ?? 0)) {
     failures.push(`callbacks: ${analysis.callbacks.duplicated} arrived more than once${allowed(allowances?.callbackDuplicates ?? 0)}`);

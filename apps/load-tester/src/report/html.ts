@@ -74,7 +74,7 @@ export function htmlReport(result: RunResult, extras: ReportExtras = {}): string
         ['duplicate submissions at the carrier', `${num(a.duplicates.extraSubmissions)}${a.simulatorDuplicates ? ` (simulator's own count: ${num(a.simulatorDuplicates.extraSubmissions)})` : ''}`],
         ['carrier submissions accepted / throttled / rejected', `${num(a.carrier.accepted)} / ${num(a.carrier.throttled)} / ${num(a.carrier.rejected)}`],
         ['expired (420) / reached the carrier after expiry / charged', `${num(a.expiry.expired)} / ${num(a.expiry.submittedAfterExpiry)} / ${num(a.expiry.expiredCharged)}`],
-        ['failed at the T-Mobile daily cap (450) / charged', `${num(a.tmobileCap.failed)} / ${num(a.tmobileCap.charged)}`],
+        ['failed at a daily cap (480/481) / charged', `${num(a.tmobileCap.failed)} / ${num(a.tmobileCap.charged)}`],
         ['callbacks owed / missing / duplicated / unexpected', `${num(a.callbacks.owed)} / ${num(a.callbacks.missing)} / ${num(a.callbacks.duplicated)} / ${num(a.callbacks.unexpected)}`],
         ['quota violations', num(a.quotas.filter((q) => q.violation).length)],
       ],

@@ -11,7 +11,7 @@ export const percent = (n: number): string => (Number.isFinite(n) ? `${(n * 100)
 
 export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(headers), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -67,7 +67,7 @@ export function summaryText(result: RunResult): string {
   out.push(`HTTP outcomes: ${outcomes}`);
   out.push(`final states: ${Object.entries(a.states).map(([k, n]) => `${k} ${num(n)}`).join(', ')}; error codes: ${Object.entries(a.errorCodes).map(([k, n]) => `${k} ${num(n)}`).join(', ')}`);
   out.push(`lost: ${num(a.lost.count)}   duplicates at the carrier: ${num(a.duplicates.extraSubmissions)}${a.simulatorDuplicates ? ` (simulator: ${num(a.simulatorDuplicates.extraSubmissions)})` : ''}   carrier: accepted ${num(a.carrier.accepted)}, throttled ${num(a.carrier.throttled)}, rejected ${num(a.carrier.rejected)}`);
-  out.push(`expiry: ${num(a.expiry.expired)} expired (420), ${num(a.expiry.submittedAfterExpiry)} sent after expiry   T-Mobile cap: ${num(a.tmobileCap.failed)} failed (450)   callbacks: owed ${num(a.callbacks.owed)}, missing ${num(a.callbacks.missing)}, duplicated ${num(a.callbacks.duplicated)}, unexpected ${num(a.callbacks.unexpected)}`);
+  out.push(`expiry: ${num(a.expiry.expired)} expired (420), ${num(a.expiry.submittedAfterExpiry)} sent after expiry   daily caps: ${num(a.tmobileCap.failed)} failed (480/481)   callbacks: owed ${num(a.callbacks.owed)}, missing ${num(a.callbacks.missing)}, duplicated ${num(a.callbacks.duplicated)}, unexpected ${num(a.callbacks.unexpected)}`);
   out.push('');
   const shown = [...a.quotas].sort((x, y) => Number(Boolean(y.violation)) - Number(Boolean(x.violation)) || Number(y.backlogged) - Number(x.backlogged) || y.total / y.limit - x.total / x.limit).slice(0, 15);
   out.push(

@@ -85,7 +85,7 @@ describe('analyse', () => {
     expect(result.lost).toEqual({ count: 3, byState: { queued: 1, sent: 1, missing_row: 1 }, sample: [uuid(2), uuid(3), uuid(4)] });
     expect(result.acceptedWithout202).toBe(1);
     expect(result.duplicates).toEqual({ groups: 1, extraSubmissions: 1 });
-    expect(result.carrier).toEqual({ accepted: 3, throttled: 1, rejected: 0, unanswered: 0, partsMissing: 0 });
+    expect(result.carrier).toEqual({ accepted: 3, throttled: 1, rejected: 0, unanswered: 0, partsMissing: 0, partsMissingSample: [], recorded: 5 });
   });
 
   it('finds callbacks missing, repeated or never owed', () => {
@@ -117,7 +117,7 @@ describe('analyse', () => {
     const [account, daily] = result.quotas;
     // 1,000 and 1,999 are less than a second apart: two in one window of a 1/s quota.
     expect(account).toMatchObject({ maxInWindow: 2, violation: expect.stringContaining('2 in 1000 ms') });
-    expect(daily).toMatchObject({ total: 1, violation: '1 failed with 450 after only 1 of 5', backlogged: true, utilisation: 0.2 });
+    expect(daily).toMatchObject({ total: 1, violation: '1 failed at the daily cap after only 1 of 5', backlogged: true, utilisation: 0.2 });
     expect(result.expiry.submittedAfterExpiry).toBe(1);
     expect(result.tmobileCap).toEqual({ failed: 1, charged: 0 });
   });

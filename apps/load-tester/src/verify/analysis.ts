@@ -1,6 +1,7 @@
 // Judges a run from its four records: what the client was told (202s), what Postgres holds,
 // what the carrier received, and what callbacks arrived. Pure: no I/O, so it is unit-tested.
 import { MessageErrorCode } from '@sluice/contracts';
+import { MESSAGE_EXPIRY, messageExpiryDeadline } from '@sluice/domain';
 import type { SentMessage } from '../load/open-model';
 import { HistogramSummary, LogHistogram } from '../measure/histogram';
 import { maxInWindow, utilisation } from '../measure/windows';
@@ -50,10 +51,10 @@ export interface Analysis {
   readonly lost: { readonly count: number; readonly byState: Record<string, number>; readonly sample: string[] };
   /** Rows of the run's accounts for which no 202 arrived (a time-out the gateway still honoured). */
   readonly acceptedWithout202: number;
-  readonly carrier: { readonly accepted: number; readonly throttled: number; readonly rejected: number; readonly unanswered: number; readonly partsMissing: number };
+  readonly carrier: { readonly accepted: number; readonly throttled: number; readonly rejected: number; readonly unanswered: number; readonly partsMissing: number; readonly partsMissingSample: readonly string[]; readonly recorded: number };
   readonly duplicates: { readonly groups: number; readonly extraSubmissions: number };
   readonly expiry: { readonly expired: number; readonly expiredCharged: number; readonly submittedAfterExpiry: number };
-  /** Failed with 450: T-Mobile's daily cap for the brand was reached. */
+  /** Failed at a daily cap: 480 (T-Mobile's daily cap for the brand) or 481 (the sender number's own). */
   readonly tmobileCap: { readonly failed: number; readonly charged: number };
   readonly callbacks: { readonly owed: number; readonly received: number; readonly missing: number; readonly duplicated: number; readonly unexpected: number; readonly signed: number };
   readonly stages: StageLatencies;
@@ -104,6 +105,7 @@ export function analyse(input: AnalysisInput): Analysis {
   const lostByState: Record<string, number> = {};
   const lostSample: string[] = [];
   let partsMissing = 0;
+  const partsMissingSample: string[] = [];
   let expired = 0;
   let expiredCharged = 0;
   let submittedAfterExpiry = 0;
@@ -137,15 +139,18 @@ export function analyse(input: AnalysisInput): Analysis {
       if (row.totalAmount > 0) capCharged += 1;
     }
     const parts = (partsByDestination.get(message.dst) ?? []).sort((a, b) => a.receivedAt - b.receivedAt);
-    if (row && (row.state === 'delivered' || row.state === 'undelivered' || row.state === 'sent') && parts.length < row.units) partsMissing += 1;
+    if (row && (row.state === 'delivered' || row.state === 'undelivered' || row.state === 'sent') && parts.length < row.units) {
+      partsMissing += 1;
+      if (partsMissingSample.length < 5) partsMissingSample.push(`${message.uuid} (${row.state}, ${parts.length} of ${row.units} parts)`);
+    }
     const first = parts[0];
     if (first) {
       const acceptToSubmit = Math.max(0, first.receivedAt - message.acceptedAt);
       stages.acceptToSubmit.record(acceptToSubmit);
       phaseAcceptToSubmit[message.phase]?.record(acceptToSubmit);
       const acceptedByGateway = row?.messageTime ?? message.acceptedAt;
-      const expiryMs = (message.expirySeconds ?? 10_800) * 1_000;
-      if (first.receivedAt > acceptedByGateway + expiryMs + EXPIRY_TOLERANCE_MS) submittedAfterExpiry += 1;
+      const expiresAt = messageExpiryDeadline(acceptedByGateway, message.expirySeconds ?? MESSAGE_EXPIRY.default);
+      if (first.receivedAt > expiresAt + EXPIRY_TOLERANCE_MS) submittedAfterExpiry += 1;
     }
     const last = parts[parts.length - 1];
     if (last && row?.deliveryReportAt != null) stages.submitToReceipt.record(Math.max(0, row.deliveryReportAt - last.receivedAt));
@@ -195,7 +200,7 @@ export function analyse(input: AnalysisInput): Analysis {
     errorCodes,
     lost: { count: Object.values(lostByState).reduce((a, b) => a + b, 0), byState: lostByState, sample: lostSample },
     acceptedWithout202: input.rows.filter((r) => !sentUuids.has(r.uuid)).length,
-    carrier: { accepted: acceptedAtCarrier.length, throttled: count('throttled'), rejected: count('rejected'), unanswered: count('unanswered'), partsMissing },
+    carrier: { accepted: acceptedAtCarrier.length, throttled: count('throttled'), rejected: count('rejected'), unanswered: count('unanswered'), partsMissing, partsMissingSample, recorded: input.submissions.length },
     duplicates: { groups: duplicateGroups, extraSubmissions },
     expiry: { expired, expiredCharged, submittedAfterExpiry },
     tmobileCap: { failed: capFailed, charged: capCharged },
@@ -235,7 +240,7 @@ function checkQuotas(quotas: readonly ExpectedQuota[], accepted: readonly Submis
       const capCode = quota.kind === 'tmobile_tpd' ? MessageErrorCode.TMobileDailyCap : quota.kind === 'number_daily' ? MessageErrorCode.SenderDailyCap : null;
       const capFailures = capCode ? offered.filter((m) => rowsByUuid.get(m.uuid)?.errorCode === capCode).length : 0;
       backlogged = capFailures > 0;
-      if (!violation && capFailures > 0 && times.length < quota.limit) violation = `${capFailures} failed with 450 after only ${times.length} of ${quota.limit}`;
+      if (!violation && capFailures > 0 && times.length < quota.limit) violation = `${capFailures} failed at the daily cap after only ${times.length} of ${quota.limit}`;
     } else if (offered.length > 0) {
       const accepts = offered.map((m) => m.acceptedAt);
       const span = Math.max(...accepts) - Math.min(...accepts);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs and starts what it needs, then lint, types, unit,
 # integration (real Postgres, Redis, Kafka) and end-to-end tests (the five apps as processes),
-# then the README's bring-up command.
+# the short fault-injection run (on infrastructure of its own), then the README's bring-up command.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -39,6 +39,9 @@ npx jest -c jest.config.js --testPathPattern '\.(spec|int-spec)\.ts$' --ci --jso
 
 step "end-to-end tests"
 TEST_DATABASE_URL=$TEST_DATABASE_URL npx jest -c jest.config.js --testPathPattern '\.e2e-spec\.ts$' --ci --runInBand --json --outputFile=tmp/jest-e2e.json
+
+step "fault injection, short: kill -9 of two apps, a poison record, FLUSHALL, during traffic"
+npm run --silent chaos -- short --ci --out tmp/chaos
 
 step "bring-up command (npm run dev, detached) delivers the message it prints"
 bash scripts/test-dev.sh

@@ -51,14 +51,14 @@ async function bareFastifyServer(): Promise<void> {
 }
 
 function percentile(sorted: Float64Array, p: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 let numberSeq = 0;
 function destination(): string {
   numberSeq = (numberSeq + 1) % 10_000;
   // Spread over the carrier-prefix table's area codes.
-  const area = ['202', '303', '212', '415', '646', '201'][numberSeq % 6]!;
+  const area = ['202', '303', '212', '415', '646', '201'][numberSeq % 6];
   return `1${area}555${String(numberSeq).padStart(4, '0')}`;
 }
 
@@ -136,7 +136,7 @@ async function openModelStep(pool: Pool, path: string, auth: string, rate: numbe
     seconds: elapsed,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
-    max: sorted.length ? sorted[sorted.length - 1]! : NaN,
+    max: sorted.length ? sorted[sorted.length - 1] : NaN,
   };
 }
 
@@ -253,7 +253,7 @@ async function main(): Promise<void> {
     const cpu = cpus();
     process.stdout.write(
       [
-        `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load average before ${loadavg()[0]!.toFixed(2)}`,
+        `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load average before ${loadavg()[0].toFixed(2)}`,
         `Open model: arrivals at a fixed rate for ${SECONDS} s per step (after ${WARMUP_SECONDS} s warm-up), undici Pool with ${CONNECTIONS} keep-alive connections, ${DESTINATIONS} destination(s) per request; latency from the scheduled arrival time.`,
         '',
         '| server | target req/s | accepted msg/s | p50 ms | p99 ms | max ms | failed |',

@@ -7,6 +7,7 @@
 // It creates (and at the end drops, unless BENCH_KEEP=1) the database `sluice_list_bench` on that server.
 import 'reflect-metadata';
 import { DataSource, Logger as TypeOrmLogger } from 'typeorm';
+import { must } from '@sluice/contracts';
 import { ENTITIES, MessageListFilters, MessageQueryRepository, MessageViewer, MIGRATIONS } from '@sluice/persistence';
 
 const ROWS = Number(process.env['BENCH_ROWS'] ?? 10_000_000);
@@ -114,9 +115,9 @@ async function main(): Promise<void> {
       ['message_direction=inbound', main, { direction: 'inbound' }, 0],
       ['message_time__gte one day ago', main, { timeGte: day }, 0],
       ['message_time__lt 60 days ago', main, { timeLt: new Date(Date.now() - 60 * 24 * 3600 * 1000).toISOString() }, 0],
-      ['subaccount filter', main, { subaccount: SUBS[0]! }, 0],
+      ['subaccount filter', main, { subaccount: SUBS[0] }, 0],
       ['powerpack_id', main, { powerpackId: POWERPACK }, 0],
-      ['a subaccount itself', { authId: SUBS[1]!, isSubaccount: true }, {}, 0],
+      ['a subaccount itself', { authId: SUBS[1], isSubaccount: true }, {}, 0],
       ['a small account (~2,000 rows)', { authId: 'MASMALL0000000000042', isSubaccount: false }, { state: 'delivered' }, 0],
     ];
     process.stdout.write('| list | page ms (median of 5) | plan of the page query |\n|---|---|---|\n');
@@ -128,13 +129,13 @@ async function main(): Promise<void> {
         await repository.list(viewer, filters, 20, offset, 10_000);
         times.push(performance.now() - t);
       }
-      const page = logger.queries.find((q) => /ORDER BY/i.test(q.sql))!;
+      const page = must(logger.queries.find((q) => /ORDER BY/i.test(q.sql)), `the page query of '${name}'`);
       const plan: Array<{ 'QUERY PLAN': string }> = await ds.query(`EXPLAIN (ANALYZE, COSTS OFF) ${page.sql}`, page.parameters);
       const lines = plan.map((p) => p['QUERY PLAN']);
       const scan = lines.filter((l) => /Index|Seq Scan|Bitmap/.test(l)).map((l) => l.trim().replace(/\s+\(actual.*$/, '')).join('; ');
       const execution = lines.find((l) => l.startsWith('Execution Time'))?.replace('Execution Time: ', '') ?? '';
       times.sort((a, b) => a - b);
-      process.stdout.write(`| ${name} | ${times[2]!.toFixed(1)} | ${scan} (${execution}) |\n`);
+      process.stdout.write(`| ${name} | ${times[2].toFixed(1)} | ${scan} (${execution}) |\n`);
     }
   } finally {
     await ds.destroy().catch(() => undefined);

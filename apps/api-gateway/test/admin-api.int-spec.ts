@@ -1,5 +1,6 @@
 // The operators' admin API: accounts and subaccounts, sender numbers, brands, powerpacks, rate
 // card and carrier prefixes; edits apply on every replica without a restart.
+import { must } from '@sluice/contracts';
 import { Admin, basic, startTestGateway, TestGateway } from './gateway-harness';
 
 type Json = Record<string, unknown>;
@@ -121,8 +122,9 @@ describe('admin API', () => {
     const answers = await Promise.all(Array.from({ length: 8 }, () => fetch(`${gateway.url}/v1/Account/${account.authId}/Message/?limit=1`, { headers: { authorization: basic(account) } })));
     const limited = answers.filter((a) => a.status === 429);
     expect(limited.length).toBeGreaterThanOrEqual(3);
-    expect(limited[0]!.headers.get('retry-after')).toBe('1');
-    expect(await limited[0]!.json()).toMatchObject({ error: 'too many requests: the API request rate of this account is exceeded' });
+    const first = must(limited[0], 'a 429 answer');
+    expect(first.headers.get('retry-after')).toBe('1');
+    expect(await first.json()).toMatchObject({ error: 'too many requests: the API request rate of this account is exceeded' });
   });
 
   it('registers sender numbers, 10DLC brands and powerpacks, keeping them within one account', async () => {
@@ -173,7 +175,7 @@ describe('admin API', () => {
       expect((await admin.request<{ objects: Json[] }>('GET', '/rate-cards?direction=inbound')).body.objects).toContainEqual({ country: 'CA', message_type: 'mms', direction: 'inbound', rate_per_unit: '0.00700' });
       expect(await admin.request('PUT', '/rate-cards/CA/mms', { rate_per_unit: '1', direction: 'sideways' })).toMatchObject({ status: 400, body: { error: 'direction: must be outbound or inbound' } });
       const priced = await send(account, mms);
-      expect(await read(account, (priced.body['message_uuid'] as string[])[0]!)).toMatchObject({ total_rate: '0.02000', total_amount: '0.02000' });
+      expect(await read(account, must((priced.body['message_uuid'] as string[])[0], 'the uuid of the priced message'))).toMatchObject({ total_rate: '0.02000', total_amount: '0.02000' });
       expect((await admin.request('DELETE', '/rate-cards/CA/mms?direction=inbound')).status).toBe(204);
       expect((await admin.request('DELETE', '/rate-cards/CA/mms')).status).toBe(204);
       // No rate: not a destination Sluice sends to.

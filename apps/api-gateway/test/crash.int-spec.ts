@@ -5,7 +5,7 @@
 // stuck without one), and no record is duplicated. Records without a row may exist: they
 // belong to requests that got no 202, and downstream drops them after its grace period.
 // Runs the built app (npx tsc -b apps/*/tsconfig.app.json) as a real process.
-import { Topic } from '@sluice/contracts';
+import { must, Topic } from '@sluice/contracts';
 import { freePort, RunningApp, startApp, stopApp, testInfrastructure, waitUntilReady } from '@sluice/testing';
 import { connectTestDatabase, createTestAccount, registerTestSender } from '@sluice/testing-data';
 import { Kafka, logLevel } from 'kafkajs';
@@ -114,9 +114,10 @@ describe('crash between acceptance and Kafka hand-off', () => {
         .run({
           eachBatch: async ({ batch }) => {
             for (const message of batch.messages) {
-              const payload = JSON.parse(message.value!.toString('utf8')) as { messageUuid: string; accountId: string };
+              const payload = JSON.parse(must(message.value, 'a record value').toString('utf8')) as { messageUuid: string; accountId: string };
               if (payload.accountId === accountId) counts.set(payload.messageUuid, (counts.get(payload.messageUuid) ?? 0) + 1);
-              if (BigInt(message.offset) + 1n >= until.get(batch.partition)!) pending.delete(batch.partition);
+              const high = until.get(batch.partition);
+              if (high !== undefined && BigInt(message.offset) + 1n >= high) pending.delete(batch.partition);
             }
             if (pending.size === 0) resolve();
           },

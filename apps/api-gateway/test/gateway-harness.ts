@@ -112,8 +112,9 @@ export class MediaServer {
         response.writeHead(200, { 'content-type': kind === 'png' ? 'image/png' : 'image/jpeg', 'content-length': size }).end();
       }
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const server = this.server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this.url;
   }
 

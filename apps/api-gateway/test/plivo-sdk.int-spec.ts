@@ -1,5 +1,6 @@
 // The official plivo Node SDK, pointed at the gateway with the client's `url` option only,
 // drives send / get / list / media and the error cases against real Postgres and Kafka.
+import { must } from '@sluice/contracts';
 import { connectTestDatabase } from '@sluice/testing-data';
 import { Client } from 'plivo';
 import type { DataSource } from 'typeorm';
@@ -239,7 +240,7 @@ describe('Plivo Node SDK against the gateway', () => {
     const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
     expect(refused.length).toBeGreaterThan(0);
     // The SDK has no class for 429: a plain Error with the status code.
-    expect(String(refused[0]!.reason)).toMatch(/429/);
+    expect(String(must(refused[0], 'a refused request').reason)).toMatch(/429/);
   });
 
   it('lets a main account see its subaccounts’ messages, and a subaccount only its own', async () => {
@@ -295,7 +296,7 @@ describe('Plivo Node SDK against the gateway', () => {
     });
     expect(response.status).toBe(202);
     const body = (await response.json()) as { message_uuid: string[] };
-    const read = await client(account).messages.get(body.message_uuid[0]!);
+    const read = await client(account).messages.get(must(body.message_uuid[0], 'the message uuid'));
     expect(read).toMatchObject({ toNumber: `${dst.slice(1, -3)}***`, log: false });
   });
 });

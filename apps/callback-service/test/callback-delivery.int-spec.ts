@@ -1,7 +1,7 @@
 // callback-service as a process against real Postgres and Kafka, with local HTTP receivers as
 // the customers' endpoints. The scenarios share one consumer group and run one service at a
 // time (one file, in order), because every replica may claim any due callback.
-import { LogMode, MessageErrorCode, MessageState, SmsStatusPayload } from '@sluice/contracts';
+import { LogMode, MessageErrorCode, MessageState, must, SmsStatusPayload } from '@sluice/contracts';
 import { AccountRepository } from '@sluice/persistence';
 import { eventually, freePort, RunningApp, startApp, stopApp, testInfrastructure, waitUntilReady } from '@sluice/testing';
 import { connectTestDatabase, createTestAccount } from '@sluice/testing-data';
@@ -87,7 +87,7 @@ describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
           `SELECT count(*)::int AS n FROM callback_deliveries WHERE message_uuid = ANY($1::uuid[]) AND state <> 'pending'`,
           [messageUuids],
         );
-        return rows[0]!.n >= count ? true : undefined;
+        return must(rows[0], 'the count row').n >= count ? true : undefined;
       },
       timeoutMs,
       `${count} finished callbacks`,
@@ -194,11 +194,11 @@ describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
       const message = await feed.accept({ accountId: authId, url: `${base}/get-status?customer=7&tag=a%20b`, method: 'GET' });
       await feed.publish([message.event]);
       await settled([message.messageUuid], 1);
-      const [callback] = receiver.forMessage(message.messageUuid);
-      expect(callback!.method).toBe('GET');
-      expect(callback!.params).toMatchObject({ customer: '7', tag: 'a b', Status: 'queued', MessageUUID: message.messageUuid, Sequence: '1' });
-      expect(callback!.headers['content-type']).toBeUndefined();
-      expect(signatureValid(callback!, authToken)).toBe(true);
+      const callback = must(receiver.forMessage(message.messageUuid)[0], 'the callback');
+      expect(callback.method).toBe('GET');
+      expect(callback.params).toMatchObject({ customer: '7', tag: 'a b', Status: 'queued', MessageUUID: message.messageUuid, Sequence: '1' });
+      expect(callback.headers['content-type']).toBeUndefined();
+      expect(signatureValid(callback, authToken)).toBe(true);
     });
 
     it('sends an unsigned callback for an account whose token was not sealed, and counts it', async () => {
@@ -207,8 +207,8 @@ describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
       const message = await feed.accept({ accountId: authId, url: `${base}/unsigned` });
       await feed.publish([message.event]);
       await settled([message.messageUuid], 1);
-      const [callback] = receiver.forMessage(message.messageUuid);
-      expect(callback!.headers['x-plivo-signature-v3']).toBeUndefined();
+      const callback = must(receiver.forMessage(message.messageUuid)[0], 'the callback');
+      expect(callback.headers['x-plivo-signature-v3']).toBeUndefined();
       expect(await metric(service, 'sluice_callback_unsigned_total', 'reason="no_sealed_token"')).toBe(before + 1);
     });
 
@@ -227,7 +227,7 @@ describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
         [2, null, false],
         [3, 204, true],
       ]);
-      expect(recorded[1]!.error).toMatch(/no response within 1000 ms/);
+      expect(must(recorded[1], 'the second attempt').error).toMatch(/no response within 1000 ms/);
 
       expect((await fetch(`${service.url}/admin/callbacks/${message.messageUuid}`)).status).toBe(401);
       const wrong = await fetch(`${service.url}/admin/callbacks/${message.messageUuid}`, { headers: { authorization: 'Bearer not-the-token' } });
@@ -236,8 +236,9 @@ describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
       expect(admin.status).toBe(200);
       const history = (await admin.json()) as { deliveries: Array<{ state: string; attempts: Array<{ http_status: number | null; latency_ms: number; attempted_at: string }> }> };
       expect(history).toMatchObject({ message_uuid: message.messageUuid, account_id: authId, deliveries: [{ sequence: 1, status: 'queued', state: 'delivered' }] });
-      expect(history.deliveries[0]!.attempts.map((a) => a.http_status)).toEqual([500, null, 204]);
-      expect(history.deliveries[0]!.attempts[1]!.latency_ms).toBeGreaterThanOrEqual(1_000);
+      const attemptsRead = must(history.deliveries[0], 'the delivery').attempts;
+      expect(attemptsRead.map((a) => a.http_status)).toEqual([500, null, 204]);
+      expect(must(attemptsRead[1], 'the second attempt').latency_ms).toBeGreaterThanOrEqual(1_000);
       const unknown = await fetch(`${service.url}/admin/callbacks/00000000-0000-4000-8000-000000000000`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
       expect(unknown.status).toBe(404);
     });
@@ -283,7 +284,7 @@ describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
         5_000,
         'the sent callback to be parked behind the queued retry',
       );
-      expect(parked[1]!.next_attempt_at.getTime()).toBeGreaterThan(Date.now());
+      expect(must(parked[1], 'the parked delivery').next_attempt_at.getTime()).toBeGreaterThan(Date.now());
       await settled([message.messageUuid], 2);
       expect(receiver.forMessage(message.messageUuid).map((c) => c.params['Status'])).toEqual(['queued', 'queued', 'sent']);
     }, 30_000);
@@ -345,9 +346,9 @@ describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
       await feed.publish([message.event]);
       await settled([message.messageUuid], 1);
       expect(await deliveries(message.messageUuid)).toEqual([{ sequence: 1, state: 'delivered', attempts: 1 }]);
-      const [callback] = receiver.forMessage(message.messageUuid);
-      await eventually(async () => (callback!.cutOff === undefined ? undefined : true), 10_000, 'the answer to end');
-      expect(callback!.cutOff).toBe(true);
+      const callback = must(receiver.forMessage(message.messageUuid)[0], 'the callback');
+      await eventually(async () => (callback.cutOff === undefined ? undefined : true), 10_000, 'the answer to end');
+      expect(callback.cutOff).toBe(true);
     });
   });
 
@@ -500,7 +501,7 @@ describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
         `SELECT count(*)::int AS n FROM callback_deliveries WHERE message_uuid = ANY($1::uuid[]) AND state = 'delivered'`,
         [uuids],
       );
-      expect(finishedBeforeRestart[0]!.n).toBeLessThan(90);
+      expect(must(finishedBeforeRestart[0], 'the count row').n).toBeLessThan(90);
 
       service = await startService(env);
       await settled(uuids, 90, 90_000);
@@ -511,7 +512,7 @@ describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
       expect(states).toEqual([{ state: 'delivered', n: 90 }]);
       for (const uuid of uuids) {
         const firstSeen: string[] = [];
-        for (const callback of receiver.forMessage(uuid)) if (!firstSeen.includes(callback.params['Status']!)) firstSeen.push(callback.params['Status']!);
+        for (const { params } of receiver.forMessage(uuid)) if (!firstSeen.includes(params['Status'])) firstSeen.push(params['Status']);
         expect(firstSeen).toEqual(['queued', 'sent', 'delivered']);
       }
     }, 240_000);

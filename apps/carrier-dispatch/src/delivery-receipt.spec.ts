@@ -1,11 +1,11 @@
-import { MessageErrorCode, MessageState } from '@sluice/contracts';
+import { MessageErrorCode, MessageState, must } from '@sluice/contracts';
 import { parseReceipt, receiptOutcome } from './delivery-receipt';
 
 describe('delivery receipts', () => {
   it('parses the standard receipt text', () => {
     const receipt = parseReceipt('id:0A1B2C sub:001 dlvrd:001 submit date:2611221830 done date:2611221830 stat:DELIVRD err:000 text:');
     expect(receipt).toEqual({ carrierMessageId: '0A1B2C', stat: 'DELIVRD', err: '000' });
-    expect(receiptOutcome(receipt!)).toEqual({ state: MessageState.Delivered, errorCode: MessageErrorCode.Ok });
+    expect(receiptOutcome(must(receipt, 'a parsed receipt'))).toEqual({ state: MessageState.Delivered, errorCode: MessageErrorCode.Ok });
   });
 
   it('prefers the receipted_message_id TLV', () => {

@@ -1,7 +1,7 @@
 // Takes due messages from the schedule, checks expiry and state, submits them to the carrier, records the outcome.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CARRIERS, CarrierId, DispatchJob, MessageErrorCode, MessageState, TextEncoding, Topic } from '@sluice/contracts';
-import { openContent, splitIntoParts } from '@sluice/domain';
+import { CARRIERS, CarrierId, DispatchJob, MessageErrorCode, MessageState, TextEncoding, Topic, must } from '@sluice/contracts';
+import { messageExpiryDeadline, openContent, splitIntoParts } from '@sluice/domain';
 import { ClaimedJob, Coalescer, DispatchSchedule, KafkaProducer, OutboxRelay, REDIS } from '@sluice/messaging';
 import { BackoffPolicy, MetricsRegistry, ReadinessRegistry, SupervisedLoop, Supervisor } from '@sluice/observability';
 import { DispatchStanding, MessagePartRepository, SubmittedPart, TransitionPatch } from '@sluice/persistence';
@@ -148,12 +148,12 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
       }
       const partsTotal = splitIntoParts(text).length;
       if (submitted.length >= partsTotal) {
-        await this.markSent(claimed, submitted[0]!.carrierMessageId, submitted[submitted.length - 1]!.submittedAt);
+        await this.markSent(claimed, submitted[0].carrierMessageId, submitted[submitted.length - 1].submittedAt);
         this.outcomes.inc({ outcome: 'taken_over_sent' });
         return;
       }
       // Part of the message is at the carrier already: the rest follows, whatever its age.
-      if (submitted.length === 0 && now - message.acceptedAt > message.messageExpiry * 1_000) {
+      if (submitted.length === 0 && now > messageExpiryDeadline(message.acceptedAt, message.messageExpiry)) {
         await this.finish(claimed, MessageState.Failed, MessageErrorCode.Expired, { zeroCharge: true });
         this.outcomes.inc({ outcome: 'expired' });
         return;
@@ -229,7 +229,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     const reference = concatenationReference(message.messageUuid);
     let firstId: string | null = submitted[0]?.carrierMessageId ?? null;
     for (let index = submitted.length; index < texts.length; index += 1) {
-      const part = texts[index]!;
+      const part = texts[index];
       const udh = texts.length > 1 ? Buffer.from([0x05, 0x00, 0x03, reference, texts.length, index + 1]) : null;
       let result: SubmitResult | null = null;
       for (let attempt = 0; ; attempt += 1) {
@@ -244,7 +244,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
       await this.partWrites.add({ messageUuid: message.messageUuid, partSeq: index + 1, partsTotal: texts.length, carrierMessageId: result.messageId });
       firstId ??= result.messageId;
     }
-    return { kind: 'sent', firstId: firstId! };
+    return { kind: 'sent', firstId: must(firstId, 'the carrier id of the first part') };
   }
 
   private async submitWithRetry(

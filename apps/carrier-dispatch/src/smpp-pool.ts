@@ -34,7 +34,7 @@ export class SmppPool {
   /** Submits on the next bound connection. */
   submit(fields: smpp.PduOptions, notAfter?: number): Promise<SubmitResult> {
     for (let tried = 0; tried < this.clients.length; tried += 1) {
-      const client = this.clients[this.next]!;
+      const client = this.clients[this.next];
       this.next = (this.next + 1) % this.clients.length;
       if (client.isBound()) return client.submit(fields, notAfter);
     }

@@ -50,10 +50,10 @@ function isEmpty(decoded: DecodedMessage): boolean {
 function partsFromUdh(elements: readonly Buffer[]): PartInfo | undefined {
   for (const ie of elements) {
     if (ie[0] === IEI_CONCAT_8BIT_REF && ie[1] === 3 && ie.length >= 5) {
-      return { ref: ie[2]!, total: ie[3]!, seq: ie[4]! };
+      return { ref: ie[2], total: ie[3], seq: ie[4] };
     }
     if (ie[0] === IEI_CONCAT_16BIT_REF && ie[1] === 4 && ie.length >= 6) {
-      return { ref: ie.readUInt16BE(2), total: ie[4]!, seq: ie[5]! };
+      return { ref: ie.readUInt16BE(2), total: ie[4], seq: ie[5] };
     }
   }
   return undefined;

@@ -1,5 +1,6 @@
 // Boots the whole app on loopback ports and talks real SMPP to it with the smpp package's client.
 import { createHash } from 'node:crypto';
+import { must } from '@sluice/contracts';
 import * as smpp from 'smpp';
 import { http, RunningSimulator, startSimulator } from '../test/simulator-app';
 import { TestEsme } from '../test/smpp-test-client';
@@ -65,8 +66,7 @@ describe('carrier-simulator over SMPP (delivered receipts)', () => {
     expect(receipt.destination_addr).toBe('12025550100');
     const text = (receipt.short_message as smpp.DecodedMessage).message;
     const match = RECEIPT_LINE.exec(String(text));
-    expect(match).not.toBeNull();
-    expect(match!.slice(1)).toEqual([resp.message_id, '001', expect.any(String), expect.any(String), 'DELIVRD', '000']);
+    expect(must(match, 'a receipt text in the standard format').slice(1)).toEqual([resp.message_id, '001', expect.any(String), expect.any(String), 'DELIVRD', '000']);
 
     const list = await http<Submission[]>(running.baseUrl, 'GET', '/simulator/submissions');
     expect(list.status).toBe(200);
@@ -87,7 +87,7 @@ describe('carrier-simulator over SMPP (delivered receipts)', () => {
       textSha256: sha256('Your code is 1234'),
       receipt: { status: 'DELIVRD', sentAt: expect.any(Number) },
     });
-    expect(submission!.receivedAt).toBeGreaterThanOrEqual(before);
+    expect(must(submission, 'the submission').receivedAt).toBeGreaterThanOrEqual(before);
     expect(JSON.stringify(list.body)).not.toContain('Your code');
 
     const byCarrier = await http(running.baseUrl, 'GET', '/simulator/submissions?carrier=att&destination=%2B12015550123');

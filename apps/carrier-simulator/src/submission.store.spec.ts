@@ -81,10 +81,10 @@ describe('SubmissionStore', () => {
     const added = Array.from({ length: 5 }, (_, i) => store.add(submission({ receivedAt: i })));
     expect(store.size).toBe(3);
     expect(store.list({}, 10).items.map((s) => s.seq)).toEqual([3, 4, 5]);
-    expect(store.get(added[0]!.carrierMessageId)).toBeUndefined();
-    expect(store.recordReceipt(added[1]!.carrierMessageId, { status: 'DELIVRD', sentAt: 9 })).toBe(false);
-    expect(store.recordReceipt(added[4]!.carrierMessageId, { status: 'DELIVRD', sentAt: 9 })).toBe(true);
-    expect(store.get(added[4]!.carrierMessageId)?.receipt).toEqual({ status: 'DELIVRD', sentAt: 9 });
+    expect(store.get(added[0].carrierMessageId)).toBeUndefined();
+    expect(store.recordReceipt(added[1].carrierMessageId, { status: 'DELIVRD', sentAt: 9 })).toBe(false);
+    expect(store.recordReceipt(added[4].carrierMessageId, { status: 'DELIVRD', sentAt: 9 })).toBe(true);
+    expect(store.get(added[4].carrierMessageId)?.receipt).toEqual({ status: 'DELIVRD', sentAt: 9 });
   });
 
   it('groups duplicates by source, destination, text and part', () => {
@@ -109,7 +109,7 @@ describe('SubmissionStore', () => {
     );
     expect(report.duplicates[0]).not.toHaveProperty('parts');
     expect(report.duplicates[1]).toEqual(expect.objectContaining({ parts: { ref: 7, total: 2, seq: 2 }, count: 2 }));
-    expect(report.duplicates[0]!.carrierMessageIds).toHaveLength(3);
+    expect(report.duplicates[0].carrierMessageIds).toHaveLength(3);
     expect(store.duplicates(1).duplicates).toHaveLength(1);
   });
 

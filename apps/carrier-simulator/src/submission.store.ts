@@ -119,7 +119,7 @@ export class SubmissionStore {
     if (this.ring.length < this.capacity) {
       this.ring.push(record);
     } else {
-      const evicted = this.ring[this.start]!;
+      const evicted = this.ring[this.start];
       this.byCarrierId.delete(evicted.carrierMessageId);
       this.ring[this.start] = record;
       this.start = (this.start + 1) % this.capacity;
@@ -196,7 +196,7 @@ export class SubmissionStore {
   /** Oldest first. */
   private *all(): Generator<Submission> {
     const n = this.ring.length;
-    for (let i = 0; i < n; i += 1) yield this.ring[(this.start + i) % n]!;
+    for (let i = 0; i < n; i += 1) yield this.ring[(this.start + i) % n];
   }
 
   private *matching(filter: SubmissionFilter): Generator<Submission> {
@@ -223,14 +223,14 @@ export function maxInWindow(times: readonly number[], windowMs: number): number 
   let best = 0;
   let lo = 0;
   for (let hi = 0; hi < sorted.length; hi += 1) {
-    while (sorted[hi]! - sorted[lo]! >= windowMs) lo += 1;
+    while (sorted[hi] - sorted[lo] >= windowMs) lo += 1;
     best = Math.max(best, hi - lo + 1);
   }
   return best;
 }
 
 function isSorted(times: readonly number[]): boolean {
-  for (let i = 1; i < times.length; i += 1) if (times[i]! < times[i - 1]!) return false;
+  for (let i = 1; i < times.length; i += 1) if (times[i] < times[i - 1]) return false;
   return true;
 }
 

@@ -20,8 +20,9 @@ export class CallbackReceiver {
         res.writeHead(200).end('ok');
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/status`;
+    const server = this.server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/status`;
   }
 
   forMessage(messageUuid: string): ReceivedCallback[] {

@@ -1,4 +1,5 @@
 // `log=false` content is not stored at rest anywhere: not in Postgres, not in Kafka's segments, not in Redis's AOF.
+import { must } from '@sluice/contracts';
 import { eventually, testInfrastructure, testNumber, WORKSPACE_ROOT } from '@sluice/testing';
 import { connectTestDatabase, createTestAccount, registerTestSender } from '@sluice/testing-data';
 import { execFile } from 'node:child_process';
@@ -53,7 +54,7 @@ describe('content that log=false does not keep', () => {
       body: JSON.stringify(body),
     });
     expect(response.status).toBe(202);
-    return ((await response.json()) as { message_uuid: string[] }).message_uuid[0]!;
+    return must(((await response.json()) as { message_uuid: string[] }).message_uuid[0], 'the message uuid');
   }
 
   it('is in no Kafka segment, no Redis AOF file and no pg_dump once delivered, while kept content is found by the same search', async () => {
@@ -81,7 +82,7 @@ describe('content that log=false does not keep', () => {
 
     const dataDir = process.env['SLUICE_DATA_DIR'] ?? join(WORKSPACE_ROOT, '.local');
     const kafkaSegments = await filesUnder(join(dataDir, 'kafka', 'data'), (name) => name.endsWith('.log'));
-    const redisDir = ((await redis.config('GET', 'dir')) as string[])[1]!;
+    const redisDir = must(((await redis.config('GET', 'dir')) as string[])[1], 'the Redis dir');
     const aofFiles = await filesUnder(redisDir, (name) => name.includes('.aof'));
     const { stdout: dump } = await run('pg_dump', ['--data-only', '--no-owner', testInfrastructure().databaseUrl], { maxBuffer: 1024 * 1024 * 1024 });
 

@@ -1,4 +1,5 @@
 // carrier-dispatch against the simulator: concatenated parts, expiry of a backlog, and a crash mid-window.
+import { must } from '@sluice/contracts';
 import { eventually, freePort, RunningApp, startApp, stopApp, testNumber, waitUntilReady } from '@sluice/testing';
 import { connectTestDatabase, createTestAccount, registerTestNumber } from '@sluice/testing-data';
 import type { DataSource } from 'typeorm';
@@ -57,8 +58,8 @@ describe('carrier-dispatch', () => {
   it('sends a two-unit text as two concatenated parts and delivers it once both are delivered', async () => {
     const { send } = await account(10);
     const dst = testNumber('202');
-    const [uuid] = await send({ dst, text: 'x'.repeat(200) });
-    const [row] = await finalStates([uuid!], 30_000);
+    const uuid = must((await send({ dst, text: 'x'.repeat(200) }))[0], 'the message uuid');
+    const [row] = await finalStates([uuid], 30_000);
     expect(row).toMatchObject({ message_state: 'delivered', error_code: '000' });
     const parts = await submissionsTo(dst);
     expect(parts.map((p) => p.parts?.seq).sort()).toEqual([1, 2]);
@@ -67,19 +68,19 @@ describe('carrier-dispatch', () => {
   });
 
   it('fails what expired in the backlog while dispatch was down, and never submits it', async () => {
-    const dispatch = platform.apps.find((a) => a.name === 'carrier-dispatch')!;
+    const dispatch = must(platform.apps.find((a) => a.name === 'carrier-dispatch'), 'the carrier-dispatch app');
     await stopApp(dispatch);
     const { send } = await account(10);
     const dst = testNumber('202');
-    const [uuid] = await send({ dst, text: 'too late', message_expiry: 5 });
+    const uuid = must((await send({ dst, text: 'too late', message_expiry: 5 }))[0], 'the message uuid');
     // Wait past the expiry with no dispatcher, then start one.
     await new Promise((resolve) => setTimeout(resolve, 6_000));
     const restarted = startApp('carrier-dispatch', await freePort(), platform.dispatchEnv);
     platform.apps.push(restarted);
     await waitUntilReady(restarted);
-    const [row] = await finalStates([uuid!], 30_000);
+    const row = must((await finalStates([uuid], 30_000))[0], 'the final state of the message');
     expect(row).toMatchObject({ message_state: 'failed', error_code: '420' });
-    expect(Number(row!.total_amount)).toBe(0);
+    expect(Number(row.total_amount)).toBe(0);
     expect(await submissionsTo(dst)).toEqual([]);
   });
 
@@ -111,10 +112,10 @@ describe('carrier-dispatch', () => {
     const { send } = await account(100);
     const whole = testNumber('202');
     const partial = testNumber('202');
-    const [wholeUuid] = await send({ dst: whole, text: 'accepted, then the dispatcher died' });
-    const [partialUuid] = await send({ dst: partial, text: 'y'.repeat(400) });
+    const wholeUuid = must((await send({ dst: whole, text: 'accepted, then the dispatcher died' }))[0], 'the message uuid');
+    const partialUuid = must((await send({ dst: partial, text: 'y'.repeat(400) }))[0], 'the message uuid');
     const stranded = testNumber('202');
-    const [strandedUuid] = await send({ dst: stranded, text: 'sent and receipted, never settled' });
+    const strandedUuid = must((await send({ dst: stranded, text: 'sent and receipted, never settled' }))[0], 'the message uuid');
     // What the dead dispatcher wrote: the carrier's ids of the parts it had submitted, and a
     // receipt that reached another dispatcher while the message was still queued.
     await dataSource.query(
@@ -135,9 +136,9 @@ describe('carrier-dispatch', () => {
     const replacement = startApp('carrier-dispatch', await freePort(), platform.dispatchEnv);
     platform.apps.push(replacement);
     await waitUntilReady(replacement);
-    const rows = await finalStates([wholeUuid!, partialUuid!, strandedUuid!], 30_000);
+    const rows = await finalStates([wholeUuid, partialUuid, strandedUuid], 30_000);
     const stateOf = new Map(rows.map((r) => [r.message_uuid, `${r.message_state} ${r.error_code}`]));
-    expect([wholeUuid, partialUuid, strandedUuid].map((u) => stateOf.get(u!))).toEqual(['delivered 000', 'delivered 000', 'undelivered 70']);
+    expect([wholeUuid, partialUuid, strandedUuid].map((u) => stateOf.get(u))).toEqual(['delivered 000', 'delivered 000', 'undelivered 70']);
     expect(await submissionsTo(stranded)).toEqual([]);
     const [whole1] = await dataSource.query(`SELECT carrier_message_id FROM messages WHERE message_uuid = $1`, [wholeUuid]);
     expect(whole1.carrier_message_id).toBe(`dead-${wholeUuid}`);
@@ -145,7 +146,7 @@ describe('carrier-dispatch', () => {
     // Only the missing parts went, joined to the first by the same reference.
     const parts = await submissionsTo(partial);
     expect(parts.map((p) => p.parts?.seq).sort()).toEqual([2, 3]);
-    expect(parts.every((p) => p.parts?.ref === Number.parseInt(partialUuid!.slice(-2), 16) && p.parts.total === 3)).toBe(true);
+    expect(parts.every((p) => p.parts?.ref === Number.parseInt(partialUuid.slice(-2), 16) && p.parts.total === 3)).toBe(true);
   });
 
   async function setProfile(carrier: string, profile: Record<string, unknown> | null): Promise<void> {
@@ -216,9 +217,9 @@ describe('carrier-dispatch', () => {
       const { send } = await account(100);
       const tmobile = testNumber('303');
       const att = testNumber('202');
-      const [tmobileUuid] = await send({ dst: tmobile, text: 'to T-Mobile' });
-      const [attUuid] = await send({ dst: att, text: 'to AT&T' });
-      const rows = await finalStates([tmobileUuid!, attUuid!], 30_000);
+      const tmobileUuid = must((await send({ dst: tmobile, text: 'to T-Mobile' }))[0], 'the message uuid');
+      const attUuid = must((await send({ dst: att, text: 'to AT&T' }))[0], 'the message uuid');
+      const rows = await finalStates([tmobileUuid, attUuid], 30_000);
       expect(rows.map((r) => r.message_state)).toEqual(['delivered', 'delivered']);
       const at = async (simulatorUrl: string, destination: string) =>
         ((await (await fetch(`${simulatorUrl}/simulator/submissions?destination=${destination}`)).json()) as unknown[]).length;
@@ -230,7 +231,7 @@ describe('carrier-dispatch', () => {
         [[tmobileUuid, attUuid]],
       );
       const byUuid = new Map(codes.map((c) => [c.message_uuid, `${c.mcc}/${c.mnc}`]));
-      expect([byUuid.get(tmobileUuid!), byUuid.get(attUuid!)]).toEqual(['310/260', '310/410']);
+      expect([byUuid.get(tmobileUuid), byUuid.get(attUuid)]).toEqual(['310/260', '310/410']);
     } finally {
       await Promise.all([stopApp(routed), stopApp(tmoSimulator)]);
       await platform.startReplica('carrier-dispatch');

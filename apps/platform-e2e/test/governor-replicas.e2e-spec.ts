@@ -1,4 +1,5 @@
 // Three rate-governor replicas share one account's traffic; one is killed and another joins mid-run.
+import { must } from '@sluice/contracts';
 import { eventually, freePort, startApp, stopApp, testNumber, waitUntilReady } from '@sluice/testing';
 import { connectTestDatabase, createTestAccount, registerTestNumber } from '@sluice/testing-data';
 import type { DataSource } from 'typeorm';
@@ -34,7 +35,7 @@ describe('three governor replicas during a rebalance', () => {
 
     const uuids = [...(await send(20))];
     // Kill one governor outright (no graceful leave) and start a fresh one: the group rebalances twice.
-    const victim = platform.apps.find((a) => a.name === 'rate-governor')!;
+    const victim = must(platform.apps.find((a) => a.name === 'rate-governor'), 'a rate-governor app');
     victim.process.kill('SIGKILL');
     uuids.push(...(await send(20)));
     const replacement = startApp('rate-governor', await freePort(), { ...platform.env, KAFKA_GROUP_ID: 'e2e-rate-governor' });
@@ -71,7 +72,7 @@ describe('three governor replicas during a rebalance', () => {
           `SELECT count(*)::int AS n FROM messages WHERE message_uuid = ANY($1::uuid[]) AND message_state = 'delivered'`,
           [uuids],
         );
-        return rows[0]!.n === 60 ? true : undefined;
+        return must(rows[0], 'the count row').n === 60 ? true : undefined;
       },
       30_000,
       'all sixty delivered',

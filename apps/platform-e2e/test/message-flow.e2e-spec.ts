@@ -1,4 +1,5 @@
 // One SMS the whole way: HTTP → Postgres → Kafka → governor → dispatch → SMPP → receipt → callback.
+import { must } from '@sluice/contracts';
 import { eventually, testNumber } from '@sluice/testing';
 import { connectTestDatabase, createTestAccount, createTestBrand, registerTestNumber, registerTestSender } from '@sluice/testing-data';
 import type { DataSource } from 'typeorm';
@@ -38,17 +39,17 @@ describe('a message through the whole platform', () => {
     const accepted = await send(account, { src, dst: `${dst}<not-a-number`, text: 'Hello from the e2e test', url: callbackUrl });
     expect(accepted.status).toBe(202);
     expect(accepted.body).toMatchObject({ message: 'message(s) queued', invalid_number: ['not-a-number'] });
-    const [messageUuid] = accepted.body['message_uuid'] as string[];
+    const messageUuid = must((accepted.body['message_uuid'] as string[])[0], 'the message uuid');
 
     const callbacks = await eventually(
       async () => {
-        const got = receiver.forMessage(messageUuid!);
+        const got = receiver.forMessage(messageUuid);
         return got.some((c) => c.params['Status'] === 'delivered') ? got : undefined;
       },
       30_000,
       'the delivered callback',
     );
-    const delivered = callbacks.find((c) => c.params['Status'] === 'delivered')!;
+    const delivered = must(callbacks.find((c) => c.params['Status'] === 'delivered'), 'the delivered callback');
     expect(delivered.method).toBe('POST');
     expect(delivered.params).toMatchObject({ From: src, To: dst, Units: '1', ErrorCode: '000', Sequence: '3' });
     expect(callbacks.map((c) => c.params['Status']).sort()).toEqual(['delivered', 'queued', 'sent']);
@@ -152,7 +153,7 @@ describe('a message through the whole platform', () => {
     const tmobileRows = finals.filter((r) => tmobile.includes(r.to_number));
     expect(tmobileRows.filter((r) => r.message_state === 'delivered')).toHaveLength(2);
     expect(tmobileRows.filter((r) => r.message_state === 'failed')).toEqual([expect.objectContaining({ error_code: '480' })]);
-    expect(Number(tmobileRows.find((r) => r.message_state === 'failed')!.total_amount)).toBe(0);
+    expect(Number(must(tmobileRows.find((r) => r.message_state === 'failed'), 'the failed T-Mobile message').total_amount)).toBe(0);
     expect(finals.find((r) => r.to_number === att)).toMatchObject({ message_state: 'delivered', error_code: '000' });
   });
 });

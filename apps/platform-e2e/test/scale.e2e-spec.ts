@@ -1,5 +1,6 @@
 // The platform scaled out on one machine — 2 gateways, 3 governors, 2 dispatchers, 2 callback
 // services — under steady traffic from several accounts, with one replica of each killed mid-run.
+import { must } from '@sluice/contracts';
 import { eventually, testNumber } from '@sluice/testing';
 import { connectTestDatabase, createTestAccount, registerTestNumber } from '@sluice/testing-data';
 import type { DataSource } from 'typeorm';
@@ -44,7 +45,7 @@ describe('scaled out on one machine, losing one replica of each service', () => 
         accounts.map(async (account, i) => {
           // Alternate gateways, so a dead one is noticed by the client as a refused connection.
           const live = platform.apps.filter((a) => a.name === 'api-gateway' && a.process.exitCode === null && a.process.signalCode === null);
-          const gateway = live[(sent + i) % live.length]!;
+          const gateway = must(live[(sent + i) % live.length], 'a live gateway');
           const response = await fetch(`http://127.0.0.1:${gateway.port}/v1/Account/${account.authId}/Message/`, {
             method: 'POST',
             headers: {
@@ -69,7 +70,7 @@ describe('scaled out on one machine, losing one replica of each service', () => 
       if (batch === BATCHES / 2) {
         // One replica of each service dies without warning.
         const victims = ['api-gateway', 'rate-governor', 'carrier-dispatch', 'callback-service'].map(
-          (name) => platform.apps.find((a) => a.name === name && a.process.exitCode === null && a.process.signalCode === null)!,
+          (name) => must(platform.apps.find((a) => a.name === name && a.process.exitCode === null && a.process.signalCode === null), `a running ${name}`),
         );
         for (const victim of victims) victim.process.kill('SIGKILL');
         await Promise.all(victims.map((victim) => victim.exited));
@@ -86,7 +87,7 @@ describe('scaled out on one machine, losing one replica of each service', () => 
           `SELECT count(*)::int AS n FROM messages WHERE message_uuid = ANY($1::uuid[]) AND message_state = 'delivered'`,
           [uuids],
         );
-        return rows[0]!.n === total ? true : undefined;
+        return must(rows[0], 'the count row').n === total ? true : undefined;
       },
       150_000,
       `all ${total} messages delivered`,

@@ -2,6 +2,7 @@
 // decisions per second, exactness and utilisation of a backlogged quota, schedule
 // lateness, and Redis memory for many accounts and a large backlog.
 // Run: npm run bench:governor   (needs `deploy/local/infra.sh up`; uses Redis logical db 15, flushed)
+import { must } from '@sluice/contracts';
 import { countIn, type WindowQuota } from '@sluice/domain';
 import { DispatchSchedule } from '@sluice/messaging';
 import { percentile, printResults, testInfrastructure } from '@sluice/testing';
@@ -32,7 +33,7 @@ async function inParallel<T>(count: number, concurrency: number, task: (i: numbe
 
 async function usedMemory(): Promise<number> {
   const info = await redis.info('memory');
-  return Number(/used_memory:(\d+)/.exec(info)![1]);
+  return Number(must(/used_memory:(\d+)/.exec(info), 'used_memory in INFO memory')[1]);
 }
 
 async function decisionsPerSecond(): Promise<string> {
@@ -43,7 +44,7 @@ async function decisionsPerSecond(): Promise<string> {
   ];
   const n = 20_000;
   const started = process.hrtime.bigint();
-  await inParallel(n, 64, (i) => booker.book({ rootAccountId: accounts[i % accounts.length]!, messageUuid: randomUUID(), cost: 1, deadline: far(), windows: windows(i), daily: [] }));
+  await inParallel(n, 64, (i) => booker.book({ rootAccountId: accounts[i % accounts.length], messageUuid: randomUUID(), cost: 1, deadline: far(), windows: windows(i), daily: [] }));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return `| scheduling decisions (2 quotas each, 100 accounts, 64 in flight) | ${Math.round(n / seconds).toLocaleString('en-US')} /s |`;
 }
@@ -60,7 +61,7 @@ async function backloggedQuota(): Promise<string[]> {
   slots.sort((a, b) => a - b);
   let maxInWindow = 0;
   for (const s of slots) maxInWindow = Math.max(maxInWindow, countIn(slots, s, s + quota.windowMs), countIn(slots, s - quota.windowMs + 1, s + 1));
-  const spanSeconds = (slots[slots.length - 1]! - slots[0]! + 1) / 1_000;
+  const spanSeconds = (slots[slots.length - 1] - slots[0] + 1) / 1_000;
   const utilisation = n / (Math.ceil(spanSeconds) * quota.limit);
   return [
     `| backlog of ${n.toLocaleString('en-US')} at 100/s: max in any 1 s window | ${maxInWindow} (quota 100) |`,
@@ -128,7 +129,7 @@ async function largeBacklog(): Promise<string> {
 
 async function main(): Promise<void> {
   await redis.flushdb();
-  const version = /redis_version:(\S+)/.exec(await redis.info('server'))![1];
+  const version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
   const rows = [await decisionsPerSecond(), ...(await backloggedQuota()), await scheduleLateness(), await manyAccounts(), await largeBacklog()];
   await redis.flushdb();
   await redis.quit();

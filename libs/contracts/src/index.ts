@@ -7,3 +7,4 @@ export * from './sms-status/sms-status.payload';
 export * from './carrier';
 export * from './ops-alert/ops-alert.payload';
 export * from './sms-inbound/sms-inbound.payload';
+export * from './must';

@@ -26,14 +26,14 @@ describe('earliestCommonSlot', () => {
           const booked: number[][] = quotas.map(() => []);
           for (const arrival of [...arrivals].sort((a, b) => a.at - b.at)) {
             // Each message is subject to some of the quotas (like carriers sharing an account MPS).
-            const applies = quotas.map((_, i) => i === 0 || arrival.uses[i]!);
+            const applies = quotas.map((_, i) => i === 0 || arrival.uses[i]);
             const subset = quotas.filter((_, i) => applies[i]);
             const cost = Math.min(arrival.cost, ...subset.map((q) => q.limit));
             const t = earliestCommonSlot(booked.filter((_, i) => applies[i]), arrival.at, cost, subset);
             expect(t).toBeGreaterThanOrEqual(arrival.at);
             // Earliest: no earlier integer time fits every quota that applies.
             for (let e = arrival.at; e < t; e += 1) {
-              expect(subset.every((q, k) => fits(booked.filter((_, i) => applies[i])[k]!, e, cost, q))).toBe(false);
+              expect(subset.every((q, k) => fits(booked.filter((_, i) => applies[i])[k], e, cost, q))).toBe(false);
             }
             booked.forEach((b, i) => {
               if (!applies[i]) return;
@@ -42,8 +42,8 @@ describe('earliestCommonSlot', () => {
             });
           }
           quotas.forEach((q, i) => {
-            for (const b of booked[i]!) {
-              for (const s of [b, b - q.windowMs + 1]) expect(countIn(booked[i]!, s, s + q.windowMs)).toBeLessThanOrEqual(q.limit);
+            for (const b of booked[i]) {
+              for (const s of [b, b - q.windowMs + 1]) expect(countIn(booked[i], s, s + q.windowMs)).toBeLessThanOrEqual(q.limit);
             }
           });
         },

@@ -26,7 +26,7 @@ export function earliestSlot(
   }
   if (fits(booked, now, cost, quota)) return now;
   for (let i = lowerBound(booked, now - quota.windowMs + 1); i < booked.length; i += 1) {
-    const candidate = booked[i]! + quota.windowMs;
+    const candidate = booked[i] + quota.windowMs;
     if (candidate > now && fits(booked, candidate, cost, quota)) return candidate;
   }
   // Past the last booking plus a window nothing is in the way.
@@ -42,8 +42,8 @@ export function fits(
 ): boolean {
   // The count over [s, s + W) peaks where a booking enters: s = t − W + 1, or s = b − W + 1 for b in (t, t + W − 1].
   const starts = [t - windowMs + 1];
-  for (let i = lowerBound(booked, t + 1); i < booked.length && booked[i]! <= t + windowMs - 1; i += 1) {
-    starts.push(booked[i]! - windowMs + 1);
+  for (let i = lowerBound(booked, t + 1); i < booked.length && booked[i] <= t + windowMs - 1; i += 1) {
+    starts.push(booked[i] - windowMs + 1);
   }
   return starts.every((s) => countIn(booked, s, s + windowMs) + cost <= limit);
 }
@@ -58,7 +58,7 @@ function lowerBound(sorted: readonly number[], value: number): number {
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
+    if (sorted[mid] < value) lo = mid + 1;
     else hi = mid;
   }
   return lo;

@@ -3,7 +3,7 @@ import { cpus, totalmem } from 'node:os';
 
 /** The value at percentile p (0–100) of ascending values. */
 export function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 /** Prints a markdown table of results under one line naming the benchmark, the date and the machine. */

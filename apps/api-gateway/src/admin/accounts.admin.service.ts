@@ -1,6 +1,7 @@
 // Accounts and subaccounts for operators: create, settings (MPS, API request rate, enabled), token rotation.
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from '@sluice/config';
+import { must } from '@sluice/contracts';
 import { AccountAdminRepository, AccountRepository } from '@sluice/persistence';
 import { ApiError } from '../errors/api-error';
 import { ConfigChangeHub } from '../config-sync/config-change.hub';
@@ -38,7 +39,7 @@ export class AccountsAdminService {
             ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
           })
         : await this.admin.get(created.authId);
-    return { ...accountView(account!), auth_token: created.authToken };
+    return { ...accountView(must(account, 'the account just created')), auth_token: created.authToken };
   }
 
   async list(parentAuthId: string | null, limit: number, offset: number) {

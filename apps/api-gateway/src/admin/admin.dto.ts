@@ -1,5 +1,5 @@
 // Admin API bodies and queries: zod schemas that validate (400 naming the field) and the JSON schemas /docs shows.
-import { isCarrierId } from '@sluice/contracts';
+import { isCarrierId, must } from '@sluice/contracts';
 import { normalizeE164 } from '@sluice/domain';
 import { z } from '@sluice/config';
 import { NumberType } from '@sluice/persistence';
@@ -124,7 +124,7 @@ export const pageSchema = z.object({
 export function parseBody<S extends z.ZodTypeAny>(schema: S, value: unknown, where = ''): z.output<S> {
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data as z.output<S>;
-  const issue = result.error.issues[0]!;
+  const issue = must(result.error.issues[0], 'a validation issue');
   const field = [where, ...issue.path].filter((p) => p !== '').join('.') || 'body';
   const message = issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message;
   throw ApiError.invalid(field, message);

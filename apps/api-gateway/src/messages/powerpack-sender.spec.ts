@@ -33,7 +33,7 @@ describe('pickSender', () => {
 
   it('never picks a Canadian short code for MMS, and falls back to any usable number', () => {
     expect(pickSender(pool, '14165550199', 'CA', MessageType.Mms, true, 0)).toBe('14165550100');
-    expect(pickSender([pool[3]!], '14165550199', 'CA', MessageType.Mms, true, 0)).toBeNull();
-    expect(pickSender([pool[0]!], '14165550199', 'CA', MessageType.Sms, true, 0)).toBe('14155550100');
+    expect(pickSender([pool[3]], '14165550199', 'CA', MessageType.Mms, true, 0)).toBeNull();
+    expect(pickSender([pool[0]], '14165550199', 'CA', MessageType.Sms, true, 0)).toBe('14155550100');
   });
 });

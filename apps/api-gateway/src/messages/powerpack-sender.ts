@@ -34,5 +34,5 @@ export function pickSender(pool: readonly PoolNumber[], destination: string, cou
   const candidates = local.length > 0 ? local : usable;
   if (candidates.length === 0) return null;
   const index = sticky ? stableHash(destination) % candidates.length : turn % candidates.length;
-  return candidates[index]!.number;
+  return candidates[index].number;
 }

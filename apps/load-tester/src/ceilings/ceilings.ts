@@ -157,8 +157,9 @@ export async function measureCeilings(targets: CeilingTargets): Promise<Ceiling[
     }
   };
   await attempt('bare Fastify', () => bareFastify(targets.seconds));
-  if (targets.databaseUrl) await attempt('Postgres', () => postgres(targets.databaseUrl!, targets.seconds));
-  if (targets.kafkaBrokers) await attempt('Kafka', () => kafkaProduce(targets.kafkaBrokers!, targets.seconds));
-  if (targets.redisUrl) await attempt('Redis', () => redisCommands(targets.redisUrl!, targets.seconds));
+  const { databaseUrl, kafkaBrokers, redisUrl } = targets;
+  if (databaseUrl) await attempt('Postgres', () => postgres(databaseUrl, targets.seconds));
+  if (kafkaBrokers) await attempt('Kafka', () => kafkaProduce(kafkaBrokers, targets.seconds));
+  if (redisUrl) await attempt('Redis', () => redisCommands(redisUrl, targets.seconds));
   return ceilings;
 }

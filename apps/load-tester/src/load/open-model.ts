@@ -162,7 +162,7 @@ export class LoadGenerator {
   private second(at: number): LoadSecond {
     const i = Math.max(0, Math.floor((at - this.timelineStart) / 1_000));
     while (this.timeline.length <= i) this.timeline.push({ t: this.timelineStart + this.timeline.length * 1_000, sent: 0, accepted: 0, failed: 0 });
-    return this.timeline[i]!;
+    return this.timeline[i];
   }
 
   private remember(send: PlannedSend, uuids: readonly string[], phase: number, scheduledAt: number, acceptedAt: number): void {
@@ -171,7 +171,7 @@ export class LoadGenerator {
       return;
     }
     uuids.forEach((uuid, i) => {
-      const destination = send.destinations[i]!;
+      const destination = send.destinations[i];
       this.messages.push({
         uuid: uuid.toLowerCase(),
         group: send.account.groupIndex,

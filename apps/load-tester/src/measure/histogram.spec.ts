@@ -1,10 +1,11 @@
+import { must } from '@sluice/contracts';
 import fc from 'fast-check';
 import { bucketBounds, bucketIndex, LogHistogram } from './histogram';
 
 /** The exact percentile with the same definition: the smallest value with ≥ p % of values at or below it. */
 function exactPercentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1]!;
+  return must(sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1], `the p${p} value`);
 }
 
 describe('LogHistogram', () => {
@@ -70,7 +71,7 @@ describe('LogHistogram', () => {
     [5, 1, 3, NaN, Infinity, 3].forEach((v) => histogram.record(v));
     const cdf = histogram.cdf();
     expect(cdf.map((p) => p.fraction)).toEqual([0.25, 0.75, 1]);
-    expect(cdf[cdf.length - 1]!.value).toBe(5);
+    expect(cdf.at(-1)?.value).toBe(5);
     expect(new LogHistogram().summary().count).toBe(0);
     expect(new LogHistogram().percentile(50)).toBeNaN();
   });

@@ -58,7 +58,7 @@ export class LogHistogram {
     const value = Math.max(0, valueMs);
     const index = bucketIndex(Math.round(value / RESOLUTION_MS));
     while (this.counts.length <= index) this.counts.push(0);
-    this.counts[index]! += times;
+    this.counts[index] += times;
     this.total += times;
     this.sum += value * times;
     this.lowest = Math.min(this.lowest, value);
@@ -90,7 +90,7 @@ export class LogHistogram {
     const rank = Math.max(1, Math.ceil((Math.min(100, Math.max(0, p)) / 100) * this.total));
     let seen = 0;
     for (let i = 0; i < this.counts.length; i += 1) {
-      seen += this.counts[i]!;
+      seen += this.counts[i];
       if (seen >= rank) {
         const [low, high] = bucketBounds(i);
         const middle = ((low + high - 1) / 2) * RESOLUTION_MS;
@@ -118,7 +118,7 @@ export class LogHistogram {
     const points: CdfPoint[] = [];
     let seen = 0;
     for (let i = 0; i < this.counts.length; i += 1) {
-      const n = this.counts[i]!;
+      const n = this.counts[i];
       if (n === 0) continue;
       seen += n;
       const high = bucketBounds(i)[1] * RESOLUTION_MS;
@@ -131,7 +131,7 @@ export class LogHistogram {
     other.counts.forEach((n, i) => {
       if (n === 0) return;
       while (this.counts.length <= i) this.counts.push(0);
-      this.counts[i]! += n;
+      this.counts[i] += n;
     });
     this.total += other.total;
     this.sum += other.sum;

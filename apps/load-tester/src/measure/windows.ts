@@ -16,10 +16,10 @@ export function maxInWindow(times: readonly number[], windowMs: number): WindowP
   // A fullest window can always be slid right until it starts at an arrival.
   for (let start = 0; start < times.length; start += 1) {
     if (end < start) end = start;
-    while (end < times.length && times[end]! < times[start]! + windowMs) end += 1;
+    while (end < times.length && times[end] < times[start] + windowMs) end += 1;
     if (end - start > best) {
       best = end - start;
-      at = times[start]!;
+      at = times[start];
     }
   }
   return { max: best, at };
@@ -35,9 +35,9 @@ export function windowSeries(times: readonly number[], windowMs: number, from: n
   let end = 0;
   for (let start = 0; start < times.length; start += 1) {
     if (end < start) end = start;
-    while (end < times.length && times[end]! < times[start]! + windowMs) end += 1;
-    const step = Math.floor((times[start]! - from) / stepMs);
-    if (step >= 0 && step < steps) series[step]!.count = Math.max(series[step]!.count, end - start);
+    while (end < times.length && times[end] < times[start] + windowMs) end += 1;
+    const step = Math.floor((times[start] - from) / stepMs);
+    if (step >= 0 && step < steps) series[step].count = Math.max(series[step].count, end - start);
   }
   return series;
 }
@@ -47,7 +47,7 @@ export function countsPerBucket(times: readonly number[], from: number, to: numb
   const counts = new Array<number>(Math.max(1, Math.ceil((to - from) / bucketMs))).fill(0);
   for (const t of times) {
     const bucket = Math.floor((t - from) / bucketMs);
-    if (bucket >= 0 && bucket < counts.length) counts[bucket]! += 1;
+    if (bucket >= 0 && bucket < counts.length) counts[bucket] += 1;
   }
   return counts;
 }
@@ -61,6 +61,6 @@ export function countsPerBucket(times: readonly number[], from: number, to: numb
  */
 export function utilisation(times: readonly number[], limit: number, windowMs: number): number {
   if (times.length === 0) return NaN;
-  const span = times[times.length - 1]! - times[0]!;
+  const span = times[times.length - 1] - times[0];
   return Math.min(1, (Math.ceil(times.length / limit) * windowMs) / (span + windowMs));
 }

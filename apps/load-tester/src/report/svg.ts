@@ -58,11 +58,11 @@ function legendRows(series: readonly ChartSeries[], width: number, left: number)
   series.forEach((s, i) => {
     const label = s.name.length > 60 ? `${s.name.slice(0, 59)}…` : s.name;
     const w = 30 + label.length * 6.3;
-    if (x + w > width - 8 && rows[rows.length - 1]!.length > 0) {
+    if (x + w > width - 8 && rows[rows.length - 1].length > 0) {
       rows.push([]);
       x = left;
     }
-    rows[rows.length - 1]!.push({ s, i, x, label });
+    rows[rows.length - 1].push({ s, i, x, label });
     x += w;
   });
   return rows;
@@ -109,7 +109,7 @@ export function lineChart(series: readonly ChartSeries[], options: ChartOptions)
   parts.push(`<text transform="translate(14 ${margin.top + plotH / 2}) rotate(-90)" text-anchor="middle" class="axis">${escapeXml(options.yLabel)}</text>`);
 
   series.forEach((s, i) => {
-    const color = s.color ?? PALETTE[i % PALETTE.length]!;
+    const color = s.color ?? PALETTE[i % PALETTE.length];
     const points = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!options.xLog || x > 0));
     if (points.length === 0) return;
     let d = '';
@@ -125,7 +125,7 @@ export function lineChart(series: readonly ChartSeries[], options: ChartOptions)
   rows.forEach((row, r) => {
     const y = margin.top + plotH + 50 + r * 16;
     for (const { s, i, x, label } of row) {
-      const color = s.color ?? PALETTE[i % PALETTE.length]!;
+      const color = s.color ?? PALETTE[i % PALETTE.length];
       parts.push(`<line x1="${x.toFixed(1)}" x2="${(x + 18).toFixed(1)}" y1="${y - 4}" y2="${y - 4}" stroke="${color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="4 3"' : ''}/>`);
       parts.push(`<text x="${(x + 23).toFixed(1)}" y="${y}" class="legend">${escapeXml(label)}</text>`);
     }

@@ -23,7 +23,7 @@ export function weightedPicker<T>(options: ReadonlyArray<{ value: T; weight: num
       r -= option.weight;
       if (r < 0) return option.value;
     }
-    return usable[usable.length - 1]!.value;
+    return usable[usable.length - 1].value;
   };
 }
 
@@ -39,11 +39,11 @@ export function smoothRoundRobin<T>(options: ReadonlyArray<{ value: T; weight: n
   return () => {
     let best = 0;
     for (let i = 0; i < usable.length; i += 1) {
-      current[i]! += usable[i]!.weight;
-      if (current[i]! > current[best]!) best = i;
+      current[i] += usable[i].weight;
+      if (current[i] > current[best]) best = i;
     }
-    current[best]! -= total;
-    return usable[best]!.value;
+    current[best] -= total;
+    return usable[best].value;
   };
 }
 

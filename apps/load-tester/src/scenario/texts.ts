@@ -19,7 +19,7 @@ export function makeText(encoding: 'gsm' | 'ucs2', units: number, random: () => 
   const length = low + Math.floor(random() * (max - low + 1));
   const words = encoding === 'gsm' ? GSM_WORDS : UCS2_WORDS;
   let text = `${tag} `;
-  while (text.length < length) text += `${words[Math.floor(random() * words.length)]!} `;
+  while (text.length < length) text += `${words[Math.floor(random() * words.length)]} `;
   // UCS-2 texts must keep a non-GSM character after trimming.
   text = text.slice(0, length);
   if (encoding === 'ucs2' && !/[^\x20-\x7e]/.test(text)) text = `Ж${text.slice(1)}`;

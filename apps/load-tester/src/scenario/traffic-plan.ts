@@ -1,5 +1,5 @@
 // Turns a scenario's mixes into concrete sends: account, sender, destinations, text, expiry, callback.
-import { DEFAULT_CARRIER_PREFIXES } from '@sluice/contracts';
+import { DEFAULT_CARRIER_PREFIXES, must } from '@sluice/contracts';
 import { countUnits } from '@sluice/domain';
 import { randomInt } from 'node:crypto';
 import type { SeededAccount } from '../fixtures/seeder';
@@ -41,7 +41,7 @@ class DestinationPool {
 
   next(carrier: CarrierKey): string {
     const prefixes = this.prefixes[carrier];
-    const prefix = prefixes[(this.counters.get(`#${carrier}`) ?? 0) % prefixes.length]!;
+    const prefix = prefixes[(this.counters.get(`#${carrier}`) ?? 0) % prefixes.length];
     this.counters.set(`#${carrier}`, (this.counters.get(`#${carrier}`) ?? 0) + 1);
     // 8,000,000 numbers per prefix: the exchange must start with 2-9 to be dialable.
     const n = this.counters.get(prefix) ?? randomInt(8_000_000);
@@ -85,12 +85,12 @@ export class TrafficPlan {
 
   next(): PlannedSend {
     const groupIndex = this.nextGroup();
-    const spec = this.scenario.groups[groupIndex]!;
-    const group = this.groups[groupIndex]!;
-    const account = group.accounts[group.turn % group.accounts.length]!;
+    const spec = this.scenario.groups[groupIndex];
+    const group = this.groups[groupIndex];
+    const account = must(group.accounts[group.turn % group.accounts.length], `a seeded account in group ${groupIndex}`);
     const numberTurn = Math.floor(group.turn / group.accounts.length);
     group.turn += 1;
-    const src = account.numbers[numberTurn % account.numbers.length]!.number;
+    const src = must(account.numbers[numberTurn % account.numbers.length], `a sender number of ${account.authId}`).number;
     this.sequence += 1;
 
     const destinations = Array.from({ length: spec.destinationsPerRequest }, () => {

@@ -23,7 +23,11 @@ export interface StatusEventRow {
 
 export const FINAL_STATES: ReadonlySet<string> = new Set(['delivered', 'undelivered', 'failed']);
 
-const ms = (value: Date | string | null): number | null => (value === null ? null : new Date(value).getTime());
+function ms(value: Date | string): number;
+function ms(value: Date | string | null): number | null;
+function ms(value: Date | string | null): number | null {
+  return value === null ? null : new Date(value).getTime();
+}
 
 export class PlatformProbe {
   /** The run's messages: its accounts, from a second before it began. */
@@ -71,10 +75,10 @@ export class PlatformProbe {
       errorCode: String(r['error_code']),
       units: Number(r['units']),
       totalAmount: Number(r['total_amount']),
-      messageTime: ms(r['message_time'] as Date)!,
+      messageTime: ms(r['message_time'] as Date),
       sentAt: ms(r['sent_at'] as Date | null),
       deliveryReportAt: ms(r['delivery_report_at'] as Date | null),
-      updatedAt: ms(r['updated_at'] as Date)!,
+      updatedAt: ms(r['updated_at'] as Date),
       hasCallback: Boolean(r['has_callback']),
     }));
   }
@@ -85,6 +89,6 @@ export class PlatformProbe {
        FROM status_events e JOIN messages m USING (message_uuid) WHERE ${this.where} AND m.callback_url IS NOT NULL`,
       this.params(),
     );
-    return rows.map((r) => ({ uuid: String(r['message_uuid']), sequence: Number(r['sequence']), state: String(r['state']), occurredAt: ms(r['occurred_at'] as Date)! }));
+    return rows.map((r) => ({ uuid: String(r['message_uuid']), sequence: Number(r['sequence']), state: String(r['state']), occurredAt: ms(r['occurred_at'] as Date) }));
   }
 }

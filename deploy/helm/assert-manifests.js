@@ -534,7 +534,7 @@ test('admin.enabled: the gateway reads ADMIN_TOKEN from the shared Secret, callb
   assert.equal(objects(docs, 'Secret').length, 0);
   const notes = renderNotes(...set('admin.enabled=true'));
   assert.match(notes, /admin: Secret sluice-credentials, keys ADMIN_TOKEN/);
-  assert.match(notes, /Message XML replies through it \(http:\/\/sluice-api-gateway:8080\)/);
+  assert.match(notes, /Message XML replies through it\s+\(http:\/\/sluice-api-gateway:8080\)/);
 });
 
 test('admin.token: stored in the chart Secret (not the hook Secret, not a ConfigMap) and rolls the pods', () => {

@@ -193,6 +193,10 @@ Usage: include "sluice.credential" (list $ "database")
 {{- end -}}
 {{- $given = not (empty $v.systemId) -}}
 {{- $hint = "smpp.systemId and smpp.password" -}}
+{{- else if eq $which "admin" -}}
+{{- $keys = dict "ADMIN_TOKEN" $v.existingSecretKey -}}
+{{- $given = not (empty $v.token) -}}
+{{- $hint = "admin.token" -}}
 {{- end -}}
 {{- if $v.existingSecret -}}
 {{- dict "source" "existing" "secret" $v.existingSecret "keys" $keys | toYaml -}}
@@ -249,6 +253,82 @@ pre-install hook runs before the chart's own Secret exists).
 {{- end -}}
 {{- end -}}
 
+{{/*
+Release-wide settings of `config` that only some apps read: the value's key, its variable and
+the apps that read it (apps/<name>/src/*.config.ts: consumerSupervisionEnv,
+loopSupervisionEnv, QUOTA_GUARD_MS).
+*/}}
+{{- define "sluice.scopedConfigTable" -}}
+consumerMaxDownMs: {env: CONSUMER_MAX_DOWN_MS, apps: [rate-governor, callback-service]}
+loopMaxDownMs: {env: LOOP_MAX_DOWN_MS, apps: [api-gateway, rate-governor, carrier-dispatch, callback-service]}
+quotaGuardMs: {env: QUOTA_GUARD_MS, apps: [rate-governor, carrier-dispatch]}
+{{- end -}}
+
+{{/* Whether the admin API is on: admin.enabled with api-gateway enabled. "true" or "". */}}
+{{- define "sluice.adminEnabled" -}}
+{{- if and .Values.admin.enabled (index .Values.services "api-gateway").enabled -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+URL of the gateway's admin API for callback-service (GATEWAY_ADMIN_URL): its Service in this
+namespace, on the Service's port; "" when the admin API is off.
+*/}}
+{{- define "sluice.gatewayAdminUrl" -}}
+{{- if include "sluice.adminEnabled" . -}}
+{{- $gateway := include "sluice.service" (list . "api-gateway") | fromYaml -}}
+{{- printf "http://%s:%d" (include "sluice.componentName" (list . "api-gateway")) ($gateway.service.port | default $gateway.port | int) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+env entries (secretKeyRef) of the admin token: ADMIN_TOKEN for api-gateway, the same key as
+GATEWAY_ADMIN_TOKEN for callback-service; nothing when the admin API is off.
+Usage: include "sluice.adminEnv" (list $ $name)
+*/}}
+{{- define "sluice.adminEnv" -}}
+{{- $root := index . 0 -}}
+{{- $name := index . 1 -}}
+{{- $env := get (dict "api-gateway" "ADMIN_TOKEN" "callback-service" "GATEWAY_ADMIN_TOKEN") $name -}}
+{{- if and $env (include "sluice.adminEnabled" $root) }}
+{{- $c := include "sluice.credential" (list $root "admin") | fromYaml }}
+- name: {{ $env }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $c.secret }}
+      key: {{ $c.keys.ADMIN_TOKEN }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Checks across values that the schema cannot make: the admin token is not given while the admin
+API is off, and rate-governor and carrier-dispatch share one QUOTA_GUARD_MS, above
+carrier-dispatch's DISPATCH_MAX_LATENESS_MS (its default, 40, unless its env sets it).
+Renders nothing; fails with a sentence.
+*/}}
+{{- define "sluice.checkValues" -}}
+{{- $v := .Values -}}
+{{- if and (not $v.admin.enabled) (or $v.admin.token $v.admin.existingSecret) -}}
+{{- fail "admin: admin.token or admin.existingSecret is set but admin.enabled is false; set admin.enabled=true to serve the admin API, or remove the token" -}}
+{{- end -}}
+{{- $guard := dict -}}
+{{- range $name := list "rate-governor" "carrier-dispatch" -}}
+{{- $svc := include "sluice.service" (list $ $name) | fromYaml -}}
+{{- if $svc.enabled -}}
+{{- $_ := set $guard $name (include "sluice.envValue" (ternary (index ($svc.env | default dict) "QUOTA_GUARD_MS") $v.config.quotaGuardMs (hasKey ($svc.env | default dict) "QUOTA_GUARD_MS"))) -}}
+{{- end -}}
+{{- end -}}
+{{- if and (hasKey $guard "rate-governor") (hasKey $guard "carrier-dispatch") (ne (get $guard "rate-governor") (get $guard "carrier-dispatch")) -}}
+{{- fail (printf "QUOTA_GUARD_MS: rate-governor gets %s and carrier-dispatch %s; they must share one guard band: set config.quotaGuardMs, not services.<name>.env.QUOTA_GUARD_MS" (get $guard "rate-governor") (get $guard "carrier-dispatch")) -}}
+{{- end -}}
+{{- if hasKey $guard "carrier-dispatch" -}}
+{{- $dispatch := include "sluice.service" (list $ "carrier-dispatch") | fromYaml -}}
+{{- $lateness := include "sluice.envValue" (index ($dispatch.env | default dict) "DISPATCH_MAX_LATENESS_MS" | default 40) -}}
+{{- if ge (atoi $lateness) (atoi (get $guard "carrier-dispatch")) -}}
+{{- fail (printf "QUOTA_GUARD_MS (%s) must be more than carrier-dispatch's DISPATCH_MAX_LATENESS_MS (%s), or carrier-dispatch refuses to start: raise config.quotaGuardMs or lower services.carrier-dispatch.env.DISPATCH_MAX_LATENESS_MS" (get $guard "carrier-dispatch") $lateness) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
 {{/* SMPP host carrier-dispatch connects to: smpp.host, else the simulator when it is enabled, else "". */}}
 {{- define "sluice.smppHost" -}}
 {{- if .Values.smpp.host -}}
@@ -275,6 +355,16 @@ Usage: include "sluice.configData" (list $ $svc)
 {{- end -}}
 {{- with $svc.consumer -}}
 {{- $_ := set $data "KAFKA_GROUP_ID" .group -}}
+{{- end -}}
+{{- range $key, $setting := include "sluice.scopedConfigTable" $root | fromYaml -}}
+{{- if has $svc.name $setting.apps -}}
+{{- $_ := set $data $setting.env (include "sluice.envValue" (index $v.config $key)) -}}
+{{- end -}}
+{{- end -}}
+{{- if eq $svc.name "callback-service" -}}
+{{- with include "sluice.gatewayAdminUrl" $root -}}
+{{- $_ := set $data "GATEWAY_ADMIN_URL" . -}}
+{{- end -}}
 {{- end -}}
 {{- if has "smpp-client" $svc.needs -}}
 {{- with include "sluice.smppHost" $root -}}
@@ -305,6 +395,7 @@ Usage: include "sluice.configData" (list $ $svc)
 {{- end -}}
 {{- if $needed }}{{ $out = append $out $which }}{{ end -}}
 {{- end -}}
+{{- if include "sluice.adminEnabled" $root }}{{ $out = append $out "admin" }}{{ end -}}
 {{- toJson $out -}}
 {{- end -}}
 
@@ -318,6 +409,7 @@ Usage: include "sluice.configData" (list $ $svc)
 {{- if eq $which "database" }}{{ $_ := set $data "DATABASE_URL" $root.Values.database.url }}{{ end -}}
 {{- if eq $which "redis" }}{{ $_ := set $data "REDIS_URL" $root.Values.redis.url }}{{ end -}}
 {{- if eq $which "smpp" }}{{ $_ := set $data "SMPP_SYSTEM_ID" $root.Values.smpp.systemId }}{{ $_ := set $data "SMPP_PASSWORD" $root.Values.smpp.password }}{{ end -}}
+{{- if eq $which "admin" }}{{ $_ := set $data "ADMIN_TOKEN" $root.Values.admin.token }}{{ end -}}
 {{- end -}}
 {{- end -}}
 {{- toYaml $data -}}

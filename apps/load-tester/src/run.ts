@@ -1,15 +1,13 @@
 // One load-test run, start to finish: platform, receiver, ceilings, accounts, load, drain, verdict.
-import { createDataSource } from '@sluice/persistence';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
-import type { DataSource } from 'typeorm';
 import { Ceiling, measureCeilings } from './ceilings/ceilings';
 import { seedAccounts, SeededAccount } from './fixtures/seeder';
 import { LoadGenerator, PhaseResult, SentMessage } from './load/open-model';
 import { countsPerBucket, windowSeries } from './measure/windows';
-import { prepareInfrastructure } from './platform/infrastructure';
-import { startPlatform, StartedPlatform } from './platform/launcher';
-import { ProcessSampler, WatchedProcess } from './platform/process-stats';
+import { beginRun, connectRunDatabase, HarnessOptions, startRunPlatform } from './platform/harness';
+import type { StartedPlatform } from './platform/launcher';
+import { cpuPerMessage, ProcessSampler, WatchedProcess } from './platform/process-stats';
 import { SimulatorClient, Submission } from './platform/simulator-client';
 import { warmUp } from './platform/warm-up';
 import { ExpectedQuota, expectedQuotas } from './quotas/expected-quotas';
@@ -20,33 +18,17 @@ import { TrafficPlan } from './scenario/traffic-plan';
 import { analyse, QuotaResult } from './verify/analysis';
 import { FINAL_STATES, MessageRow, PlatformProbe, StatusEventRow } from './verify/platform-probe';
 
-export interface RunOptions {
+/** `receiverUrl` is the callback url sent to the platform; it defaults to http://<receiverHost>:<port>/status. */
+export interface RunOptions extends HarnessOptions {
   readonly scenario: Scenario;
-  /** Start the five apps as child processes (they must be built). */
-  readonly startPlatform: boolean;
-  readonly gatewayUrl?: string;
-  readonly simulatorUrl?: string;
-  readonly databaseUrl: string;
-  readonly redisUrl?: string;
-  readonly kafkaBrokers?: string;
   /** Forget the simulator's record first (only when nobody else uses that simulator). */
   readonly resetSimulator: boolean;
-  readonly receiverHost: string;
-  readonly receiverPort: number;
-  /** The callback url sent to the platform; defaults to http://<receiverHost>:<port>/status. */
-  readonly receiverUrl?: string;
   readonly watch: readonly WatchedProcess[];
   readonly ceilings: boolean | null;
-  readonly logDir: string;
-  readonly appLogLevel: string;
-  readonly extraEnv: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  readonly log: (line: string) => void;
   /** Progress lines: `tty` rewrites one line, `lines` prints one every few seconds, `off`. */
   readonly progress: 'tty' | 'lines' | 'off';
   /** Receives the raw records (client, Postgres, carrier, callbacks) once the drain is over, the platform still running. */
   readonly onRaw?: (raw: RunRecords) => void;
-  /** Called once the platform is up, with a function that stops it (for Ctrl-C). */
-  readonly onCleanup?: (cleanup: () => Promise<void>) => void;
   /** Runs alongside the arrival phases (fault injection); the drain begins once both are over. */
   readonly duringLoad?: (context: LoadContext) => Promise<void>;
   /** Duplicates the run may show without failing, asked for when the verdict is given. */
@@ -101,47 +83,30 @@ const fmt = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleS
 
 export async function runLoadTest(options: RunOptions): Promise<RunResult> {
   const { scenario, log } = options;
-  const startedAt = new Date();
   const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
-  const runId = `${startedAt.toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(2).toString('hex')}`;
-  const cleanups: Array<() => Promise<void>> = [];
-  const cleanup = async (): Promise<void> => {
-    for (const step of cleanups.splice(0).reverse()) await step().catch(() => undefined);
-  };
-  options.onCleanup?.(cleanup);
+  const run = beginRun(options);
+  const { startedAt, runId } = run;
 
   try {
     const tokenKey = randomBytes(32);
     const receiver = new CallbackReceiver();
     const receiverPort = await receiver.listen(options.receiverHost, options.receiverPort);
-    cleanups.push(() => receiver.close());
+    run.undo(() => receiver.close());
     const callbackUrl = options.receiverUrl ?? `http://${options.receiverHost}:${receiverPort}/status`;
 
     let platform: StartedPlatform | null = null;
     if (options.startPlatform) {
-      if (!options.redisUrl || !options.kafkaBrokers) throw new Error('starting the platform needs REDIS_URL and KAFKA_BROKERS as well as DATABASE_URL');
-      log('preparing the schema and topics');
-      await prepareInfrastructure(options.databaseUrl, options.kafkaBrokers);
-      log(`starting the platform (logs in ${options.logDir})`);
       const env: Record<string, Record<string, string>> = {};
       for (const source of [scenario.platform.env, options.extraEnv]) {
         for (const [app, vars] of Object.entries(source)) env[app] = { ...(env[app] ?? {}), ...vars };
       }
-      platform = await startPlatform({
-        databaseUrl: options.databaseUrl,
-        redisUrl: options.redisUrl,
-        kafkaBrokers: options.kafkaBrokers,
+      platform = await startRunPlatform(options, run, {
         governors: scenario.platform.governors,
         dispatchers: scenario.platform.dispatchers,
         env,
         simulatorProfiles: scenario.platform.simulatorProfiles,
         accountTokenKey: tokenKey.toString('base64'),
-        callbackAllowedHosts: options.receiverHost,
-        logLevel: options.appLogLevel,
-        logDir: options.logDir,
       });
-      const started = platform;
-      cleanups.push(() => started.stop());
     }
     const gatewayUrl = platform?.gatewayUrl ?? options.gatewayUrl;
     const simulatorUrl = platform?.simulatorUrl ?? options.simulatorUrl;
@@ -151,7 +116,7 @@ export async function runLoadTest(options: RunOptions): Promise<RunResult> {
     if (options.resetSimulator) await simulator.reset();
     if (!platform && scenario.platform.simulatorProfiles) {
       await simulator.applyProfiles(scenario.platform.simulatorProfiles);
-      cleanups.push(() => simulator.restoreProfiles());
+      run.undo(() => simulator.restoreProfiles());
     }
 
     const watched: WatchedProcess[] = [
@@ -173,8 +138,7 @@ export async function runLoadTest(options: RunOptions): Promise<RunResult> {
       for (const c of ceilings) log(`ceiling: ${c.name}: ${fmt(c.rate)} ${c.unit}`);
     }
 
-    const dataSource: DataSource = await createDataSource({ url: options.databaseUrl, poolSize: 4, applicationName: 'sluice-loadtest' }).initialize();
-    cleanups.push(() => dataSource.destroy());
+    const dataSource = await connectRunDatabase(options, run);
     log(`creating ${scenario.groups.reduce((n, g) => n + g.accounts, 0).toLocaleString('en-US')} accounts with their numbers and brands`);
     const accounts: SeededAccount[] = await seedAccounts(dataSource, scenario.groups, {
       runId,
@@ -195,7 +159,7 @@ export async function runLoadTest(options: RunOptions): Promise<RunResult> {
     const runStart = Date.now();
     const probe = new PlatformProbe(dataSource, accounts.map((a) => a.authId), new Date(runStart - 1_000));
     const generator = new LoadGenerator(gatewayUrl, new TrafficPlan(scenario, accounts, callbackUrl), scenario.http);
-    cleanups.push(() => generator.close());
+    run.undo(() => generator.close());
     sampler.start();
 
     // Progress: load counters every second, the backlog from Postgres every two.
@@ -239,7 +203,7 @@ export async function runLoadTest(options: RunOptions): Promise<RunResult> {
       else if (options.progress === 'lines' && Math.floor((now - runStart) / 1_000) % 5 === 0) log(line);
     }, 1_000);
     progressTimer.unref();
-    cleanups.push(async () => clearInterval(progressTimer));
+    run.undo(async () => clearInterval(progressTimer));
 
     // Started with the phases; an error it meets is raised once the arrivals are over.
     const during = options.duringLoad
@@ -401,12 +365,15 @@ export async function runLoadTest(options: RunOptions): Promise<RunResult> {
         quotas: quotaSeries(analysis.quotas, quotas, submissions.filter((s) => s.status === undefined), spanFrom, spanTo),
         processes: Object.fromEntries(sampler.series),
       },
-      processes: sampler.summaries(),
+      ...(() => {
+        const cpu = cpuPerMessage(sampler.summaries(), generator.messages.length);
+        return { processes: cpu.processes, cpuPerMessage: { platformMs: cpu.platformMs, postgresMs: cpu.postgresMs } };
+      })(),
       verdict: { ok: failures.length === 0, failures },
     };
     return result;
   } finally {
-    await cleanup();
+    await run.cleanup();
   }
 }
 

@@ -28,6 +28,20 @@ export interface ProcessSummary {
   readonly rssStartBytes: number;
   readonly rssEndBytes: number;
   readonly rssPeakBytes: number;
+  /** CPU ms per message accepted in the run (cpuSeconds over the whole run ÷ messages); NaN without messages. */
+  readonly cpuMsPerMessage?: number;
+}
+
+/** Processes that are not the platform: the load generator and the stand-in carrier. */
+export const HARNESS_PROCESSES: ReadonlySet<string> = new Set(['load-tester', 'carrier-simulator']);
+
+/** Each process's CPU ms per message, and the platform's total (every process but the harness's) and Postgres's. */
+export function cpuPerMessage(processes: readonly ProcessSummary[], messages: number): { readonly processes: ProcessSummary[]; readonly platformMs: number; readonly postgresMs: number } {
+  const per = (cpuSeconds: number): number => (messages > 0 ? (cpuSeconds * 1_000) / messages : NaN);
+  const withPer = processes.map((p) => ({ ...p, cpuMsPerMessage: per(p.cpuSeconds) }));
+  const platform = processes.filter((p) => !HARNESS_PROCESSES.has(p.name)).reduce((sum, p) => sum + p.cpuSeconds, 0);
+  const postgres = processes.filter((p) => p.name === 'postgres').reduce((sum, p) => sum + p.cpuSeconds, 0);
+  return { processes: withPer, platformMs: per(platform), postgresMs: per(postgres) };
 }
 
 function clockTicksPerSecond(): number {

@@ -1,7 +1,7 @@
 // The self-contained HTML report: tables and inline SVG charts drawn from the JSON result.
 import type { HistogramSummary } from '../measure/histogram';
 import type { RunResult } from './result';
-import { ceilingRatios, mib, ms, num, percent, STAGE_NAMES } from './summary';
+import { ceilingRatios, mib, ms, msPerMessage, num, percent, STAGE_NAMES } from './summary';
 import { ChartSeries, escapeXml, lineChart } from './svg';
 
 const STYLE = `
@@ -198,10 +198,15 @@ export function htmlReport(result: RunResult, extras: ReportExtras = {}): string
   sections.push('<h2>Processes</h2>');
   sections.push(
     htmlTable(
-      ['process', 'pid', 'CPU avg (% of a core)', 'CPU peak', 'CPU seconds', 'RSS start', 'RSS end', 'RSS peak'],
-      result.processes.map((p) => [e(p.name), String(p.pid), num(p.cpuAvgPercent), num(p.cpuPeakPercent), num(p.cpuSeconds, 1), mib(p.rssStartBytes), mib(p.rssEndBytes), mib(p.rssPeakBytes)]),
+      ['process', 'pid', 'CPU avg (% of a core)', 'CPU peak', 'CPU seconds', 'CPU ms per message', 'RSS start', 'RSS end', 'RSS peak'],
+      result.processes.map((p) => [e(p.name), String(p.pid), num(p.cpuAvgPercent), num(p.cpuPeakPercent), num(p.cpuSeconds, 1), msPerMessage(p.cpuMsPerMessage), mib(p.rssStartBytes), mib(p.rssEndBytes), mib(p.rssPeakBytes)]),
     ),
   );
+  if (result.cpuPerMessage) {
+    sections.push(
+      `<p>CPU per message: platform ${msPerMessage(result.cpuPerMessage.platformMs)} ms (apps, Postgres, Redis, Kafka), of which Postgres ${msPerMessage(result.cpuPerMessage.postgresMs)} ms.</p>`,
+    );
+  }
   sections.push(
     lineChart(
       Object.entries(result.timelines.processes).map(([name, samples]) => ({ name, points: samples.map((s) => [sec(s.t), s.cpuPercent] as const) })),

@@ -86,5 +86,7 @@ export interface RunResult {
     readonly processes: Record<string, readonly ProcessSample[]>;
   };
   readonly processes: readonly ProcessSummary[];
+  /** CPU ms per accepted message, summed over the platform's processes (apps, Postgres, Redis, Kafka) and for Postgres alone. */
+  readonly cpuPerMessage?: { readonly platformMs: number; readonly postgresMs: number };
   readonly verdict: { readonly ok: boolean; readonly failures: readonly string[] };
 }

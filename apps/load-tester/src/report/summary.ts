@@ -84,13 +84,21 @@ export function summaryText(result: RunResult): string {
   out.push('');
   out.push(
     table(
-      ['process', 'CPU avg', 'CPU peak', 'RSS start', 'RSS end', 'RSS peak'],
-      result.processes.map((p) => [p.name, `${num(p.cpuAvgPercent)} %`, `${num(p.cpuPeakPercent)} %`, mib(p.rssStartBytes), mib(p.rssEndBytes), mib(p.rssPeakBytes)]),
+      ['process', 'CPU avg', 'CPU peak', 'CPU ms/msg', 'RSS start', 'RSS end', 'RSS peak'],
+      result.processes.map((p) => [p.name, `${num(p.cpuAvgPercent)} %`, `${num(p.cpuPeakPercent)} %`, msPerMessage(p.cpuMsPerMessage), mib(p.rssStartBytes), mib(p.rssEndBytes), mib(p.rssPeakBytes)]),
     ),
   );
+  if (result.cpuPerMessage) {
+    out.push(`CPU per message: platform ${msPerMessage(result.cpuPerMessage.platformMs)} ms (apps, Postgres, Redis, Kafka), of which Postgres ${msPerMessage(result.cpuPerMessage.postgresMs)} ms`);
+  }
   out.push('');
   out.push(result.verdict.ok ? 'PASS: nothing lost, nothing duplicated, every quota held.' : `FAIL:\n${result.verdict.failures.map((f) => `  - ${f}`).join('\n')}`);
   return out.join('\n');
 }
 
 export const mib = (bytes: number): string => (Number.isFinite(bytes) ? `${Math.round(bytes / 1_048_576)} MiB` : '–');
+
+/** CPU ms per message, to two decimals ("–" when unknown). */
+export function msPerMessage(ms: number | undefined): string {
+  return ms === undefined || !Number.isFinite(ms) ? '–' : ms.toFixed(2);
+}

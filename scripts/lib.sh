@@ -42,6 +42,14 @@ build_all() {
   (cd "$ROOT" && npx tsc -b apps/*/tsconfig.app.json)
 }
 
+# Drops the database in $1 (a postgres URL) with whatever earlier runs left in it, then
+# creates and migrates it: a test step starts from an empty schema.
+fresh_database() {
+  local url=$1 name=${1##*/}
+  bash "$ROOT/deploy/local/infra.sh" psql -qc "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)"
+  prepare_database "$url"
+}
+
 # Creates the database in $1 (a postgres URL) if it does not exist, then migrates it.
 prepare_database() {
   local url=$1 name=${1##*/}

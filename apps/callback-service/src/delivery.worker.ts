@@ -19,7 +19,8 @@ import { ReplyOutcome, ReplySender } from './inbound/reply-sender';
 import { AttemptKind, nextAfter } from './retry-policy';
 
 const RESULT_BATCH = 500;
-const RESULT_WRITE_TRIES = 5;
+/** A failed write of results is tried again after this long, doubling up to the cap. */
+const RESULT_WRITE_BACKOFF = { initialMs: 200, maxMs: 2_000 };
 const GAUGE_INTERVAL_MS = 5_000;
 /** How often statuses stuck behind a retrying predecessor are moved out of the claims' way. */
 const DEFER_INTERVAL_MS = 1_000;
@@ -266,8 +267,16 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     });
   }
 
-  /** True when the results let later statuses go. */
+  /**
+   * True when the results let later statuses go. A write that fails (Postgres restarting) is
+   * tried again for as long as the batch's leases surely hold: an attempt starts as soon as
+   * its row is claimed and its request ends within CALLBACK_TIMEOUT_MS, so the lease holds at
+   * least CALLBACK_LEASE_MS minus that (less a second) after the attempt began. Recorded within
+   * it, a callback that reached its URL is not sent again.
+   */
   private async writeBatch(batch: DeliveryResult[]): Promise<boolean> {
+    const oldest = Math.min(...batch.map((r) => r.attemptedAt.getTime()));
+    const leaseHoldsUntil = oldest + this.config.CALLBACK_LEASE_MS - this.config.CALLBACK_TIMEOUT_MS - 1_000;
     for (let tries = 1; ; tries += 1) {
       try {
         const { applied, unblocked, outboxIds } = await this.deliveries.complete(batch);
@@ -276,12 +285,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         if (outboxIds.length > 0) void this.outbox.flush(outboxIds).catch(() => undefined);
         return unblocked > 0;
       } catch (error: unknown) {
-        if (tries >= RESULT_WRITE_TRIES) {
+        const wait = Math.min(RESULT_WRITE_BACKOFF.maxMs, RESULT_WRITE_BACKOFF.initialMs * 2 ** (tries - 1));
+        if (Date.now() + wait > leaseHoldsUntil) {
           // The leases run out and these callbacks are attempted again: at least once, never lost.
-          this.logger.error({ err: error, results: batch.length }, 'recording callback results failed; they will be attempted again');
+          this.logger.error({ err: error, results: batch.length, tries }, 'recording callback results failed; they will be attempted again');
           return false;
         }
-        await sleep(200 * 2 ** tries);
+        await sleep(wait);
       }
     }
   }

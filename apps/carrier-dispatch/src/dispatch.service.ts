@@ -22,6 +22,8 @@ const UNAVAILABLE_BACKOFF_MS = 1_000;
 /** A throttled second or later part is retried on its own this many times, this far apart. */
 const PART_THROTTLE_RETRIES = 5;
 const PART_THROTTLE_BACKOFF_MS = 1_000;
+/** A write recording what the carrier accepted is tried again after this long, doubling up to the cap. */
+const RECORD_RETRY = { initialMs: 200, maxMs: 5_000 };
 /** Claims that fail (Redis or Postgres away) are retried soon: messages waiting on a long back-off would go out late. */
 const CLAIM_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 5_000, jitter: 0.2 };
 
@@ -42,6 +44,8 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   private readonly acks: Coalescer<ClaimedJob, void>;
   private readonly partWrites: Coalescer<{ messageUuid: string; partSeq: number; partsTotal: number; carrierMessageId: string }, void>;
   private readonly receipts: ReceiptService;
+  private readonly recordRetries;
+  private stopping = false;
 
   constructor(
     @Inject(DISPATCH_CONFIG) private readonly config: DispatchConfig,
@@ -66,6 +70,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
       return parts.map(() => undefined);
     });
     this.outcomes = metrics.counter('dispatch_outcomes_total', 'Dispatch attempts by outcome', ['outcome']);
+    this.recordRetries = metrics.counter('dispatch_record_retries_total', 'Writes of what the carrier accepted tried again (Postgres away); the job stays leased meanwhile');
     this.lateness = metrics.histogram('dispatch_lateness_ms', 'Claim time minus the booked slot', [1, 5, 10, 25, 50, 100, 250, 1_000, 10_000]);
     metrics.gauge('dispatch_binds_up', 'SMPP binds up, by route (host:port/system_id)', ['route'], async (gauge) => {
       for (const { route, up } of this.carrier.bindsUp()) gauge.set({ route }, up);
@@ -89,6 +94,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
    * the unfinished jobs back to the schedule at once (their leases would return them anyway).
    */
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     await this.claims.stop();
     const drained = Promise.allSettled([...this.inFlight.values()].map((f) => f.task));
     await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, this.config.SHUTDOWN_TIMEOUT_MS))]);
@@ -171,12 +177,14 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
       }
       // The same limit holds when the submit is finally written (it may wait for a place in the window).
       const notAfter = claimedAt + (job.dueAt - now) + this.config.DISPATCH_MAX_LATENESS_MS;
-      const outcome = await this.submitParts(job, text, submitted, notAfter);
+      const outcome = await this.submitParts(claimed, text, submitted, notAfter);
       switch (outcome.kind) {
-        case 'sent':
-          await this.markSent(claimed, outcome.firstId, new Date());
+        case 'sent': {
+          const sentAt = new Date();
+          await this.recorded(claimed, () => this.markSent(claimed, outcome.firstId, sentAt));
           this.outcomes.inc({ outcome: submitted.length > 0 ? 'taken_over_sent' : 'sent' });
           return;
+        }
         case 'throttled':
           // Nothing reached the carrier: back to the governor for a new slot under every quota.
           await this.reslot(claimed, now + THROTTLE_BACKOFF_MS);
@@ -187,8 +195,9 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
             await this.finish(claimed, MessageState.Failed, errorCodeFor(outcome.status), { zeroCharge: true });
           } else {
             // Some parts reached the carrier: the message was sent, and cannot be delivered whole.
-            await this.finish(claimed, MessageState.Sent, MessageErrorCode.Ok, { carrierMessageId: outcome.firstId ?? undefined, sentAt: new Date() });
-            await this.finish(claimed, MessageState.Undelivered, errorCodeFor(outcome.status), {});
+            const sentAt = new Date();
+            await this.recorded(claimed, () => this.finish(claimed, MessageState.Sent, MessageErrorCode.Ok, { carrierMessageId: outcome.firstId ?? undefined, sentAt }));
+            await this.recorded(claimed, () => this.finish(claimed, MessageState.Undelivered, errorCodeFor(outcome.status), {}));
           }
           this.outcomes.inc({ outcome: 'refused' });
           return;
@@ -223,7 +232,8 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
    * `submitted` are skipped; the reference comes from the message uuid, so parts sent
    * by two dispatchers still join up on the handset.
    */
-  private async submitParts(job: DispatchJob, text: string, submitted: readonly SubmittedPart[], notAfter?: number): Promise<SubmitOutcome> {
+  private async submitParts(claimed: ClaimedJob, text: string, submitted: readonly SubmittedPart[], notAfter?: number): Promise<SubmitOutcome> {
+    const { job } = claimed;
     const { message } = job;
     const texts = splitIntoParts(text);
     const reference = concatenationReference(message.messageUuid);
@@ -241,7 +251,8 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         if (THROTTLED.has(result.commandStatus) && index === 0) return { kind: 'throttled' };
         return { kind: 'refused', status: result.commandStatus, partsSent: index, firstId };
       }
-      await this.partWrites.add({ messageUuid: message.messageUuid, partSeq: index + 1, partsTotal: texts.length, carrierMessageId: result.messageId });
+      const submittedPart = { messageUuid: message.messageUuid, partSeq: index + 1, partsTotal: texts.length, carrierMessageId: result.messageId };
+      await this.recorded(claimed, () => this.partWrites.add(submittedPart));
       firstId ??= result.messageId;
     }
     return { kind: 'sent', firstId: must(firstId, 'the carrier id of the first part') };
@@ -294,6 +305,28 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     const { notBefore: _stale, ...rest } = message;
     await this.producer.publish(Topic.SmsSubmitted, [{ ...rest, reslotted: (message.reslotted ?? 0) + 1, ...(notBefore ? { notBefore } : {}) }]);
     await this.acks.add(claimed);
+  }
+
+  /**
+   * Runs a write that records what the carrier has already accepted. Postgres away (a
+   * restart, a failover) must not make the message go out again: the write is tried again,
+   * the job's lease pushed on each time so no dispatcher claims it meanwhile, until it lands
+   * or the process stops (then the lease runs out and the parts recorded so far are not sent again).
+   */
+  private async recorded<T>(claimed: ClaimedJob, write: () => Promise<T>): Promise<T> {
+    for (let tries = 1; ; tries += 1) {
+      try {
+        return await write();
+      } catch (error: unknown) {
+        if (this.stopping) throw error;
+        this.recordRetries.inc();
+        if (tries === 1 || tries % 10 === 0) {
+          this.logger.warn({ err: error, messageUuid: claimed.job.message.messageUuid, tries }, 'recording what the carrier accepted failed; trying again, the job stays leased');
+        }
+        await this.schedule.extend(claimed, this.config.SCHEDULE_LEASE_MS).catch(() => false);
+        await sleep(Math.min(RECORD_RETRY.maxMs, RECORD_RETRY.initialMs * 2 ** (tries - 1)));
+      }
+    }
   }
 
   /** `sent` (with the carrier's MCC/MNC when known), then whatever receipts were recorded before the message got there. */

@@ -1,4 +1,5 @@
 import { testInfrastructure } from '@sluice/testing';
+import { must } from '@sluice/contracts';
 import { testDispatchJob } from '@sluice/testing-data';
 import Redis from 'ioredis';
 import { DispatchSchedule, SCHEDULE_KEYS } from './dispatch-schedule';
@@ -90,6 +91,21 @@ describe('DispatchSchedule (real Redis)', () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     const again = await schedule.claim(10, 30_000);
     expect(again.jobs.map((j) => j.job.message.messageUuid)).toEqual([lost.message.messageUuid]);
+  });
+
+  it('keeps a claimed job leased while its claimer extends the lease, and not once it is acknowledged', async () => {
+    const now = await redisNow();
+    const held = job(now - 10);
+    await schedule.put(held);
+    const [claimed] = (await schedule.claim(10, 300)).jobs;
+    const token = must(claimed, 'the claimed job');
+    expect(await schedule.extend(token, 30_000)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await schedule.claim(10, 30_000)).jobs).toEqual([]);
+
+    // Acknowledged, it is gone: there is no lease left to extend.
+    await schedule.ack([token]);
+    expect(await schedule.extend(token, 30_000)).toBe(false);
   });
 
   it('forgets acknowledged jobs and does not duplicate a job put twice', async () => {

@@ -63,6 +63,14 @@ for i = 1, #ARGV, 3 do
 end
 return removed`;
 
+/** KEYS: leased, jobs. ARGV: id, the job json as claimed, lease ms. Pushes the lease of a job still held in that form; 1 when it did. */
+const EXTEND = `
+${NOW_MS}
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+return 1`;
+
 const NEXT_DUE = `
 ${NOW_MS}
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -117,6 +125,16 @@ export class DispatchSchedule {
     ];
     const [now, ...jobs] = result;
     return { now: Number(now), jobs: jobs.map((token) => ({ job: JSON.parse(token) as DispatchJob, token })) };
+  }
+
+  /**
+   * Keeps a claimed job leased for `leaseMs` more from now (Redis time), while its claimer
+   * still holds it as claimed; false when the lease had already run out and the job went
+   * back to the schedule, or the job was put again or acknowledged since.
+   */
+  async extend(claimed: ClaimedJob, leaseMs: number): Promise<boolean> {
+    const extended = await this.redis.eval(EXTEND, 2, SCHEDULE_KEYS.leased, SCHEDULE_KEYS.jobs, claimed.job.message.messageUuid, claimed.token, leaseMs);
+    return Number(extended) === 1;
   }
 
   /** Removes finished jobs, unless they were put again since they were claimed. */

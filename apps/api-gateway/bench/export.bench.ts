@@ -16,6 +16,7 @@ import { get } from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
+import { bulkLoadMessages } from './bulk-load';
 
 const ROOT = resolve(__dirname, '../../../..');
 const ROWS = Number(process.env['BENCH_ROWS'] ?? 10_000_000);
@@ -78,40 +79,35 @@ async function waitForHttp(url: string, child: ChildProcess, timeoutMs = 120_000
  * quote (comma, quotes, a line break); most delivered, some failed with a code.
  */
 async function fill(ds: DataSource, authId: string): Promise<void> {
-  // Bulk load without the secondary indexes, then build the ones the export and the list read.
-  const indexes: Array<{ indexname: string; indexdef: string }> = await ds.query(
-    `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'messages' AND indexname <> 'messages_pkey'`,
-  );
-  for (const { indexname } of indexes) await ds.query(`DROP INDEX ${indexname}`);
-  for (let from = 1; from <= ROWS; from += CHUNK) {
-    const to = Math.min(ROWS, from + CHUNK - 1);
-    await ds.query(
-      `INSERT INTO messages (message_uuid, account_id, root_account_id, message_time, message_direction, message_state, message_type,
-                             from_number, to_number, text, encoding, log_mode, units, total_rate, total_amount, error_code,
-                             message_expiry, callback_method, sequence, queued_at, sent_at, updated_at, mcc, mnc, destination_country)
-       SELECT gen_random_uuid(), $3, $3, t, 'outbound',
-              CASE WHEN i % 100 < 3 THEN 'failed' WHEN i % 100 < 8 THEN 'sent' ELSE 'delivered' END,
-              CASE WHEN i % 20 = 3 THEN 'mms' ELSE 'sms' END,
-              '14155550100',
-              CASE WHEN i % 10 = 0 THEN '12025550***' ELSE '1202' || lpad((i % 10000000)::text, 7, '0') END,
-              CASE WHEN i % 10 = 0 THEN NULL
-                   WHEN i % 10 = 1 THEN 'Hi ' || i || ', your order "' || (i % 997) || E'" has shipped.\nReply STOP to opt out'
-                   ELSE 'Your verification code is ' || lpad((i % 1000000)::text, 6, '0') END,
-              'GSM', CASE WHEN i % 10 = 0 THEN 'false' ELSE 'true' END, 1,
-              CASE WHEN i % 100 < 3 THEN 0 ELSE 0.005 END, CASE WHEN i % 100 < 3 THEN 0 ELSE 0.005 END,
-              CASE WHEN i % 100 < 3 THEN (ARRAY['420', '30', '120'])[i % 3 + 1] ELSE '000' END,
-              10800, 'POST', 3, t, CASE WHEN i % 100 >= 3 THEN t + interval '1 second' END, t + interval '5 seconds', '310', '260', 'US'
-       FROM generate_series($1::bigint, $2::bigint) i,
-            LATERAL (SELECT now() - interval '90 days' + (i::float8 / $4) * interval '90 days' AS t) tt`,
-      [from, to, authId, ROWS],
-    );
-    process.stderr.write(`loaded ${to.toLocaleString('en-US')} rows\n`);
-  }
-  for (const { indexname, indexdef } of indexes.filter((i) => ['messages_root_time_idx', 'messages_account_time_idx'].includes(i.indexname))) {
-    await ds.query(indexdef);
-    process.stderr.write(`built ${indexname}\n`);
-  }
-  await ds.query(`ANALYZE messages`);
+  // Only the indexes the export and the list read are built again.
+  const read = ['messages_root_time_idx', 'messages_account_time_idx'];
+  await bulkLoadMessages(ds, {
+    rows: ROWS,
+    chunk: CHUNK,
+    rebuild: (name) => read.includes(name),
+    insert: async (from, to) => {
+      await ds.query(
+        `INSERT INTO messages (message_uuid, account_id, root_account_id, message_time, message_direction, message_state, message_type,
+                               from_number, to_number, text, encoding, log_mode, units, total_rate, total_amount, error_code,
+                               message_expiry, callback_method, sequence, queued_at, sent_at, updated_at, mcc, mnc, destination_country)
+         SELECT gen_random_uuid(), $3, $3, t, 'outbound',
+                CASE WHEN i % 100 < 3 THEN 'failed' WHEN i % 100 < 8 THEN 'sent' ELSE 'delivered' END,
+                CASE WHEN i % 20 = 3 THEN 'mms' ELSE 'sms' END,
+                '14155550100',
+                CASE WHEN i % 10 = 0 THEN '12025550***' ELSE '1202' || lpad((i % 10000000)::text, 7, '0') END,
+                CASE WHEN i % 10 = 0 THEN NULL
+                     WHEN i % 10 = 1 THEN 'Hi ' || i || ', your order "' || (i % 997) || E'" has shipped.\nReply STOP to opt out'
+                     ELSE 'Your verification code is ' || lpad((i % 1000000)::text, 6, '0') END,
+                'GSM', CASE WHEN i % 10 = 0 THEN 'false' ELSE 'true' END, 1,
+                CASE WHEN i % 100 < 3 THEN 0 ELSE 0.005 END, CASE WHEN i % 100 < 3 THEN 0 ELSE 0.005 END,
+                CASE WHEN i % 100 < 3 THEN (ARRAY['420', '30', '120'])[i % 3 + 1] ELSE '000' END,
+                10800, 'POST', 3, t, CASE WHEN i % 100 >= 3 THEN t + interval '1 second' END, t + interval '5 seconds', '310', '260', 'US'
+         FROM generate_series($1::bigint, $2::bigint) i,
+              LATERAL (SELECT now() - interval '90 days' + (i::float8 / $4) * interval '90 days' AS t) tt`,
+        [from, to, authId, ROWS],
+      );
+    },
+  });
 }
 
 interface Sample {

@@ -1,42 +1,12 @@
 // MDR export: `GET /v1/Account/{auth_id}/Message/export/` and the admin twin stream CSV of every
 // message the list would show, with its filters and redaction, against real Postgres.
 import { connectTestDatabase } from '@sluice/testing-data';
-import { eventually } from '@sluice/testing';
+import { eventually, parseCsvRows } from '@sluice/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ADMIN_TOKEN, Admin, basic, startTestGateway, TestGateway } from './gateway-harness';
 
 type Account = { authId: string; authToken: string };
-
-/** RFC 4180, as a spreadsheet or a CSV library reads it: quoted fields may hold commas, quotes and line breaks. */
-function parseCsv(text: string): Array<Record<string, string>> {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text.charAt(i);
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i += 1;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      record.push(field);
-      field = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      records.push([...record, field]);
-      record = [];
-      field = '';
-      i += 1;
-    } else field += c;
-  }
-  if (field !== '' || record.length > 0) throw new Error('the CSV does not end with CRLF');
-  const [header = [], ...rows] = records;
-  return rows.map((values) => Object.fromEntries(header.map((name, i) => [name, values[i] ?? ''])));
-}
 
 describe('MDR export', () => {
   let gateway: TestGateway;
@@ -85,7 +55,7 @@ describe('MDR export', () => {
   async function exported(account: Account, query = ''): Promise<Array<Record<string, string>>> {
     const response = await get(exportPath(account, query), basic(account));
     expect(response.status).toBe(200);
-    return parseCsv(await response.text());
+    return parseCsvRows(await response.text());
   }
 
   beforeAll(async () => {
@@ -112,7 +82,7 @@ describe('MDR export', () => {
     expect(response.headers.get('content-disposition')).toMatch(new RegExp(`^attachment; filename="mdr-${main.authId}-\\d{8}T\\d{6}Z\\.csv"$`));
     const text = await response.text();
     expect(text.startsWith('message_uuid,message_time,')).toBe(true);
-    const rows = parseCsv(text);
+    const rows = parseCsvRows(text);
     expect(rows.map((r) => r['message_uuid'])).toEqual([uuids.failed, uuids.redacted, uuids.plain]);
     expect(rows[2]).toMatchObject({ text: tricky, to_number: '12025550123', log: 'true', message_state: 'delivered', total_amount: '0.00500' });
     expect(rows[0]).toMatchObject({ message_type: 'mms', message_state: 'failed', error_code: '120', total_amount: '0.00000' });
@@ -168,11 +138,11 @@ describe('MDR export', () => {
     const response = await twin(main.authId);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-    const rows = parseCsv(await response.text());
+    const rows = parseCsvRows(await response.text());
     expect(rows.map((r) => r['message_uuid'])).toEqual([uuids.failed, uuids.redacted, uuids.plain]);
     expect(rows[1]).toMatchObject({ text: '***Text Content Redacted***', to_number: '12025550***' });
-    expect(parseCsv(await (await twin(sub.authId)).text()).map((r) => r['message_uuid'])).toEqual([uuids.failed]);
-    expect(parseCsv(await (await twin(main.authId, '?message_state=delivered')).text()).map((r) => r['message_uuid'])).toEqual([uuids.redacted, uuids.plain]);
+    expect(parseCsvRows(await (await twin(sub.authId)).text()).map((r) => r['message_uuid'])).toEqual([uuids.failed]);
+    expect(parseCsvRows(await (await twin(main.authId, '?message_state=delivered')).text()).map((r) => r['message_uuid'])).toEqual([uuids.redacted, uuids.plain]);
     expect((await twin(main.authId, '?message_state=lost')).status).toBe(400);
     expect((await twin('MAZZZZZZZZZZZZZZZZZZ')).status).toBe(404);
     expect((await twin(main.authId, '', 'wrong-token-wrong-token')).status).toBe(401);

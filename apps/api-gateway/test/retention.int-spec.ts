@@ -1,6 +1,7 @@
 // The retention job: content redacted after 7 days, numbers after 90 (or as configured), records deleted after 90.
-import { CallbackMethod, LogMode, MessageErrorCode, MessageState, MessageType, TextEncoding } from '@sluice/contracts';
-import { AcceptedMessageRow, MessageAcceptanceRepository, RETENTION_LOCK_ID } from '@sluice/persistence';
+import { LogMode, MessageType } from '@sluice/contracts';
+import { MessageAcceptanceRepository, RETENTION_LOCK_ID } from '@sluice/persistence';
+import { queuedSmsRow } from '@sluice/testing';
 import { connectTestDatabase, createTestAccount } from '@sluice/testing-data';
 import { randomInt, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
@@ -30,30 +31,17 @@ describe('retention job', () => {
 
   /** Messages accepted `daysAgo` days ago (rows as the gateway writes them), with one media URL each. */
   async function acceptedDaysAgo(accountId: string, daysAgo: number, now: Date): Promise<string> {
-    const messageUuid = randomUUID();
-    const row: AcceptedMessageRow = {
-      messageUuid,
-      accountId,
-      rootAccountId: accountId,
+    const row = queuedSmsRow(accountId, {
       messageType: MessageType.Mms,
       fromNumber: '14155550100',
       toNumber: '12025550123',
       text: `kept for now (${daysAgo} days)`,
-      contentKey: null,
-      encoding: TextEncoding.Gsm7,
       logMode: LogMode.All,
-      units: 1,
       totalRate: '0.01500',
       totalAmount: '0.01500',
-      state: MessageState.Queued,
-      errorCode: MessageErrorCode.Ok,
-      messageExpiry: 10_800,
-      callbackUrl: null,
-      callbackMethod: CallbackMethod.Post,
-      powerpackId: null,
-      destinationCountry: 'US',
       acceptedAt: new Date(now.getTime() - daysAgo * DAY),
-    };
+    });
+    const { messageUuid } = row;
     await new MessageAcceptanceRepository().insertBatch(db, [row], [
       { messageUuid, position: 0, mediaId: randomUUID(), mediaUrl: 'https://media.example/a.png', contentType: 'image/png', size: 10 },
     ]);

@@ -3,6 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { cliOptions, USAGE, UsageError } from './cli';
+import type { HarnessOptions } from './platform/harness';
 import { infrastructurePids } from './platform/process-stats';
 import { htmlReport } from './report/html';
 import { summaryText } from './report/summary';
@@ -35,32 +36,12 @@ async function main(): Promise<number> {
   if (isTwoWay(readScenarioDocument(scenarioName, options['scenario-dir']))) return twoWay(options, scenarioName);
   const scenario = scaleScenario(loadScenario(scenarioName, options['scenario-dir']), options.scale);
   const outDir = resolve(options.out);
-  let cleanup: (() => Promise<void>) | null = null;
-  const interrupt = (signal: NodeJS.Signals): void => {
-    write(`\n${signal}: stopping what the harness started`);
-    void (cleanup ?? (async () => undefined))().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
-
   const result = await runLoadTest({
+    ...harnessOptions(options, outDir),
     scenario,
-    startPlatform: options.startPlatform,
-    gatewayUrl: options['gateway-url'],
-    simulatorUrl: options['simulator-url'],
-    databaseUrl: options['database-url'],
-    redisUrl: options['redis-url'],
-    kafkaBrokers: options['kafka-brokers'],
     resetSimulator: options.resetSimulator,
-    receiverHost: options['receiver-host'],
-    receiverPort: options['receiver-port'],
-    receiverUrl: options['receiver-url'],
     watch: [...options.watch, ...(options['infra-dir'] ? infrastructurePids(resolve(options['infra-dir'])) : [])],
     ceilings: options.ceilings,
-    logDir: join(outDir, 'logs'),
-    appLogLevel: options['app-log-level'],
-    extraEnv: options.appEnv,
-    log: write,
     progress: options.progress,
     onRaw: options.raw
       ? (raw) => {
@@ -68,21 +49,60 @@ async function main(): Promise<number> {
           writeFileSync(join(outDir, `${scenario.name}-raw.json`), JSON.stringify(raw));
         }
       : undefined,
+  });
+  return writeResult(outDir, scenario.name, result, htmlReport(result), summaryText(result), options.report);
+}
+
+/**
+ * The options every kind of run takes from the command line. Ctrl-C or SIGTERM stops what the
+ * run started (it hands over how through `onCleanup`) and exits 130.
+ */
+function harnessOptions(options: ReturnType<typeof cliOptions>, outDir: string): HarnessOptions {
+  let cleanup: (() => Promise<void>) | null = null;
+  const interrupt = (signal: NodeJS.Signals): void => {
+    write(`\n${signal}: stopping what the harness started`);
+    void (cleanup ?? (async () => undefined))().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  return {
+    startPlatform: options.startPlatform,
+    gatewayUrl: options['gateway-url'],
+    simulatorUrl: options['simulator-url'],
+    databaseUrl: options['database-url'],
+    redisUrl: options['redis-url'],
+    kafkaBrokers: options['kafka-brokers'],
+    receiverHost: options['receiver-host'],
+    receiverPort: options['receiver-port'],
+    receiverUrl: options['receiver-url'],
+    logDir: join(outDir, 'logs'),
+    appLogLevel: options['app-log-level'],
+    extraEnv: options.appEnv,
+    log: write,
     onCleanup: (fn) => {
       cleanup = fn;
     },
-  });
+  };
+}
 
+/** Writes the JSON result and the HTML report (also to `report` when given), prints the summary, and answers the exit code. */
+function writeResult(
+  outDir: string,
+  scenarioName: string,
+  result: { readonly runId: string; readonly verdict: { readonly ok: boolean } },
+  html: string,
+  summary: string,
+  report: string | undefined,
+): number {
   mkdirSync(outDir, { recursive: true });
-  const base = join(outDir, `${scenario.name}-${result.runId}`);
+  const base = join(outDir, `${scenarioName}-${result.runId}`);
   writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 1)}\n`);
-  const html = htmlReport(result);
   writeFileSync(`${base}.html`, html);
-  if (options.report) {
-    mkdirSync(dirname(resolve(options.report)), { recursive: true });
-    writeFileSync(resolve(options.report), html);
+  if (report) {
+    mkdirSync(dirname(resolve(report)), { recursive: true });
+    writeFileSync(resolve(report), html);
   }
-  process.stdout.write(`\n${summaryText(result)}\n\nresult: ${base}.json\nreport: ${base}.html${options.report ? ` and ${resolve(options.report)}` : ''}\n`);
+  process.stdout.write(`\n${summary}\n\nresult: ${base}.json\nreport: ${base}.html${report ? ` and ${resolve(report)}` : ''}\n`);
   return result.verdict.ok ? 0 : 1;
 }
 
@@ -112,42 +132,7 @@ async function twoWay(options: ReturnType<typeof cliOptions>, scenarioName: stri
   const path = resolveScenarioPath(scenarioName, options['scenario-dir']);
   const scenario = scaleTwoWay(parseTwoWayScenario(readScenarioDocument(path, options['scenario-dir']), path), options.scale);
   const outDir = resolve(options.out);
-  let cleanup: (() => Promise<void>) | null = null;
-  const interrupt = (signal: NodeJS.Signals): void => {
-    write(`\n${signal}: stopping what the harness started`);
-    void (cleanup ?? (async () => undefined))().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
-  const result = await runTwoWay({
-    scenario,
-    startPlatform: options.startPlatform,
-    gatewayUrl: options['gateway-url'],
-    simulatorUrl: options['simulator-url'],
-    databaseUrl: options['database-url'],
-    redisUrl: options['redis-url'],
-    kafkaBrokers: options['kafka-brokers'],
-    receiverHost: options['receiver-host'],
-    receiverPort: options['receiver-port'],
-    receiverUrl: options['receiver-url'],
-    logDir: join(outDir, 'logs'),
-    appLogLevel: options['app-log-level'],
-    extraEnv: options.appEnv,
-    log: write,
-    onCleanup: (fn) => {
-      cleanup = fn;
-    },
-  });
-  mkdirSync(outDir, { recursive: true });
-  const base = join(outDir, `${scenario.name}-${result.runId}`);
-  writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 1)}\n`);
-  const html = twoWayHtml(result);
-  writeFileSync(`${base}.html`, html);
-  if (options.report) {
-    mkdirSync(dirname(resolve(options.report)), { recursive: true });
-    writeFileSync(resolve(options.report), html);
-  }
-  process.stdout.write(`\n${twoWaySummary(result)}\n\nresult: ${base}.json\nreport: ${base}.html${options.report ? ` and ${resolve(options.report)}` : ''}\n`);
-  return result.verdict.ok ? 0 : 1;
+  const result = await runTwoWay({ ...harnessOptions(options, outDir), scenario });
+  return writeResult(outDir, scenario.name, result, twoWayHtml(result), twoWaySummary(result), options.report);
 }
 

@@ -1,3 +1,4 @@
+import { NON_HTTP_URLS, NON_PUBLIC_ADDRESS_URLS, PUBLIC_URLS } from '@sluice/testing';
 import type { LookupAddress } from 'node:dns';
 import { createServer, request, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -73,30 +74,15 @@ describe('embeddedIpv4', () => {
 describe('AddressPolicy', () => {
   const closed = policy();
 
-  it.each([
-    'http://127.0.0.1:8080/x',
-    'http://10.1.2.3/',
-    'http://169.254.169.254/latest/meta-data/',
-    'http://[::1]/',
-    'http://[fe80::1]/',
-    'http://[fd00::1]/',
-    'http://[::ffff:127.0.0.1]/',
-    'http://[::ffff:10.0.0.1]/',
-    'http://[64:ff9b::a00:1]/',
-    'http://2130706433/',
-    'http://0x7f.1/',
-  ])('refuses the address literal in %s, naming the setting that would allow it', (url) => {
+  it.each(NON_PUBLIC_ADDRESS_URLS)('refuses the address literal in %s, naming the setting that would allow it', (url) => {
     expect(closed.refusalForUrl(new URL(url))).toMatch(/private, loopback, link-local or reserved address \(allow it with TEST_ALLOWED_HOSTS\)/);
   });
 
-  it.each(['ftp://example.com/x', 'file:///etc/passwd'])('refuses the scheme of %s', (url) => {
+  it.each(NON_HTTP_URLS)('refuses the scheme of %s', (url) => {
     expect(closed.refusalForUrl(new URL(url))).toMatch(/is not http or https/);
   });
 
-  it.each(['https://example.com/cb', 'http://8.8.8.8/', 'http://93.184.216.34/', 'http://[2606:4700::1111]/', 'http://[::ffff:8.8.8.8]/'])(
-    'lets %s through to the connection',
-    (url) => expect(closed.refusalForUrl(new URL(url))).toBeNull(),
-  );
+  it.each(PUBLIC_URLS)('lets %s through to the connection', (url) => expect(closed.refusalForUrl(new URL(url))).toBeNull());
 
   it('shows the IPv4 address a mapped address stands for', () => {
     expect(closed.refusalForAddress('::ffff:7f00:1')).toMatch(/^::ffff:7f00:1 \(127\.0\.0\.1\) is a private/);

@@ -1,7 +1,8 @@
 // The per-account API request rate (HTTP 429), a limit separate from the dispatch MPS.
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
+import { failFastRedis } from '../redis/fail-fast-redis';
 
 /**
  * GCRA ("leaky bucket as a meter"): one theoretical arrival time per account. `rate` per
@@ -72,15 +73,7 @@ export class ApiRateLimiter implements OnApplicationShutdown {
 
   constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
     if (config.REDIS_URL) {
-      const redis = new Redis(config.REDIS_URL, {
-        connectionName: 'api-gateway-rate',
-        enableAutoPipelining: true,
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 0,
-        commandTimeout: 1_000,
-        retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2_000),
-      });
-      redis.on('error', (error) => this.warn(error));
+      const redis = failFastRedis(config.REDIS_URL, 'api-gateway-rate', 1_000, (error) => this.warn(error));
       redis.defineCommand('sluiceGcra', { numberOfKeys: 1, lua: GCRA_LUA });
       this.redis = redis as RedisWithGcra;
       this.reporter = setInterval(() => this.report(), REPORT_INTERVAL_MS);

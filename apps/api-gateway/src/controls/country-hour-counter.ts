@@ -2,8 +2,9 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { HOUR_MS, type HourlyCount } from '@sluice/domain';
 import { FraudControlsRepository } from '@sluice/persistence';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
+import { failFastRedis } from '../redis/fail-fast-redis';
 
 /**
  * One record per (account, country): the current hour window's start, its count and the
@@ -53,15 +54,7 @@ export class CountryHourCounter implements OnApplicationShutdown {
     private readonly repository: FraudControlsRepository,
   ) {
     if (config.REDIS_URL) {
-      const redis = new Redis(config.REDIS_URL, {
-        connectionName: 'api-gateway-geo',
-        enableAutoPipelining: true,
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 0,
-        commandTimeout: 1_000,
-        retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2_000),
-      });
-      redis.on('error', (error) => this.warn(error));
+      const redis = failFastRedis(config.REDIS_URL, 'api-gateway-geo', 1_000, (error) => this.warn(error));
       redis.defineCommand('sluiceGeoHourly', { numberOfKeys: 1, lua: HOURLY_LUA });
       this.redis = redis as RedisWithHourly;
     } else {

@@ -1,5 +1,6 @@
 import { LogMode, MessageDirection, MessageErrorCode, MessageState, MessageType, TextEncoding } from '@sluice/contracts';
 import type { MessageEntity } from '@sluice/persistence';
+import { parseCsv } from '@sluice/testing';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { csvField, csvRecord, MDR_COLUMNS, MdrCsvEncoder } from './mdr-csv';
@@ -47,35 +48,6 @@ async function encode(messages: MessageEntity[]): Promise<string> {
   encoder.on('data', (chunk: Buffer) => chunks.push(chunk));
   await pipeline(Readable.from(messages), encoder);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/** An RFC 4180 reader, to check the writer against: quoted fields may hold commas, quotes and line breaks. */
-function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text.charAt(i);
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i += 1;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      record.push(field);
-      field = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
-      i += 1;
-    } else field += c;
-  }
-  return records;
 }
 
 describe('MDR CSV', () => {

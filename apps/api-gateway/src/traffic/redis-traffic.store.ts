@@ -7,7 +7,8 @@
 //   …:cooldown:<kind>  set NX for the cooldown: one alert per account and kind across replicas
 import { Logger } from '@nestjs/common';
 import type { NewPrefixCounts } from '@sluice/domain';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import { failFastRedis } from '../redis/fail-fast-redis';
 import type { AccountFigures, AccountTraffic, TrafficStore, TrafficWindows } from './traffic-store';
 
 /**
@@ -149,15 +150,7 @@ export class RedisTrafficStore implements TrafficStore {
     url: string,
     private readonly windows: TrafficWindows,
   ) {
-    const redis = new Redis(url, {
-      connectionName: 'api-gateway-traffic',
-      enableAutoPipelining: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: 2_000,
-      retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2_000),
-    });
-    redis.on('error', (error) => this.warn(error));
+    const redis = failFastRedis(url, 'api-gateway-traffic', 2_000, (error) => this.warn(error));
     redis.defineCommand('sluiceTraffic', { lua: RECORD_LUA });
     this.redis = redis as RedisWithTraffic;
   }

@@ -1,7 +1,7 @@
 // The customers' Message URL for a two-way run: records every inbound request and answers with
 // Message XML (a reply from the number to the mobile) or an empty 200.
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { PlivoRequest, PlivoRequestReceiver } from '../receiver/plivo-request-receiver';
 
 export interface InboundRequest {
   readonly messageUuid: string;
@@ -14,66 +14,36 @@ export interface InboundRequest {
   readonly replied: boolean;
 }
 
-const MAX_BODY_BYTES = 64 * 1024;
-
-export class MessageUrlReceiver {
+export class MessageUrlReceiver extends PlivoRequestReceiver {
   readonly requests: InboundRequest[] = [];
-  /** Requests without the fields of an inbound message. */
-  malformed = 0;
-  private server: Server | null = null;
 
   /** `reply(text)` says whether to answer that message with Message XML. */
   constructor(
     private readonly reply: (text: string) => boolean,
-    private readonly clock: () => number = () => performance.timeOrigin + performance.now(),
-  ) {}
-
-  async listen(host: string, port: number): Promise<number> {
-    const server = createServer((request, response) => this.handle(request, response));
-    server.keepAliveTimeout = 60_000;
-    this.server = server;
-    await new Promise<void>((resolveListen, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolveListen());
-    });
-    return (server.address() as AddressInfo).port;
+    clock: () => number = () => performance.timeOrigin + performance.now(),
+  ) {
+    super(clock);
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
-  }
-
-  private handle(request: IncomingMessage, response: ServerResponse): void {
-    const receivedAt = this.clock();
-    let body = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => {
-      if (body.length < MAX_BODY_BYTES) body += chunk;
-    });
-    request.on('end', () => {
-      const params = request.method === 'GET' ? new URL(request.url ?? '/', 'http://receiver').searchParams : new URLSearchParams(body);
-      const messageUuid = params.get('MessageUUID');
-      const from = params.get('From');
-      const to = params.get('To');
-      if (!messageUuid || !from || !to) {
-        this.malformed += 1;
-        response.writeHead(200).end();
-        return;
-      }
-      const text = params.get('Text') ?? '';
-      const replied = this.reply(text);
-      this.requests.push({ messageUuid, from, to, text, receivedAt, signed: typeof request.headers['x-plivo-signature-v3'] === 'string', replied });
-      if (!replied) {
-        response.writeHead(200).end();
-        return;
-      }
-      const xml = `<Response><Message src="${to}" dst="${from}">re: ${escapeXml(text)}</Message></Response>`;
-      response.writeHead(200, { 'content-type': 'application/xml' }).end(xml);
-    });
+  /** Requests without the fields of an inbound message are counted in `malformed`. */
+  protected receive({ fields, receivedAt, signed }: PlivoRequest, response: ServerResponse): void {
+    const messageUuid = fields.get('MessageUUID');
+    const from = fields.get('From');
+    const to = fields.get('To');
+    if (!messageUuid || !from || !to) {
+      this.malformed += 1;
+      response.writeHead(200).end();
+      return;
+    }
+    const text = fields.get('Text') ?? '';
+    const replied = this.reply(text);
+    this.requests.push({ messageUuid, from, to, text, receivedAt, signed, replied });
+    if (!replied) {
+      response.writeHead(200).end();
+      return;
+    }
+    const xml = `<Response><Message src="${to}" dst="${from}">re: ${escapeXml(text)}</Message></Response>`;
+    response.writeHead(200, { 'content-type': 'application/xml' }).end(xml);
   }
 }
 

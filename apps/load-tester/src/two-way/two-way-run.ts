@@ -2,33 +2,19 @@
 // numbers; mobile-originated messages injected at the carrier-simulator at a set rate; the
 // receiver answers with Message XML; then the records say whether every MO reached its URL
 // once and every reply reached the carrier once, and how long each leg took.
-import { AccountRepository, ApplicationRepository, createDataSource } from '@sluice/persistence';
+import { AccountRepository, ApplicationRepository } from '@sluice/persistence';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { prepareInfrastructure } from '../platform/infrastructure';
-import { startPlatform, StartedPlatform } from '../platform/launcher';
+import { beginRun, connectRunDatabase, HarnessOptions, startRunPlatform } from '../platform/harness';
+import type { StartedPlatform } from '../platform/launcher';
 import { SimulatorClient } from '../platform/simulator-client';
 import { MessageUrlReceiver } from './message-url-receiver';
 import { analyseTwoWay, InboundRow, InjectedMo, ReplyAtCarrier, TwoWayAnalysis } from './two-way-analysis';
 import type { TwoWayScenario } from './two-way-scenario';
 
-export interface TwoWayRunOptions {
+/** `receiverUrl` is the Message URL given to the Applications; it defaults to http://<receiverHost>:<port>/inbound. */
+export interface TwoWayRunOptions extends HarnessOptions {
   readonly scenario: TwoWayScenario;
-  readonly startPlatform: boolean;
-  readonly gatewayUrl?: string;
-  readonly simulatorUrl?: string;
-  readonly databaseUrl: string;
-  readonly redisUrl?: string;
-  readonly kafkaBrokers?: string;
-  readonly receiverHost: string;
-  readonly receiverPort: number;
-  /** The Message URL given to the Applications; defaults to http://<receiverHost>:<port>/inbound. */
-  readonly receiverUrl?: string;
-  readonly logDir: string;
-  readonly appLogLevel: string;
-  readonly extraEnv: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  readonly log: (line: string) => void;
-  readonly onCleanup?: (cleanup: () => Promise<void>) => void;
 }
 
 export interface TwoWayResult {
@@ -64,13 +50,8 @@ function randomNumber(type: TwoWayScenario['numberType']): string {
 
 export async function runTwoWay(options: TwoWayRunOptions): Promise<TwoWayResult> {
   const { scenario, log } = options;
-  const startedAt = new Date();
-  const runId = `${startedAt.toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(2).toString('hex')}`;
-  const cleanups: Array<() => Promise<void>> = [];
-  const cleanup = async (): Promise<void> => {
-    for (const step of cleanups.splice(0).reverse()) await step().catch(() => undefined);
-  };
-  options.onCleanup?.(cleanup);
+  const run = beginRun(options);
+  const { startedAt, runId } = run;
 
   try {
     // Which MO get a Message XML answer: every (1 / replyRatio)-th one, spread evenly.
@@ -80,38 +61,25 @@ export async function runTwoWay(options: TwoWayRunOptions): Promise<TwoWayResult
     };
     const receiver = new MessageUrlReceiver(replies);
     const port = await receiver.listen(options.receiverHost, options.receiverPort);
-    cleanups.push(() => receiver.close());
+    run.undo(() => receiver.close());
     const messageUrl = options.receiverUrl ?? `http://${options.receiverHost}:${port}/inbound`;
 
     const tokenKey = randomBytes(32);
     let platform: StartedPlatform | null = null;
     if (options.startPlatform) {
-      if (!options.redisUrl || !options.kafkaBrokers) throw new Error('starting the platform needs REDIS_URL and KAFKA_BROKERS as well as DATABASE_URL');
-      log('preparing the schema and topics');
-      await prepareInfrastructure(options.databaseUrl, options.kafkaBrokers);
-      log(`starting the platform (logs in ${options.logDir})`);
-      platform = await startPlatform({
-        databaseUrl: options.databaseUrl,
-        redisUrl: options.redisUrl,
-        kafkaBrokers: options.kafkaBrokers,
+      platform = await startRunPlatform(options, run, {
         governors: 1,
         dispatchers: 1,
         env: options.extraEnv,
         accountTokenKey: tokenKey.toString('base64'),
-        callbackAllowedHosts: options.receiverHost,
         adminToken: randomBytes(24).toString('hex'),
-        logLevel: options.appLogLevel,
-        logDir: options.logDir,
       });
-      const started = platform;
-      cleanups.push(() => started.stop());
     }
     const simulatorUrl = platform?.simulatorUrl ?? options.simulatorUrl;
     if (!simulatorUrl) throw new Error('give the simulator URL, or let the harness start the platform');
     const simulator = new SimulatorClient(simulatorUrl);
 
-    const dataSource: DataSource = await createDataSource({ url: options.databaseUrl, poolSize: 4, applicationName: 'sluice-loadtest' }).initialize();
-    cleanups.push(() => dataSource.destroy());
+    const dataSource = await connectRunDatabase(options, run);
     log(`creating ${scenario.accounts} accounts, each with an Application and ${scenario.numbersPerAccount} ${scenario.numberType} numbers`);
     const numbers = await seed(dataSource, scenario, runId, messageUrl, platform ? tokenKey : undefined);
     const accountIds = [...new Set(numbers.map((n) => n.accountId))];
@@ -208,7 +176,7 @@ export async function runTwoWay(options: TwoWayRunOptions): Promise<TwoWayResult
       verdict: { ok: failures.length === 0, failures },
     };
   } finally {
-    await cleanup();
+    await run.cleanup();
   }
 }
 

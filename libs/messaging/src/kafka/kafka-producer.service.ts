@@ -6,6 +6,7 @@ import { Admin, CompressionTypes, IHeaders, Kafka, Partitioners, Producer, Produ
 import { KAFKA_OPTIONS, KafkaOptions } from './kafka.options';
 import { kafkaLogCreator } from './kafka-log';
 import { RecordFinder } from './record-finder';
+import { withKafkaAdmin } from './topic-admin';
 import { topicRecord, TopicProducer } from './topic-producer';
 
 /** Idempotent: broker-side dedupe of retried batches; acks from all in-sync replicas. */
@@ -72,12 +73,6 @@ export class KafkaProducer implements OnModuleInit, OnApplicationShutdown {
 
   /** Runs `work` with a connected admin client, disconnected afterwards. */
   async withAdmin<R>(work: (admin: Admin) => Promise<R>): Promise<R> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      return await work(admin);
-    } finally {
-      await admin.disconnect();
-    }
+    return withKafkaAdmin(this.kafka, work);
   }
 }

@@ -1,7 +1,8 @@
 // Finds given records again in a topic by key and time, and tells whether a consumer group has read up to a time.
 import { Topic, TopicPayloads } from '@sluice/contracts';
-import { Admin, Kafka, Partitioners, PartitionMetadata } from 'kafkajs';
+import { Kafka, Partitioners, PartitionMetadata } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
+import { withKafkaAdmin } from './topic-admin';
 
 /** Records wanted from one partition: their ids, and the span of record timestamps they can have. */
 export interface WantedRecords {
@@ -45,7 +46,7 @@ export class RecordFinder<T extends Topic> {
    * and the topic's partition count.
    */
   async consumedThrough(groupId: string, timestamp: number): Promise<{ partitions: number; through: Set<number> }> {
-    return this.withAdmin(async (admin) => {
+    return withKafkaAdmin(this.kafka, async (admin) => {
       const [committed, bounds, byTime] = await Promise.all([
         admin.fetchOffsets({ groupId, topics: [this.topic] }),
         admin.fetchTopicOffsets(this.topic),
@@ -78,7 +79,7 @@ export class RecordFinder<T extends Topic> {
     const search = wanted.filter((w) => w.ids.size > 0);
     if (search.length === 0) return found;
     const starts = new Map<number, { start: bigint; end: bigint }>();
-    await this.withAdmin(async (admin) => {
+    await withKafkaAdmin(this.kafka, async (admin) => {
       const ends = new Map((await admin.fetchTopicOffsets(this.topic)).map((b) => [b.partition, BigInt(b.high)]));
       for (const w of search) {
         const [byTime] = (await admin.fetchTopicOffsetsByTimestamp(this.topic, w.from)).filter((o) => o.partition === w.partition);
@@ -143,19 +144,9 @@ export class RecordFinder<T extends Topic> {
     } finally {
       await consumer.disconnect().catch(() => undefined);
       // The group committed nothing; removing it keeps the broker's group list clean.
-      await this.withAdmin((admin) => admin.deleteGroups([groupId])).catch(() => undefined);
+      await withKafkaAdmin(this.kafka, (admin) => admin.deleteGroups([groupId])).catch(() => undefined);
     }
     return found;
-  }
-
-  private async withAdmin<R>(work: (admin: Admin) => Promise<R>): Promise<R> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      return await work(admin);
-    } finally {
-      await admin.disconnect();
-    }
   }
 }
 

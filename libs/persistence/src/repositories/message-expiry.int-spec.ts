@@ -1,7 +1,7 @@
 // The expiry sweep's statement against real Postgres, and nothing else: no Redis, no Kafka.
-import { CallbackMethod, LogMode, MessageErrorCode, MessageState, MessageType, TextEncoding, Topic } from '@sluice/contracts';
-import { testInfrastructure, testNumber } from '@sluice/testing';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { MessageErrorCode, MessageState, Topic } from '@sluice/contracts';
+import { queuedSmsRow, testInfrastructure } from '@sluice/testing';
+import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createDataSource, runMigrations } from '../data-source';
 import { AccountRepository } from './account.repository';
@@ -40,37 +40,9 @@ describe('MessageRepository.expireQueued (real Postgres)', () => {
 
   /** A queued message accepted `ageMs` ago with `expirySeconds` of message_expiry, charged 0.005, written as the gateway writes it. */
   async function accept(ageMs: number, expirySeconds: number): Promise<string> {
-    const messageUuid = randomUUID();
-    await new MessageAcceptanceRepository().insertBatch(
-      dataSource,
-      [
-        {
-          messageUuid,
-          accountId,
-          rootAccountId: accountId,
-          messageType: MessageType.Sms,
-          fromNumber: testNumber('415'),
-          toNumber: testNumber(),
-          text: null,
-          contentKey: null,
-          encoding: TextEncoding.Gsm7,
-          logMode: LogMode.None,
-          units: 1,
-          totalRate: '0.00500',
-          totalAmount: '0.00500',
-          state: MessageState.Queued,
-          errorCode: MessageErrorCode.Ok,
-          messageExpiry: expirySeconds,
-          callbackUrl: null,
-          callbackMethod: CallbackMethod.Post,
-          powerpackId: null,
-          destinationCountry: 'US',
-          acceptedAt: new Date(Date.now() - ageMs),
-        },
-      ],
-      [],
-    );
-    return messageUuid;
+    const row = queuedSmsRow(accountId, { messageExpiry: expirySeconds, acceptedAt: new Date(Date.now() - ageMs) });
+    await new MessageAcceptanceRepository().insertBatch(dataSource, [row], []);
+    return row.messageUuid;
   }
 
   const rowOf = async (messageUuid: string) =>

@@ -1,5 +1,5 @@
-import { CallbackMethod, LogMode, MessageErrorCode, MessageState, MessageType, must, TextEncoding, Topic } from '@sluice/contracts';
-import { testInfrastructure, testNumber } from '@sluice/testing';
+import { MessageErrorCode, MessageState, must, Topic } from '@sluice/contracts';
+import { queuedSmsRow, testInfrastructure } from '@sluice/testing';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../data-source';
@@ -24,37 +24,9 @@ describe('MessageRepository (real Postgres)', () => {
 
   /** A queued message, written as the gateway writes it. */
   async function accept(): Promise<string> {
-    const messageUuid = randomUUID();
-    await new MessageAcceptanceRepository().insertBatch(
-      dataSource,
-      [
-        {
-          messageUuid,
-          accountId,
-          rootAccountId: accountId,
-          messageType: MessageType.Sms,
-          fromNumber: testNumber('415'),
-          toNumber: testNumber(),
-          text: null,
-          contentKey: null,
-          encoding: TextEncoding.Gsm7,
-          logMode: LogMode.None,
-          units: 1,
-          totalRate: '0.00500',
-          totalAmount: '0.00500',
-          state: MessageState.Queued,
-          errorCode: MessageErrorCode.Ok,
-          messageExpiry: 10_800,
-          callbackUrl: null,
-          callbackMethod: CallbackMethod.Post,
-          powerpackId: null,
-          destinationCountry: 'US',
-          acceptedAt: new Date(),
-        },
-      ],
-      [],
-    );
-    return messageUuid;
+    const row = queuedSmsRow(accountId, {});
+    await new MessageAcceptanceRepository().insertBatch(dataSource, [row], []);
+    return row.messageUuid;
   }
 
   it('records acceptance with its queued event in the history and the outbox', async () => {

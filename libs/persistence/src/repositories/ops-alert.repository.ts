@@ -29,14 +29,11 @@ export interface OpsAlertRecord {
   readonly createdAt: Date;
 }
 
+/** What was detected, as the alert tells it. */
+export type OpsAlertContent = Pick<OpsAlertRecord, 'alertId' | 'kind' | 'accountId' | 'detectedAt' | 'summary' | 'details'>;
+
 /** A pending alert leased to one replica; its result applies only while `claims` is still the latest. */
-export interface ClaimedOpsAlert {
-  readonly alertId: string;
-  readonly kind: OpsAlertKind;
-  readonly accountId: string;
-  readonly detectedAt: Date;
-  readonly summary: string;
-  readonly details: Readonly<Record<string, string | number | boolean>>;
+export interface ClaimedOpsAlert extends OpsAlertContent {
   /** Attempts made before this claim. */
   readonly attempts: number;
   readonly claims: number;
@@ -135,12 +132,7 @@ export class OpsAlertRepository {
       [limit, leaseMs],
     );
     return rows.map((r) => ({
-      alertId: r.alert_id,
-      kind: r.kind,
-      accountId: r.account_id,
-      detectedAt: r.detected_at,
-      summary: r.summary,
-      details: r.details,
+      ...alertContent(r),
       attempts: Number(r.attempts),
       claims: Number(r.claims),
     }));
@@ -189,12 +181,7 @@ export class OpsAlertRepository {
     return {
       total: counted[0]?.n ?? 0,
       alerts: rows.map((r) => ({
-        alertId: r.alert_id,
-        kind: r.kind,
-        accountId: r.account_id,
-        detectedAt: r.detected_at,
-        summary: r.summary,
-        details: r.details,
+        ...alertContent(r),
         state: r.state,
         attempts: Number(r.attempts),
         nextAttemptAt: r.next_attempt_at,
@@ -204,4 +191,8 @@ export class OpsAlertRepository {
       })),
     };
   }
+}
+
+function alertContent(r: OpsAlertRow): OpsAlertContent {
+  return { alertId: r.alert_id, kind: r.kind, accountId: r.account_id, detectedAt: r.detected_at, summary: r.summary, details: r.details };
 }

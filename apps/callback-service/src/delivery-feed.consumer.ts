@@ -1,0 +1,35 @@
+// A consumer whose batches become delivery rows in Postgres: the offsets are committed once the
+// rows are written, so a slow customer endpoint never holds a Kafka partition.
+import { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+import { Topic, TopicPayloads } from '@sluice/contracts';
+import { BatchConsumer, KafkaConsumers } from '@sluice/messaging';
+import { DeliveryWorker } from './delivery.worker';
+
+export interface DeliveryQueue<T extends Topic> {
+  /** Writes the deliveries the payloads call for; answers how many were created. */
+  enqueue(payloads: ReadonlyArray<TopicPayloads[T]>): Promise<number>;
+}
+
+export abstract class DeliveryFeedConsumer<T extends Topic> implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly consumer: BatchConsumer<T>;
+
+  /** Reads `topic` in `groupId` into `queue`, waking `worker` whenever a batch created deliveries. */
+  protected constructor(consumers: KafkaConsumers, groupId: string, topic: T, queue: DeliveryQueue<T>, worker: DeliveryWorker) {
+    this.consumer = consumers.create({
+      groupId,
+      topic,
+      handle: async (records) => {
+        const created = await queue.enqueue(records.map((r) => r.payload));
+        if (created > 0) worker.wake();
+      },
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.consumer.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.consumer.stop();
+  }
+}

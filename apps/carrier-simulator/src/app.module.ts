@@ -2,13 +2,17 @@
 import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
 import { ObservabilityModule, ReadinessRegistry } from '@sluice/observability';
 import { CarrierBehaviour } from './carrier-behaviour';
+import { DeliverQueue } from './deliver-queue';
 import { ProfilesController } from './profiles.controller';
+import { SessionRegistry } from './session-registry';
 import { SessionsController } from './sessions.controller';
 import { SIMULATOR_CONFIG, SimulatorConfig } from './simulator.config';
 import { SimulatorMetrics } from './simulator.metrics';
+import { SmscTimers } from './smsc-timers';
 import { SmscService } from './smsc.service';
 import { SubmissionStore } from './submission.store';
 import { SubmissionsController } from './submissions.controller';
+import { SubmitHandler } from './submit-handler';
 
 @Module({})
 export class AppModule implements OnModuleInit {
@@ -28,6 +32,10 @@ export class AppModule implements OnModuleInit {
         { provide: SubmissionStore, useFactory: () => new SubmissionStore() },
         SimulatorMetrics,
         CarrierBehaviour,
+        SmscTimers,
+        SessionRegistry,
+        DeliverQueue,
+        SubmitHandler,
         SmscService,
       ],
     };

@@ -1,4 +1,4 @@
-import { receiversInOrder } from './smsc.service';
+import { receiversInOrder } from './session-registry';
 
 type Candidate = { name: string; closed: boolean; mode: 'transceiver' | 'receiver' | 'transmitter' | undefined; systemId: string };
 const session = (name: string, over: Partial<Candidate> = {}): Candidate => ({ name, closed: false, mode: 'transceiver', systemId: 'sluice', ...over });

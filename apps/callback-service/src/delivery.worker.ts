@@ -1,30 +1,25 @@
 // Claims due callbacks from Postgres and sends them with a bounded pool: per-destination
 // limits and circuit breaking keep one bad endpoint to its own share, results are written
-// back in batches, and a retry is just a later `next_attempt_at`.
+// back in batches (ResultWriter), and a retry is just a later `next_attempt_at`.
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { OutboxRelay, PeriodicTask } from '@sluice/messaging';
+import { OutboxRelay } from '@sluice/messaging';
 import { BackoffPolicy, SupervisedLoop, Supervisor } from '@sluice/observability';
-import { CallbackDeliveryRepository, CallbackDeliveryState, CallbackKind, ClaimedDelivery, DeliveryResult } from '@sluice/persistence';
+import { CallbackDeliveryRepository, CallbackDeliveryState, CallbackKind, ClaimedDelivery } from '@sluice/persistence';
 import { AuthTokenVault } from './auth-token.vault';
 import { AttemptOutcome, CallbackHttpClient } from './callback-http.client';
 import { buildCallbackRequest, callbackParams } from './callback-request';
 import { CALLBACK_CONFIG, CallbackConfig } from './callback.config';
 import { CallbackMetrics } from './callback.metrics';
+import { DeliveryUpkeep } from './delivery-upkeep';
 import { DestinationGates, GateOutcome } from './destination-gates';
 import { callbackAddressPolicy } from './destination-policy';
 import { inboundParams } from './inbound/inbound-request';
 import { inboundSettlement } from './inbound/inbound-settlement';
 import { looksLikeXml } from './inbound/message-xml';
 import { ReplyOutcome, ReplySender } from './inbound/reply-sender';
+import { ResultWriter } from './result-writer';
 import { AttemptKind, nextAfter } from './retry-policy';
 
-const RESULT_BATCH = 500;
-/** A failed write of results is tried again after this long, doubling up to the cap. */
-const RESULT_WRITE_BACKOFF = { initialMs: 200, maxMs: 2_000 };
-const GAUGE_INTERVAL_MS = 5_000;
-/** How often statuses stuck behind a retrying predecessor are moved out of the claims' way. */
-const DEFER_INTERVAL_MS = 1_000;
-const DEFER_BATCH = 2_000;
 /** Claims that fail (Postgres away) are retried soon, so callbacks resume quickly once it is back. */
 const CLAIM_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 5_000, jitter: 0.2 };
 
@@ -36,25 +31,23 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly vault: AuthTokenVault;
   private readonly replies: ReplySender;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly results: DeliveryResult[] = [];
-  private writing: Promise<void> | null = null;
+  private readonly results: ResultWriter;
   private running = false;
   private readonly claims: SupervisedLoop;
-  private readonly deferrer: PeriodicTask;
+  private readonly upkeep: DeliveryUpkeep;
   private woken = false;
   /** The last claim was cut short by the pool's size: any freed slot may find work. */
   private poolBound = false;
   /** Destinations the last claim could take no more of: a freed slot there may find work. */
   private boundDestinations = new Set<string>();
   private interruptIdle: (() => void) | null = null;
-  private gaugeTimer: NodeJS.Timeout | null = null;
   private readonly unsignedAccountsLogged = new Set<string>();
 
   constructor(
     @Inject(CALLBACK_CONFIG) private readonly config: CallbackConfig,
     private readonly deliveries: CallbackDeliveryRepository,
     private readonly metrics: CallbackMetrics,
-    private readonly outbox: OutboxRelay,
+    outbox: OutboxRelay,
     supervisor: Supervisor,
   ) {
     this.gates = new DestinationGates({
@@ -74,16 +67,16 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       timeoutMs: config.CALLBACK_TIMEOUT_MS,
     });
     this.claims = supervisor.loop('callback-claims', () => this.claimOnce(), { backoff: CLAIM_BACKOFF });
-    this.deferrer = new PeriodicTask('callback-defer', DEFER_INTERVAL_MS, () => this.deliveries.deferBlocked(DEFER_BATCH), supervisor);
+    this.upkeep = new DeliveryUpkeep(deliveries, metrics, this.gates, supervisor);
+    // A finished status lets the next one of its message go.
+    this.results = new ResultWriter(config, deliveries, metrics, outbox, () => this.wake());
   }
 
   onApplicationBootstrap(): void {
     if (!this.config.ACCOUNT_TOKEN_KEY) this.logger.warn('ACCOUNT_TOKEN_KEY is not set: callbacks are sent without X-Plivo-Signature-V3');
     this.running = true;
     this.claims.start();
-    this.gaugeTimer = setInterval(() => void this.updateGauges(), GAUGE_INTERVAL_MS);
-    this.gaugeTimer.unref();
-    this.deferrer.start();
+    this.upkeep.start();
   }
 
   /** Stops claiming, lets attempts in flight end within the shutdown bound and writes their results; leases cover the rest. */
@@ -91,10 +84,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.running = false;
     this.wake();
     await this.claims.stop();
-    if (this.gaugeTimer) clearInterval(this.gaugeTimer);
-    await this.deferrer.stop();
+    await this.upkeep.stop();
     await Promise.race([Promise.allSettled([...this.inFlight]), sleep(this.config.SHUTDOWN_TIMEOUT_MS)]);
-    await this.writing;
+    await this.results.settled();
     this.http.close();
   }
 
@@ -235,7 +227,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     } else if (outcome.kind !== AttemptKind.Success) {
       this.logger.debug({ messageUuid: delivery.messageUuid, sequence: delivery.sequence, attempt, error: outcome.error, httpStatus: outcome.httpStatus }, 'callback attempt failed');
     }
-    this.results.push({
+    this.results.add({
       id: delivery.id,
       claims: delivery.claims,
       attempt,
@@ -248,52 +240,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       ...(reply ? { reply: { messageUuids: reply.messageUuids, error: reply.error } } : {}),
       ...(settle ? { settle } : {}),
     });
-    this.writeResults();
-  }
-
-  /** Group commit: one statement per batch of results; results arriving meanwhile wait for the next. */
-  private writeResults(): void {
-    if (this.writing) return;
-    this.writing = (async () => {
-      await Promise.resolve();
-      while (this.results.length > 0) {
-        const batch = this.results.splice(0, RESULT_BATCH);
-        // A finished status lets the next one of its message go.
-        if (await this.writeBatch(batch)) this.wake();
-      }
-    })().finally(() => {
-      this.writing = null;
-      if (this.results.length > 0) this.writeResults();
-    });
-  }
-
-  /**
-   * True when the results let later statuses go. A write that fails (Postgres restarting) is
-   * tried again for as long as the batch's leases surely hold: an attempt starts as soon as
-   * its row is claimed and its request ends within CALLBACK_TIMEOUT_MS, so the lease holds at
-   * least CALLBACK_LEASE_MS minus that (less a second) after the attempt began. Recorded within
-   * it, a callback that reached its URL is not sent again.
-   */
-  private async writeBatch(batch: DeliveryResult[]): Promise<boolean> {
-    const oldest = Math.min(...batch.map((r) => r.attemptedAt.getTime()));
-    const leaseHoldsUntil = oldest + this.config.CALLBACK_LEASE_MS - this.config.CALLBACK_TIMEOUT_MS - 1_000;
-    for (let tries = 1; ; tries += 1) {
-      try {
-        const { applied, unblocked, outboxIds } = await this.deliveries.complete(batch);
-        if (applied < batch.length) this.metrics.staleResults.inc(batch.length - applied);
-        // Inbound messages that left `received`: their sms.status events (the outbox sweep covers a failure).
-        if (outboxIds.length > 0) void this.outbox.flush(outboxIds).catch(() => undefined);
-        return unblocked > 0;
-      } catch (error: unknown) {
-        const wait = Math.min(RESULT_WRITE_BACKOFF.maxMs, RESULT_WRITE_BACKOFF.initialMs * 2 ** (tries - 1));
-        if (Date.now() + wait > leaseHoldsUntil) {
-          // The leases run out and these callbacks are attempted again: at least once, never lost.
-          this.logger.error({ err: error, results: batch.length, tries }, 'recording callback results failed; they will be attempted again');
-          return false;
-        }
-        await sleep(wait);
-      }
-    }
   }
 
   private noteUnsigned(accountId: string, reason: string): void {
@@ -306,15 +252,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         ? 'the account token does not open with ACCOUNT_TOKEN_KEY: its callbacks go unsigned'
         : 'the account has no sealed token (created without ACCOUNT_TOKEN_KEY): its callbacks go unsigned',
     );
-  }
-
-  private async updateGauges(): Promise<void> {
-    this.metrics.openCircuits.set(this.gates.openCount());
-    try {
-      this.metrics.pending.set(await this.deliveries.pendingCount());
-    } catch {
-      // Postgres trouble shows in readiness; the gauge keeps its last value.
-    }
   }
 }
 

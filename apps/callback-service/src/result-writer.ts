@@ -1,0 +1,87 @@
+// Writes the results of callback attempts back to Postgres by group commit: one statement per
+// batch, results arriving meanwhile wait for the next, and a failed write is retried while the
+// batch's leases hold.
+import { Logger } from '@nestjs/common';
+import { OutboxRelay } from '@sluice/messaging';
+import { CallbackDeliveryRepository, DeliveryResult } from '@sluice/persistence';
+import type { CallbackConfig } from './callback.config';
+import { CallbackMetrics } from './callback.metrics';
+
+const RESULT_BATCH = 500;
+/** A failed write of results is tried again after this long, doubling up to the cap. */
+const RESULT_WRITE_BACKOFF = { initialMs: 200, maxMs: 2_000 };
+
+export class ResultWriter {
+  private readonly logger = new Logger(ResultWriter.name);
+  private readonly results: DeliveryResult[] = [];
+  private writing: Promise<void> | null = null;
+
+  /** `onUnblocked` is called when written results let later statuses of their messages go. */
+  constructor(
+    private readonly config: Pick<CallbackConfig, 'CALLBACK_LEASE_MS' | 'CALLBACK_TIMEOUT_MS'>,
+    private readonly deliveries: CallbackDeliveryRepository,
+    private readonly metrics: CallbackMetrics,
+    private readonly outbox: OutboxRelay,
+    private readonly onUnblocked: () => void,
+  ) {}
+
+  /** Queues a result; it is written with the next batch. */
+  add(result: DeliveryResult): void {
+    this.results.push(result);
+    this.writeResults();
+  }
+
+  /** Resolves once the write under way, if any, has ended. */
+  async settled(): Promise<void> {
+    await this.writing;
+  }
+
+  /** Group commit: one statement per batch of results; results arriving meanwhile wait for the next. */
+  private writeResults(): void {
+    if (this.writing) return;
+    this.writing = (async () => {
+      await Promise.resolve();
+      while (this.results.length > 0) {
+        const batch = this.results.splice(0, RESULT_BATCH);
+        // A finished status lets the next one of its message go.
+        if (await this.writeBatch(batch)) this.onUnblocked();
+      }
+    })().finally(() => {
+      this.writing = null;
+      if (this.results.length > 0) this.writeResults();
+    });
+  }
+
+  /**
+   * True when the results let later statuses go. A write that fails (Postgres restarting) is
+   * tried again for as long as the batch's leases surely hold: an attempt starts as soon as
+   * its row is claimed and its request ends within CALLBACK_TIMEOUT_MS, so the lease holds at
+   * least CALLBACK_LEASE_MS minus that (less a second) after the attempt began. Recorded within
+   * it, a callback that reached its URL is not sent again.
+   */
+  private async writeBatch(batch: DeliveryResult[]): Promise<boolean> {
+    const oldest = Math.min(...batch.map((r) => r.attemptedAt.getTime()));
+    const leaseHoldsUntil = oldest + this.config.CALLBACK_LEASE_MS - this.config.CALLBACK_TIMEOUT_MS - 1_000;
+    for (let tries = 1; ; tries += 1) {
+      try {
+        const { applied, unblocked, outboxIds } = await this.deliveries.complete(batch);
+        if (applied < batch.length) this.metrics.staleResults.inc(batch.length - applied);
+        // Inbound messages that left `received`: their sms.status events (the outbox sweep covers a failure).
+        if (outboxIds.length > 0) void this.outbox.flush(outboxIds).catch(() => undefined);
+        return unblocked > 0;
+      } catch (error: unknown) {
+        const wait = Math.min(RESULT_WRITE_BACKOFF.maxMs, RESULT_WRITE_BACKOFF.initialMs * 2 ** (tries - 1));
+        if (Date.now() + wait > leaseHoldsUntil) {
+          // The leases run out and these callbacks are attempted again: at least once, never lost.
+          this.logger.error({ err: error, results: batch.length, tries }, 'recording callback results failed; they will be attempted again');
+          return false;
+        }
+        await sleep(wait);
+      }
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -33,6 +33,8 @@ async function seed(dataSource: DataSource, schedule: DispatchSchedule, accountI
   const jobs: DispatchJob[] = uuids.map((messageUuid, i) => ({
     dueAt: dueTimes[i]!,
     attempts: 0,
+    // No window quotas: the benchmark measures the dispatcher, not the pacing.
+    quota: { rootAccountId: accountId, windows: [] },
     message: {
       messageUuid,
       accountId,
@@ -69,7 +71,6 @@ async function startDispatchers(count: number, smppPort: number): Promise<Runnin
   const apps: RunningApp[] = [];
   for (let i = 0; i < count; i += 1) {
     apps.push(
-      // No governor runs here to take late jobs back, so the lateness hand-back is switched off.
       startApp('carrier-dispatch', await freePort(), {
         ...common,
         SMPP_PORT: String(smppPort),
@@ -77,7 +78,6 @@ async function startDispatchers(count: number, smppPort: number): Promise<Runnin
         SMPP_PASSWORD: 'sluice',
         SMPP_WINDOW: '100',
         SMPP_BINDS: '2',
-        DISPATCH_MAX_LATENESS_MS: '3600000',
         // DISPATCH_* settings from the benchmark's own environment, to compare them.
         ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('DISPATCH_') && e[1] !== undefined)),
       }),

@@ -311,6 +311,16 @@ export async function runLoadTest(options: RunOptions): Promise<RunResult> {
     sampler.stop();
     log(timedOut ? `drain timed out after ${drainSeconds.toFixed(0)} s` : `drained in ${drainSeconds.toFixed(1)} s; collecting the records`);
 
+    // The dispatchers' own view of pacing: the time from each quota admission to the submit's writing, and what became of each job.
+    for (const app of platform?.apps.filter((a) => a.app === 'carrier-dispatch') ?? []) {
+      const text = await fetch(`http://127.0.0.1:${app.port}/metrics`)
+        .then((r) => r.text())
+        .catch(() => '');
+      for (const line of text.split('\n')) {
+        if (line.startsWith('sluice_dispatch_admission_to_submit_ms') || line.startsWith('sluice_dispatch_outcomes_total')) log(`${app.name}: ${line}`);
+      }
+    }
+
     const [rows, events, submissions] = await Promise.all([probe.messages(), probe.statusEvents(), simulator.submissionsSince(runStart - 1_000)]);
     const simulatorDuplicates = simulatorReset ? await simulator.duplicates() : null;
     options.onRaw?.({ sent: generator.messages, rows, events, submissions, callbacks: receiver.callbacks, quotas });

@@ -5,6 +5,7 @@ export * from './sliding-window';
 export * from './pacific-day';
 export * from './quota-rules';
 export * from './multi-window';
+export * from './hand-off-admission';
 export * from './nanp';
 export * from './content-seal';
 export * from './traffic-anomaly';

@@ -3,7 +3,6 @@
 // against the booked slot. Runs the built apps as processes against the local infrastructure.
 // Run: npm run bench:dispatch   (needs `deploy/local/infra.sh up`; uses the sluice_test database)
 import { LogMode, MessageType, TextEncoding, must, type DispatchJob } from '@sluice/contracts';
-import { MAX_QUOTA_GUARD_MS } from '@sluice/domain';
 import { createDataSource, AccountRepository } from '@sluice/persistence';
 import { DispatchSchedule } from '@sluice/messaging';
 import { freePort, percentile, printResults, startApp, stopApp, testInfrastructure, waitUntilReady, type RunningApp } from '@sluice/testing';
@@ -32,7 +31,9 @@ async function seed(dataSource: DataSource, schedule: DispatchSchedule, accountI
     [uuids, accountId, dsts],
   );
   const jobs: DispatchJob[] = uuids.map((messageUuid, i) => ({
-    dueAt: dueTimes[i],
+    dueAt: must(dueTimes[i], 'a due time'),
+    // No window quotas: the benchmark measures the dispatcher, not the pacing.
+    quota: { rootAccountId: accountId, windows: [] },
     message: {
       messageUuid,
       accountId,
@@ -69,8 +70,6 @@ async function startDispatchers(count: number, smppPort: number): Promise<Runnin
   const apps: RunningApp[] = [];
   for (let i = 0; i < count; i += 1) {
     apps.push(
-      // No governor runs here to take late jobs back, so the lateness hand-back is as good as off:
-      // the largest guard band, and a limit just under it, far above any lateness here.
       startApp('carrier-dispatch', await freePort(), {
         ...common,
         SMPP_PORT: String(smppPort),
@@ -78,8 +77,6 @@ async function startDispatchers(count: number, smppPort: number): Promise<Runnin
         SMPP_PASSWORD: 'sluice',
         SMPP_WINDOW: '100',
         SMPP_BINDS: '2',
-        QUOTA_GUARD_MS: String(MAX_QUOTA_GUARD_MS),
-        DISPATCH_MAX_LATENESS_MS: String(MAX_QUOTA_GUARD_MS - 1),
         // DISPATCH_* settings from the benchmark's own environment, to compare them.
         ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('DISPATCH_') && e[1] !== undefined)),
       }),

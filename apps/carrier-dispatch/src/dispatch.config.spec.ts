@@ -1,5 +1,4 @@
 import { ConfigError, loadConfig } from '@sluice/config';
-import { DEFAULT_QUOTA_GUARD_MS } from '@sluice/domain';
 import { dispatchEnv } from './dispatch.config';
 
 const base = {
@@ -57,18 +56,9 @@ describe('carrier-dispatch configuration', () => {
     expect(problems({ DISPATCH_CLAIM_AHEAD_MS: '-1' })).toEqual(['DISPATCH_CLAIM_AHEAD_MS: must be a number of milliseconds (0 or more) (got "-1")']);
   });
 
-  it('keeps the lateness limit under the guard band, by default and when both are set', () => {
-    const defaults = loadConfig('carrier-dispatch', dispatchEnv, base);
-    expect(defaults.QUOTA_GUARD_MS).toBe(DEFAULT_QUOTA_GUARD_MS);
-    expect(defaults.DISPATCH_MAX_LATENESS_MS).toBeLessThan(defaults.QUOTA_GUARD_MS);
-    expect(problems({ QUOTA_GUARD_MS: '250', DISPATCH_MAX_LATENESS_MS: '200' })).toEqual([]);
-  });
-
-  it('refuses a lateness limit at or above the guard band, saying why', () => {
-    expect(problems({ DISPATCH_MAX_LATENESS_MS: '200' })).toEqual([
-      `DISPATCH_MAX_LATENESS_MS: must be less than QUOTA_GUARD_MS (${DEFAULT_QUOTA_GUARD_MS} ms), the guard band quota windows are booked with: ` +
-        'a job sent later than the guard band after its slot can put a carrier window over quota (got "200")',
-    ]);
-    expect(problems({ QUOTA_GUARD_MS: '50', DISPATCH_MAX_LATENESS_MS: '50' })).toEqual([expect.stringMatching(/^DISPATCH_MAX_LATENESS_MS: must be less than QUOTA_GUARD_MS \(50 ms\)/)]);
+  it('admits with a guard band of 120 ms unless told, and refuses a negative one', () => {
+    expect(loadConfig('carrier-dispatch', dispatchEnv, base).QUOTA_ADMISSION_GUARD_MS).toBe(120);
+    expect(loadConfig('carrier-dispatch', dispatchEnv, { ...base, QUOTA_ADMISSION_GUARD_MS: '250' }).QUOTA_ADMISSION_GUARD_MS).toBe(250);
+    expect(problems({ QUOTA_ADMISSION_GUARD_MS: '-1' })).toEqual([expect.stringMatching(/^QUOTA_ADMISSION_GUARD_MS: /)]);
   });
 });

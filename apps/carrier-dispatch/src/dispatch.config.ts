@@ -1,6 +1,5 @@
-import { bool, databaseEnv, expirySweepEnv, httpEnv, kafkaEnv, loopSupervisionEnv, nonNegativeMs, positiveInt, redisEnv, z } from '@sluice/config';
+import { bool, databaseEnv, expirySweepEnv, httpEnv, kafkaEnv, loopSupervisionEnv, nonNegativeMs, positiveInt, quotaGuardEnv, redisEnv, z } from '@sluice/config';
 import { CarrierId, isCarrierId } from '@sluice/contracts';
-import { DEFAULT_QUOTA_GUARD_MS, latenessWithinGuardBand, MAX_QUOTA_GUARD_MS } from '@sluice/domain';
 
 const systemId = z.string({ required_error: 'is required (the bind system_id)' }).min(1, 'is required (the bind system_id)').max(15, 'is at most 15 characters (SMPP 3.4)');
 const password = z.string({ required_error: 'is required (the bind password)' }).min(1, 'is required (the bind password)').max(8, 'is at most 8 characters (SMPP 3.4)');
@@ -61,6 +60,7 @@ export const dispatchEnv = httpEnv
   .merge(kafkaEnv)
   .merge(loopSupervisionEnv)
   .merge(expirySweepEnv)
+  .merge(quotaGuardEnv.pick({ QUOTA_ADMISSION_GUARD_MS: true }))
   .extend({
     SMPP_HOST: z.string().min(1).default('127.0.0.1'),
     SMPP_PORT: smppPort.default(2775),
@@ -85,18 +85,8 @@ export const dispatchEnv = httpEnv
     DISPATCH_CLAIM_AHEAD_MS: nonNegativeMs(5_000).default(50),
     /** Idle polling interval of the schedule. */
     SCHEDULE_POLL_MS: positiveInt('a number of milliseconds').default(20),
-    /**
-     * A job claimed later than this after its slot is handed back for a new one rather than
-     * sent; it must stay below QUOTA_GUARD_MS so the carrier never sees a window over quota.
-     */
-    DISPATCH_MAX_LATENESS_MS: positiveInt('a number of milliseconds').default(40),
-    /**
-     * The guard band the governors book quota windows with (their QUOTA_GUARD_MS): give both
-     * services the same value. Read here only to check DISPATCH_MAX_LATENESS_MS against it.
-     */
-    QUOTA_GUARD_MS: nonNegativeMs(MAX_QUOTA_GUARD_MS).default(DEFAULT_QUOTA_GUARD_MS),
-    /** Hand-backs for lateness after which each further one also waits (1 s, doubling to 60 s); a message is never sent late. */
-    DISPATCH_MAX_RESLOTS: positiveInt('a positive whole number').default(3),
+    /** How long the quota rules read from Postgres (for jobs that do not carry their quotas, and window rebuilds) are cached. */
+    QUOTA_CACHE_TTL_MS: positiveInt('a number of milliseconds').default(5_000),
     /** How often receipts kept before their part, and receipts a crash left unapplied, are swept. */
     RECEIPT_SWEEP_MS: positiveInt('a number of milliseconds').default(1_000),
     /** A receipt whose carrier id matches no part for this long is dropped. */
@@ -110,17 +100,6 @@ export const dispatchEnv = httpEnv
     INBOUND_PART_SWEEP_MS: positiveInt('a number of milliseconds').default(5_000),
     /** Register delivery receipts with the carrier. */
     REQUEST_RECEIPTS: bool.default('true'),
-  })
-  .superRefine((env, ctx) => {
-    if (!latenessWithinGuardBand(env.DISPATCH_MAX_LATENESS_MS, env.QUOTA_GUARD_MS)) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['DISPATCH_MAX_LATENESS_MS'],
-        message:
-          `must be less than QUOTA_GUARD_MS (${env.QUOTA_GUARD_MS} ms), the guard band quota windows are booked with: ` +
-          'a job sent later than the guard band after its slot can put a carrier window over quota',
-      });
-    }
   });
 
 export type DispatchConfig = ReturnType<typeof dispatchEnv.parse>;

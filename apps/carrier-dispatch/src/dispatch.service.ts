@@ -1,17 +1,27 @@
-// Takes due messages from the schedule, checks expiry and state, submits them to the carrier, records the outcome.
+// Takes due messages from the schedule, checks expiry and state, admits them against their quotas, submits them to the carrier, records the outcome.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CARRIERS, CarrierId, DispatchJob, MessageErrorCode, MessageState, TextEncoding, Topic, must } from '@sluice/contracts';
+import { CARRIERS, CarrierId, DispatchJob, DispatchQuota, MessageErrorCode, MessageState, TextEncoding, Topic, must } from '@sluice/contracts';
 import { messageExpiryDeadline, openContent, splitIntoParts } from '@sluice/domain';
-import { ClaimedJob, Coalescer, DispatchSchedule, KafkaProducer, OutboxRelay, REDIS } from '@sluice/messaging';
+import { Admission, ClaimedJob, Coalescer, DispatchSchedule, KafkaProducer, OutboxRelay, QuotaAdmission, REDIS } from '@sluice/messaging';
 import { BackoffPolicy, MetricsRegistry, ReadinessRegistry, SupervisedLoop, Supervisor } from '@sluice/observability';
-import { DispatchStanding, MessagePartRepository, SubmittedPart, TransitionPatch } from '@sluice/persistence';
+import {
+  countedSends,
+  DispatchStanding,
+  MessagePartRepository,
+  MessageQuotas,
+  QuotaContextRepository,
+  RecentSendsRepository,
+  SubmittedPart,
+  TransitionPatch,
+} from '@sluice/persistence';
+import { DataSource } from 'typeorm';
 import { BatchedTransitions } from './batched-transitions';
 import type Redis from 'ioredis';
 import * as smpp from 'smpp';
 import { DISPATCH_CONFIG, DispatchConfig } from './dispatch.config';
 import { ReceiptService } from './receipt.service';
 import { SmppRoutes } from './smpp-routes';
-import { SmppLateError, SmppTimeoutError, SmppUnavailableError, SubmitResult } from './smpp-client';
+import { SmppTimeoutError, SmppUnavailableError, SubmitResult } from './smpp-client';
 
 /** SMPP statuses that mean "slow down, try again later". */
 const THROTTLED = new Set([0x58 /* ESME_RTHROTTLED */, 0x14 /* ESME_RMSGQFUL */]);
@@ -24,8 +34,19 @@ const PART_THROTTLE_RETRIES = 5;
 const PART_THROTTLE_BACKOFF_MS = 1_000;
 /** A write recording what the carrier accepted is tried again after this long, doubling up to the cap. */
 const RECORD_RETRY = { initialMs: 200, maxMs: 5_000 };
+/** Admissions refused with room a few milliseconds away are asked again this many times before the job goes back on the schedule. */
+const NEAR_RETRIES = 3;
 /** Claims that fail (Redis or Postgres away) are retried soon: messages waiting on a long back-off would go out late. */
 const CLAIM_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 5_000, jitter: 0.2 };
+
+/**
+ * An admission at hand-off: the Redis time its units are recorded at, and the local time
+ * after which a submit written would reach the carrier later than the guard band covers.
+ */
+interface AdmittedHandOff extends Admission {
+  now: number;
+  notAfter: number;
+}
 
 type SubmitOutcome =
   | { readonly kind: 'sent'; readonly firstId: string }
@@ -40,6 +61,9 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   private readonly claims: SupervisedLoop;
   private readonly outcomes;
   private readonly lateness;
+  private readonly admissionToSubmit;
+  private readonly admission: QuotaAdmission;
+  private readonly quotas: MessageQuotas;
   /** Writes that many in-flight submits make at once share one round trip each. */
   private readonly acks: Coalescer<ClaimedJob, void>;
   private readonly partWrites: Coalescer<{ messageUuid: string; partSeq: number; partsTotal: number; carrierMessageId: string }, void>;
@@ -56,11 +80,14 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     private readonly producer: KafkaProducer,
     private readonly outbox: OutboxRelay,
     receipts: ReceiptService,
+    dataSource: DataSource,
     readiness: ReadinessRegistry,
     metrics: MetricsRegistry,
     supervisor: Supervisor,
   ) {
     this.schedule = new DispatchSchedule(redis);
+    this.quotas = new MessageQuotas(new QuotaContextRepository(dataSource, config.QUOTA_CACHE_TTL_MS));
+    this.admission = new QuotaAdmission(redis, config.QUOTA_ADMISSION_GUARD_MS, countedSends(new RecentSendsRepository(dataSource), this.quotas));
     this.acks = new Coalescer<ClaimedJob, void>(async (claimed) => {
       await this.schedule.ack(claimed);
       return claimed.map(() => undefined);
@@ -71,7 +98,12 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     });
     this.outcomes = metrics.counter('dispatch_outcomes_total', 'Dispatch attempts by outcome', ['outcome']);
     this.recordRetries = metrics.counter('dispatch_record_retries_total', 'Writes of what the carrier accepted tried again (Postgres away); the job stays leased meanwhile');
-    this.lateness = metrics.histogram('dispatch_lateness_ms', 'Claim time minus the booked slot', [1, 5, 10, 25, 50, 100, 250, 1_000, 10_000]);
+    this.lateness = metrics.histogram('dispatch_lateness_ms', 'Claim time minus the booked slot (a pacing hint: lateness costs no slot)', [1, 5, 10, 25, 50, 100, 250, 1_000, 10_000]);
+    this.admissionToSubmit = metrics.histogram(
+      'dispatch_admission_to_submit_ms',
+      'Time from the quota admission to the writing of the submit_sm of each part (both in Redis time); the units are then counted from the write, and QUOTA_ADMISSION_GUARD_MS covers the way from the socket to the carrier',
+      [1, 2, 5, 10, 15, 20, 25, 30, 40, 50, 75, 100, 250],
+    );
     metrics.gauge('dispatch_binds_up', 'SMPP binds up, by route (host:port/system_id)', ['route'], async (gauge) => {
       for (const { route, up } of this.carrier.bindsUp()) gauge.set({ route }, up);
     });
@@ -137,6 +169,9 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     const { message } = job;
     const state = standing?.state;
     const submitted = standing?.submitted ?? [];
+    let admission: AdmittedHandOff | null = null;
+    /** Parts the carrier accepted in this attempt: once one has, the admission is spent whatever happens next. */
+    const progress = { accepted: 0 };
     try {
       if (state !== MessageState.Queued) {
         // Already submitted (a redelivery after a crash) or its row is gone: nothing to send.
@@ -164,20 +199,18 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         this.outcomes.inc({ outcome: 'expired' });
         return;
       }
-      // Claimed ahead of its slot: the submit waits for it. `claimedAt` was read after Redis
+      // Claimed ahead of its turn: it waits for it. `claimedAt` was read after Redis
       // answered, so the local deadline errs late, never early.
       const untilDue = job.dueAt - (now + (Date.now() - claimedAt));
       if (untilDue > 0) await sleep(untilDue);
-      // Sent this late, it would crowd the quota windows after its slot: it takes a new slot instead (a bounded number of times).
-      const lateness = now + (Date.now() - claimedAt) - job.dueAt;
-      this.lateness.observe(Math.max(0, lateness));
-      if (lateness > this.config.DISPATCH_MAX_LATENESS_MS) {
-        await this.reslotLate(claimed, now);
-        return;
+      this.lateness.observe(Math.max(0, now + (Date.now() - claimedAt) - job.dueAt));
+      // Admitted against every window quota now, at hand-off: however late it is, it costs no slot.
+      if (submitted.length === 0) {
+        const admitted = await this.admit(claimed);
+        if (!admitted) return;
+        admission = admitted;
       }
-      // The same limit holds when the submit is finally written (it may wait for a place in the window).
-      const notAfter = claimedAt + (job.dueAt - now) + this.config.DISPATCH_MAX_LATENESS_MS;
-      const outcome = await this.submitParts(claimed, text, submitted, notAfter);
+      const outcome = await this.submitParts(claimed, text, submitted, admission, progress);
       switch (outcome.kind) {
         case 'sent': {
           const sentAt = new Date();
@@ -186,7 +219,8 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
           return;
         }
         case 'throttled':
-          // Nothing reached the carrier: back to the governor for a new slot under every quota.
+          // Nothing reached the carrier: its units are taken back, and it goes to the governor for a new slot under every quota.
+          await this.release(admission);
           await this.reslot(claimed, now + THROTTLE_BACKOFF_MS);
           this.outcomes.inc({ outcome: 'throttled' });
           return;
@@ -203,14 +237,10 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
           return;
       }
     } catch (error: unknown) {
-      if (error instanceof SmppLateError) {
-        // Nothing was written: a new slot keeps the carrier's windows within quota.
-        await this.reslotLate(claimed, now);
-        return;
-      }
       if (error instanceof SmppUnavailableError) {
-        // Not submitted: back to the schedule, after a pause so a route that is down is not
-        // asked again at once; late by then, it takes a new slot from the governor.
+        // Not submitted: its units are taken back, and it goes back to the schedule after a
+        // pause so a route that is down is not asked again at once.
+        await this.release(progress.accepted === 0 ? admission : null);
         await this.schedule.put({ ...job, dueAt: now + UNAVAILABLE_BACKOFF_MS }).catch(() => undefined);
         this.outcomes.inc({ outcome: 'unavailable' });
         return;
@@ -232,7 +262,13 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
    * `submitted` are skipped; the reference comes from the message uuid, so parts sent
    * by two dispatchers still join up on the handset.
    */
-  private async submitParts(claimed: ClaimedJob, text: string, submitted: readonly SubmittedPart[], notAfter?: number): Promise<SubmitOutcome> {
+  private async submitParts(
+    claimed: ClaimedJob,
+    text: string,
+    submitted: readonly SubmittedPart[],
+    admission: AdmittedHandOff | null,
+    progress: { accepted: number },
+  ): Promise<SubmitOutcome> {
     const { job } = claimed;
     const { message } = job;
     const texts = splitIntoParts(text);
@@ -243,7 +279,15 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
       const udh = texts.length > 1 ? Buffer.from([0x05, 0x00, 0x03, reference, texts.length, index + 1]) : null;
       let result: SubmitResult | null = null;
       for (let attempt = 0; ; attempt += 1) {
-        result = await this.submitWithRetry(job.carrier, message.src, message.dst, message.encoding, udh ? { udh, message: part } : part, index === 0 ? notAfter : undefined);
+        result = await this.submitWithRetry(
+          job.carrier,
+          message.src,
+          message.dst,
+          message.encoding,
+          udh ? { udh, message: part } : part,
+          admission ? () => this.restampIfLate(admission) : undefined,
+        );
+        if (admission) this.recordWrite(admission, result.writtenAt, attempt === 0);
         if (!THROTTLED.has(result.commandStatus) || index === 0 || attempt >= PART_THROTTLE_RETRIES) break;
         await sleep(PART_THROTTLE_BACKOFF_MS);
       }
@@ -251,6 +295,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         if (THROTTLED.has(result.commandStatus) && index === 0) return { kind: 'throttled' };
         return { kind: 'refused', status: result.commandStatus, partsSent: index, firstId };
       }
+      progress.accepted += 1;
       const submittedPart = { messageUuid: message.messageUuid, partSeq: index + 1, partsTotal: texts.length, carrierMessageId: result.messageId };
       await this.recorded(claimed, () => this.partWrites.add(submittedPart));
       firstId ??= result.messageId;
@@ -264,7 +309,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     dst: string,
     encoding: TextEncoding,
     shortMessage: smpp.OutgoingMessage,
-    notAfter?: number,
+    beforeWrite?: () => Promise<void>,
   ): Promise<SubmitResult> {
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -278,7 +323,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
           registered_delivery: this.config.REQUEST_RECEIPTS ? 1 : 0,
           data_coding: encoding === TextEncoding.Ucs2 ? 8 : 0,
           short_message: shortMessage,
-        }, attempt === 1 ? notAfter : undefined);
+        }, beforeWrite);
       } catch (error: unknown) {
         // A timeout may hide an accepted submit: a retry can duplicate it, bounded by the window.
         if (!(error instanceof SmppTimeoutError) || attempt >= this.config.SMPP_SUBMIT_ATTEMPTS) throw error;
@@ -287,15 +332,85 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /**
-   * A message too late for its slot is never sent late (the carrier would count it in a
-   * window its slot was not booked in): it takes a new slot, and after
-   * `DISPATCH_MAX_RESLOTS` such hand-backs each further one also waits, 1 s doubling up to
-   * 60 s, so an overloaded dispatcher does not spin on it. Its expiry still bounds it.
+   * Admits a due message against its window quotas at hand-off. Refused, it goes back on the
+   * schedule (no Kafka, no new booking) at the time admission gave; if that time is past its
+   * expiry it fails now with 420, holding no slot. Returns the admission, or null when the
+   * message was dealt with.
    */
-  private async reslotLate(claimed: ClaimedJob, now: number): Promise<void> {
-    const over = (claimed.job.message.reslotted ?? 0) - this.config.DISPATCH_MAX_RESLOTS + 1;
-    await this.reslot(claimed, over > 0 ? now + lateBackoffMs(over) : undefined);
-    this.outcomes.inc({ outcome: over > 0 ? 'late_backoff' : 'late' });
+  private async admit(claimed: ClaimedJob): Promise<AdmittedHandOff | null> {
+    const { job } = claimed;
+    const { message } = job;
+    const quota = job.quota ?? (await this.quotaOf(job));
+    const request = {
+      rootAccountId: quota.rootAccountId,
+      messageUuid: message.messageUuid,
+      cost: message.units,
+      deadline: message.acceptedAt + message.messageExpiry * 1_000,
+      windows: quota.windows,
+    };
+    let asked = Date.now();
+    let result = await this.admission.admit(request);
+    // Room a few milliseconds away (units of the previous turn written a little after their admission): wait for it here.
+    for (let near = 0; result.outcome === 'refused' && result.near && near < NEAR_RETRIES; near += 1) {
+      await sleep(result.retryAt - result.now + 1);
+      asked = Date.now();
+      result = await this.admission.admit(request);
+    }
+    switch (result.outcome) {
+      case 'admitted':
+        // Decided no earlier than `asked`: a submit about to be written later than that plus the band has its units recorded again first.
+        return { ...result.admission, now: result.now, notAfter: asked + this.config.QUOTA_ADMISSION_GUARD_MS };
+      case 'refused':
+        await this.schedule.put({ ...job, dueAt: result.retryAt });
+        this.outcomes.inc({ outcome: 'admission_deferred' });
+        return null;
+      case 'expired':
+        await this.finish(claimed, MessageState.Failed, MessageErrorCode.Expired, { zeroCharge: true });
+        this.outcomes.inc({ outcome: 'expired' });
+        return null;
+    }
+  }
+
+  /** The quotas of a job scheduled without them (by a governor that did not record them), as they apply now. */
+  private async quotaOf(job: DispatchJob): Promise<DispatchQuota> {
+    const planned = await this.quotas.plan(job.message);
+    if (!planned?.plan.ok) return { rootAccountId: job.message.accountId, windows: [] };
+    return { rootAccountId: planned.rootAccountId, windows: planned.plan.windows };
+  }
+
+  /**
+   * Just before a submit is written: if the admission is older than the guard band covers
+   * (the submit waited for a place in the SMPP window, a part waited for the previous one,
+   * or the process was not scheduled), its units are recorded again at Redis now. Recording
+   * a unit later than it was admitted only makes every later admission count it longer, and
+   * the write follows this new time as closely as it followed the admission.
+   */
+  private async restampIfLate(admission: AdmittedHandOff): Promise<void> {
+    if (Date.now() <= admission.notAfter) return;
+    const asked = Date.now();
+    admission.now = await this.admission.restamp(admission);
+    admission.notAfter = asked + this.config.QUOTA_ADMISSION_GUARD_MS;
+    this.outcomes.inc({ outcome: 'admission_restamped' });
+  }
+
+  /**
+   * After a submit was written: the message's units are counted from the time of that write
+   * (in Redis time), so the time it took to get from the admission to the socket (the
+   * process not scheduled, a place in the SMPP window, the previous part) is not left to the
+   * guard band, which then only covers the way from the socket to the carrier.
+   */
+  private recordWrite(admission: AdmittedHandOff, writtenAt: number, measure: boolean): void {
+    const at = Math.round(this.admission.redisTimeOf(writtenAt));
+    if (measure) this.admissionToSubmit.observe(Math.max(0, at - admission.now));
+    if (at <= admission.now) return;
+    admission.now = at;
+    admission.notAfter = writtenAt + this.config.QUOTA_ADMISSION_GUARD_MS;
+    this.admission.restamp(admission, at).catch(() => undefined);
+  }
+
+  /** Takes back the units of an admission whose submit never reached the carrier. */
+  private async release(admission: AdmittedHandOff | null): Promise<void> {
+    if (admission) await this.admission.release(admission).catch(() => undefined);
   }
 
   /** Hands a message back to the governor for a new slot under every quota, not before `notBefore` (Redis time) when given. */
@@ -356,11 +471,6 @@ function errorCodeFor(commandStatus: number): MessageErrorCode {
     default:
       return MessageErrorCode.ProhibitedByCarrier;
   }
-}
-
-/** The wait before the n-th hand-back past DISPATCH_MAX_RESLOTS: 1 s, doubling, at most 60 s. */
-export function lateBackoffMs(n: number): number {
-  return Math.min(60_000, 1_000 * 2 ** Math.max(0, Math.min(n - 1, 6)));
 }
 
 /** The 8-bit concatenation reference of a message: the last byte of its uuid (random in a v4 uuid). */

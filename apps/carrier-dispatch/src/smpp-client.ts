@@ -17,11 +17,11 @@ export interface SmppClientOptions {
 export interface SubmitResult {
   readonly commandStatus: number;
   readonly messageId: string | null;
+  /** Epoch ms (local clock) when the submit_sm was written to the socket. */
+  readonly writtenAt: number;
 }
 
 export class SmppTimeoutError extends Error {}
-/** The submit could not be written before its deadline (it waited too long for a place in the window). */
-export class SmppLateError extends Error {}
 export class SmppUnavailableError extends Error {}
 
 /**
@@ -83,11 +83,11 @@ export class SmppClient extends EventEmitter {
     this.bound = false;
   }
 
-  /** Submits one PDU; waits for a free place in the window first, but not past `notAfter` (epoch ms). */
-  async submit(fields: smpp.PduOptions, notAfter?: number): Promise<SubmitResult> {
+  /** Submits one PDU; waits for a free place in the window first, then runs `beforeWrite`, then writes. */
+  async submit(fields: smpp.PduOptions, beforeWrite?: () => Promise<void>): Promise<SubmitResult> {
     await this.acquire();
     try {
-      if (notAfter !== undefined && Date.now() > notAfter) throw new SmppLateError('the window freed up too late for this submit');
+      if (beforeWrite) await beforeWrite();
       return await new Promise<SubmitResult>((resolve, reject) => {
         const session = this.session;
         if (!session || !this.bound) {
@@ -95,9 +95,10 @@ export class SmppClient extends EventEmitter {
           return;
         }
         const timer = setTimeout(() => reject(new SmppTimeoutError(`no submit_sm_resp within ${this.options.responseTimeoutMs} ms`)), this.options.responseTimeoutMs);
+        const writtenAt = Date.now();
         const written = session.submit_sm(fields, (pdu) => {
           clearTimeout(timer);
-          resolve({ commandStatus: pdu.command_status, messageId: pdu.message_id ?? null });
+          resolve({ commandStatus: pdu.command_status, messageId: pdu.message_id ?? null, writtenAt });
         });
         if (!written) {
           clearTimeout(timer);

@@ -69,8 +69,8 @@ export class SmppRoutes {
     return this.routes.map((r) => ({ route: r.name, up: r.pool.boundCount() }));
   }
 
-  submit(carrier: CarrierId | undefined, fields: smpp.PduOptions, notAfter?: number): Promise<SubmitResult> {
-    return this.routeOf(carrier).pool.submit(fields, notAfter);
+  submit(carrier: CarrierId | undefined, fields: smpp.PduOptions, beforeWrite?: () => Promise<void>): Promise<SubmitResult> {
+    return this.routeOf(carrier).pool.submit(fields, beforeWrite);
   }
 
   private routeOf(carrier: CarrierId | undefined): Route {

@@ -3,7 +3,7 @@ import { beginRun } from './platform/harness';
 import { ProcessSampler } from './platform/process-stats';
 import type { RunResult } from './report/result';
 import { buildResult, loadAverage } from './run/build-result';
-import { collectRecords, witnessQuotas } from './run/collect';
+import { collectRecords, logDispatcherPacing, witnessQuotas } from './run/collect';
 import { drain } from './run/drain';
 import { prepareLoad, runPhases, startAlongside } from './run/load';
 import type { RunOptions } from './run/options';
@@ -49,6 +49,7 @@ export async function runLoadTest(options: RunOptions): Promise<RunResult> {
     sampler.stop();
     log(drained.timedOut ? `drain timed out after ${drained.seconds.toFixed(0)} s` : `drained in ${drained.seconds.toFixed(1)} s; collecting the records`);
 
+    await logDispatcherPacing(target, log);
     const { records, simulatorDuplicates } = await collectRecords(target, load, fixtures.quotas);
     options.onRaw?.(records);
     const analysis = analyse({ ...records, http: load.generator.http, phases: phaseResults.length });

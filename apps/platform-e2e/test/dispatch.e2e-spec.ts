@@ -84,6 +84,31 @@ describe('carrier-dispatch', () => {
     expect(await submissionsTo(dst)).toEqual([]);
   });
 
+  it('sends a backlog claimed long after its slots at the full quota and no faster, with no hand-back to the governor', async () => {
+    const running = platform.apps.filter((a) => a.name === 'carrier-dispatch' && a.process.exitCode === null && a.process.signalCode === null);
+    await Promise.all(running.map((a) => stopApp(a)));
+    const { src, send } = await account(5);
+    const uuids = await send({ dst: Array.from({ length: 20 }, () => testNumber('720')).join('<'), text: 'late backlog' });
+    // Every slot (five per second over four seconds) passes with no dispatcher.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const restarted = startApp('carrier-dispatch', await freePort(), platform.dispatchEnv);
+    platform.apps.push(restarted);
+    await waitUntilReady(restarted);
+    const rows = await finalStates(uuids, 60_000);
+    expect(rows.filter((r) => r.message_state !== 'delivered')).toEqual([]);
+    const count = (await (await fetch(`${platform.simulatorUrl}/simulator/submissions/count?windowMs=1000&source=${src}`)).json()) as {
+      total: number;
+      maxInWindow: number;
+    };
+    expect(count).toEqual({ total: 20, maxInWindow: 5 });
+    const metrics = await (await fetch(`http://127.0.0.1:${restarted.port}/metrics`)).text();
+    const outcome = (name: string) => Number(metrics.split('\n').find((l) => l.startsWith(`sluice_dispatch_outcomes_total{outcome="${name}"`))?.split(' ').pop() ?? 0);
+    expect(outcome('late')).toBe(0);
+    expect(outcome('sent')).toBe(20);
+    // Fifteen were refused at least once and waited on the schedule, not in Kafka.
+    expect(outcome('admission_deferred')).toBeGreaterThanOrEqual(15);
+  });
+
   it('after a kill -9 mid-window, every message reaches exactly one final state and duplicates stay within the window', async () => {
     const { src, send } = await account(100);
     const destinations = Array.from({ length: 40 }, () => testNumber('646'));

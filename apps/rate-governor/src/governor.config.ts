@@ -1,5 +1,4 @@
-import { consumerSupervisionEnv, databaseEnv, expirySweepEnv, httpEnv, kafkaEnv, loopSupervisionEnv, nonNegativeMs, positiveInt, redisEnv, z } from '@sluice/config';
-import { DEFAULT_QUOTA_GUARD_MS, MAX_QUOTA_GUARD_MS } from '@sluice/domain';
+import { consumerSupervisionEnv, databaseEnv, expirySweepEnv, httpEnv, kafkaEnv, loopSupervisionEnv, nonNegativeMs, positiveInt, quotaGuardEnv, redisEnv, z } from '@sluice/config';
 
 export const governorEnv = httpEnv
   .merge(databaseEnv)
@@ -8,12 +7,11 @@ export const governorEnv = httpEnv
   .merge(consumerSupervisionEnv)
   .merge(loopSupervisionEnv)
   .merge(expirySweepEnv)
+  .merge(quotaGuardEnv)
   .extend({
     KAFKA_GROUP_ID: kafkaEnv.shape.KAFKA_CLIENT_ID.unwrap().default('rate-governor'),
     /** How long an account's MPS is cached; a change in Postgres applies within this time. */
     QUOTA_CACHE_TTL_MS: positiveInt('a number of milliseconds').default(5_000),
-    /** The guard band: added to every quota window when booking, to absorb dispatch lateness (see docs). */
-    QUOTA_GUARD_MS: nonNegativeMs(MAX_QUOTA_GUARD_MS).default(DEFAULT_QUOTA_GUARD_MS),
     /** Shifts Redis time for the quota calendar (Pacific days); for tests that cross a midnight. Keep 0 in production. */
     QUOTA_CLOCK_OFFSET_MS: z.coerce.number({ invalid_type_error: 'must be a number of milliseconds' }).int().default(0),
     /** Accounts with the largest backlogs reported by the per-account backlog gauge (bounds its label count). */

@@ -1,18 +1,14 @@
-// Consumes accepted messages, books each the earliest slot its quotas allow and schedules it for dispatch.
+// Consumes accepted messages, books each the earliest slot its quotas allow and schedules it for dispatch (carrier-dispatch admits it at hand-off).
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MessageErrorCode, MessageState, SmsSubmittedPayload, Topic } from '@sluice/contracts';
 import { DAILY_CAP_ERROR, messageExpiryDeadline } from '@sluice/domain';
 import { BatchConsumer, ConsumedRecord, DispatchSchedule, KafkaConsumers, OutboxRelay, REDIS } from '@sluice/messaging';
 import { MetricsRegistry } from '@sluice/observability';
-import { MessageRepository } from '@sluice/persistence';
+import { countedSends, MessageQuotas, MessageRepository, QuotaContextRepository, RecentSendsRepository } from '@sluice/persistence';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { GOVERNOR_CONFIG, GovernorConfig } from './governor.config';
-import { countedSends } from './counted-sends';
 import { DailyBooking, QuotaBooker } from './quota-booker';
-import { MessageQuotas } from './message-quotas';
-import { QuotaContextRepository } from './quota-context.repository';
-import { ReconcileRepository } from './reconcile.repository';
 
 @Injectable()
 export class GovernorService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -38,7 +34,7 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
   ) {
     this.context = new QuotaContextRepository(dataSource, config.QUOTA_CACHE_TTL_MS);
     this.quotas = new MessageQuotas(this.context);
-    const recentSends = countedSends(new ReconcileRepository(dataSource), this.quotas);
+    const recentSends = countedSends(new RecentSendsRepository(dataSource), this.quotas);
     this.booker = new QuotaBooker(
       redis,
       (scope, day) => this.context.dailyUsage(scope, day),
@@ -167,7 +163,8 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
         const dueAt = result.slot - this.config.QUOTA_CLOCK_OFFSET_MS;
         // A replayed or re-governed record must not disturb a job a dispatcher may already hold; it only restores a missing one.
         const restoring = result.replayed || message.regoverned !== undefined;
-        const put = await this.schedule.put({ message, dueAt, carrier: carrier.id }, { ifAbsent: restoring });
+        const quota = { rootAccountId: planned.rootAccountId, windows: plan.windows };
+        const put = await this.schedule.put({ message, dueAt, carrier: carrier.id, quota }, { ifAbsent: restoring });
         if (result.replayed) {
           this.decisions.inc({ outcome: 'replayed' });
           return [];

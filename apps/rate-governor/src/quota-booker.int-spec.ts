@@ -1,16 +1,12 @@
 import { MessageType } from '@sluice/contracts';
 import { pacificDay, type DailyCap, type WindowQuota } from '@sluice/domain';
-import { AccountRepository, createDataSource } from '@sluice/persistence';
+import { AccountRepository, countedSends, createDataSource, MessageQuotas, QuotaContextRepository, RecentSendsRepository } from '@sluice/persistence';
 import { testInfrastructure, testNumber } from '@sluice/testing';
 import { createTestAccount, registerTestNumber } from '@sluice/testing-data';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { countedSends } from './counted-sends';
-import { MessageQuotas } from './message-quotas';
 import { BookingResult, QuotaBooker } from './quota-booker';
-import { QuotaContextRepository } from './quota-context.repository';
-import { ReconcileRepository } from './reconcile.repository';
 
 const HOUR = 3_600_000;
 const mps5: WindowQuota = { kind: 'account_mps', scope: 'mps:sms', limit: 5, windowMs: 1_000 };
@@ -203,7 +199,7 @@ describe('QuotaBooker (real Redis and Postgres)', () => {
       const src = testNumber('888');
       await registerTestNumber(dataSource, account.authId, src, { type: 'short_code' });
       const quotas = new MessageQuotas(context);
-      const booker = new QuotaBooker(redis, (scope, day) => context.dailyUsage(scope, day), 0, 0, countedSends(new ReconcileRepository(dataSource), quotas));
+      const booker = new QuotaBooker(redis, (scope, day) => context.dailyUsage(scope, day), 0, 0, countedSends(new RecentSendsRepository(dataSource), quotas));
       // Five sends 300 ms ago fill the account's 5 MPS for 700 ms more; Redis has no trace of them.
       const sentAt = (await redisNow()) - 300;
       await recordSends(account.authId, src, 5, sentAt);
@@ -229,7 +225,7 @@ describe('QuotaBooker (real Redis and Postgres)', () => {
       const src = testNumber('888');
       await registerTestNumber(dataSource, account.authId, src, { type: 'short_code' });
       const quotas = new MessageQuotas(context);
-      const booker = new QuotaBooker(redis, (scope, day) => context.dailyUsage(scope, day), 0, 0, countedSends(new ReconcileRepository(dataSource), quotas));
+      const booker = new QuotaBooker(redis, (scope, day) => context.dailyUsage(scope, day), 0, 0, countedSends(new RecentSendsRepository(dataSource), quotas));
       const planned = await quotas.plan({ accountId: account.authId, type: MessageType.Sms, src, dst: testNumber('202') });
       if (!planned?.plan.ok) throw new Error('no quota plan');
       const { windows } = planned.plan;

@@ -1,5 +1,6 @@
 // Books a message the earliest slot that every quota allows, atomically in Redis on Redis time.
-import { pacificDay, type DailyCap, type WindowQuota } from '@sluice/domain';
+import { pacificDay, type DailyCap, type RecentSendsSource, type WindowQuota } from '@sluice/domain';
+import { rebuildMissingWindows } from '@sluice/messaging';
 import type Redis from 'ioredis';
 
 /**
@@ -129,20 +130,6 @@ for j = 1, m do
 end
 return { now, slot, day, 0 }`;
 
-/** The member that marks a window key as complete (see BOOK). */
-export const WINDOW_SENTINEL = '~';
-
-/**
- * KEYS: one window key. ARGV: its time to live (ms), then score and member pairs.
- * Writes the key only if it is still missing, so a rebuild never disturbs bookings made since.
- */
-const RESTORE_WINDOW = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('ZADD', KEYS[1], 0, '${WINDOW_SENTINEL}')
-for i = 2, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return 1`;
-
 export type BookingResult =
   | { readonly outcome: 'booked'; readonly now: number; readonly slot: number; readonly dailyKeys: readonly DailyBooking[]; readonly replayed: boolean }
   | { readonly outcome: 'expired'; readonly now: number }
@@ -175,24 +162,12 @@ export interface BookingRequest {
 /** Reads the durable daily count for a scope and Pacific day (0 when there is none). */
 export type DailyUsageSource = (scope: string, pacificDay: string) => Promise<number>;
 
-/** A message the carrier received, with the windows it counted against (as they apply now). */
-export interface CountedSend {
-  readonly messageUuid: string;
-  /** Epoch ms (unshifted), when the carrier received it. */
-  readonly sentAt: number;
-  readonly units: number;
-  readonly windows: readonly WindowQuota[];
-}
-
-/** Reads what the carrier received for a root account's family since an epoch ms (unshifted clock). */
-export type RecentSendsSource = (rootAccountId: string, since: number) => Promise<readonly CountedSend[]>;
-
 const DAY_MS = 86_400_000;
 
 export class QuotaBooker {
   /**
-   * @param guardMs added to every window when booking: the carrier counts arrivals, and a
-   * dispatch can leave up to the dispatcher's lateness after its slot.
+   * @param guardMs added to every window when booking. Booking only paces the schedule (the
+   * carrier's windows rest on carrier-dispatch's admission at hand-off), so it can be small.
    * @param clockOffsetMs shifts Redis time, for tests that cross a Pacific midnight without waiting for one.
    * @param recentSends Postgres's record of recent sends, from which a lost window is rebuilt
    * (without it, a missing window starts empty).
@@ -247,7 +222,8 @@ export class QuotaBooker {
       if (slot === -1) return { outcome: 'expired', now: Number(at) };
       if (slot === -2) return { outcome: 'daily_cap', now: Number(at), cap: entryAt(request.daily, Number(detail) - 1) };
       if (slot === -4) {
-        await this.rebuildWindows(request.rootAccountId, request.windows, windowKeys, Number(at));
+        const lengthsMs = request.windows.map((w) => w.windowMs + this.guardMs);
+        await rebuildMissingWindows(this.redis, { rootAccountId: request.rootAccountId, windows: request.windows, keys: windowKeys, lengthsMs, now: Number(at), clockOffsetMs: this.clockOffsetMs }, this.recentSends);
         continue;
       }
       // A daily counter is missing (a new day, or Redis lost its data): restore it from Postgres, never overwriting.
@@ -258,30 +234,6 @@ export class QuotaBooker {
       await this.redis.set(`${tag}:day:${cap.scope}:${day}`, used, 'PX', 3 * DAY_MS, 'NX');
     }
     throw new Error('quota windows or daily counters could not be restored');
-  }
-
-  /**
-   * Rebuilds every missing window key of a request from the sends Postgres recorded within
-   * the window (plus the guard), each at its send time, before anything is booked on it.
-   * A send in flight at that moment (submitted, not yet recorded) is not seen.
-   */
-  private async rebuildWindows(rootAccountId: string, windows: readonly WindowQuota[], keys: readonly string[], now: number): Promise<void> {
-    const exists = await Promise.all(keys.map((key) => this.redis.exists(key)));
-    const missing = windows.map((w, i) => ({ quota: w, key: entryAt(keys, i), lengthMs: w.windowMs + this.guardMs })).filter((_, i) => exists[i] === 0);
-    if (missing.length === 0) return;
-    const horizon = Math.max(...missing.map((m) => m.lengthMs));
-    const sends = await this.recentSends(rootAccountId, now - this.clockOffsetMs - horizon);
-    for (const { quota, key, lengthMs } of missing) {
-      const entries: Array<string | number> = [];
-      for (const send of sends) {
-        const at = send.sentAt + this.clockOffsetMs;
-        if (at <= now - lengthMs || !send.windows.some((w) => w.scope === quota.scope)) continue;
-        // The same cost a booking takes: its units, at most the smallest limit among its windows.
-        const cost = Math.min(send.units, ...send.windows.map((w) => w.limit));
-        for (let unit = 1; unit <= cost; unit += 1) entries.push(at, `${send.messageUuid}:${unit}`);
-      }
-      await this.redis.eval(RESTORE_WINDOW, 1, key, lengthMs + 60_000, ...entries);
-    }
   }
 
   private async redisNow(): Promise<number> {

@@ -83,7 +83,25 @@ export const expirySweepEnv = z.object({
   EXPIRY_SWEEP_GRACE_MS: nonNegativeMs(600_000).default(2_000),
 });
 
+/**
+ * The guard bands of pacing, one home for both (rate-governor books with the first,
+ * carrier-dispatch admits with the second). The carrier counts arrivals, which come a
+ * little after Sluice decides: every window is taken this much longer than the quota.
+ */
+export const quotaGuardEnv = z.object({
+  /** Added to every quota window when the governor books a slot: only paces the schedule, the admission is what the carrier's windows rely on. */
+  QUOTA_GUARD_MS: nonNegativeMs(60_000).default(25),
+  /**
+   * Added to every quota window when carrier-dispatch admits a message at hand-off. Units are
+   * counted from the moment each submit is written, so the band covers the way from the
+   * socket to the carrier's clock (network, and on a shared machine the carrier's own
+   * scheduling); dispatch_admission_to_submit_ms shows how far writes trail admissions.
+   */
+  QUOTA_ADMISSION_GUARD_MS: nonNegativeMs(60_000).default(120),
+});
+
 export type HttpEnv = z.output<typeof httpEnv>;
 export type DatabaseEnv = z.output<typeof databaseEnv>;
 export type RedisEnv = z.output<typeof redisEnv>;
 export type KafkaEnv = z.output<typeof kafkaEnv>;
+export type QuotaGuardEnv = z.output<typeof quotaGuardEnv>;

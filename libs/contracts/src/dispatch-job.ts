@@ -4,11 +4,23 @@ import type { SmsSubmittedPayload } from './sms-submitted/sms-submitted.payload'
 /** An entry of the dispatch schedule: what carrier-dispatch submits at `dueAt`. */
 export interface DispatchJob {
   readonly message: SmsSubmittedPayload;
-  /** Epoch milliseconds (Redis time) at which every quota has room for the message. */
+  /** Epoch milliseconds (Redis time) of its turn: the governor's booked slot, or when admission said to try again. */
   readonly dueAt: number;
   /**
    * The destination's carrier, from the carrier prefix table: it picks the SMPP route and
    * gives the message its MCC/MNC. Absent on jobs scheduled before it was recorded.
    */
   readonly carrier?: CarrierId;
+  /**
+   * The window quotas the message is admitted against when it is handed to the carrier, as
+   * the governor resolved them. Absent on jobs scheduled before it was recorded: the
+   * dispatcher resolves them itself.
+   */
+  readonly quota?: DispatchQuota;
+}
+
+/** A message's window quotas (WindowQuota of @sluice/domain) and the root account whose hash tag their keys carry. */
+export interface DispatchQuota {
+  readonly rootAccountId: string;
+  readonly windows: ReadonlyArray<{ readonly kind: string; readonly scope: string; readonly limit: number; readonly windowMs: number }>;
 }

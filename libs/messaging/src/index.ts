@@ -11,6 +11,8 @@ export * from './kafka/record-finder';
 export * from './outbox/outbox-relay.service';
 export * from './redis/redis.module';
 export * from './redis/dispatch-schedule';
+export * from './redis/quota-windows';
+export * from './redis/quota-admission';
 export * from './coalescer';
 export * from './periodic-task';
 export * from './expiry-sweep';

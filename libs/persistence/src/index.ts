@@ -23,3 +23,7 @@ export * from './repositories/fraud-controls.repository';
 export * from './repositories/application.repository';
 export * from './repositories/inbound-message.repository';
 export * from './repositories/opt-out.repository';
+export * from './quota/quota-context.repository';
+export * from './quota/message-quotas';
+export * from './quota/recent-sends.repository';
+export * from './quota/counted-sends';

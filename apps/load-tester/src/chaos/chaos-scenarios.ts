@@ -156,9 +156,9 @@ export function withRate(scenario: ChaosScenario, rate: number): ChaosScenario {
 
 /** Settings the suite gives the platform, so that the duplicates it allows follow from values it chose. */
 export const CHAOS_PLATFORM_ENV = {
-  'carrier-dispatch': { SMPP_WINDOW: '50', SMPP_BINDS: '2', DISPATCH_MAX_LATENESS_MS: '200' },
+  'carrier-dispatch': { SMPP_WINDOW: '50', SMPP_BINDS: '2', QUOTA_ADMISSION_GUARD_MS: '250' },
   'callback-service': { CALLBACK_CONCURRENCY: '64' },
-  // As in the smoke scenario: a busy shared machine must not fail the run on dispatch lateness.
+  // As in the smoke scenario: a busy shared machine must not fail the run on the jitter between admission and arrival.
   'rate-governor': { QUOTA_GUARD_MS: '250' },
 } as const;
 

@@ -93,9 +93,7 @@ export async function startPlatform(settings: PlatformSettings): Promise<Started
     for (let i = 1; i <= settings.governors; i += 1) {
       await launch('rate-governor', settings.governors > 1 ? `rate-governor-${i}` : 'rate-governor', { ...common, ...extra('rate-governor') });
     }
-    // The guard band is one setting of the platform: dispatchers check their lateness limit against the governors'.
-    const guard = settings.env['rate-governor']?.['QUOTA_GUARD_MS'];
-    const dispatchEnv = { ...common, ...smpp, ...(guard === undefined ? {} : { QUOTA_GUARD_MS: guard }), ...extra('carrier-dispatch') };
+    const dispatchEnv = { ...common, ...smpp, ...extra('carrier-dispatch') };
     for (let i = 1; i <= settings.dispatchers; i += 1) {
       await launch('carrier-dispatch', settings.dispatchers > 1 ? `carrier-dispatch-${i}` : 'carrier-dispatch', dispatchEnv);
     }

@@ -36,3 +36,15 @@ export async function witnessQuotas(results: readonly QuotaResult[], quotas: rea
     if (q.witness !== q.maxInWindow) log(`note: ${q.label}: the simulator counts ${q.witness} in its fullest window, the harness ${q.maxInWindow}`);
   }
 }
+
+/** The dispatchers' own view of pacing, logged: the time from each quota admission to the submit's writing, and what became of each job. */
+export async function logDispatcherPacing(target: RunTarget, log: (line: string) => void): Promise<void> {
+  for (const app of target.platform?.apps.filter((a) => a.app === 'carrier-dispatch') ?? []) {
+    const text = await fetch(`http://127.0.0.1:${app.port}/metrics`)
+      .then((r) => r.text())
+      .catch(() => '');
+    for (const line of text.split('\n')) {
+      if (line.startsWith('sluice_dispatch_admission_to_submit_ms') || line.startsWith('sluice_dispatch_outcomes_total')) log(`${app.name}: ${line}`);
+    }
+  }
+}

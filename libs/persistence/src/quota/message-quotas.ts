@@ -1,10 +1,10 @@
-// The quotas a submitted message is booked against, from its account, sender number and the destination's carrier.
+// The quotas a submitted message is paced and admitted against, from its account, sender number and the destination's carrier.
 import type { Carrier, SmsSubmittedPayload } from '@sluice/contracts';
 import { resolveQuotas, type QuotaPlan } from '@sluice/domain';
 import type { QuotaContextRepository } from './quota-context.repository';
 
 export interface MessageQuotaPlan {
-  /** The hash tag of every quota key of the message (see QuotaBooker). */
+  /** The hash tag of every quota key of the message (see QuotaBooker and QuotaAdmission). */
   readonly rootAccountId: string;
   readonly carrier: Carrier;
   readonly plan: QuotaPlan;

@@ -1,0 +1,131 @@
+import fc from 'fast-check';
+import { admitAt, spacedRetry } from './hand-off-admission';
+import { countIn } from './sliding-window';
+
+const MPS5 = { limit: 5, windowMs: 1_000 };
+
+/** Most units in any window [s, s + W) of the ascending times. */
+function fullestWindow(times: readonly number[], windowMs: number): number {
+  return Math.max(0, ...times.map((t) => countIn(times, t, t + windowMs)));
+}
+
+describe('admitAt', () => {
+  it('admits five sends at 5 MPS at once and refuses the sixth until the first leaves the window', () => {
+    const sent: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      expect(admitAt([sent], 100 + i, 1, [MPS5])).toEqual({ admitted: true });
+      sent.push(100 + i);
+    }
+    expect(admitAt([sent], 200, 1, [MPS5])).toEqual({ admitted: false, earliest: 1_100 });
+    expect(admitAt([sent], 1_100, 1, [MPS5])).toEqual({ admitted: true });
+  });
+
+  it('counts a message of k units k times and waits for k units to leave', () => {
+    const sent = [0, 10, 20, 30];
+    expect(admitAt([sent], 500, 1, [MPS5])).toEqual({ admitted: true });
+    expect(admitAt([sent], 500, 3, [MPS5])).toEqual({ admitted: false, earliest: 1_010 });
+  });
+
+  it('waits for the tightest of several quotas', () => {
+    const tpm = { limit: 6, windowMs: 60_000 };
+    const sent = [[0, 0, 0, 0, 0, 900], [0, 0, 0, 0, 0, 900]];
+    expect(admitAt(sent, 950, 1, [MPS5, tpm])).toEqual({ admitted: false, earliest: 60_000 });
+  });
+
+  it('never lets more than the limit into any window, for any arrivals, quotas and costs', () => {
+    const quota = fc.record({ limit: fc.integer({ min: 1, max: 8 }), windowMs: fc.integer({ min: 5, max: 1_500 }) });
+    fc.assert(
+      fc.property(
+        fc.array(quota, { minLength: 1, maxLength: 3 }),
+        fc.array(
+          fc.record({ at: fc.integer({ min: 0, max: 5_000 }), cost: fc.integer({ min: 1, max: 4 }), uses: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }) }),
+          { maxLength: 60 },
+        ),
+        (quotas, arrivals) => {
+          const sent: number[][] = quotas.map(() => []);
+          // Arrivals in time order (as Redis serialises admissions); refused ones try again at their earliest time.
+          const pending = arrivals.map((a) => ({ ...a })).sort((a, b) => a.at - b.at);
+          let steps = 0;
+          while (pending.length > 0 && steps < 2_000) {
+            steps += 1;
+            pending.sort((a, b) => a.at - b.at);
+            const next = pending.shift();
+            if (!next) break;
+            const applies = quotas.map((_, i) => i === 0 || next.uses[i] === true);
+            const subset = quotas.filter((_, i) => applies[i]);
+            const cost = Math.min(next.cost, ...subset.map((q) => q.limit));
+            const decision = admitAt(sent.filter((_, i) => applies[i]), next.at, cost, subset);
+            if (decision.admitted) {
+              sent.forEach((s, i) => {
+                if (applies[i]) for (let u = 0; u < cost; u += 1) s.push(next.at);
+              });
+            } else {
+              expect(decision.earliest).toBeGreaterThan(next.at);
+              // Nothing admitted meanwhile: the message fits at its earliest time, and at no time before it.
+              const at = (t: number) => admitAt(sent.filter((_, i) => applies[i]), t, cost, subset).admitted;
+              expect(at(decision.earliest)).toBe(true);
+              expect(at(decision.earliest - 1)).toBe(false);
+              pending.push({ ...next, at: decision.earliest });
+            }
+          }
+          quotas.forEach((q, i) => expect(fullestWindow(sent[i] ?? [], q.windowMs)).toBeLessThanOrEqual(q.limit));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps every window within the limit at the carrier when each hand-off arrives up to the guard later', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 50, max: 1_500 }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.array(fc.record({ at: fc.integer({ min: 0, max: 4_000 }), jitter: fc.double({ min: 0, max: 1, noNaN: true }) }), { maxLength: 60 }),
+        (limit, windowMs, guardMs, arrivals) => {
+          const sent: number[] = [];
+          const atCarrier: number[] = [];
+          const pending = [...arrivals].sort((a, b) => a.at - b.at);
+          let steps = 0;
+          while (pending.length > 0 && steps < 2_000) {
+            steps += 1;
+            pending.sort((a, b) => a.at - b.at);
+            const next = pending.shift();
+            if (!next) break;
+            const decision = admitAt([sent], next.at, 1, [{ limit, windowMs: windowMs + guardMs }]);
+            if (decision.admitted) {
+              sent.push(next.at);
+              atCarrier.push(next.at + Math.floor(next.jitter * guardMs));
+            } else {
+              pending.push({ ...next, at: decision.earliest });
+            }
+          }
+          atCarrier.sort((a, b) => a - b);
+          expect(fullestWindow(atCarrier, windowMs)).toBeLessThanOrEqual(limit);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('spacedRetry', () => {
+  it('spreads a backlog refused at once at the quota rate', () => {
+    let cursor: number | null = null;
+    const retries: number[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      const next = spacedRetry(0, 1_000, cursor, 1, MPS5, 100);
+      retries.push(next.retryAt);
+      cursor = next.cursor;
+    }
+    expect(retries).toEqual([1_000, 1_200, 1_400, 1_600, 1_800, 2_000, 2_200, 2_400, 2_600, 2_800]);
+  });
+
+  it('ignores a cursor left in the past', () => {
+    expect(spacedRetry(4_000, 5_000, 1_000, 2, MPS5, 100)).toEqual({ retryAt: 5_000, cursor: 5_400 });
+  });
+
+  it('leaves the cursor alone when the room is only a few milliseconds away', () => {
+    expect(spacedRetry(4_950, 5_000, 9_000, 1, MPS5, 100)).toEqual({ retryAt: 5_000, cursor: 9_000 });
+  });
+});

@@ -1,0 +1,63 @@
+// Admission of a message against its window quotas at the moment it is handed to the carrier.
+import type { SlidingWindowQuota } from './sliding-window';
+import type { WindowQuota } from './quota-rules';
+
+/**
+ * The rule carrier-dispatch's admission script runs in Redis (see QuotaAdmission in
+ * @sluice/messaging). `sent[i]` are the hand-off times already admitted under quota i,
+ * ascending, none later than `now` (admissions happen in Redis time order). Because
+ * nothing is ever recorded ahead of `now`, the only windows [s, s + W) holding `now`
+ * that can go over are those starting in (now − W, now], and the fullest of them is the
+ * one that starts at now − W + 1: `cost` units fit when that window has room for them.
+ *
+ * When some quota has no room, `earliest` is the first time at which every quota will
+ * have room if nothing else is admitted meanwhile: for quota i the time its
+ * (count + cost − limit)-th oldest unit in the window leaves it, i.e. that unit's time + W.
+ */
+export type AdmissionDecision = { readonly admitted: true } | { readonly admitted: false; readonly earliest: number };
+
+export function admitAt(sent: ReadonlyArray<readonly number[]>, now: number, cost: number, quotas: readonly SlidingWindowQuota[]): AdmissionDecision {
+  let earliest = now;
+  quotas.forEach((quota, i) => {
+    const times = sent[i] ?? [];
+    const inWindow = times.filter((t) => t > now - quota.windowMs && t <= now);
+    const over = inWindow.length + Math.min(cost, quota.limit) - quota.limit;
+    if (over <= 0) return;
+    const leaving = inWindow[over - 1];
+    earliest = Math.max(earliest, leaving === undefined ? now : leaving + quota.windowMs);
+  });
+  return earliest === now ? { admitted: true } : { admitted: false, earliest };
+}
+
+/**
+ * When a refused message is tried again. Room at most `nearMs` away: at that time, and the
+ * cursor stays (the caller waits and asks again). Otherwise at its earliest admissible time,
+ * but not before the quota's retry cursor, which then moves on by the time the quota needs
+ * for the message's units (W / limit per unit): a backlog refused at once is spread out at
+ * the quota's own rate instead of every job coming back at the same instant, and each
+ * refused message costs O(1). Returns the retry time and the quota's next cursor.
+ */
+export function spacedRetry(
+  now: number,
+  earliest: number,
+  cursor: number | null,
+  cost: number,
+  quota: SlidingWindowQuota,
+  nearMs = 0,
+): { readonly retryAt: number; readonly cursor: number | null } {
+  if (earliest - now <= nearMs) return { retryAt: earliest, cursor };
+  const retryAt = Math.max(earliest, cursor ?? earliest);
+  return { retryAt, cursor: retryAt + Math.ceil((Math.min(cost, quota.limit) * quota.windowMs) / quota.limit) };
+}
+
+/** A message the carrier received, with the windows it counted against (as they apply now). */
+export interface CountedSend {
+  readonly messageUuid: string;
+  /** Epoch ms (unshifted), when the carrier received it. */
+  readonly sentAt: number;
+  readonly units: number;
+  readonly windows: readonly WindowQuota[];
+}
+
+/** Reads what the carrier received for a root account's family since an epoch ms (unshifted clock). */
+export type RecentSendsSource = (rootAccountId: string, since: number) => Promise<readonly CountedSend[]>;

@@ -1,0 +1,236 @@
+import { MessageType } from '@sluice/contracts';
+import { countedSends, createDataSource, MessageQuotas, QuotaContextRepository, RecentSendsRepository } from '@sluice/persistence';
+import { testInfrastructure, testNumber } from '@sluice/testing';
+import { createTestAccount, registerTestNumber } from '@sluice/testing-data';
+import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { AdmissionResult, QuotaAdmission } from './quota-admission';
+import type { QuotaWindow } from './quota-windows';
+
+const HOUR = 3_600_000;
+const GUARD = 20;
+const newAccount = () => `MA${randomUUID().replace(/-/g, '').slice(0, 18).toUpperCase()}`;
+const mps = (limit: number): QuotaWindow => ({ scope: `mps:${randomUUID()}:sms`, limit, windowMs: 1_000 });
+
+describe('QuotaAdmission (real Redis)', () => {
+  let redis: Redis;
+
+  beforeAll(() => {
+    redis = new Redis(testInfrastructure().redisUrl);
+  });
+
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  async function redisNow(): Promise<number> {
+    const [s, us] = await redis.time();
+    return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+  }
+
+  const admitter = () => new QuotaAdmission(redis, GUARD);
+  const farFuture = async () => (await redisNow()) + 10 * HOUR;
+  const units = (account: string, window: QuotaWindow) => redis.zcount(QuotaAdmission.windowKey(account, window.scope), '(0', '+inf');
+
+  async function admitMany(admission: QuotaAdmission, account: string, count: number, windows: QuotaWindow[], cost = 1): Promise<AdmissionResult[]> {
+    const deadline = await farFuture();
+    const results: AdmissionResult[] = [];
+    for (let i = 0; i < count; i += 1) results.push(await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost, deadline, windows }));
+    return results;
+  }
+
+  it('admits up to the limit at once and refuses beyond it until the first unit leaves the window and the guard', async () => {
+    const account = newAccount();
+    const window = mps(5);
+    const results = await admitMany(admitter(), account, 6, [window]);
+    expect(results.slice(0, 5).map((r) => r.outcome)).toEqual(['admitted', 'admitted', 'admitted', 'admitted', 'admitted']);
+    const first = results[0];
+    const refused = results[5];
+    if (first?.outcome !== 'admitted' || refused?.outcome !== 'refused') throw new Error('expected five admitted, then one refused');
+    expect(refused.retryAt).toBe(first.now + 1_000 + GUARD);
+    expect(await units(account, window)).toBe(5);
+  });
+
+  it('admits again once the window has room, on Redis time', async () => {
+    const account = newAccount();
+    const window: QuotaWindow = { scope: `num:${randomUUID()}:sms`, limit: 2, windowMs: 150 };
+    const admission = admitter();
+    const [, , refused] = await admitMany(admission, account, 3, [window]);
+    if (refused?.outcome !== 'refused') throw new Error('expected a refusal');
+    const wait = Math.max(0, refused.retryAt - (await redisNow())) + 5;
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    expect((await admitMany(admission, account, 1, [window]))[0]?.outcome).toBe('admitted');
+  });
+
+  it('charges a message its units and refuses one that no longer fits whole', async () => {
+    const account = newAccount();
+    const window = mps(5);
+    const results = await admitMany(admitter(), account, 2, [window], 3);
+    expect(results.map((r) => r.outcome)).toEqual(['admitted', 'refused']);
+    expect(await units(account, window)).toBe(3);
+  });
+
+  it('records nothing anywhere when one of the windows refuses', async () => {
+    const account = newAccount();
+    const loose = mps(100);
+    const tight: QuotaWindow = { scope: `tpm:${randomUUID()}:att`, limit: 2, windowMs: 60_000 };
+    const results = await admitMany(admitter(), account, 3, [loose, tight]);
+    expect(results.map((r) => r.outcome)).toEqual(['admitted', 'admitted', 'refused']);
+    expect(await units(account, loose)).toBe(2);
+    expect(await units(account, tight)).toBe(2);
+    const first = results[0];
+    const refused = results[2];
+    if (first?.outcome !== 'admitted' || refused?.outcome !== 'refused') throw new Error('unexpected outcomes');
+    expect(refused.retryAt).toBe(first.now + 60_000 + GUARD);
+  });
+
+  it('spaces the retries of a refused backlog at the quota rate instead of giving them one time', async () => {
+    const account = newAccount();
+    const window = mps(5);
+    const results = await admitMany(admitter(), account, 10, [window]);
+    const retries = results.flatMap((r) => (r.outcome === 'refused' ? [r.retryAt] : []));
+    expect(retries).toHaveLength(5);
+    const step = Math.ceil((1_000 + GUARD) / 5);
+    for (let i = 1; i < retries.length; i += 1) expect((retries[i] ?? 0) - (retries[i - 1] ?? 0)).toBe(step);
+  });
+
+  it('answers a refusal whose room is a few milliseconds away with that time alone, moving no cursor', async () => {
+    const account = newAccount();
+    const window: QuotaWindow = { scope: `num:${randomUUID()}:sms`, limit: 1, windowMs: 200 };
+    const admission = admitter();
+    const [first] = await admitMany(admission, account, 1, [window]);
+    if (first?.outcome !== 'admitted') throw new Error('expected an admission');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const [near] = await admitMany(admission, account, 1, [window]);
+    expect(near).toMatchObject({ outcome: 'refused', near: true, retryAt: first.now + 200 + GUARD });
+    expect(await redis.exists(`{acct:${account}}:sent-cursor:${window.scope}`)).toBe(0);
+  });
+
+  it('fails a message whose retry would be past its deadline, recording nothing and moving no cursor', async () => {
+    const account = newAccount();
+    const window = mps(1);
+    const admission = admitter();
+    await admitMany(admission, account, 1, [window]);
+    const now = await redisNow();
+    const expired = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline: now + 100, windows: [window] });
+    expect(expired.outcome).toBe('expired');
+    expect(await units(account, window)).toBe(1);
+    expect(await redis.exists(`{acct:${account}}:sent-cursor:${window.scope}`)).toBe(0);
+  });
+
+  it('takes back the units of a released admission', async () => {
+    const account = newAccount();
+    const window = mps(1);
+    const admission = admitter();
+    const [first] = await admitMany(admission, account, 1, [window]);
+    if (first?.outcome !== 'admitted') throw new Error('expected an admission');
+    await admission.release(first.admission);
+    expect(await units(account, window)).toBe(0);
+    expect((await admitMany(admission, account, 1, [window]))[0]?.outcome).toBe('admitted');
+  });
+
+  it('records an admission again at the time of a late write, so later admissions count it from then', async () => {
+    const account = newAccount();
+    const window = mps(1);
+    const admission = admitter();
+    const [first] = await admitMany(admission, account, 1, [window]);
+    if (first?.outcome !== 'admitted') throw new Error('expected an admission');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const restamped = await admission.restamp(first.admission);
+    expect(restamped).toBeGreaterThanOrEqual(first.now + 50);
+    expect(await units(account, window)).toBe(1);
+    expect((await admitMany(admission, account, 1, [window]))[0]).toMatchObject({ outcome: 'refused', retryAt: restamped + 1_000 + GUARD });
+  });
+
+  it('records an admission at a given later time, and never moves it earlier', async () => {
+    const account = newAccount();
+    const window = mps(1);
+    const admission = admitter();
+    const [first] = await admitMany(admission, account, 1, [window]);
+    if (first?.outcome !== 'admitted') throw new Error('expected an admission');
+    const key = QuotaAdmission.windowKey(account, window.scope);
+    await admission.restamp(first.admission, first.now + 30);
+    await admission.restamp(first.admission, first.now + 10);
+    expect(await redis.zrangebyscore(key, '(0', '+inf', 'WITHSCORES')).toEqual([`${first.admission.member}:1`, String(first.now + 30)]);
+    // This process's clock against Redis's: the same host, so within a few milliseconds.
+    expect(Math.abs(admission.redisTimeOf(Date.now()) - (await redisNow()))).toBeLessThan(50);
+  });
+
+  it('does not bring back a released admission when recording it again', async () => {
+    const account = newAccount();
+    const window = mps(1);
+    const admission = admitter();
+    const [first] = await admitMany(admission, account, 1, [window]);
+    if (first?.outcome !== 'admitted') throw new Error('expected an admission');
+    await admission.release(first.admission);
+    await admission.restamp(first.admission);
+    expect(await units(account, window)).toBe(0);
+  });
+
+  describe('after Redis lost a sent window', () => {
+    let dataSource: DataSource;
+
+    beforeAll(async () => {
+      dataSource = await createDataSource({ url: testInfrastructure().databaseUrl, poolSize: 2 }).initialize();
+    });
+
+    afterAll(async () => {
+      await dataSource.destroy();
+    });
+
+    async function recordSends(accountId: string, src: string, count: number, sentAt: number): Promise<void> {
+      await dataSource.query(
+        `INSERT INTO messages (message_uuid, account_id, root_account_id, message_time, message_direction, message_state, message_type,
+                               from_number, to_number, encoding, log_mode, units, total_rate, total_amount, error_code, message_expiry,
+                               callback_method, sequence, queued_at, sent_at, updated_at)
+         SELECT gen_random_uuid(), $1, $1, $3, 'outbound', 'delivered', 'sms', $2, '1202555' || lpad(g::text, 4, '0'), 'GSM', 'true', 1,
+                0.005, 0.005, '000', 10800, 'POST', 3, $3, $3, $3
+         FROM generate_series(1, $4::int) g`,
+        [accountId, src, new Date(sentAt), count],
+      );
+    }
+
+    async function plannedWindows(accountId: string, src: string, quotas: MessageQuotas) {
+      const planned = await quotas.plan({ accountId, type: MessageType.Sms, src, dst: testNumber('202') });
+      if (!planned?.plan.ok) throw new Error('no quota plan');
+      return { rootAccountId: planned.rootAccountId, windows: planned.plan.windows };
+    }
+
+    it('rebuilds it from the sends Postgres recorded before admitting anything on it', async () => {
+      const account = await createTestAccount(dataSource, { smsMps: 5 });
+      const src = testNumber('888');
+      await registerTestNumber(dataSource, account.authId, src, { type: 'short_code' });
+      const quotas = new MessageQuotas(new QuotaContextRepository(dataSource, 1_000));
+      const admission = new QuotaAdmission(redis, GUARD, countedSends(new RecentSendsRepository(dataSource), quotas));
+      // Five sends 300 ms ago fill the account's 5 MPS for 700 ms more; Redis has no trace of them.
+      const sentAt = (await redisNow()) - 300;
+      await recordSends(account.authId, src, 5, sentAt);
+      const { rootAccountId, windows } = await plannedWindows(account.authId, src, quotas);
+      const mpsWindow = windows.find((w) => w.kind === 'account_mps');
+      if (!mpsWindow) throw new Error('no account MPS window');
+
+      const result = await admission.admit({ rootAccountId, messageUuid: randomUUID(), cost: 1, deadline: await farFuture(), windows });
+      expect(result).toMatchObject({ outcome: 'refused', retryAt: sentAt + 1_000 + GUARD });
+      expect(await units(rootAccountId, mpsWindow)).toBe(5);
+    });
+
+    it('leaves a window Redis still has as it is: sends are not counted twice', async () => {
+      const account = await createTestAccount(dataSource, { smsMps: 5 });
+      const src = testNumber('888');
+      await registerTestNumber(dataSource, account.authId, src, { type: 'short_code' });
+      const quotas = new MessageQuotas(new QuotaContextRepository(dataSource, 1_000));
+      const admission = new QuotaAdmission(redis, GUARD, countedSends(new RecentSendsRepository(dataSource), quotas));
+      const { rootAccountId, windows } = await plannedWindows(account.authId, src, quotas);
+      const deadline = await farFuture();
+      const admit = () => admission.admit({ rootAccountId, messageUuid: randomUUID(), cost: 1, deadline, windows });
+      const first = await admit();
+      if (first.outcome !== 'admitted') throw new Error('expected an admission');
+      // Recorded in Postgres since (say, by a dispatcher that admitted them earlier): a window Redis still has is not rebuilt.
+      await recordSends(account.authId, src, 3, first.now);
+      const more = [await admit(), await admit(), await admit(), await admit()];
+      expect(more.map((r) => r.outcome)).toEqual(['admitted', 'admitted', 'admitted', 'admitted']);
+      expect((await admit()).outcome).toBe('refused');
+    });
+  });
+});

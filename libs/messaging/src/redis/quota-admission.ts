@@ -1,0 +1,194 @@
+// Admits a message against its window quotas at the moment it is handed to the carrier, atomically on Redis time.
+import type Redis from 'ioredis';
+import { rebuildMissingWindows, type QuotaWindow, type RecordedSendsSource } from './quota-windows';
+
+/**
+ * The rule of `admitAt` and `spacedRetry` (@sluice/domain), run inside Redis so that every
+ * dispatcher sees one record of hand-offs. A "sent window" holds one sorted-set entry per
+ * unit handed to the carrier, scored by the Redis time of its admission, plus the
+ * WINDOW_SENTINEL; nothing is ever recorded ahead of now, so `cost` units fit when the
+ * window that ends now holds at most `limit − cost`. Windows are counted `guard` longer
+ * than the quota, which covers the time from this decision to the carrier's arrival.
+ *
+ * KEYS: the sent-window keys (n), then the retry cursor of each (n).
+ * ARGV: n, cost, member, deadline (Redis ms, 0: none), near (ms), then limit and counted
+ * length per window. Returns {now, outcome, detail}: outcome 1 admitted; 0 refused, detail =
+ * when to try again: the earliest admissible time when it is at most `near` away (the caller
+ * waits for it and asks again; no cursor moves), else that time or the refusing quotas' cursor
+ * if later, which then moves on by cost × length / limit; -1 that time is past the deadline (detail = it), nothing recorded;
+ * -4 a window key is missing (detail = its index), to be rebuilt from Postgres first.
+ */
+const ADMIT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local n, cost, member, deadline, near = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+for i = 1, n do
+  if redis.call('EXISTS', KEYS[i]) == 0 then return { now, -4, i } end
+end
+local limits, lengths, refusing = {}, {}, {}
+local earliest = now
+for i = 1, n do
+  limits[i] = tonumber(ARGV[4 + 2 * i])
+  lengths[i] = tonumber(ARGV[5 + 2 * i])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '(0', now - lengths[i])
+  local used = redis.call('ZCOUNT', KEYS[i], now - lengths[i] + 1, '+inf')
+  local over = used + cost - limits[i]
+  if over > 0 then
+    local leaving = redis.call('ZRANGEBYSCORE', KEYS[i], now - lengths[i] + 1, '+inf', 'WITHSCORES', 'LIMIT', over - 1, 1)
+    local at = leaving[2] and (tonumber(leaving[2]) + lengths[i]) or (now + lengths[i])
+    if at > earliest then earliest = at end
+    refusing[#refusing + 1] = i
+  end
+end
+if #refusing == 0 then
+  for i = 1, n do
+    for u = 1, cost do redis.call('ZADD', KEYS[i], now, member .. ':' .. u) end
+    redis.call('PEXPIRE', KEYS[i], lengths[i] + 60000)
+  end
+  return { now, 1, 0 }
+end
+if deadline > 0 and earliest > deadline then return { now, -1, earliest } end
+if earliest - now <= near then return { now, 0, earliest } end
+local retry = earliest
+for _, i in ipairs(refusing) do
+  local cursor = tonumber(redis.call('GET', KEYS[n + i]) or '0')
+  if cursor > retry then retry = cursor end
+end
+if deadline > 0 and retry > deadline then return { now, -1, retry } end
+for _, i in ipairs(refusing) do
+  local moved = retry + math.ceil(cost * lengths[i] / limits[i])
+  redis.call('SET', KEYS[n + i], moved, 'PX', moved - now + lengths[i] + 60000)
+end
+return { now, 0, retry }`;
+
+/** KEYS: the sent-window keys. ARGV: member, cost. Takes back the units of an admission whose submit never reached the carrier. */
+const RELEASE = `
+for i = 1, #KEYS do
+  for u = 1, tonumber(ARGV[2]) do redis.call('ZREM', KEYS[i], ARGV[1] .. ':' .. u) end
+end
+return 1`;
+
+/**
+ * KEYS: the sent-window keys. ARGV: member, cost, time (Redis ms; 0: now). Moves an
+ * admission's units still there to that time, never earlier than they are; returns the time.
+ */
+const RESTAMP = `
+local at = tonumber(ARGV[3])
+if at == 0 then
+  local t = redis.call('TIME')
+  at = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+for i = 1, #KEYS do
+  for u = 1, tonumber(ARGV[2]) do
+    local member = ARGV[1] .. ':' .. u
+    local score = redis.call('ZSCORE', KEYS[i], member)
+    if score and tonumber(score) < at then redis.call('ZADD', KEYS[i], 'XX', at, member) end
+  end
+end
+return at`;
+
+export interface AdmissionRequest {
+  /** The main account of the sender: the hash tag of every key (as the governor's bookings). */
+  readonly rootAccountId: string;
+  readonly messageUuid: string;
+  /** Units of the message: each counts against every window. */
+  readonly cost: number;
+  /** Epoch ms (Redis time) after which the message has expired; a retry later than it is not given. */
+  readonly deadline: number;
+  readonly windows: readonly QuotaWindow[];
+}
+
+/** An admission's record in the sent windows, which `release` takes back. */
+export interface Admission {
+  readonly keys: readonly string[];
+  readonly member: string;
+  readonly cost: number;
+}
+
+export type AdmissionResult =
+  | { readonly outcome: 'admitted'; readonly now: number; readonly admission: Admission }
+  | { readonly outcome: 'refused'; readonly now: number; readonly retryAt: number; readonly near: boolean }
+  | { readonly outcome: 'expired'; readonly now: number; readonly earliest: number };
+
+export class QuotaAdmission {
+  private sequence = 0;
+  /** Redis time minus this process's clock, from the admission round trip with the least delay lately (NTP's rule). */
+  private clock = { offsetMs: 0, roundTripMs: Number.POSITIVE_INFINITY, at: 0 };
+
+  /**
+   * @param guardMs added to every window: the carrier counts arrivals, which follow the
+   * admission by the time it takes to write the submit and cross the network.
+   * @param recentSends Postgres's record of recent sends, from which a lost window is
+   * rebuilt (without it, a missing window starts empty).
+   * @param nearMs a refusal whose earliest admissible time is at most this far away is
+   * answered with that time alone (`near`): the caller waits and asks again, and the retry
+   * cursors, which spread a real backlog, are left alone.
+   */
+  constructor(
+    private readonly redis: Redis,
+    private readonly guardMs: number,
+    private readonly recentSends: RecordedSendsSource = async () => [],
+    private readonly nearMs = 100,
+  ) {}
+
+  /** The key of a quota's sent window (one Redis Cluster slot per root account, as the bookings). */
+  static windowKey(rootAccountId: string, scope: string): string {
+    return `{acct:${rootAccountId}}:sent:${scope}`;
+  }
+
+  async admit(request: AdmissionRequest): Promise<AdmissionResult> {
+    const keys = request.windows.map((w) => QuotaAdmission.windowKey(request.rootAccountId, w.scope));
+    const cursors = request.windows.map((w) => `{acct:${request.rootAccountId}}:sent-cursor:${w.scope}`);
+    const lengthsMs = request.windows.map((w) => w.windowMs + this.guardMs);
+    const cost = Math.max(1, Math.min(request.cost, ...request.windows.map((w) => w.limit)));
+    // Each admission is its own record: a message admitted again (after a crash) never moves an earlier hand-off.
+    this.sequence = (this.sequence + 1) % 1_000_000_000;
+    const member = `${request.messageUuid}#${process.pid}.${this.sequence}`;
+    const args = [request.windows.length, cost, member, request.deadline, this.nearMs, ...request.windows.flatMap((w, i) => [w.limit, lengthsMs[i] ?? w.windowMs])];
+    for (let attempt = 0; attempt < 8; attempt += 1) {
+      const asked = Date.now();
+      const [now, outcome, detail] = ((await this.redis.eval(ADMIT, keys.length * 2, ...keys, ...cursors, ...args)) as [number, number, number]).map(Number) as [
+        number,
+        number,
+        number,
+      ];
+      this.sampleClock(asked, Date.now(), now);
+      if (outcome === 1) return { outcome: 'admitted', now, admission: { keys, member, cost } };
+      if (outcome === 0) return { outcome: 'refused', now, retryAt: detail, near: detail - now <= this.nearMs };
+      if (outcome === -1) return { outcome: 'expired', now, earliest: detail };
+      await rebuildMissingWindows(this.redis, { rootAccountId: request.rootAccountId, windows: request.windows, keys, lengthsMs, now }, this.recentSends);
+    }
+    throw new Error('sent windows could not be restored');
+  }
+
+  /**
+   * Records an admission's units again, later: at `at` (Redis time), or at Redis now. A
+   * submit written later than its admission is then counted from when it was written. Sound
+   * as long as it comes within the window after the admission: every admission made since
+   * counted the units, and every later one counts them from the new time. Returns the time.
+   */
+  async restamp(admission: Admission, at = 0): Promise<number> {
+    return Number(await this.redis.eval(RESTAMP, admission.keys.length, ...admission.keys, admission.member, admission.cost, Math.round(at)));
+  }
+
+  /**
+   * The Redis time of a moment on this process's clock, by the offset measured on the
+   * admission round trip with the least delay in the last ten seconds (exact to half of it).
+   */
+  redisTimeOf(localMs: number): number {
+    return localMs + this.clock.offsetMs;
+  }
+
+  private sampleClock(asked: number, answered: number, redisNow: number): void {
+    const roundTripMs = answered - asked;
+    if (roundTripMs <= this.clock.roundTripMs || answered - this.clock.at > 10_000) {
+      this.clock = { offsetMs: redisNow - (asked + answered) / 2, roundTripMs, at: answered };
+    }
+  }
+
+  /** Takes an admission back: its submit was never written to the carrier. */
+  async release(admission: Admission): Promise<void> {
+    if (admission.keys.length === 0) return;
+    await this.redis.eval(RELEASE, admission.keys.length, ...admission.keys, admission.member, admission.cost);
+  }
+}

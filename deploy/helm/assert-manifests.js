@@ -595,7 +595,7 @@ test('admin + networkPolicy: callback-service may reach the gateway (ingress whe
 });
 
 // ---------------------------------------------------------------------------------------------
-// Release-wide settings read by some apps only: the self-healing bounds and the guard band.
+// Release-wide settings read by some apps only: the self-healing bounds and the guard bands of pacing.
 
 /** Only the app's own *.config.ts (without libs/config), to see which shared schemas it merges. */
 const ownConfigSource = (name) => {
@@ -635,31 +635,62 @@ test('config.consumerMaxDownMs / loopMaxDownMs: reach their apps and roll only t
   assert.deepEqual(ON_BY_DEFAULT.filter((n) => consumersOnly[n] !== before[n]).sort(), ['callback-service', 'rate-governor']);
 });
 
-test('config.quotaGuardMs: QUOTA_GUARD_MS reaches rate-governor and carrier-dispatch alike, with the apps\' default', () => {
-  const guardDefault = readSource('libs', 'domain', 'src', 'guard-band.ts').match(/DEFAULT_QUOTA_GUARD_MS = (\d+)/)[1];
-  for (const name of ['rate-governor', 'carrier-dispatch']) assert.match(ownConfigSource(name), /QUOTA_GUARD_MS: nonNegativeMs\(MAX_QUOTA_GUARD_MS\)\.default\(DEFAULT_QUOTA_GUARD_MS\)/, name);
-  const docs = render();
-  for (const name of ['rate-governor', 'carrier-dispatch']) assert.equal(byComponent(docs, 'ConfigMap', name).data.QUOTA_GUARD_MS, guardDefault, name);
-  for (const name of ['api-gateway', 'callback-service']) assert.ok(!('QUOTA_GUARD_MS' in byComponent(docs, 'ConfigMap', name).data), name);
-  const before = checksums(docs);
-  const changed = render(...set('config.quotaGuardMs=250'));
-  for (const name of ['rate-governor', 'carrier-dispatch']) assert.equal(byComponent(changed, 'ConfigMap', name).data.QUOTA_GUARD_MS, '250', name);
-  const after = checksums(changed);
-  assert.deepEqual(ON_BY_DEFAULT.filter((n) => after[n] !== before[n]).sort(), ['carrier-dispatch', 'rate-governor']);
-  const both = render(...set('defaults.env.QUOTA_GUARD_MS=300'));
-  for (const name of ['rate-governor', 'carrier-dispatch']) assert.equal(byComponent(both, 'ConfigMap', name).data.QUOTA_GUARD_MS, '300', name);
+// The two guard bands of pacing (libs/config quotaGuardEnv): the booking one for rate-governor,
+// the admission one for carrier-dispatch.
+const GUARD_BANDS = [
+  ['quotaGuardMs', 'QUOTA_GUARD_MS', 'rate-governor'],
+  ['quotaAdmissionGuardMs', 'QUOTA_ADMISSION_GUARD_MS', 'carrier-dispatch'],
+];
+
+/** Whether the app's sources (specs aside) use config.<key>. */
+const appUses = (name, key) => {
+  const walk = (dir) => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return walk(path.join(ROOT, 'apps', name, 'src'))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))
+    .some((f) => new RegExp(`\\.${key}\\b`).test(fs.readFileSync(f, 'utf8')));
+};
+
+test('config.quotaGuardMs / quotaAdmissionGuardMs: each guard band reaches only the app that uses it, with the default of libs/config', () => {
+  const schemas = readSource('libs', 'config', 'src', 'env-schemas.ts');
+  assert.match(ownConfigSource('rate-governor'), /\.merge\(quotaGuardEnv\)/, 'rate-governor reads quotaGuardEnv');
+  assert.match(ownConfigSource('carrier-dispatch'), /\.merge\(quotaGuardEnv\.pick\(\{ QUOTA_ADMISSION_GUARD_MS: true \}\)\)/, 'carrier-dispatch reads only the admission guard band');
+  const docs = render(...set('services.carrier-simulator.enabled=true'));
+  for (const [value, key, app] of GUARD_BANDS) {
+    assert.ok(new RegExp(`\\b${key}: nonNegativeMs\\(60_000\\)`).test(schemas), `${key} is 0 to 60000 in libs/config, as in values.schema.json`);
+    for (const name of SERVICES) {
+      const data = byComponent(docs, 'ConfigMap', name).data;
+      assert.equal(appUses(name, key), name === app, `${name} ${name === app ? 'uses' : 'does not use'} ${key}`);
+      if (name === app) assert.equal(data[key], appDefault(schemas, key), `${name}: ${key} (config.${value})`);
+      else assert.ok(!(key in data), `${name} does not get ${key}`);
+    }
+  }
+  assert.equal(byComponent(docs, 'ConfigMap', 'rate-governor').data.QUOTA_GUARD_MS, '25');
+  assert.equal(byComponent(docs, 'ConfigMap', 'carrier-dispatch').data.QUOTA_ADMISSION_GUARD_MS, '120');
 });
 
-test('QUOTA_GUARD_MS: one service alone, or a guard band not above the dispatcher\'s lateness, is refused with a sentence', () => {
-  assert.match(ownConfigSource('carrier-dispatch'), /DISPATCH_MAX_LATENESS_MS: positiveInt\('a number of milliseconds'\)\.default\(40\)/, 'the chart assumes carrier-dispatch\'s default lateness of 40 ms');
-  assert.match(renderError(...set('services.rate-governor.env.QUOTA_GUARD_MS=80')), /rate-governor gets 80 and carrier-dispatch 120; they must share one guard band/);
-  assert.match(renderError(...set('config.quotaGuardMs=40')), /QUOTA_GUARD_MS \(40\) must be more than carrier-dispatch's DISPATCH_MAX_LATENESS_MS \(40\)/);
-  assert.match(renderError(...set('services.carrier-dispatch.env.DISPATCH_MAX_LATENESS_MS=200')), /QUOTA_GUARD_MS \(120\) must be more than .*\(200\)/);
-  const docs = render(...set('config.quotaGuardMs=250', 'services.carrier-dispatch.env.DISPATCH_MAX_LATENESS_MS=200'));
-  assert.equal(byComponent(docs, 'ConfigMap', 'carrier-dispatch').data.QUOTA_GUARD_MS, '250');
-  // The same value in both services' env is fine, and so is one service switched off.
-  render(...set('services.rate-governor.env.QUOTA_GUARD_MS=80', 'services.carrier-dispatch.env.QUOTA_GUARD_MS=80'));
+test('config.quotaGuardMs / quotaAdmissionGuardMs: a change reaches and rolls only its app; a service env overrides it with no check across services', () => {
+  const before = checksums(render());
+  for (const [value, key, app] of GUARD_BANDS) {
+    const docs = render(...set(`config.${value}=250`));
+    assert.equal(byComponent(docs, 'ConfigMap', app).data[key], '250', `${app}: ${key}`);
+    const after = checksums(docs);
+    assert.deepEqual(ON_BY_DEFAULT.filter((n) => after[n] !== before[n]), [app], `config.${value} rolls only ${app}`);
+    const own = render(...set(`services.${app}.env.${key}=0`));
+    assert.equal(byComponent(own, 'ConfigMap', app).data[key], '0', `services.${app}.env.${key}`);
+    for (const bound of [0, 60000]) assert.equal(byComponent(render(...set(`config.${value}=${bound}`)), 'ConfigMap', app).data[key], String(bound));
+  }
+  // The two bands are independent: any pair renders, in either order, and one app switched off is fine.
+  render(...set('config.quotaGuardMs=500', 'config.quotaAdmissionGuardMs=10'));
   render(...set('services.rate-governor.env.QUOTA_GUARD_MS=80', 'services.carrier-dispatch.enabled=false'));
+});
+
+test('the chart no longer speaks of the dispatcher\'s lateness limit or reslots', () => {
+  const walk = (dir) => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  for (const file of walk(CHART)) {
+    const text = fs.readFileSync(file, 'utf8');
+    for (const gone of ['DISPATCH_MAX_LATENESS_MS', 'DISPATCH_MAX_RESLOTS']) assert.ok(!text.includes(gone), `${path.relative(CHART, file)} mentions ${gone}`);
+  }
+  assert.ok(!/DISPATCH_MAX_LATENESS_MS|DISPATCH_MAX_RESLOTS/.test(ownConfigSource('carrier-dispatch')), 'carrier-dispatch has neither setting');
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -685,6 +716,9 @@ for (const [args, pattern] of [
   [set('config.loopMaxDownMs=3600001'), /loopMaxDownMs/],
   [set('config.quotaGuardMs=60001'), /quotaGuardMs/],
   [set('config.quotaGuardMs=-1'), /quotaGuardMs/],
+  [set('config.quotaAdmissionGuardMs=60001'), /quotaAdmissionGuardMs/],
+  [set('config.quotaAdmissionGuardMs=-1'), /quotaAdmissionGuardMs/],
+  [set('config.quotaAdmissionGuardMs=1.5'), /quotaAdmissionGuardMs/],
 ]) {
   test(`values.schema.json rejects ${args[1]}`, () => {
     assert.match(renderError(...args), pattern);

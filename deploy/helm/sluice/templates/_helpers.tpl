@@ -256,12 +256,13 @@ pre-install hook runs before the chart's own Secret exists).
 {{/*
 Release-wide settings of `config` that only some apps read: the value's key, its variable and
 the apps that read it (apps/<name>/src/*.config.ts: consumerSupervisionEnv,
-loopSupervisionEnv, QUOTA_GUARD_MS).
+loopSupervisionEnv, quotaGuardEnv).
 */}}
 {{- define "sluice.scopedConfigTable" -}}
 consumerMaxDownMs: {env: CONSUMER_MAX_DOWN_MS, apps: [rate-governor, callback-service]}
 loopMaxDownMs: {env: LOOP_MAX_DOWN_MS, apps: [api-gateway, rate-governor, carrier-dispatch, callback-service]}
-quotaGuardMs: {env: QUOTA_GUARD_MS, apps: [rate-governor, carrier-dispatch]}
+quotaGuardMs: {env: QUOTA_GUARD_MS, apps: [rate-governor]}
+quotaAdmissionGuardMs: {env: QUOTA_ADMISSION_GUARD_MS, apps: [carrier-dispatch]}
 {{- end -}}
 
 {{/* Whether the admin API is on: admin.enabled with api-gateway enabled. "true" or "". */}}
@@ -301,31 +302,12 @@ Usage: include "sluice.adminEnv" (list $ $name)
 
 {{/*
 Checks across values that the schema cannot make: the admin token is not given while the admin
-API is off, and rate-governor and carrier-dispatch share one QUOTA_GUARD_MS, above
-carrier-dispatch's DISPATCH_MAX_LATENESS_MS (its default, 40, unless its env sets it).
-Renders nothing; fails with a sentence.
+API is off. Renders nothing; fails with a sentence.
 */}}
 {{- define "sluice.checkValues" -}}
 {{- $v := .Values -}}
 {{- if and (not $v.admin.enabled) (or $v.admin.token $v.admin.existingSecret) -}}
 {{- fail "admin: admin.token or admin.existingSecret is set but admin.enabled is false; set admin.enabled=true to serve the admin API, or remove the token" -}}
-{{- end -}}
-{{- $guard := dict -}}
-{{- range $name := list "rate-governor" "carrier-dispatch" -}}
-{{- $svc := include "sluice.service" (list $ $name) | fromYaml -}}
-{{- if $svc.enabled -}}
-{{- $_ := set $guard $name (include "sluice.envValue" (ternary (index ($svc.env | default dict) "QUOTA_GUARD_MS") $v.config.quotaGuardMs (hasKey ($svc.env | default dict) "QUOTA_GUARD_MS"))) -}}
-{{- end -}}
-{{- end -}}
-{{- if and (hasKey $guard "rate-governor") (hasKey $guard "carrier-dispatch") (ne (get $guard "rate-governor") (get $guard "carrier-dispatch")) -}}
-{{- fail (printf "QUOTA_GUARD_MS: rate-governor gets %s and carrier-dispatch %s; they must share one guard band: set config.quotaGuardMs, not services.<name>.env.QUOTA_GUARD_MS" (get $guard "rate-governor") (get $guard "carrier-dispatch")) -}}
-{{- end -}}
-{{- if hasKey $guard "carrier-dispatch" -}}
-{{- $dispatch := include "sluice.service" (list $ "carrier-dispatch") | fromYaml -}}
-{{- $lateness := include "sluice.envValue" (index ($dispatch.env | default dict) "DISPATCH_MAX_LATENESS_MS" | default 40) -}}
-{{- if ge (atoi $lateness) (atoi (get $guard "carrier-dispatch")) -}}
-{{- fail (printf "QUOTA_GUARD_MS (%s) must be more than carrier-dispatch's DISPATCH_MAX_LATENESS_MS (%s), or carrier-dispatch refuses to start: raise config.quotaGuardMs or lower services.carrier-dispatch.env.DISPATCH_MAX_LATENESS_MS" (get $guard "carrier-dispatch") $lateness) -}}
-{{- end -}}
 {{- end -}}
 {{- end -}}
 

@@ -40,6 +40,13 @@ describe('QuotaAdmission (real Redis)', () => {
     return results;
   }
 
+  /** One message admitted alone under one window; a refusal fails the test. */
+  async function admitOne(admission: QuotaAdmission, account: string, window: QuotaWindow): Promise<Extract<AdmissionResult, { outcome: 'admitted' }>> {
+    const [result] = await admitMany(admission, account, 1, [window]);
+    if (result?.outcome !== 'admitted') throw new Error(`expected an admission, got ${JSON.stringify(result)}`);
+    return result;
+  }
+
   it('admits up to the limit at once and refuses beyond it until the first unit leaves the window and the guard', async () => {
     const account = newAccount();
     const window = mps(5);
@@ -99,8 +106,7 @@ describe('QuotaAdmission (real Redis)', () => {
     const account = newAccount();
     const window: QuotaWindow = { scope: `num:${randomUUID()}:sms`, limit: 1, windowMs: 200 };
     const admission = admitter();
-    const [first] = await admitMany(admission, account, 1, [window]);
-    if (first?.outcome !== 'admitted') throw new Error('expected an admission');
+    const first = await admitOne(admission, account, window);
     await new Promise((resolve) => setTimeout(resolve, 150));
     const [near] = await admitMany(admission, account, 1, [window]);
     expect(near).toMatchObject({ outcome: 'refused', near: true, retryAt: first.now + 200 + GUARD });
@@ -123,8 +129,7 @@ describe('QuotaAdmission (real Redis)', () => {
     const account = newAccount();
     const window = mps(1);
     const admission = admitter();
-    const [first] = await admitMany(admission, account, 1, [window]);
-    if (first?.outcome !== 'admitted') throw new Error('expected an admission');
+    const first = await admitOne(admission, account, window);
     await admission.release(first.admission);
     expect(await units(account, window)).toBe(0);
     expect((await admitMany(admission, account, 1, [window]))[0]?.outcome).toBe('admitted');
@@ -134,8 +139,7 @@ describe('QuotaAdmission (real Redis)', () => {
     const account = newAccount();
     const window = mps(1);
     const admission = admitter();
-    const [first] = await admitMany(admission, account, 1, [window]);
-    if (first?.outcome !== 'admitted') throw new Error('expected an admission');
+    const first = await admitOne(admission, account, window);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const restamped = await admission.restamp(first.admission);
     expect(restamped).toBeGreaterThanOrEqual(first.now + 50);
@@ -147,8 +151,7 @@ describe('QuotaAdmission (real Redis)', () => {
     const account = newAccount();
     const window = mps(1);
     const admission = admitter();
-    const [first] = await admitMany(admission, account, 1, [window]);
-    if (first?.outcome !== 'admitted') throw new Error('expected an admission');
+    const first = await admitOne(admission, account, window);
     const key = QuotaAdmission.windowKey(account, window.scope);
     await admission.restamp(first.admission, first.now + 30);
     await admission.restamp(first.admission, first.now + 10);
@@ -161,8 +164,7 @@ describe('QuotaAdmission (real Redis)', () => {
     const account = newAccount();
     const window = mps(1);
     const admission = admitter();
-    const [first] = await admitMany(admission, account, 1, [window]);
-    if (first?.outcome !== 'admitted') throw new Error('expected an admission');
+    const first = await admitOne(admission, account, window);
     await admission.release(first.admission);
     await admission.restamp(first.admission);
     expect(await units(account, window)).toBe(0);

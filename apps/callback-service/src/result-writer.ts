@@ -67,7 +67,7 @@ export class ResultWriter {
         const { applied, unblocked, outboxIds } = await this.deliveries.complete(batch);
         if (applied < batch.length) this.metrics.staleResults.inc(batch.length - applied);
         // Inbound messages that left `received`: their sms.status events (the outbox sweep covers a failure).
-        if (outboxIds.length > 0) void this.outbox.flush(outboxIds).catch(() => undefined);
+        void this.outbox.publishCommitted(outboxIds);
         return unblocked > 0;
       } catch (error: unknown) {
         const wait = Math.min(RESULT_WRITE_BACKOFF.maxMs, RESULT_WRITE_BACKOFF.initialMs * 2 ** (tries - 1));

@@ -454,7 +454,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   private async finish(claimed: ClaimedJob, state: MessageState, errorCode: MessageErrorCode, patch: TransitionPatch): Promise<void> {
     const applied = await this.transitions.apply(claimed.job.message.messageUuid, state, errorCode, patch);
     await this.acks.add(claimed);
-    if (applied) await this.outbox.flush([applied.outboxId]).catch(() => undefined);
+    await this.outbox.publishApplied(applied);
   }
 }
 

@@ -92,7 +92,7 @@ export class InboundService implements OnApplicationBootstrap, OnApplicationShut
           outcomes: stored.map((s): InboundOutcome => (s.outboxId ? 'stored' : 'unassigned')),
         };
       });
-      await this.outbox.flush(outboxIds).catch(() => undefined);
+      await this.outbox.publishCommitted(outboxIds);
       for (const outcome of outcomes) this.outcomes.inc({ outcome });
       if (joined > 0) this.logger.warn({ messages: joined, timeoutMs: this.config.INBOUND_PART_TIMEOUT_MS }, 'inbound messages stored without their missing parts');
       swept += joined;
@@ -104,7 +104,7 @@ export class InboundService implements OnApplicationBootstrap, OnApplicationShut
   private async receive(batch: readonly Arrival[]): Promise<InboundOutcome[]> {
     const { outcomes, outboxIds } = await this.dataSource.transaction((manager) => this.receiveIn(manager, batch));
     // Published right away; the outbox sweep publishes what this leaves behind.
-    await this.outbox.flush(outboxIds).catch(() => undefined);
+    await this.outbox.publishCommitted(outboxIds);
     return outcomes;
   }
 

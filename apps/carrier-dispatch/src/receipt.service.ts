@@ -135,7 +135,7 @@ export class ReceiptService implements OnApplicationBootstrap, OnApplicationShut
       return;
     }
     const applied = await this.transitions.apply(standing.messageUuid, next.state, next.errorCode, { deliveryReportAt: new Date() });
-    if (applied) await this.outbox.flush([applied.outboxId]).catch(() => undefined);
+    await this.outbox.publishApplied(applied);
     this.received.inc({ outcome: applied ? next.state : 'duplicate' });
   }
 }

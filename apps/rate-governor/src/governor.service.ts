@@ -183,6 +183,6 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
 
   private async fail(messageUuid: string, errorCode: MessageErrorCode): Promise<void> {
     const applied = await this.messages.transition(messageUuid, MessageState.Failed, errorCode, { zeroCharge: true });
-    if (applied) await this.outbox.flush([applied.outboxId]).catch(() => undefined);
+    await this.outbox.publishApplied(applied);
   }
 }

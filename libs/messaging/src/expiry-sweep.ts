@@ -67,7 +67,7 @@ export class ExpirySweep implements OnApplicationBootstrap, OnApplicationShutdow
       if (applied.length > 0) {
         this.expired.inc(applied.length);
         // Not awaited: with Kafka away the outbox sweep publishes them later, and expiry goes on.
-        void this.outbox.flush(applied.map((a) => a.outboxId)).catch(() => undefined);
+        void this.outbox.publishApplied(applied);
       }
       if (applied.length < BATCH) break;
     }

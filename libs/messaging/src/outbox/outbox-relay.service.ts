@@ -45,6 +45,20 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     return this.flushes.add(ids);
   }
 
+  /**
+   * Publishes the status events that guarded transitions just committed (none for a
+   * transition that did not apply). Never throws: what it cannot publish now, the sweep
+   * publishes, so "transition, then publish" is this one call after the transition.
+   */
+  async publishApplied(applied: { readonly outboxId: string } | null | ReadonlyArray<{ readonly outboxId: string }>): Promise<void> {
+    await this.publishCommitted(applied === null ? [] : 'outboxId' in applied ? [applied.outboxId] : applied.map((a) => a.outboxId));
+  }
+
+  /** Publishes committed outbox rows by id; never throws (the sweep publishes what this cannot). */
+  async publishCommitted(ids: readonly string[]): Promise<void> {
+    await this.flush(ids).catch(() => undefined);
+  }
+
   private readonly flushes = new Coalescer<readonly string[], void>(async (batches) => {
     await this.flushNow(batches.flat());
     return batches.map(() => undefined);

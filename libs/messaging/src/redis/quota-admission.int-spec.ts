@@ -1,6 +1,6 @@
 import { MessageType } from '@sluice/contracts';
 import { countedSends, createDataSource, MessageQuotas, QuotaContextRepository, RecentSendsRepository } from '@sluice/persistence';
-import { testInfrastructure, testNumber } from '@sluice/testing';
+import { recordDeliveredSends, testInfrastructure, testNumber } from '@sluice/testing';
 import { createTestAccount, registerTestNumber } from '@sluice/testing-data';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
@@ -181,17 +181,7 @@ describe('QuotaAdmission (real Redis)', () => {
       await dataSource.destroy();
     });
 
-    async function recordSends(accountId: string, src: string, count: number, sentAt: number): Promise<void> {
-      await dataSource.query(
-        `INSERT INTO messages (message_uuid, account_id, root_account_id, message_time, message_direction, message_state, message_type,
-                               from_number, to_number, encoding, log_mode, units, total_rate, total_amount, error_code, message_expiry,
-                               callback_method, sequence, queued_at, sent_at, updated_at)
-         SELECT gen_random_uuid(), $1, $1, $3, 'outbound', 'delivered', 'sms', $2, '1202555' || lpad(g::text, 4, '0'), 'GSM', 'true', 1,
-                0.005, 0.005, '000', 10800, 'POST', 3, $3, $3, $3
-         FROM generate_series(1, $4::int) g`,
-        [accountId, src, new Date(sentAt), count],
-      );
-    }
+    const recordSends = (accountId: string, src: string, count: number, sentAt: number): Promise<void> => recordDeliveredSends(dataSource, accountId, src, count, sentAt);
 
     async function plannedWindows(accountId: string, src: string, quotas: MessageQuotas) {
       const planned = await quotas.plan({ accountId, type: MessageType.Sms, src, dst: testNumber('202') });

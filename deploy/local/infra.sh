@@ -199,6 +199,8 @@ logging_collector = off
 log_line_prefix = '%m [%p] %q%u@%d '
 log_timezone = 'UTC'
 timezone = 'UTC'
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = top
 EOF
   )
   if write_if_changed "$PG_DATA/sluice.conf" "$conf"; then
@@ -273,6 +275,12 @@ BEGIN
 END
 \$\$;
 SELECT 'CREATE DATABASE $PG_DB OWNER $PG_USER' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$PG_DB')\gexec
+EOF
+  # Statement statistics for benchmarks (docs/benchmarks.md): readable by the platform's role.
+  as_pg "$PG_BIN/psql" -X -q -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -d "$PG_DB" -v ON_ERROR_STOP=1 >/dev/null 2>>"$PG_LOG" <<EOF || warn "postgres: pg_stat_statements not available, see $PG_LOG"
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
+GRANT pg_read_all_stats TO $PG_USER;
+GRANT EXECUTE ON FUNCTION pg_stat_statements_reset(oid, oid, bigint) TO $PG_USER;
 EOF
 
   local deadline=$((SECONDS + WAIT_TIMEOUT))

@@ -1,9 +1,11 @@
-// Turns consumed status events into due callback deliveries in Postgres; nothing here waits on a customer.
+// Turns consumed status events into callback deliveries in Postgres and starts the first attempts
+// at once; nothing here waits on a customer.
 import { Inject, Injectable } from '@nestjs/common';
 import type { SmsStatusPayload } from '@sluice/contracts';
 import { CallbackDeliveryRepository, CallbackEnqueue } from '@sluice/persistence';
 import { CALLBACK_CONFIG, CallbackConfig } from './callback.config';
 import { CallbackMetrics } from './callback.metrics';
+import { DeliveryWorker } from './delivery.worker';
 import { destinationOf } from './destination-policy';
 
 @Injectable()
@@ -12,11 +14,15 @@ export class CallbackQueue {
     @Inject(CALLBACK_CONFIG) private readonly config: CallbackConfig,
     private readonly deliveries: CallbackDeliveryRepository,
     private readonly metrics: CallbackMetrics,
+    private readonly worker: DeliveryWorker,
   ) {}
 
   /**
    * One insert for the whole batch. Only each message's latest sequence is needed: the
-   * repository fills in its earlier statuses from the history. Returns how many were created.
+   * repository fills in its earlier statuses from the history. The statuses free to go now
+   * (no earlier one of their message pending, room at their destination) are created leased
+   * to this replica and attempted straight away; a retry, or a status waiting for its
+   * predecessor, is left to the claims. Returns how many were created for the claims.
    */
   async enqueue(events: readonly SmsStatusPayload[]): Promise<number> {
     if (events.length === 0) return 0;
@@ -28,7 +34,11 @@ export class CallbackQueue {
       const url = urls.get(messageUuid);
       if (url !== undefined) items.push({ messageUuid, sequence, destination: destinationOf(url) });
     }
-    const { created } = await this.deliveries.enqueue(items, this.config.CALLBACK_RETRY_DELAYS_MS);
+    const { created, claimed } = await this.worker.lease(
+      (capacity) => this.deliveries.enqueue(items, this.config.CALLBACK_RETRY_DELAYS_MS, capacity),
+      (outcome) => outcome.claimed,
+      this.worker.leaseDepth(),
+    );
     for (const event of events) {
       const outcome = !urls.has(event.messageUuid)
         ? 'no_url'
@@ -37,6 +47,6 @@ export class CallbackQueue {
           : 'already_enqueued';
       this.metrics.events.inc({ outcome });
     }
-    return created.size;
+    return created.size - claimed.length;
   }
 }

@@ -4,7 +4,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { OutboxRelay } from '@sluice/messaging';
 import { BackoffPolicy, SupervisedLoop, Supervisor } from '@sluice/observability';
-import { CallbackDeliveryRepository, CallbackDeliveryState, CallbackKind, ClaimedDelivery } from '@sluice/persistence';
+import { CallbackDeliveryRepository, CallbackDeliveryState, CallbackKind, ClaimCapacity, ClaimedDelivery } from '@sluice/persistence';
 import { AuthTokenVault } from './auth-token.vault';
 import { AttemptOutcome, CallbackHttpClient } from './callback-http.client';
 import { buildCallbackRequest, callbackParams } from './callback-request';
@@ -22,6 +22,8 @@ import { AttemptKind, nextAfter } from './retry-policy';
 
 /** Claims that fail (Postgres away) are retried soon, so callbacks resume quickly once it is back. */
 const CLAIM_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 5_000, jitter: 0.2 };
+/** Feed batches lease at most this many times the free connections (see `leaseDepth`). */
+const MAX_LEASE_DEPTH = 4;
 
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -41,6 +43,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   /** Destinations the last claim could take no more of: a freed slot there may find work. */
   private boundDestinations = new Set<string>();
   private interruptIdle: (() => void) | null = null;
+  /** Per message, its latest status leased here: what became of it. */
+  private readonly chains = new Map<string, { readonly id: string; readonly state: Promise<CallbackDeliveryState> }>();
+  /** Deliveries leased here whose result is not written yet (id → message): still pending in Postgres, but no bar to their successors leased here. */
+  private readonly unwritten = new Map<string, string>();
+  /** The lease under way (see `lease`). */
+  private leasing: Promise<unknown> = Promise.resolve();
   private readonly unsignedAccountsLogged = new Set<string>();
 
   constructor(
@@ -69,7 +77,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.claims = supervisor.loop('callback-claims', () => this.claimOnce(), { backoff: CLAIM_BACKOFF });
     this.upkeep = new DeliveryUpkeep(deliveries, metrics, this.gates, supervisor);
     // A finished status lets the next one of its message go.
-    this.results = new ResultWriter(config, deliveries, metrics, outbox, () => this.wake());
+    this.results = new ResultWriter(config, deliveries, metrics, outbox, () => this.wake(), (ids) => this.written(ids));
   }
 
   onApplicationBootstrap(): void {
@@ -96,25 +104,60 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.interruptIdle?.();
   }
 
+  /**
+   * Runs `take` with what this replica can take on now (the pool's free slots and each
+   * destination's room) and starts the attempts of the deliveries it leased. One lease at a
+   * time, claims and feed batches alike, so two of them never book the same free slot.
+   */
+  async lease<T>(take: (capacity: ClaimCapacity) => Promise<T>, leased: (taken: T) => readonly ClaimedDelivery[], depth = 1): Promise<T> {
+    const turn = this.leasing.then(async () => {
+      const taken = await take(this.capacity(depth));
+      for (const delivery of leased(taken)) this.dispatch(delivery);
+      return taken;
+    });
+    this.leasing = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /**
+   * How deep the feed may lease past the free connections: a leased callback waits for at most
+   * `depth − 1` requests ahead of it on its connection, each over within CALLBACK_TIMEOUT_MS,
+   * and its own attempt must end within the lease, so depth × timeout stays under the lease
+   * less a second. At the defaults (30 s, 8 s) that is 3.
+   */
+  leaseDepth(): number {
+    const { CALLBACK_LEASE_MS: lease, CALLBACK_TIMEOUT_MS: timeout } = this.config;
+    return Math.max(1, Math.min(MAX_LEASE_DEPTH, Math.floor((lease - 1_000) / timeout)));
+  }
+
+  private capacity(depth: number): ClaimCapacity {
+    const { excluded, limited } = this.gates.allowances(depth);
+    return {
+      limit: this.running ? Math.max(0, this.config.CALLBACK_CONCURRENCY * depth - this.inFlight.size) : 0,
+      excluded,
+      limited,
+      perDestination: this.config.CALLBACK_DESTINATION_CONCURRENCY * depth,
+      leasedHere: [...this.unwritten.keys()],
+      leaseMs: this.config.CALLBACK_LEASE_MS,
+    };
+  }
+
+
   /** One claim and the start of its attempts; the supervisor runs it again and again, after a back-off when it throws. */
   private async claimOnce(): Promise<void> {
     this.woken = false;
-    const free = this.config.CALLBACK_CONCURRENCY - this.inFlight.size;
-    if (free <= 0) {
-      this.poolBound = true;
-      await this.idle();
-      return;
-    }
-    const { excluded, limited } = this.gates.allowances();
-    const claimed = await this.deliveries.claim({
-      limit: free,
-      excluded,
-      limited,
-      perDestination: this.config.CALLBACK_DESTINATION_CONCURRENCY,
-      leaseMs: this.config.CALLBACK_LEASE_MS,
-    });
-    this.noteBounds(free, claimed, excluded, limited);
-    for (const delivery of claimed) this.dispatch(delivery);
+    const claimed = await this.lease(
+      async (capacity) => {
+        if (capacity.limit <= 0) {
+          this.poolBound = true;
+          return [];
+        }
+        const rows = await this.deliveries.claim(capacity);
+        this.noteBounds(capacity.limit, rows, capacity.excluded, capacity.limited);
+        return rows;
+      },
+      (rows) => rows,
+    );
     if (claimed.length === 0) await this.idle();
   }
 
@@ -142,18 +185,30 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.interruptIdle = null;
   }
 
+  /**
+   * Starts one leased delivery. A status of a message whose earlier status is leased here too
+   * waits for it, and goes only if that one is finished; otherwise (it is to be retried) it is
+   * handed back to the claims, which keep the order.
+   */
   private dispatch(delivery: ClaimedDelivery): void {
-    if (this.gates.admit(delivery.destination) === 'reject') {
-      this.record(delivery, new Date(), {
-        kind: AttemptKind.CircuitOpen,
-        httpStatus: null,
-        latencyMs: 0,
-        error: `not sent: the circuit for ${delivery.destination} is open after repeated failures`,
-      });
-      return;
-    }
-    const task = this.attempt(delivery)
-      .catch((error: unknown) => this.logger.error({ err: error, messageUuid: delivery.messageUuid }, 'callback attempt crashed'))
+    const leasedAt = new Date();
+    this.unwritten.set(delivery.id, delivery.messageUuid);
+    const before = this.chains.get(delivery.messageUuid)?.state;
+    const run = async (): Promise<CallbackDeliveryState> => {
+      if (before && (await before) === CallbackDeliveryState.Pending) return this.handBack(delivery);
+      if (this.gates.admit(delivery.destination) === 'reject') return this.record(delivery, leasedAt, leasedAt, circuitOpen(delivery.destination));
+      return this.attempt(delivery, leasedAt);
+    };
+    const chain = run().catch((error: unknown) => {
+      this.logger.error({ err: error, messageUuid: delivery.messageUuid }, 'callback attempt crashed');
+      return CallbackDeliveryState.Pending;
+    });
+    this.chains.set(delivery.messageUuid, { id: delivery.id, state: chain });
+    const task = chain
+      .then((state) => {
+        // A status to be retried bars its successors until its result is written (see `written`).
+        if (state !== CallbackDeliveryState.Pending && this.chains.get(delivery.messageUuid)?.id === delivery.id) this.chains.delete(delivery.messageUuid);
+      })
       .finally(() => {
         this.inFlight.delete(task);
         this.metrics.inFlight.set(this.inFlight.size);
@@ -163,7 +218,41 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.metrics.inFlight.set(this.inFlight.size);
   }
 
-  private async attempt(delivery: ClaimedDelivery): Promise<void> {
+  /** These leases are over in Postgres (result written, given up on, or handed back). */
+  private written(ids: readonly string[]): void {
+    for (const id of ids) {
+      const messageUuid = this.unwritten.get(id);
+      if (messageUuid === undefined) continue;
+      this.unwritten.delete(id);
+      if (this.chains.get(messageUuid)?.id === id) this.chains.delete(messageUuid);
+    }
+  }
+
+  /** Hands a leased delivery back unattempted: due now for the claims. */
+  private async handBack(delivery: ClaimedDelivery): Promise<CallbackDeliveryState> {
+    try {
+      await this.deliveries.handBack([{ id: delivery.id, claims: delivery.claims }]);
+    } catch (error: unknown) {
+      // Its lease runs out instead.
+      this.logger.warn({ err: error, messageUuid: delivery.messageUuid }, 'handing a callback back failed; it is claimed again when its lease ends');
+    }
+    this.written([delivery.id]);
+    this.wake();
+    return CallbackDeliveryState.Pending;
+  }
+
+  private async attempt(delivery: ClaimedDelivery, leasedAt: Date): Promise<CallbackDeliveryState> {
+    await this.gates.turn(delivery.destination);
+    if (this.gates.shut(delivery.destination)) {
+      // The circuit opened while this one waited for its turn.
+      this.gates.release(delivery.destination, 'neutral');
+      return this.record(delivery, leasedAt, new Date(), circuitOpen(delivery.destination));
+    }
+    if (Date.now() - leasedAt.getTime() + this.config.CALLBACK_TIMEOUT_MS > this.config.CALLBACK_LEASE_MS - 1_000) {
+      // Its lease would end before the attempt could: another claim may take it then.
+      this.gates.release(delivery.destination, 'neutral');
+      return this.handBack(delivery);
+    }
     const attemptedAt = new Date();
     const outcome = await this.send(delivery);
     const opened = this.gates.release(delivery.destination, breakerOutcome(outcome));
@@ -177,7 +266,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       // The destination's slot is free while the replies go out through the gateway.
       this.wake();
     }
-    this.record(delivery, attemptedAt, outcome, await this.reply(delivery, outcome));
+    return this.record(delivery, leasedAt, attemptedAt, outcome, await this.reply(delivery, outcome));
   }
 
   /** An inbound message's Message URL may answer 2xx with Message XML: its messages are sent as the account. */
@@ -211,7 +300,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     return outcome;
   }
 
-  private record(delivery: ClaimedDelivery, attemptedAt: Date, outcome: AttemptOutcome, reply?: ReplyOutcome): void {
+  /** Queues the result for writing; answers the delivery's state from now on. */
+  private record(delivery: ClaimedDelivery, leasedAt: Date, attemptedAt: Date, outcome: AttemptOutcome, reply?: ReplyOutcome): CallbackDeliveryState {
     const attempt = delivery.attempts + 1;
     const inbound = delivery.kind === CallbackKind.Inbound;
     const next = nextAfter(outcome.kind, attempt, delivery.retryDelaysMs, { clientErrorsFinal: inbound, httpStatus: outcome.httpStatus });
@@ -231,6 +321,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       id: delivery.id,
       claims: delivery.claims,
       attempt,
+      leasedAt,
       attemptedAt,
       httpStatus: outcome.httpStatus,
       latencyMs: outcome.latencyMs,
@@ -240,6 +331,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       ...(reply ? { reply: { messageUuids: reply.messageUuids, error: reply.error } } : {}),
       ...(settle ? { settle } : {}),
     });
+    return next.state;
   }
 
   private noteUnsigned(accountId: string, reason: string): void {
@@ -253,6 +345,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         : 'the account has no sealed token (created without ACCOUNT_TOKEN_KEY): its callbacks go unsigned',
     );
   }
+}
+
+function circuitOpen(destination: string): AttemptOutcome {
+  return { kind: AttemptKind.CircuitOpen, httpStatus: null, latencyMs: 0, error: `not sent: the circuit for ${destination} is open after repeated failures` };
 }
 
 /** Timeouts, connection failures, 5xx and 429 count against a destination; any other answer shows it alive. */

@@ -18,6 +18,39 @@ describe('DestinationGates', () => {
     expect(g.allowances()).toEqual({ excluded: [], limited: new Map([['a', 1]]) });
   });
 
+  it('gives a destination that has not failed depth times its concurrency, and one that failed only its concurrency', () => {
+    const g = gates();
+    g.admit('a');
+    expect(g.allowances(3)).toEqual({ excluded: [], limited: new Map([['a', 5]]) });
+    g.admit('b');
+    g.release('b', 'failure');
+    g.admit('b');
+    expect(g.allowances(3)).toEqual({ excluded: [], limited: new Map([['a', 5], ['b', 1]]) });
+    for (let i = 0; i < 5; i += 1) g.admit('a');
+    expect(g.allowances(3).excluded).toEqual(['a']);
+    expect(g.allowances(1)).toEqual({ excluded: ['a'], limited: new Map([['b', 1]]) });
+  });
+
+  it('lets concurrency requests go at once and the others in the order they were admitted', async () => {
+    const g = gates();
+    const order: number[] = [];
+    const turns = [1, 2, 3, 4].map((n) => {
+      g.admit('a');
+      return g.turn('a').then(() => order.push(n));
+    });
+    await Promise.resolve();
+    expect(order).toEqual([1, 2]);
+    g.release('a', 'success');
+    await turns[2];
+    expect(order).toEqual([1, 2, 3]);
+    g.release('a', 'success');
+    g.release('a', 'success');
+    await Promise.all(turns);
+    expect(order).toEqual([1, 2, 3, 4]);
+    g.release('a', 'success');
+    expect(g.allowances()).toEqual({ excluded: [], limited: new Map() });
+  });
+
   it('opens after consecutive failures, fails fast during the cooldown, then lets one probe through', () => {
     const g = gates();
     for (let i = 0; i < 2; i += 1) {

@@ -17,7 +17,12 @@ export type Admission = 'send' | 'reject';
 export type GateOutcome = 'success' | 'failure' | 'neutral';
 
 interface Gate {
+  /** Admitted and not yet released: sending, or waiting for a turn. */
   inFlight: number;
+  /** Requests being made now, at most `concurrency`. */
+  sending: number;
+  /** Admitted requests waiting for a turn, first come first served. */
+  waiting: Array<() => void>;
   failures: number;
   /** Null while closed; the time the circuit may be probed while open. */
   openUntil: number | null;
@@ -34,20 +39,23 @@ export class DestinationGates {
 
   /**
    * What a claim may take now: destinations with no room at all, and those with less room
-   * than a fresh one. An open circuit is given room so its due callbacks are failed fast
-   * instead of waiting; a circuit past its cooldown is given room for its one probe.
+   * than a fresh one (`concurrency × depth`). An open circuit is given room so its due
+   * callbacks are failed fast instead of waiting; a circuit past its cooldown is given room
+   * for its one probe. With `depth` above 1 a destination that has not failed lately may take
+   * `depth` times its concurrency: the requests beyond it wait for a connection in turn.
    */
-  allowances(): { excluded: string[]; limited: Map<string, number> } {
+  allowances(depth = 1): { excluded: string[]; limited: Map<string, number> } {
     const excluded: string[] = [];
     const limited = new Map<string, number>();
     const now = this.now();
+    const full = this.options.concurrency * depth;
     for (const [destination, gate] of this.gates) {
       let room: number;
-      if (gate.openUntil === null) room = this.options.concurrency - gate.inFlight;
+      if (gate.openUntil === null) room = (gate.failures === 0 ? full : this.options.concurrency) - gate.inFlight;
       else if (gate.openUntil > now) room = this.options.concurrency;
       else room = gate.probing ? 0 : 1;
       if (room <= 0) excluded.push(destination);
-      else if (room < this.options.concurrency) limited.set(destination, room);
+      else if (room < full) limited.set(destination, room);
     }
     return { excluded, limited };
   }
@@ -63,10 +71,28 @@ export class DestinationGates {
     return 'send';
   }
 
+  /**
+   * Resolves when an admitted callback may make its request: at most `concurrency` requests
+   * to a destination at once, the others wait in the order they were admitted.
+   */
+  turn(destination: string): Promise<void> {
+    const gate = this.gate(destination);
+    if (gate.sending < this.options.concurrency) {
+      gate.sending += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => gate.waiting.push(resolve));
+  }
+
   /** Called once for each admitted callback when its attempt has ended; true when this opened the circuit. */
-  release(destination: string, outcome: GateOutcome): boolean {
+  release(destination: string, outcome: GateOutcome, sent = true): boolean {
     const gate = this.gate(destination);
     gate.inFlight = Math.max(0, gate.inFlight - 1);
+    if (sent) {
+      const next = gate.waiting.shift();
+      if (next) next();
+      else gate.sending = Math.max(0, gate.sending - 1);
+    }
     const wasProbe = gate.probing;
     if (wasProbe) gate.probing = false;
     let opened = false;
@@ -84,6 +110,12 @@ export class DestinationGates {
     return opened;
   }
 
+  /** Open and still cooling down: no request goes there now (a probe comes only after the cooldown). */
+  shut(destination: string): boolean {
+    const gate = this.gates.get(destination);
+    return gate !== undefined && gate.openUntil !== null && gate.openUntil > this.now();
+  }
+
   isOpen(destination: string): boolean {
     const gate = this.gates.get(destination);
     return gate !== undefined && gate.openUntil !== null;
@@ -98,7 +130,7 @@ export class DestinationGates {
   private gate(destination: string): Gate {
     let gate = this.gates.get(destination);
     if (!gate) {
-      gate = { inFlight: 0, failures: 0, openUntil: null, probing: false };
+      gate = { inFlight: 0, sending: 0, waiting: [], failures: 0, openUntil: null, probing: false };
       this.gates.set(destination, gate);
     }
     return gate;
@@ -106,6 +138,6 @@ export class DestinationGates {
 
   /** A healthy idle destination needs no memory; the map grows only with destinations in trouble or in use. */
   private forgetIfIdle(destination: string, gate: Gate): void {
-    if (gate.inFlight === 0 && gate.failures === 0 && gate.openUntil === null) this.gates.delete(destination);
+    if (gate.inFlight === 0 && gate.sending === 0 && gate.failures === 0 && gate.openUntil === null) this.gates.delete(destination);
   }
 }

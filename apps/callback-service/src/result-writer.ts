@@ -23,6 +23,8 @@ export class ResultWriter {
     private readonly metrics: CallbackMetrics,
     private readonly outbox: OutboxRelay,
     private readonly onUnblocked: () => void,
+    /** Called with the ids of each batch once it is written, or given up on. */
+    private readonly onWritten: (ids: readonly string[]) => void = () => undefined,
   ) {}
 
   /** Queues a result; it is written with the next batch. */
@@ -44,7 +46,9 @@ export class ResultWriter {
       while (this.results.length > 0) {
         const batch = this.results.splice(0, RESULT_BATCH);
         // A finished status lets the next one of its message go.
-        if (await this.writeBatch(batch)) this.onUnblocked();
+        const unblocked = await this.writeBatch(batch);
+        this.onWritten(batch.map((r) => r.id));
+        if (unblocked) this.onUnblocked();
       }
     })().finally(() => {
       this.writing = null;
@@ -54,13 +58,13 @@ export class ResultWriter {
 
   /**
    * True when the results let later statuses go. A write that fails (Postgres restarting) is
-   * tried again for as long as the batch's leases surely hold: an attempt starts as soon as
-   * its row is claimed and its request ends within CALLBACK_TIMEOUT_MS, so the lease holds at
-   * least CALLBACK_LEASE_MS minus that (less a second) after the attempt began. Recorded within
+   * tried again for as long as the batch's leases surely hold: each lease holds
+   * CALLBACK_LEASE_MS from when its row was leased, less CALLBACK_TIMEOUT_MS and a second of
+   * margin. Recorded within
    * it, a callback that reached its URL is not sent again.
    */
   private async writeBatch(batch: DeliveryResult[]): Promise<boolean> {
-    const oldest = Math.min(...batch.map((r) => r.attemptedAt.getTime()));
+    const oldest = Math.min(...batch.map((r) => r.leasedAt.getTime()));
     const leaseHoldsUntil = oldest + this.config.CALLBACK_LEASE_MS - this.config.CALLBACK_TIMEOUT_MS - 1_000;
     for (let tries = 1; ; tries += 1) {
       try {

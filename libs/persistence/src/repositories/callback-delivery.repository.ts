@@ -107,6 +107,11 @@ export interface ClaimCapacity {
   readonly perDestination: number;
   /** How long a claimed row stays invisible to other claims (longer than any attempt). */
   readonly leaseMs: number;
+  /**
+   * Rows leased to the caller whose results are not written yet (`enqueue` only): a later
+   * status of theirs may be leased too, the caller sends it after them.
+   */
+  readonly leasedHere?: readonly string[];
 }
 
 export type DeliveryNext =
@@ -118,6 +123,8 @@ export interface DeliveryResult {
   readonly id: string;
   readonly claims: number;
   readonly attempt: number;
+  /** When the lease this attempt ran under began (not stored: it bounds how long the result may still be written). */
+  readonly leasedAt: Date;
   readonly attemptedAt: Date;
   readonly httpStatus: number | null;
   readonly latencyMs: number;
@@ -133,6 +140,8 @@ export interface DeliveryResult {
 export interface EnqueueOutcome {
   /** `message_uuid:sequence` of every row created (including earlier statuses filled in). */
   readonly created: ReadonlySet<string>;
+  /** Rows created already leased to the caller, to attempt at once (see `enqueue`). */
+  readonly claimed: readonly ClaimedDelivery[];
 }
 
 export interface CompleteOutcome {
@@ -193,31 +202,84 @@ export class CallbackDeliveryRepository {
   }
 
   /**
-   * Creates a due delivery for every status change of each message up to `sequence`,
-   * read from the status history, so a status whose event is late or lost is still
-   * reported, in order. Rows that exist already are left alone: a replayed event adds nothing.
+   * Creates a delivery for every status change of each message up to `sequence`, read from
+   * the status history, so a status whose event is late or lost is still reported, in order.
+   * Rows that exist already are left alone: a replayed event adds nothing.
+   *
+   * With `capacity`, the new statuses of each message that has no earlier status still
+   * pending (but those in `capacity.leasedHere`) are created already leased to the caller (as `claim` would lease it, within the
+   * same per-destination allowances), and comes back in `claimed` with everything its
+   * request needs: the first attempt of a status costs one insert, not an insert, a claim and
+   * its lease update. The other rows are due now for `claim`.
    */
-  async enqueue(items: readonly CallbackEnqueue[], defaultRetryDelaysMs: readonly number[]): Promise<EnqueueOutcome> {
-    if (items.length === 0) return { created: new Set() };
-    const rows: Array<{ message_uuid: string; sequence: number }> = await this.dataSource.query(
-      `INSERT INTO callback_deliveries
-         (message_uuid, sequence, account_id, status, error_code, occurred_at, url, method, destination, retry_delays_ms, next_attempt_at)
-       SELECT e.message_uuid, e.sequence, m.account_id, e.state, e.error_code, e.occurred_at, m.callback_url, m.callback_method,
-              k.destination, COALESCE(a.callback_retry_delays_ms, $4::int[]), now()
-       FROM unnest($1::uuid[], $2::int[], $3::text[]) AS k(message_uuid, sequence, destination)
-       JOIN messages m ON m.message_uuid = k.message_uuid
-       JOIN accounts a ON a.auth_id = m.account_id
-       JOIN status_events e ON e.message_uuid = k.message_uuid AND e.sequence <= k.sequence
-       WHERE m.callback_url IS NOT NULL
-         -- Reported before callback_deliveries existed (the first callback-service kept only attempts).
-         AND NOT EXISTS (SELECT 1 FROM callback_attempts ca
-                         WHERE ca.message_uuid = e.message_uuid AND ca.sequence = e.sequence AND ca.succeeded)
-       ORDER BY e.message_uuid, e.sequence
-       ON CONFLICT (message_uuid, sequence) DO NOTHING
-       RETURNING message_uuid, sequence`,
-      [items.map((i) => i.messageUuid), items.map((i) => i.sequence), items.map((i) => i.destination), defaultRetryDelaysMs],
+  async enqueue(items: readonly CallbackEnqueue[], defaultRetryDelaysMs: readonly number[], capacity?: ClaimCapacity): Promise<EnqueueOutcome> {
+    if (items.length === 0) return { created: new Set(), claimed: [] };
+    const limited = [...(capacity?.limited.entries() ?? [])];
+    const rows: Array<ClaimRow & { claimed: boolean }> = await this.dataSource.query(
+      `WITH source AS (
+         SELECT e.message_uuid, e.sequence, m.account_id, e.state, e.error_code, e.occurred_at, m.callback_url, m.callback_method,
+                k.destination, COALESCE(a.callback_retry_delays_ms, $4::int[]) AS retry_delays_ms
+         FROM unnest($1::uuid[], $2::int[], $3::text[]) AS k(message_uuid, sequence, destination)
+         JOIN messages m ON m.message_uuid = k.message_uuid
+         JOIN accounts a ON a.auth_id = m.account_id
+         JOIN status_events e ON e.message_uuid = k.message_uuid AND e.sequence <= k.sequence
+         WHERE m.callback_url IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM callback_deliveries x WHERE x.message_uuid = e.message_uuid AND x.sequence = e.sequence)
+           -- Reported before callback_deliveries existed (the first callback-service kept only attempts).
+           AND NOT EXISTS (SELECT 1 FROM callback_attempts ca
+                           WHERE ca.message_uuid = e.message_uuid AND ca.sequence = e.sequence AND ca.succeeded)
+       ), eligible AS (
+         -- Every new status of a message with no earlier one pending, except those leased here:
+         -- ordered by time, a cut below keeps each message's first statuses, never a later one alone.
+         SELECT s.message_uuid, s.sequence, s.occurred_at,
+                row_number() OVER (PARTITION BY s.destination ORDER BY s.occurred_at, s.sequence) AS in_destination,
+                s.destination
+         FROM source s
+         WHERE $5::int > 0 AND NOT (s.destination = ANY($6::text[]))
+           AND NOT EXISTS (SELECT 1 FROM callback_deliveries p
+                           WHERE p.message_uuid = s.message_uuid AND p.sequence < s.sequence AND p.state = 'pending'
+                             AND NOT (p.id = ANY($11::bigint[])))
+       ), chosen AS (
+         SELECT e.message_uuid, e.sequence FROM eligible e
+         LEFT JOIN unnest($7::text[], $8::int[]) AS l(destination, allowance) ON l.destination = e.destination
+         WHERE e.in_destination <= COALESCE(l.allowance, $9)
+         ORDER BY e.occurred_at, e.sequence
+         LIMIT $5
+       ), inserted AS (
+         INSERT INTO callback_deliveries
+           (message_uuid, sequence, account_id, status, error_code, occurred_at, url, method, destination, retry_delays_ms, next_attempt_at, claims)
+         SELECT s.message_uuid, s.sequence, s.account_id, s.state, s.error_code, s.occurred_at, s.callback_url, s.callback_method,
+                s.destination, s.retry_delays_ms,
+                CASE WHEN c.sequence IS NULL THEN now() ELSE now() + make_interval(secs => $10::double precision / 1000) END,
+                CASE WHEN c.sequence IS NULL THEN 0 ELSE 1 END
+         FROM source s LEFT JOIN chosen c ON c.message_uuid = s.message_uuid AND c.sequence = s.sequence
+         ORDER BY s.message_uuid, s.sequence
+         ON CONFLICT (message_uuid, sequence) DO NOTHING
+         RETURNING id, claims, message_uuid, sequence, account_id, status, error_code, occurred_at, url, method, destination,
+                   retry_delays_ms, attempts, kind, inbound
+       )
+       SELECT i.*, i.claims = 1 AS claimed, ${MESSAGE_FIELDS}
+       FROM inserted i
+       JOIN messages m ON m.message_uuid = i.message_uuid
+       JOIN accounts a ON a.auth_id = i.account_id`,
+      [
+        items.map((i) => i.messageUuid),
+        items.map((i) => i.sequence),
+        items.map((i) => i.destination),
+        defaultRetryDelaysMs,
+        capacity?.limit ?? 0,
+        capacity?.excluded ?? [],
+        limited.map(([destination]) => destination),
+        limited.map(([, allowance]) => allowance),
+        capacity?.perDestination ?? 0,
+        capacity?.leaseMs ?? 0,
+        capacity?.leasedHere ?? [],
+      ],
     );
-    return { created: new Set(rows.map((r) => `${r.message_uuid}:${r.sequence}`)) };
+    return {
+      created: new Set(rows.map((r) => `${r.message_uuid}:${r.sequence}`)),
+      claimed: rows.filter((r) => r.claimed).map(toClaimedDelivery).sort(byOccurrence),
+    };
   }
 
   /** State, content key and Message URL of each inbound message that exists, by uuid. */
@@ -316,8 +378,7 @@ export class CallbackDeliveryRepository {
                    d.method, d.destination, d.retry_delays_ms, d.attempts, d.kind, d.inbound
        )
        -- A SELECT on top (TypeORM answers a top-level UPDATE with [rows, count]), joining what the callback reports.
-       SELECT c.*, m.from_number, m.to_number, m.message_type, m.units, m.total_rate, m.total_amount, m.mcc, m.mnc,
-              m.message_time, m.queued_at, m.sent_at, m.delivery_report_at, m.powerpack_id, m.content_key, a.auth_token_encrypted
+       SELECT c.*, ${MESSAGE_FIELDS}
        FROM claimed c
        JOIN messages m ON m.message_uuid = c.message_uuid
        JOIN accounts a ON a.auth_id = c.account_id`,
@@ -332,42 +393,22 @@ export class CallbackDeliveryRepository {
         capacity.leaseMs,
       ],
     );
-    return rows
-      .map((r) => ({
-        id: String(r.id),
-        kind: r.kind,
-        inbound: r.inbound,
-        contentKey: r.content_key,
-        claims: Number(r.claims),
-        messageUuid: r.message_uuid,
-        sequence: Number(r.sequence),
-        accountId: r.account_id,
-        status: r.status,
-        errorCode: r.error_code,
-        occurredAt: r.occurred_at,
-        url: r.url,
-        method: r.method,
-        destination: r.destination,
-        retryDelaysMs: r.retry_delays_ms.map(Number),
-        attempts: Number(r.attempts),
-        authTokenEncrypted: r.auth_token_encrypted,
-        message: {
-          fromNumber: r.from_number,
-          toNumber: r.to_number,
-          messageType: r.message_type,
-          units: Number(r.units),
-          totalRate: r.total_rate,
-          totalAmount: r.total_amount,
-          mcc: r.mcc,
-          mnc: r.mnc,
-          messageTime: r.message_time,
-          queuedAt: r.queued_at,
-          sentAt: r.sent_at,
-          deliveryReportAt: r.delivery_report_at,
-          powerpackUuid: r.powerpack_id,
-        },
-      }))
-      .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
+    return rows.map(toClaimedDelivery).sort(byOccurrence);
+  }
+
+  /**
+   * Ends leases without an attempt: the rows are due now for any claim, and count as never
+   * claimed (a lease that made no attempt leaves nothing behind), so a status handed back
+   * behind a retrying predecessor is parked like any other (`deferBlocked`).
+   */
+  async handBack(leases: ReadonlyArray<{ readonly id: string; readonly claims: number }>): Promise<void> {
+    if (leases.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE callback_deliveries d SET next_attempt_at = now(), claims = d.claims - 1
+       FROM unnest($1::bigint[], $2::int[]) AS l(id, claims)
+       WHERE d.id = l.id AND d.claims = l.claims AND d.state = 'pending'`,
+      [leases.map((l) => l.id), leases.map((l) => l.claims)],
+    );
   }
 
   /**
@@ -497,4 +538,50 @@ export class CallbackDeliveryRepository {
     const rows: Array<{ n: number }> = await this.dataSource.query(`SELECT count(*)::int AS n FROM callback_deliveries WHERE state = 'pending'`);
     return Number(rows[0]?.n ?? 0);
   }
+}
+
+/** What a status callback reports of its message, read with each leased row (`m` messages, `a` accounts). */
+const MESSAGE_FIELDS = `m.from_number, m.to_number, m.message_type, m.units, m.total_rate, m.total_amount, m.mcc, m.mnc,
+              m.message_time, m.queued_at, m.sent_at, m.delivery_report_at, m.powerpack_id, m.content_key, a.auth_token_encrypted`;
+
+function toClaimedDelivery(r: ClaimRow): ClaimedDelivery {
+  return {
+    id: String(r.id),
+    kind: r.kind,
+    inbound: r.inbound,
+    contentKey: r.content_key,
+    claims: Number(r.claims),
+    messageUuid: r.message_uuid,
+    sequence: Number(r.sequence),
+    accountId: r.account_id,
+    status: r.status,
+    errorCode: r.error_code,
+    occurredAt: r.occurred_at,
+    url: r.url,
+    method: r.method,
+    destination: r.destination,
+    retryDelaysMs: r.retry_delays_ms.map(Number),
+    attempts: Number(r.attempts),
+    authTokenEncrypted: r.auth_token_encrypted,
+    message: {
+      fromNumber: r.from_number,
+      toNumber: r.to_number,
+      messageType: r.message_type,
+      units: Number(r.units),
+      totalRate: r.total_rate,
+      totalAmount: r.total_amount,
+      mcc: r.mcc,
+      mnc: r.mnc,
+      messageTime: r.message_time,
+      queuedAt: r.queued_at,
+      sentAt: r.sent_at,
+      deliveryReportAt: r.delivery_report_at,
+      powerpackUuid: r.powerpack_id,
+    },
+  };
+}
+
+/** Oldest status change first. */
+function byOccurrence(a: ClaimedDelivery, b: ClaimedDelivery): number {
+  return a.occurredAt.getTime() - b.occurredAt.getTime();
 }

@@ -83,8 +83,14 @@ export const dispatchEnv = httpEnv
      * so the claim and the state lookups are not part of their lateness. 0 claims only due jobs.
      */
     DISPATCH_CLAIM_AHEAD_MS: nonNegativeMs(5_000).default(50),
-    /** Idle polling interval of the schedule. */
+    /** How soon the schedule is looked at again while every bind's window is full or no bind is up. */
     SCHEDULE_POLL_MS: positiveInt('a number of milliseconds').default(20),
+    /**
+     * How often an idle dispatcher looks at the schedule when nothing wakes it: a job that
+     * becomes the schedule's earliest wakes every dispatcher at once (Redis pub/sub), so this
+     * only bounds how soon jobs of a dead dispatcher, or a missed wake-up, are seen.
+     */
+    SCHEDULE_IDLE_POLL_MS: positiveInt('a number of milliseconds').default(1_000),
     /** How long the quota rules read from Postgres (for jobs that do not carry their quotas, and window rebuilds) are cached. */
     QUOTA_CACHE_TTL_MS: positiveInt('a number of milliseconds').default(5_000),
     /** How often receipts kept before their part, and receipts a crash left unapplied, are swept. */

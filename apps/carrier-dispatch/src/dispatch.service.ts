@@ -2,7 +2,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CARRIERS, CarrierId, DispatchJob, DispatchQuota, MessageErrorCode, MessageState, TextEncoding, Topic, must } from '@sluice/contracts';
 import { messageExpiryDeadline, openContent, splitIntoParts } from '@sluice/domain';
-import { Admission, ClaimedJob, Coalescer, DispatchSchedule, KafkaProducer, OutboxRelay, QuotaAdmission, REDIS } from '@sluice/messaging';
+import { Admission, ClaimedJob, Coalescer, DispatchSchedule, IdleWait, KafkaProducer, OutboxRelay, QuotaAdmission, REDIS, watchScheduleWake } from '@sluice/messaging';
 import { BackoffPolicy, MetricsRegistry, ReadinessRegistry, SupervisedLoop, Supervisor } from '@sluice/observability';
 import {
   countedSends,
@@ -70,6 +70,10 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   private readonly receipts: ReceiptService;
   private readonly recordRetries;
   private stopping = false;
+  /** The claim loop's wait: the schedule's wake-ups end it. */
+  private readonly idle = new IdleWait();
+  private closeWake: (() => void) | null = null;
+  private readonly redis: Redis;
 
   constructor(
     @Inject(DISPATCH_CONFIG) private readonly config: DispatchConfig,
@@ -85,6 +89,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     metrics: MetricsRegistry,
     supervisor: Supervisor,
   ) {
+    this.redis = redis;
     this.schedule = new DispatchSchedule(redis);
     this.quotas = new MessageQuotas(new QuotaContextRepository(dataSource, config.QUOTA_CACHE_TTL_MS));
     this.admission = new QuotaAdmission(redis, config.QUOTA_ADMISSION_GUARD_MS, countedSends(new RecentSendsRepository(dataSource), this.quotas));
@@ -118,6 +123,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
 
   onApplicationBootstrap(): void {
     this.carrier.start();
+    this.closeWake = watchScheduleWake(this.redis, () => this.idle.wake());
     this.claims.start();
   }
 
@@ -127,6 +133,8 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
    */
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.idle.wake();
+    this.closeWake?.();
     await this.claims.stop();
     const drained = Promise.allSettled([...this.inFlight.values()].map((f) => f.task));
     await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, this.config.SHUTDOWN_TIMEOUT_MS))]);
@@ -142,12 +150,14 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
       await sleep(this.config.SCHEDULE_POLL_MS);
       return;
     }
+    this.idle.looking();
     const { now, jobs } = await this.schedule.claim(free, this.config.SCHEDULE_LEASE_MS, this.config.DISPATCH_CLAIM_AHEAD_MS);
     const claimedAt = Date.now();
     if (jobs.length === 0) {
+      // Until the earliest job can be claimed; a job put earlier than that wakes the wait.
       const wait = await this.schedule.msUntilNextDue();
-      const untilClaimable = wait === null ? this.config.SCHEDULE_POLL_MS : Math.max(0, wait - this.config.DISPATCH_CLAIM_AHEAD_MS);
-      await sleep(Math.min(untilClaimable, this.config.SCHEDULE_POLL_MS));
+      const untilClaimable = wait === null ? this.config.SCHEDULE_IDLE_POLL_MS : Math.max(0, wait - this.config.DISPATCH_CLAIM_AHEAD_MS);
+      await this.idle.wait(Math.min(untilClaimable, this.config.SCHEDULE_IDLE_POLL_MS));
       return;
     }
     const uuids = jobs.map((j) => j.job.message.messageUuid);

@@ -15,4 +15,5 @@ export * from './redis/quota-windows';
 export * from './redis/quota-admission';
 export * from './coalescer';
 export * from './periodic-task';
+export * from './idle-wait';
 export * from './expiry-sweep';

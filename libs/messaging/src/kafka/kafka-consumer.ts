@@ -44,6 +44,8 @@ export interface BatchConsumerDeps {
 /** A member in its group that neither fetched, heartbeat nor held a batch for this long is restarted. */
 export const CONSUMER_STALL_MS = 90_000;
 const STALL_CHECK_INTERVAL_MS = 5_000;
+/** How long the broker holds a fetch that finds nothing (the latency of new records is not affected). */
+const IDLE_FETCH_WAIT_MS = 500;
 /** A consumer being replaced gets this long to leave its group. */
 const DISCONNECT_TIMEOUT_MS = 10_000;
 
@@ -112,7 +114,8 @@ export class BatchConsumer<T extends Topic> {
       sessionTimeout: sessionTimeoutMs ?? 10_000,
       heartbeatInterval: 3_000,
       allowAutoTopicCreation: false,
-      maxWaitTimeInMs: 100,
+      // An idle consumer asks the broker once every half second; records that arrive end the wait at once.
+      maxWaitTimeInMs: IDLE_FETCH_WAIT_MS,
       // kafkajs retries a failing fetch or handler this often (about 9 s in all) before it
       // crashes the consumer; the restart is then ours.
       retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 10_000, restartOnFailure: async () => false },
@@ -220,7 +223,7 @@ export class BatchConsumer<T extends Topic> {
     await this.launch();
   }
 
-  /** Catches a member that stays in its group but does nothing: kafkajs fetches every 100 ms when idle. */
+  /** Catches a member that stays in its group but does nothing: kafkajs fetches every IDLE_FETCH_WAIT_MS when idle. */
   private checkStall(): void {
     if (this.stopping || !this.joined || this.batchesInHand > 0 || this.restartTimer) return;
     const silentMs = Date.now() - this.lastActivity;

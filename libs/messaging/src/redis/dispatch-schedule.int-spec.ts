@@ -2,7 +2,7 @@ import { testInfrastructure } from '@sluice/testing';
 import { must } from '@sluice/contracts';
 import { testDispatchJob } from '@sluice/testing-data';
 import Redis from 'ioredis';
-import { DispatchSchedule, SCHEDULE_KEYS } from './dispatch-schedule';
+import { DispatchSchedule, SCHEDULE_KEYS, SCHEDULE_WAKE_CHANNEL, watchScheduleWake } from './dispatch-schedule';
 
 const job = (dueAt: number) => testDispatchJob(dueAt);
 
@@ -29,6 +29,29 @@ describe('DispatchSchedule (real Redis)', () => {
     const [seconds, micros] = await redis.time();
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
+
+  it('wakes watchers when a job becomes the earliest, and not for a later one', async () => {
+    const subscribers = async () => Number(((await redis.call('PUBSUB', 'NUMSUB', SCHEDULE_WAKE_CHANNEL)) as [string, number])[1]);
+    const before = await subscribers();
+    const woken: number[] = [];
+    const close = watchScheduleWake(redis, (dueAt) => woken.push(dueAt));
+    try {
+      // Until the subscription is in place (apps of other suites may watch too).
+      for (let tries = 0; tries < 250 && (await subscribers()) <= before; tries += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+      const now = await redisNow();
+      const first = job(now + 60_000);
+      const later = job(now + 120_000);
+      const earlier = job(now + 30_000);
+      for (const j of [first, later, earlier]) await schedule.put(j);
+      const deadline = Date.now() + 5_000;
+      while (!woken.includes(earlier.dueAt) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(woken).toContain(first.dueAt);
+      expect(woken).toContain(earlier.dueAt);
+      expect(woken).not.toContain(later.dueAt);
+    } finally {
+      close();
+    }
+  });
 
   it('hands out due jobs only, once each', async () => {
     const now = await redisNow();

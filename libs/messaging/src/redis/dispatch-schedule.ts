@@ -12,6 +12,9 @@ export const SCHEDULE_KEYS = {
   backlog: `${PREFIX}:backlog`,
 } as const;
 
+/** Pub/sub channel: a job became the schedule's earliest (its due time is the message), so idle dispatchers wake for it. */
+export const SCHEDULE_WAKE_CHANNEL = `${PREFIX}:wake`;
+
 const NOW_MS = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 /** KEYS: due, leased, jobs. ARGV: max jobs, lease ms, ahead ms. Returns [now, job json...]. */
@@ -35,7 +38,7 @@ for _, id in ipairs(ids) do
 end
 return out`;
 
-/** KEYS: due, leased, jobs, backlog. ARGV: id, due at (ms), job json, only if absent (1/0), account. */
+/** KEYS: due, leased, jobs, backlog. ARGV: id, due at (ms), job json, only if absent (1/0), account, wake channel (told when the job is now the earliest). */
 const PUT = `
 local exists = redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1
 if ARGV[4] == '1' and exists then return 0 end
@@ -43,6 +46,8 @@ if not exists then redis.call('HINCRBY', KEYS[4], ARGV[5], 1) end
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+local first = redis.call('ZRANGE', KEYS[1], 0, 0)
+if first[1] == ARGV[1] then redis.call('PUBLISH', ARGV[6], ARGV[2]) end
 return 1`;
 
 /**
@@ -109,6 +114,7 @@ export class DispatchSchedule {
       JSON.stringify(job),
       options.ifAbsent ? 1 : 0,
       job.message.accountId,
+      SCHEDULE_WAKE_CHANNEL,
     );
     return Number(added) === 1;
   }
@@ -181,4 +187,17 @@ export class DispatchSchedule {
     const [due, leased] = await Promise.all([this.redis.zcard(SCHEDULE_KEYS.due), this.redis.zcard(SCHEDULE_KEYS.leased)]);
     return { due, leased };
   }
+}
+
+/**
+ * Calls `onWake` with its due time whenever a job becomes the schedule's earliest, on a connection of its own
+ * (ioredis subscribes it again after every reconnect). Returns what closes it.
+ */
+export function watchScheduleWake(redis: Redis, onWake: (dueAt: number) => void): () => void {
+  const subscriber = redis.duplicate({ connectionName: 'dispatch-schedule-wake' });
+  // Connection trouble is logged by the main connection; this one reconnects on its own, and meanwhile the idle poll covers.
+  subscriber.on('error', () => undefined);
+  subscriber.on('message', (_channel: string, dueAt: string) => onWake(Number(dueAt)));
+  subscriber.subscribe(SCHEDULE_WAKE_CHANNEL).catch(() => undefined);
+  return () => subscriber.disconnect();
 }

@@ -153,22 +153,24 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           return [];
         }
         const rows = await this.deliveries.claim(capacity);
-        this.noteBounds(capacity.limit, rows, capacity.excluded, capacity.limited);
+        this.noteBounds(capacity.limit, rows, capacity.excluded, capacity.limited, capacity.perDestination);
         return rows;
       },
       (rows) => rows,
+      // As deep as the feed: otherwise a destination the feed keeps busy would starve its claimed rows.
+      this.leaseDepth(),
     );
     if (claimed.length === 0) await this.idle();
   }
 
   /** Remembers what limited the claim, so that only a slot freed there wakes the loop. */
-  private noteBounds(free: number, claimed: readonly ClaimedDelivery[], excluded: readonly string[], limited: ReadonlyMap<string, number>): void {
+  private noteBounds(free: number, claimed: readonly ClaimedDelivery[], excluded: readonly string[], limited: ReadonlyMap<string, number>, perDestination: number): void {
     this.poolBound = claimed.length === free;
     this.boundDestinations = new Set(excluded);
     const taken = new Map<string, number>();
     for (const { destination } of claimed) taken.set(destination, (taken.get(destination) ?? 0) + 1);
     for (const [destination, count] of taken) {
-      if (count >= (limited.get(destination) ?? this.config.CALLBACK_DESTINATION_CONCURRENCY)) this.boundDestinations.add(destination);
+      if (count >= (limited.get(destination) ?? perDestination)) this.boundDestinations.add(destination);
     }
   }
 

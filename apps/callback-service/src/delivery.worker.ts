@@ -22,7 +22,7 @@ import { AttemptKind, nextAfter } from './retry-policy';
 
 /** Claims that fail (Postgres away) are retried soon, so callbacks resume quickly once it is back. */
 const CLAIM_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 5_000, jitter: 0.2 };
-/** Feed batches lease at most this many times the free connections (see `leaseDepth`). */
+/** Leases take at most this many times a destination's connections (see `leaseDepth`). */
 const MAX_LEASE_DEPTH = 4;
 
 @Injectable()
@@ -120,7 +120,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * How deep the feed may lease past the free connections: a leased callback waits for at most
+   * How deep the feed and the claims may lease past the free connections: a leased callback waits for at most
    * `depth − 1` requests ahead of it on its connection, each over within CALLBACK_TIMEOUT_MS,
    * and its own attempt must end within the lease, so depth × timeout stays under the lease
    * less a second. At the defaults (30 s, 8 s) that is 3.
@@ -141,7 +141,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       leaseMs: this.config.CALLBACK_LEASE_MS,
     };
   }
-
 
   /** One claim and the start of its attempts; the supervisor runs it again and again, after a back-off when it throws. */
   private async claimOnce(): Promise<void> {
@@ -202,7 +201,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       return this.attempt(delivery, leasedAt);
     };
     const chain = run().catch((error: unknown) => {
+      // Nothing is recorded: the row stays pending under its lease, a bar to its successors until the lease ends.
       this.logger.error({ err: error, messageUuid: delivery.messageUuid }, 'callback attempt crashed');
+      this.written([delivery.id]);
       return CallbackDeliveryState.Pending;
     });
     this.chains.set(delivery.messageUuid, { id: delivery.id, state: chain });

@@ -258,10 +258,11 @@ export class CallbackDeliveryRepository {
          RETURNING id, claims, message_uuid, sequence, account_id, status, error_code, occurred_at, url, method, destination,
                    retry_delays_ms, attempts, kind, inbound
        )
+       -- What a request needs is read for the leased rows only.
        SELECT i.*, i.claims = 1 AS claimed, ${MESSAGE_FIELDS}
        FROM inserted i
-       JOIN messages m ON m.message_uuid = i.message_uuid
-       JOIN accounts a ON a.auth_id = i.account_id`,
+       LEFT JOIN messages m ON i.claims = 1 AND m.message_uuid = i.message_uuid
+       LEFT JOIN accounts a ON i.claims = 1 AND a.auth_id = i.account_id`,
       [
         items.map((i) => i.messageUuid),
         items.map((i) => i.sequence),

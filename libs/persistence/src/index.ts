@@ -27,3 +27,4 @@ export * from './quota/quota-context.repository';
 export * from './quota/message-quotas';
 export * from './quota/recent-sends.repository';
 export * from './quota/counted-sends';
+export * from './repositories/prepared';

@@ -1,5 +1,5 @@
 // The pg pool under the acceptance inserts: statements that need none of TypeORM's per-query work.
-import type { Queryable } from '@sluice/persistence';
+import { statementName, type Queryable } from '@sluice/persistence';
 import { Pool } from 'pg';
 
 /**
@@ -11,7 +11,9 @@ export function boundedPool(url: string, size: number, statementTimeoutMs: numbe
   // An idle connection dropped by the server must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   return {
-    query: async (sql, parameters) => (await pool.query(sql, parameters)).rows,
+    // Statements with parameters are prepared once per connection (the acceptance insert is one text).
+    query: async (sql, parameters) =>
+      (parameters === undefined ? await pool.query(sql) : await pool.query({ name: statementName(sql), text: sql, values: parameters })).rows,
     end: () => pool.end(),
   };
 }

@@ -3,6 +3,7 @@ import { MessageErrorCode, MessageState, MessageType } from '@sluice/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CallbackAttemptEntity, CallbackDeliveryEntity, CallbackDeliveryState, CallbackKind } from '../entities';
 import { MessageRepository } from './message.repository';
+import { preparedQuery } from './prepared';
 
 /** A status change to report: the message, its latest known sequence, and the url's destination. */
 export interface CallbackEnqueue {
@@ -194,7 +195,7 @@ export class CallbackDeliveryRepository {
   /** Callback urls of those messages that have one. */
   async callbackUrls(messageUuids: readonly string[]): Promise<Map<string, string>> {
     if (messageUuids.length === 0) return new Map();
-    const rows: Array<{ message_uuid: string; callback_url: string }> = await this.dataSource.query(
+    const rows: Array<{ message_uuid: string; callback_url: string }> = await preparedQuery(this.dataSource,
       `SELECT message_uuid, callback_url FROM messages WHERE message_uuid = ANY($1::uuid[]) AND callback_url IS NOT NULL`,
       [messageUuids],
     );
@@ -215,7 +216,7 @@ export class CallbackDeliveryRepository {
   async enqueue(items: readonly CallbackEnqueue[], defaultRetryDelaysMs: readonly number[], capacity?: ClaimCapacity): Promise<EnqueueOutcome> {
     if (items.length === 0) return { created: new Set(), claimed: [] };
     const limited = [...(capacity?.limited.entries() ?? [])];
-    const rows: Array<ClaimRow & { claimed: boolean }> = await this.dataSource.query(
+    const rows: Array<ClaimRow & { claimed: boolean }> = await preparedQuery(this.dataSource,
       `WITH source AS (
          SELECT e.message_uuid, e.sequence, m.account_id, e.state, e.error_code, e.occurred_at, m.callback_url, m.callback_method,
                 k.destination, COALESCE(a.callback_retry_delays_ms, $4::int[]) AS retry_delays_ms
@@ -345,7 +346,7 @@ export class CallbackDeliveryRepository {
   async claim(capacity: ClaimCapacity): Promise<ClaimedDelivery[]> {
     if (capacity.limit <= 0) return [];
     const limited = [...capacity.limited.entries()];
-    const rows: ClaimRow[] = await this.dataSource.query(
+    const rows: ClaimRow[] = await preparedQuery(this.dataSource,
       `WITH candidates AS (
          -- The oldest due rows in index order, without per-row checks, so the plan stays an
          -- index walk that stops early whatever the statistics say (they lag in a burst).
@@ -404,7 +405,7 @@ export class CallbackDeliveryRepository {
    */
   async handBack(leases: ReadonlyArray<{ readonly id: string; readonly claims: number }>): Promise<void> {
     if (leases.length === 0) return;
-    await this.dataSource.query(
+    await preparedQuery(this.dataSource,
       `UPDATE callback_deliveries d SET next_attempt_at = now(), claims = d.claims - 1
        FROM unnest($1::bigint[], $2::int[]) AS l(id, claims)
        WHERE d.id = l.id AND d.claims = l.claims AND d.state = 'pending'`,
@@ -420,7 +421,7 @@ export class CallbackDeliveryRepository {
    * is moments away. Returns how many were moved.
    */
   async deferBlocked(limit: number): Promise<number> {
-    const rows: Array<{ n: number }> = await this.dataSource.query(
+    const rows: Array<{ n: number }> = await preparedQuery(this.dataSource,
       `WITH candidates AS (
          -- Only the head of the due rows, where claims look; anything further back is reached later.
          SELECT d.id FROM callback_deliveries d
@@ -470,7 +471,7 @@ export class CallbackDeliveryRepository {
   }
 
   private async record(results: readonly DeliveryResult[], manager: EntityManager): Promise<{ applied: number; unblocked: number; appliedIds: Set<string> }> {
-    const rows: Array<{ applied: number; unblocked: number; applied_ids: string[] | null }> = await manager.query(
+    const rows: Array<{ applied: number; unblocked: number; applied_ids: string[] | null }> = await preparedQuery(manager,
       `WITH r AS (
          SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::int[], $5::int[], $6::timestamptz[], $7::int[], $8::int[],
                               $9::text[], $10::bool[], $11::text[], $12::text[])

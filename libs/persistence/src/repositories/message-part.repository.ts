@@ -1,6 +1,7 @@
 // The parts of a message as the carrier knows them: one carrier id and one receipt per part.
 import { must, type MessageErrorCode, type MessageState } from '@sluice/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
+import { preparedQuery } from './prepared';
 
 export interface PartReceiptOutcome {
   readonly messageUuid: string;
@@ -32,7 +33,7 @@ export class MessagePartRepository {
    */
   async recordSubmittedMany(parts: ReadonlyArray<{ messageUuid: string; partSeq: number; partsTotal: number; carrierMessageId: string }>): Promise<void> {
     if (parts.length === 0) return;
-    await this.dataSource.query(
+    await preparedQuery(this.dataSource,
       `WITH early AS (DELETE FROM early_receipts WHERE carrier_message_id = ANY($4::text[]) RETURNING *)
        INSERT INTO message_parts (message_uuid, part_seq, parts_total, carrier_message_id, submitted_at, receipt_state, receipt_error, receipt_at)
        SELECT u, s, t, c, now(), early.receipt_state, early.receipt_error, early.received_at
@@ -54,7 +55,7 @@ export class MessagePartRepository {
     // Most messages are one part: its receipt decides the message, with no other part to wait
     // for. The same statement keeps the receipt when no part has its id yet.
     const single: Array<{ message_uuid: string | null; receipt_state: MessageState | null; receipt_error: MessageErrorCode | null; kept: boolean }> =
-      await this.dataSource.query(
+      await preparedQuery(this.dataSource,
         `WITH part AS (
            UPDATE message_parts SET receipt_state = COALESCE(receipt_state, $2), receipt_error = COALESCE(receipt_error, $3),
                                     receipt_at = COALESCE(receipt_at, now())
@@ -82,19 +83,19 @@ export class MessagePartRepository {
     }
     if (one?.kept) return null;
     return this.dataSource.transaction(async (manager) => {
-      const found: Array<{ message_uuid: string }> = await manager.query(`SELECT message_uuid FROM message_parts WHERE carrier_message_id = $1`, [
+      const found: Array<{ message_uuid: string }> = await preparedQuery(manager, `SELECT message_uuid FROM message_parts WHERE carrier_message_id = $1`, [
         carrierMessageId,
       ]);
       const messageUuid = found[0]?.message_uuid;
       if (!messageUuid) {
-        await manager.query(
+        await preparedQuery(manager,
           `INSERT INTO early_receipts (carrier_message_id, receipt_state, receipt_error) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
           [carrierMessageId, state, errorCode],
         );
         return null;
       }
-      await manager.query(`SELECT 1 FROM messages WHERE message_uuid = $1 FOR UPDATE`, [messageUuid]);
-      await manager.query(
+      await preparedQuery(manager, `SELECT 1 FROM messages WHERE message_uuid = $1 FOR UPDATE`, [messageUuid]);
+      await preparedQuery(manager,
         `UPDATE message_parts SET receipt_state = COALESCE(receipt_state, $2), receipt_error = COALESCE(receipt_error, $3),
                                   receipt_at = COALESCE(receipt_at, now())
          WHERE carrier_message_id = $1`,
@@ -110,7 +111,7 @@ export class MessagePartRepository {
    * `dropAfterMs` that never found a part. Returns the messages whose parts changed.
    */
   async applyEarlyReceipts(dropAfterMs: number, limit = 500): Promise<string[]> {
-    const rows: Array<{ message_uuid: string }> = await this.dataSource.query(
+    const rows: Array<{ message_uuid: string }> = await preparedQuery(this.dataSource,
       `WITH matched AS (
          DELETE FROM early_receipts e
           WHERE e.carrier_message_id IN (
@@ -155,7 +156,7 @@ export class MessagePartRepository {
   async standingOf(messageUuids: readonly string[], manager: EntityManager = this.dataSource.manager): Promise<PartReceiptOutcome[]> {
     if (messageUuids.length === 0) return [];
     const rows: Array<{ message_uuid: string; parts_total: number; delivered: string; failed_state: MessageState | null; failed_error: MessageErrorCode | null }> =
-      await manager.query(
+      await preparedQuery(manager,
         `SELECT message_uuid, max(parts_total) AS parts_total,
                 count(*) FILTER (WHERE receipt_state = 'delivered') AS delivered,
                 (array_agg(receipt_state ORDER BY part_seq) FILTER (WHERE receipt_state <> 'delivered'))[1] AS failed_state,
@@ -189,7 +190,7 @@ export class MessagePartRepository {
       carrier_message_id: string | null;
       submitted_at: Date | null;
     }> =
-      await this.dataSource.query(
+      await preparedQuery(this.dataSource,
         `SELECT m.message_uuid, m.message_state, m.content_key, p.part_seq, p.carrier_message_id, p.submitted_at
            FROM messages m LEFT JOIN message_parts p ON p.message_uuid = m.message_uuid
           WHERE m.message_uuid = ANY($1::uuid[]) ORDER BY m.message_uuid, p.part_seq`,

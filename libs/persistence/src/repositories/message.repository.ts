@@ -6,6 +6,7 @@ import { randomInt } from 'node:crypto';
 import { MessageEntity } from '../entities';
 import { SPEND_SLOTS } from './fraud-controls.repository';
 import { statusEventJson } from './status-event-json';
+import { preparedQuery } from './prepared';
 
 /** Columns a transition may set besides state, error code and sequence. */
 export interface TransitionPatch {
@@ -50,7 +51,7 @@ export class MessageRepository {
   /** Current state of each message that exists, by uuid. */
   async statesOf(messageUuids: readonly string[]): Promise<Map<string, MessageState>> {
     if (messageUuids.length === 0) return new Map();
-    const rows: Array<{ message_uuid: string; message_state: MessageState }> = await this.dataSource.query(
+    const rows: Array<{ message_uuid: string; message_state: MessageState }> = await preparedQuery(this.dataSource,
       `SELECT message_uuid, message_state FROM messages WHERE message_uuid = ANY($1::uuid[])`,
       [messageUuids],
     );
@@ -130,7 +131,7 @@ export class MessageRepository {
   ): Promise<Array<AppliedTransition | null>> {
     if (requests.length === 0) return [];
     const rows: Array<{ message_uuid: string; account_id: string; sequence: number; occurred_at: string; outbox_id: string; error_code: MessageErrorCode }> =
-      await manager.query(
+      await preparedQuery(manager,
         `WITH input AS (
            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::boolean[])
              AS x(message_uuid, error_code, carrier_message_id, mcc, mnc, sent_at, delivery_report_at, zero_charge)

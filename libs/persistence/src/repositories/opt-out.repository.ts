@@ -1,5 +1,6 @@
 // The opt-out list: (sender number, recipient) pairs a main account must not send to, kept by STOP / START and operators.
 import type { DataSource } from 'typeorm';
+import { preparedQuery } from './prepared';
 
 export const OptOutSource = {
   /** The recipient texted an opt-out keyword (STOP, ...). */
@@ -46,7 +47,7 @@ export class OptOutRepository {
   /** Which (sender, recipient) pairs with one of `recipients` are on the list of `rootAccountId`, as `optOutKey`s. */
   async optedOut(rootAccountId: string, recipients: readonly string[]): Promise<Set<string>> {
     if (recipients.length === 0) return new Set();
-    const rows: Array<{ sender: string; recipient: string }> = await this.dataSource.query(
+    const rows: Array<{ sender: string; recipient: string }> = await preparedQuery(this.dataSource,
       `SELECT sender, recipient FROM opt_outs WHERE root_account_id = $1 AND recipient = ANY($2::text[])`,
       [rootAccountId, recipients],
     );

@@ -1,6 +1,6 @@
 // The outbox: Kafka records committed with the rows they describe, kept until they are published.
 import type { DataSource, EntityManager } from 'typeorm';
-import { driverPool } from './driver-pool';
+import { preparedQuery } from './prepared';
 
 /** One outbox row as a publisher reads it. */
 export interface OutboxRecord {
@@ -18,13 +18,13 @@ export class OutboxRepository {
 
   /** Locks those of the given rows still there, in id order, skipping any another publisher holds; in the caller's transaction. */
   async lock(manager: EntityManager, ids: readonly string[]): Promise<OutboxRecord[]> {
-    const rows: OutboxRecord[] = await manager.query(`SELECT ${COLUMNS} FROM outbox WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE SKIP LOCKED`, [ids]);
+    const rows: OutboxRecord[] = await preparedQuery(manager, `SELECT ${COLUMNS} FROM outbox WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE SKIP LOCKED`, [ids]);
     return rows;
   }
 
   /** Locks up to `limit` rows written more than `minAgeMs` ago, oldest first, skipping any another publisher holds; in the caller's transaction. */
   async lockOlderThan(manager: EntityManager, minAgeMs: number, limit: number): Promise<OutboxRecord[]> {
-    const rows: OutboxRecord[] = await manager.query(
+    const rows: OutboxRecord[] = await preparedQuery(manager,
       `SELECT ${COLUMNS} FROM outbox
        WHERE created_at < now() - make_interval(secs => $1::double precision / 1000)
        ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
@@ -41,8 +41,6 @@ export class OutboxRepository {
   async delete(ids: readonly string[], manager?: EntityManager): Promise<void> {
     if (ids.length === 0) return;
     const sql = `DELETE FROM outbox WHERE id = ANY($1::bigint[])`;
-    const pool = manager ? null : driverPool(this.dataSource);
-    if (pool) await pool.query(sql, [ids]);
-    else await (manager ?? this.dataSource).query(sql, [ids]);
+    await preparedQuery(manager ?? this.dataSource, sql, [ids]);
   }
 }

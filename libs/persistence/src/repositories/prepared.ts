@@ -1,0 +1,45 @@
+// The hot statements as named prepared statements: Postgres parses and plans each once per
+// connection instead of on every call (planning was as costly as executing them; see
+// docs/decisions/0003-prepared-statements.md).
+import { createHash } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { driverPool } from './driver-pool';
+
+const names = new Map<string, string>();
+
+/** A stable name for `text`: the same statement gets the same name in every process. */
+export function statementName(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `sluice_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
+/** What pg's Pool and Client share: a query from a config object. */
+interface PgExecutor {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * Runs `text` as a named prepared statement and returns its rows. On an EntityManager of a
+ * transaction it runs on that transaction's connection; otherwise on the pool TypeORM holds.
+ * `text` must be one statement of a bounded set (never built from values): each distinct text
+ * stays prepared on each connection for the connection's life.
+ */
+export async function preparedQuery<R = Record<string, unknown>>(on: DataSource | EntityManager, text: string, values: readonly unknown[]): Promise<R[]> {
+  const executor = await executorOf(on);
+  if (executor === null) return (await on.query(text, [...values])) as R[];
+  return (await executor.query({ name: statementName(text), text, values: [...values] })).rows as R[];
+}
+
+async function executorOf(on: DataSource | EntityManager): Promise<PgExecutor | null> {
+  if ('connection' in on) {
+    const runner = on.queryRunner;
+    // PostgresQueryRunner.connect() resolves to its pg client (typed `any` by TypeORM).
+    if (runner !== undefined && !runner.isReleased) return (await runner.connect()) as PgExecutor;
+    return driverPool(on.connection);
+  }
+  return driverPool(on);
+}

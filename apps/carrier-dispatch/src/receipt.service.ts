@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { MessageErrorCode, MessageState } from '@sluice/contracts';
 import { Coalescer, OutboxRelay, PeriodicTask } from '@sluice/messaging';
 import { MetricsRegistry, Supervisor } from '@sluice/observability';
-import { MessagePartRepository, MessageRepository, PartReceiptOutcome } from '@sluice/persistence';
+import { MessagePartRepository, MessageRepository, PartReceiptOutcome, ReceiptToRecord } from '@sluice/persistence';
 import { BatchedTransitions } from './batched-transitions';
 import type * as smpp from 'smpp';
 import { receiptText } from './deliver-sm-content';
@@ -33,6 +33,8 @@ export class ReceiptService implements OnApplicationBootstrap, OnApplicationShut
   private readonly received;
   /** Messages that just turned `sent`, checked together for receipts recorded before that. */
   private readonly justSent: Coalescer<string, void>;
+  /** Receipts arriving together: recorded by one statement, their messages' states read by one more. */
+  private readonly recorded: Coalescer<ReceiptToRecord, { standing: PartReceiptOutcome; state: MessageState | undefined } | null>;
   private readonly sweeper: PeriodicTask;
 
   constructor(
@@ -50,6 +52,12 @@ export class ReceiptService implements OnApplicationBootstrap, OnApplicationShut
     this.justSent = new Coalescer<string, void>(async (uuids) => {
       await this.settleMessages(uuids);
       return uuids.map(() => undefined);
+    });
+    this.recorded = new Coalescer(async (receipts) => {
+      const standings = await this.parts.recordReceipts(receipts);
+      // Read after the receipts are committed: a message still `queued` now is settled by whoever turns it `sent`.
+      const states = await this.messages.statesOf([...new Set(standings.flatMap((s) => (s ? [s.messageUuid] : [])))]);
+      return standings.map((standing) => (standing ? { standing, state: states.get(standing.messageUuid) } : null));
     });
   }
 
@@ -103,19 +111,18 @@ export class ReceiptService implements OnApplicationBootstrap, OnApplicationShut
       this.received.inc({ outcome: 'intermediate' });
       return;
     }
-    const standing = await this.parts.recordReceipt(receipt.carrierMessageId, outcome.state, outcome.errorCode);
-    if (!standing) {
+    const recorded = await this.recorded.add({ carrierMessageId: receipt.carrierMessageId, state: outcome.state, errorCode: outcome.errorCode });
+    if (!recorded) {
       // Kept until the part is recorded (the carrier's answer to the submit is still on its way).
       this.received.inc({ outcome: 'before_part' });
       return;
     }
-    const state = (await this.messages.statesOf([standing.messageUuid])).get(standing.messageUuid);
-    if (state === MessageState.Queued) {
+    if (recorded.state === MessageState.Queued) {
       // Recorded on its part; whoever turns the message `sent` applies it then.
       this.received.inc({ outcome: 'before_sent' });
       return;
     }
-    await this.settle(standing);
+    await this.settle(recorded.standing);
   }
 
   private async settleMessages(messageUuids: readonly string[]): Promise<void> {

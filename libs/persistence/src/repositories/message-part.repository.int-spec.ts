@@ -97,6 +97,35 @@ describe('MessagePartRepository (real Postgres)', () => {
   const earlyReceipt = async (carrierMessageId: string): Promise<unknown[]> =>
     dataSource.query(`SELECT receipt_state, receipt_error FROM early_receipts WHERE carrier_message_id = $1`, [carrierMessageId]);
 
+  it('records many receipts in one call, one outcome each in order, whatever mix they are', async () => {
+    const one = await messageWithParts(1);
+    const failing = await messageWithParts(1);
+    const longer = await messageWithParts(2);
+    const unknown = randomUUID();
+    const outcomes = await parts.recordReceipts([
+      { carrierMessageId: one.ids[0], state: MessageState.Delivered, errorCode: MessageErrorCode.Ok },
+      { carrierMessageId: unknown, state: MessageState.Delivered, errorCode: MessageErrorCode.Ok },
+      { carrierMessageId: failing.ids[0], state: MessageState.Undelivered, errorCode: MessageErrorCode.DestinationPermanentlyUnavailable },
+      { carrierMessageId: longer.ids[1], state: MessageState.Delivered, errorCode: MessageErrorCode.Ok },
+      // The same receipt twice in one batch: both see the part as recorded once.
+      { carrierMessageId: one.ids[0], state: MessageState.Undelivered, errorCode: MessageErrorCode.DestinationPermanentlyUnavailable },
+    ]);
+    expect(outcomes).toEqual([
+      { messageUuid: one.uuid, partsTotal: 1, delivered: 1, firstFailure: null },
+      null,
+      { messageUuid: failing.uuid, partsTotal: 1, delivered: 0, firstFailure: { state: MessageState.Undelivered, errorCode: '70' } },
+      { messageUuid: longer.uuid, partsTotal: 2, delivered: 1, firstFailure: null },
+      { messageUuid: one.uuid, partsTotal: 1, delivered: 1, firstFailure: null },
+    ]);
+    // The unknown id was kept for its part; a second receipt for it is kept once and still null.
+    expect(await earlyReceipt(unknown)).toHaveLength(1);
+    expect(await parts.recordReceipts([{ carrierMessageId: unknown, state: MessageState.Undelivered, errorCode: MessageErrorCode.Ok }])).toEqual([null]);
+    expect(await earlyReceipt(unknown)).toEqual([expect.objectContaining({ receipt_state: 'delivered' })]);
+    // A replayed batch changes nothing: the first receipt of each part stands.
+    const again = await parts.recordReceipts([{ carrierMessageId: failing.ids[0], state: MessageState.Delivered, errorCode: MessageErrorCode.Ok }]);
+    expect(again).toEqual([{ messageUuid: failing.uuid, partsTotal: 1, delivered: 0, firstFailure: { state: MessageState.Undelivered, errorCode: '70' } }]);
+  });
+
   it('keeps a receipt for an id it does not know yet, and gives it to the part when it is recorded', async () => {
     const uuid = (await messageWithParts(0)).uuid;
     const id = randomUUID();

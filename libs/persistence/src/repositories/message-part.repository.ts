@@ -24,6 +24,12 @@ export interface DispatchStanding {
   readonly contentKey: Buffer | null;
 }
 
+export interface ReceiptToRecord {
+  readonly carrierMessageId: string;
+  readonly state: MessageState;
+  readonly errorCode: MessageErrorCode;
+}
+
 export class MessagePartRepository {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -52,50 +58,81 @@ export class MessagePartRepository {
    * serialised on the message row, so two arriving together both count.
    */
   async recordReceipt(carrierMessageId: string, state: MessageState, errorCode: MessageErrorCode): Promise<PartReceiptOutcome | null> {
+    return (await this.recordReceipts([{ carrierMessageId, state, errorCode }]))[0] ?? null;
+  }
+
+  /**
+   * `recordReceipt` for many receipts, one outcome each, in order. The receipts of
+   * single-part messages (most of them) and those kept for later share one statement; a
+   * receipt of a part of a longer message takes a transaction of its own.
+   */
+  async recordReceipts(receipts: readonly ReceiptToRecord[]): Promise<Array<PartReceiptOutcome | null>> {
+    if (receipts.length === 0) return [];
     // Most messages are one part: its receipt decides the message, with no other part to wait
-    // for. The same statement keeps the receipt when no part has its id yet.
-    const single: Array<{ message_uuid: string | null; receipt_state: MessageState | null; receipt_error: MessageErrorCode | null; kept: boolean }> =
-      await preparedQuery(this.dataSource,
-        `WITH part AS (
-           UPDATE message_parts SET receipt_state = COALESCE(receipt_state, $2), receipt_error = COALESCE(receipt_error, $3),
-                                    receipt_at = COALESCE(receipt_at, now())
-           WHERE carrier_message_id = $1 AND parts_total = 1
-           RETURNING message_uuid, receipt_state, receipt_error
+    // for. The same statement keeps the receipts whose part has no row yet.
+    const rows: Array<{ carrier_message_id: string; message_uuid: string | null; receipt_state: MessageState | null; receipt_error: MessageErrorCode | null; kept: boolean }> =
+      await preparedQuery(
+        this.dataSource,
+        `WITH input AS (
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS i(carrier_message_id, receipt_state, receipt_error)
+         ), part AS (
+           UPDATE message_parts p SET receipt_state = COALESCE(p.receipt_state, i.receipt_state), receipt_error = COALESCE(p.receipt_error, i.receipt_error),
+                                      receipt_at = COALESCE(p.receipt_at, now())
+             FROM input i
+            WHERE p.carrier_message_id = i.carrier_message_id AND p.parts_total = 1
+           RETURNING p.carrier_message_id, p.message_uuid, p.receipt_state, p.receipt_error
          ), kept AS (
            INSERT INTO early_receipts (carrier_message_id, receipt_state, receipt_error)
-           SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM message_parts WHERE carrier_message_id = $1)
+           SELECT DISTINCT ON (i.carrier_message_id) i.carrier_message_id, i.receipt_state, i.receipt_error FROM input i
+            WHERE NOT EXISTS (SELECT 1 FROM message_parts mp WHERE mp.carrier_message_id = i.carrier_message_id)
            ON CONFLICT DO NOTHING
-           RETURNING 1
+           RETURNING carrier_message_id
          )
-         SELECT part.message_uuid, part.receipt_state, part.receipt_error, EXISTS (SELECT 1 FROM kept) AS kept
-           FROM (SELECT 1) AS one LEFT JOIN part ON true`,
-        [carrierMessageId, state, errorCode],
+         SELECT i.carrier_message_id, part.message_uuid, part.receipt_state, part.receipt_error, kept.carrier_message_id IS NOT NULL AS kept
+           FROM (SELECT DISTINCT carrier_message_id FROM input) i
+           LEFT JOIN part ON part.carrier_message_id = i.carrier_message_id
+           LEFT JOIN kept ON kept.carrier_message_id = i.carrier_message_id`,
+        [receipts.map((r) => r.carrierMessageId), receipts.map((r) => r.state), receipts.map((r) => r.errorCode)],
       );
-    const one = single[0];
-    if (one?.message_uuid) {
-      const delivered = one.receipt_state === 'delivered';
-      return {
-        messageUuid: one.message_uuid,
-        partsTotal: 1,
-        delivered: delivered ? 1 : 0,
-        firstFailure: delivered ? null : { state: must(one.receipt_state, 'the receipt state of the part'), errorCode: must(one.receipt_error, 'the receipt error of the part') },
-      };
-    }
-    if (one?.kept) return null;
+    const byId = new Map(rows.map((row) => [row.carrier_message_id, row]));
+    return Promise.all(
+      receipts.map(async (receipt): Promise<PartReceiptOutcome | null> => {
+        const one = byId.get(receipt.carrierMessageId);
+        if (one?.message_uuid) {
+          const delivered = one.receipt_state === 'delivered';
+          return {
+            messageUuid: one.message_uuid,
+            partsTotal: 1,
+            delivered: delivered ? 1 : 0,
+            firstFailure: delivered
+              ? null
+              : { state: must(one.receipt_state, 'the receipt state of the part'), errorCode: must(one.receipt_error, 'the receipt error of the part') },
+          };
+        }
+        if (one?.kept) return null;
+        return this.recordOnLongerMessage(receipt);
+      }),
+    );
+  }
+
+  /** A receipt of a part of a message of several parts (or of a part recorded meanwhile). */
+  private recordOnLongerMessage({ carrierMessageId, state, errorCode }: ReceiptToRecord): Promise<PartReceiptOutcome | null> {
     return this.dataSource.transaction(async (manager) => {
       const found: Array<{ message_uuid: string }> = await preparedQuery(manager, `SELECT message_uuid FROM message_parts WHERE carrier_message_id = $1`, [
         carrierMessageId,
       ]);
       const messageUuid = found[0]?.message_uuid;
       if (!messageUuid) {
-        await preparedQuery(manager,
+        await preparedQuery(
+          manager,
           `INSERT INTO early_receipts (carrier_message_id, receipt_state, receipt_error) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
           [carrierMessageId, state, errorCode],
         );
         return null;
       }
       await preparedQuery(manager, `SELECT 1 FROM messages WHERE message_uuid = $1 FOR UPDATE`, [messageUuid]);
-      await preparedQuery(manager,
+      await preparedQuery(
+        manager,
         `UPDATE message_parts SET receipt_state = COALESCE(receipt_state, $2), receipt_error = COALESCE(receipt_error, $3),
                                   receipt_at = COALESCE(receipt_at, now())
          WHERE carrier_message_id = $1`,

@@ -10,6 +10,7 @@ import type { RunOptions } from './run/options';
 import { measureRunCeilings, prepareTarget, seedRun, warmUpTarget, watchedProcesses } from './run/prepare';
 import { ProgressReporter } from './run/progress';
 import { analyse } from './verify/analysis';
+import { awaitingFinalCallback } from './verify/final-callbacks';
 
 export type { Allowances, LoadContext, RunOptions, RunRecords } from './run/options';
 
@@ -39,7 +40,7 @@ export async function runLoadTest(options: RunOptions): Promise<RunResult> {
       follow: (name, pid) => sampler.follow(name, pid),
       setActivity: (label) => progress.setActivity(label),
     });
-    const phaseResults = await runPhases(options, load.generator, progress);
+    const phaseResults = await runPhases(options, load.generator, progress, () => awaitingFinalCallback(load.generator.messages, target.receiver.callbacks));
     const arrivalEnd = Date.now();
     const alongsideOutcome = await alongside;
     if (alongsideOutcome) throw alongsideOutcome.error;

@@ -41,14 +41,19 @@ export function startAlongside(duringLoad: RunOptions['duringLoad'], context: Lo
 }
 
 /** Runs the scenario's phases in turn; a step search stops at the first step not sustainable when told to. */
-export async function runPhases(options: Pick<RunOptions, 'scenario' | 'log'>, generator: LoadGenerator, progress: ProgressReporter): Promise<PhaseRun[]> {
+export async function runPhases(
+  options: Pick<RunOptions, 'scenario' | 'log'>,
+  generator: LoadGenerator,
+  progress: ProgressReporter,
+  awaitingFinalCallback: () => number,
+): Promise<PhaseRun[]> {
   const { scenario, log } = options;
   const search = scenario.search;
   const phaseResults: PhaseRun[] = [];
   for (const [index, phase] of scenario.phases.entries()) {
     progress.setStage(`phase ${index + 1}/${scenario.phases.length} at ${fmt(phase.rate)}/s`);
     const result = await generator.runPhase(phase, index);
-    const step = search ? await judgeStep(search, phase, result, progress, log) : { backlogAtEnd: null, sustainable: null, why: null };
+    const step = search ? await judgeStep(search, phase, result, progress, awaitingFinalCallback, log) : { backlogAtEnd: null, sustainable: null, why: null };
     phaseResults.push({ ...result, ...step });
     if (search && !step.sustainable && search.stopAtFirstFailure) break;
   }
@@ -61,10 +66,14 @@ async function judgeStep(
   phase: PhaseSpec,
   result: PhaseResult,
   progress: ProgressReporter,
+  awaitingFinalCallback: () => number,
   log: (line: string) => void,
 ): Promise<{ backlogAtEnd: number; sustainable: boolean; why: string | null }> {
   await sleep(search.pauseSeconds * 1_000);
-  const backlogAtEnd = (await progress.probeBacklog()).queued;
+  const { queued } = await progress.probeBacklog();
+  // End to end, a message is behind until its final status has been called back, not only while queued.
+  const awaiting = search.kind === 'end-to-end' ? awaitingFinalCallback() : 0;
+  const backlogAtEnd = Math.max(queued, awaiting);
   const problems: string[] = [];
   if (result.accepted < search.minAcceptedRatio * result.scheduled) problems.push(`${fmt(result.scheduled - result.accepted)} of ${fmt(result.scheduled)} not accepted`);
   if (result.acceptedPerSecond < search.minAcceptedRatio * phase.rate) problems.push(`${fmt(result.acceptedPerSecond)}/s accepted`);
@@ -73,6 +82,6 @@ async function judgeStep(
   if (search.kind === 'end-to-end' && backlogAtEnd > allowed) problems.push(`backlog ${fmt(backlogAtEnd)} > ${fmt(allowed)}`);
   const sustainable = problems.length === 0;
   const why = problems.join('; ') || null;
-  log(`step ${fmt(phase.rate)}/s: accepted ${fmt(result.acceptedPerSecond)}/s, p99 ${fmt(result.http.percentile(99))} ms, backlog ${fmt(backlogAtEnd)} → ${sustainable ? 'sustainable' : `not sustainable (${why})`}`);
+  log(`step ${fmt(phase.rate)}/s: accepted ${fmt(result.acceptedPerSecond)}/s, p99 ${fmt(result.http.percentile(99))} ms, backlog ${fmt(backlogAtEnd)} (queued ${fmt(queued)}, final callback awaited ${fmt(awaiting)}) → ${sustainable ? 'sustainable' : `not sustainable (${why})`}`);
   return { backlogAtEnd, sustainable, why };
 }

@@ -45,7 +45,7 @@ export interface BatchConsumerDeps {
 export const CONSUMER_STALL_MS = 90_000;
 const STALL_CHECK_INTERVAL_MS = 5_000;
 /** How long the broker holds a fetch that finds nothing (the latency of new records is not affected). */
-const IDLE_FETCH_WAIT_MS = 500;
+const IDLE_FETCH_WAIT_MS = 2_000;
 /** A consumer being replaced gets this long to leave its group. */
 const DISCONNECT_TIMEOUT_MS = 10_000;
 
@@ -114,7 +114,7 @@ export class BatchConsumer<T extends Topic> {
       sessionTimeout: sessionTimeoutMs ?? 10_000,
       heartbeatInterval: 3_000,
       allowAutoTopicCreation: false,
-      // An idle consumer asks the broker once every half second; records that arrive end the wait at once.
+      // An idle consumer asks the broker once every two seconds; records that arrive end the wait at once.
       maxWaitTimeInMs: IDLE_FETCH_WAIT_MS,
       // kafkajs retries a failing fetch or handler this often (about 9 s in all) before it
       // crashes the consumer; the restart is then ours.

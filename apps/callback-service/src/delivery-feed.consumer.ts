@@ -1,8 +1,9 @@
 // A consumer whose batches become delivery rows in Postgres: the offsets are committed once the
-// rows are written, so a slow customer endpoint never holds a Kafka partition.
+// rows are written, so a slow customer endpoint never holds a Kafka partition. Batches of
+// partitions consumed at the same time share one write.
 import { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import { Topic, TopicPayloads } from '@sluice/contracts';
-import { BatchConsumer, KafkaConsumers } from '@sluice/messaging';
+import { BatchConsumer, Coalescer, KafkaConsumers } from '@sluice/messaging';
 import { DeliveryWorker } from './delivery.worker';
 
 export interface DeliveryQueue<T extends Topic> {
@@ -12,15 +13,21 @@ export interface DeliveryQueue<T extends Topic> {
 
 export abstract class DeliveryFeedConsumer<T extends Topic> implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly consumer: BatchConsumer<T>;
+  /** The batches handed over while a write is under way go together in the next one. */
+  private readonly writes: Coalescer<ReadonlyArray<TopicPayloads[T]>, number>;
 
   /** Reads `topic` in `groupId` into `queue`, waking `worker` whenever a batch created deliveries. */
   protected constructor(consumers: KafkaConsumers, groupId: string, topic: T, queue: DeliveryQueue<T>, worker: DeliveryWorker) {
+    this.writes = new Coalescer(async (batches) => {
+      const created = await queue.enqueue(batches.flat());
+      if (created > 0) worker.wake();
+      return batches.map(() => created);
+    });
     this.consumer = consumers.create({
       groupId,
       topic,
       handle: async (records) => {
-        const created = await queue.enqueue(records.map((r) => r.payload));
-        if (created > 0) worker.wake();
+        await this.writes.add(records.map((r) => r.payload));
       },
     });
   }

@@ -3,7 +3,7 @@
 // partitions consumed at the same time share one write.
 import { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import { Topic, TopicPayloads } from '@sluice/contracts';
-import { BatchConsumer, Coalescer, KafkaConsumers } from '@sluice/messaging';
+import { BatchConsumer, KafkaConsumers, MergedWrites } from '@sluice/messaging';
 import { DeliveryWorker } from './delivery.worker';
 
 export interface DeliveryQueue<T extends Topic> {
@@ -14,21 +14,17 @@ export interface DeliveryQueue<T extends Topic> {
 export abstract class DeliveryFeedConsumer<T extends Topic> implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly consumer: BatchConsumer<T>;
   /** The batches handed over while a write is under way go together in the next one. */
-  private readonly writes: Coalescer<ReadonlyArray<TopicPayloads[T]>, number>;
+  private readonly writes: MergedWrites<TopicPayloads[T]>;
 
   /** Reads `topic` in `groupId` into `queue`, waking `worker` whenever a batch created deliveries. */
   protected constructor(consumers: KafkaConsumers, groupId: string, topic: T, queue: DeliveryQueue<T>, worker: DeliveryWorker) {
-    this.writes = new Coalescer(async (batches) => {
-      const created = await queue.enqueue(batches.flat());
-      if (created > 0) worker.wake();
-      return batches.map(() => created);
+    this.writes = new MergedWrites(async (payloads) => {
+      if ((await queue.enqueue(payloads)) > 0) worker.wake();
     });
     this.consumer = consumers.create({
       groupId,
       topic,
-      handle: async (records) => {
-        await this.writes.add(records.map((r) => r.payload));
-      },
+      handle: (records) => this.writes.add(records.map((r) => r.payload)),
     });
   }
 

@@ -1,4 +1,4 @@
-import { Coalescer } from './coalescer';
+import { Coalescer, MergedWrites } from './coalescer';
 
 describe('Coalescer', () => {
   it('writes calls of one tick together and returns each its own output', async () => {
@@ -38,5 +38,38 @@ describe('Coalescer', () => {
     });
     await expect(Promise.all([coalescer.add(1), coalescer.add(2)])).rejects.toThrow('down');
     await expect(coalescer.add(3)).resolves.toBe(3);
+  });
+});
+
+describe('MergedWrites', () => {
+  it('writes batches handed over together as one write', async () => {
+    const writes: number[][] = [];
+    const merged = new MergedWrites<number>(async (items) => {
+      writes.push([...items]);
+    });
+    await Promise.all([merged.add([1, 2]), merged.add([3]), merged.add([4, 5])]);
+    expect(writes).toEqual([[1, 2, 3, 4, 5]]);
+  });
+
+  it('when the merged write fails, writes each batch alone and rejects only the batch that fails by itself', async () => {
+    const writes: number[][] = [];
+    const merged = new MergedWrites<number>(async (items) => {
+      writes.push([...items]);
+      if (items.includes(13)) throw new Error('cannot write 13');
+    });
+    const outcomes = await Promise.allSettled([merged.add([1, 2]), merged.add([13]), merged.add([4])]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toEqual(new Error('cannot write 13'));
+    expect(writes).toEqual([[1, 2, 13, 4], [1, 2], [13], [4]]);
+  });
+
+  it('rejects a batch written alone without writing it twice', async () => {
+    let calls = 0;
+    const merged = new MergedWrites<number>(async () => {
+      calls += 1;
+      throw new Error('down');
+    });
+    await expect(merged.add([1])).rejects.toThrow('down');
+    expect(calls).toBe(1);
   });
 });

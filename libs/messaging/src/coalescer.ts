@@ -39,3 +39,29 @@ export class Coalescer<I, O> {
     }
   }
 }
+
+/**
+ * Batches handed over while a write is under way are written together in the next one. When
+ * that write fails, each batch is written on its own, so only a batch that fails by itself
+ * rejects: one bad batch never holds back the others it was merged with.
+ */
+export class MergedWrites<T> {
+  private readonly coalescer: Coalescer<readonly T[], { readonly failed: unknown } | null>;
+
+  constructor(write: (items: readonly T[]) => Promise<void>, maxBatches = 500) {
+    this.coalescer = new Coalescer(async (batches) => {
+      try {
+        await write(batches.flat());
+        return batches.map(() => null);
+      } catch (error: unknown) {
+        if (batches.length === 1) return [{ failed: error }];
+        return Promise.all(batches.map((batch) => write(batch).then(() => null, (failed: unknown) => ({ failed }))));
+      }
+    }, maxBatches);
+  }
+
+  async add(batch: readonly T[]): Promise<void> {
+    const outcome = await this.coalescer.add(batch);
+    if (outcome) throw outcome.failed;
+  }
+}

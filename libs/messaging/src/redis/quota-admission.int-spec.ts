@@ -203,8 +203,32 @@ describe('QuotaAdmission (real Redis)', () => {
       if (!mpsWindow) throw new Error('no account MPS window');
 
       const result = await admission.admit({ rootAccountId, messageUuid: randomUUID(), cost: 1, deadline: await farFuture(), windows });
-      expect(result).toMatchObject({ outcome: 'refused', retryAt: sentAt + 1_000 + GUARD });
-      expect(await units(rootAccountId, mpsWindow)).toBe(5);
+      if (result.outcome !== 'refused') throw new Error(`expected a refusal, got ${result.outcome}`);
+      // The scope sent within the last second, so the key was lost, not expired: as many units as
+      // that second recorded stand for sends that may still be in flight, counted from the rebuild.
+      expect(await units(rootAccountId, mpsWindow)).toBe(10);
+      expect(result.retryAt).toBeGreaterThanOrEqual(sentAt + 300 + 1_000 + GUARD);
+      expect(result.retryAt).toBeLessThanOrEqual(result.now + 1_000 + GUARD);
+    });
+
+    it('adds nothing for sends in flight when the scope recorded none in the last second', async () => {
+      // Half a message a second: one unit in any two seconds.
+      const account = await createTestAccount(dataSource, { smsMps: 0.5 });
+      const src = testNumber('888');
+      await registerTestNumber(dataSource, account.authId, src, { type: 'short_code' });
+      const quotas = new MessageQuotas(new QuotaContextRepository(dataSource, 1_000));
+      const admission = new QuotaAdmission(redis, GUARD, countedSends(new RecentSendsRepository(dataSource), quotas));
+      // A send 1.5 s ago is still in its two-second window, but older than the in-flight allowance.
+      const sentAt = (await redisNow()) - 1_500;
+      await recordSends(account.authId, src, 1, sentAt);
+      const { rootAccountId, windows } = await plannedWindows(account.authId, src, quotas);
+      const mpsWindow = windows.find((w) => w.kind === 'account_mps');
+      if (!mpsWindow) throw new Error('no account MPS window');
+      expect(mpsWindow).toMatchObject({ limit: 1, windowMs: 2_000 });
+
+      const result = await admission.admit({ rootAccountId, messageUuid: randomUUID(), cost: 1, deadline: await farFuture(), windows });
+      expect(result).toMatchObject({ outcome: 'refused', retryAt: sentAt + 2_000 + GUARD });
+      expect(await units(rootAccountId, mpsWindow)).toBe(1);
     });
 
     it('leaves a window Redis still has as it is: sends are not counted twice', async () => {

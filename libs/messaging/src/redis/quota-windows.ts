@@ -52,10 +52,22 @@ export interface WindowRebuild {
 }
 
 /**
+ * A send is recorded in Postgres a moment after the carrier has it (its `sent` write), and a
+ * dispatcher may hold jobs it claimed just before a loss: this long of a scope's recent sends
+ * stands for what may be in flight, unseen, when its window is rebuilt.
+ */
+export const IN_FLIGHT_ALLOWANCE_MS = 1_000;
+
+/**
  * Rebuilds every missing window key from the sends Postgres recorded within the window
- * (plus the guard), each at its send time, before anything is counted on it. A send in
- * flight at that moment (submitted, not yet recorded) is not seen. Each send costs its
- * units, at most the smallest limit among its windows (what booking and admission take).
+ * (plus the guard), each at its send time, before anything is counted on it. Each send costs
+ * its units, at most the smallest limit among its windows (what booking and admission take).
+ *
+ * Sends in flight at that moment (submitted, not yet recorded) are not in Postgres. A key
+ * outlives its last booking by a minute, so a missing key whose scope recorded sends in the
+ * last IN_FLIGHT_ALLOWANCE_MS was lost, not expired: it also gets as many units as that last
+ * stretch recorded (at most its limit), counted from now. After a loss, a busy quota gives up
+ * at most that much once, and the sends in flight cannot push a window over.
  */
 export async function rebuildMissingWindows(redis: Redis, rebuild: WindowRebuild, recentSends: RecordedSendsSource): Promise<void> {
   const exists = await Promise.all(rebuild.keys.map((key) => redis.exists(key)));
@@ -68,12 +80,15 @@ export async function rebuildMissingWindows(redis: Redis, rebuild: WindowRebuild
   const sends = await recentSends(rebuild.rootAccountId, rebuild.now - offset - horizon);
   for (const { quota, key, lengthMs } of missing) {
     const entries: Array<string | number> = [];
+    let recent = 0;
     for (const send of sends) {
       const at = send.sentAt + offset;
       if (at <= rebuild.now - lengthMs || !send.windows.some((w) => w.scope === quota.scope)) continue;
       const cost = Math.min(send.units, ...send.windows.map((w) => w.limit));
       for (let unit = 1; unit <= cost; unit += 1) entries.push(at, `${send.messageUuid}:${unit}`);
+      if (at > rebuild.now - IN_FLIGHT_ALLOWANCE_MS) recent += cost;
     }
+    for (let unit = 1; unit <= Math.min(quota.limit, recent); unit += 1) entries.push(rebuild.now, `in-flight:${rebuild.now}:${unit}`);
     await redis.eval(RESTORE_WINDOW, 1, key, lengthMs + 60_000, ...entries);
   }
 }

@@ -47,6 +47,9 @@ export class SessionRegistry {
 
   /** Starts tracking a newly accepted session. */
   open(session: Session): Connection {
+    // Each response goes out as soon as it is written, as a carrier's SMSC does: no Nagle delay
+    // waiting for the ESME's delayed ACK.
+    session.socket.setNoDelay(true);
     const connection: Connection = {
       session,
       remote: `${session.socket.remoteAddress ?? '?'}:${session.socket.remotePort ?? '?'}`,

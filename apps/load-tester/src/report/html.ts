@@ -162,7 +162,7 @@ export function htmlReport(result: RunResult, extras: ReportExtras = {}): string
     .slice(0, 40);
   sections.push(
     htmlTable(
-      ['quota', 'group', 'limit', 'demand', 'sent', 'max in window', 'utilisation (backlogged)', 'check'],
+      ['quota', 'group', 'limit', 'demand', 'sent', 'max in window', 'utilisation (backlogged)', 'drain: first acceptance → last at the carrier', 'check'],
       quotaRows.map((q) => [
         e(q.label),
         e(q.group),
@@ -171,6 +171,7 @@ export function htmlReport(result: RunResult, extras: ReportExtras = {}): string
         num(q.total),
         num(q.maxInWindow),
         q.backlogged ? percent(q.utilisation) : '',
+        q.backlogged && Number.isFinite(q.drainMs) ? `${(q.drainMs / 1_000).toFixed(1)} s` : '',
         q.violation ? `<span class="bad">${e(q.violation)}</span>` : 'ok',
       ]),
     ),

@@ -72,8 +72,17 @@ export function summaryText(result: RunResult): string {
   const shown = [...a.quotas].sort((x, y) => Number(Boolean(y.violation)) - Number(Boolean(x.violation)) || Number(y.backlogged) - Number(x.backlogged) || y.total / y.limit - x.total / x.limit).slice(0, 15);
   out.push(
     table(
-      ['quota', 'limit', 'demand', 'sent', 'max in window', 'utilisation', 'check'],
-      shown.map((q) => [q.label, num(q.limit), num(q.demand), num(q.total), num(q.maxInWindow), q.backlogged ? percent(q.utilisation) : '', q.violation ? 'VIOLATED' : 'ok']),
+      ['quota', 'limit', 'demand', 'sent', 'max in window', 'utilisation', 'drain', 'check'],
+      shown.map((q) => [
+        q.label,
+        num(q.limit),
+        num(q.demand),
+        num(q.total),
+        num(q.maxInWindow),
+        q.backlogged ? percent(q.utilisation) : '',
+        q.backlogged && Number.isFinite(q.drainMs) ? `${(q.drainMs / 1_000).toFixed(1)} s` : '',
+        q.violation ? 'VIOLATED' : 'ok',
+      ]),
     ),
   );
   if (a.quotas.length > shown.length) out.push(`(${num(a.quotas.length - shown.length)} more quotas, all in the JSON result; ${num(a.quotas.filter((q) => q.violation).length)} violated in all)`);

@@ -44,7 +44,7 @@ export async function logDispatcherPacing(target: RunTarget, log: (line: string)
       .then((r) => r.text())
       .catch(() => '');
     for (const line of text.split('\n')) {
-      if (line.startsWith('sluice_dispatch_admission_to_submit_ms') || line.startsWith('sluice_dispatch_outcomes_total')) log(`${app.name}: ${line}`);
+      if (line.startsWith('sluice_dispatch_admission_to_') || line.startsWith('sluice_dispatch_outcomes_total')) log(`${app.name}: ${line}`);
     }
   }
 }

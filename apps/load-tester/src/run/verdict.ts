@@ -45,6 +45,13 @@ export function verdict(
       failures.push(`utilisation: ${q.label} used ${(q.utilisation * 100).toFixed(1)} % while backlogged (expected ≥ ${(minUtilisation * 100).toFixed(0)} %)`);
     }
   }
+  const maxDrainSeconds = scenario.expect.maxDrainSeconds;
+  if (maxDrainSeconds !== undefined) {
+    const binding = new Map(scenario.groups.map((g) => [g.name, g.bindingQuota]));
+    for (const q of quotas.filter((x) => x.backlogged && binding.get(x.group) === x.kind && !(x.drainMs <= maxDrainSeconds * 1_000))) {
+      failures.push(`drain: ${q.label} took ${(q.drainMs / 1_000).toFixed(1)} s from its first acceptance to its last unit at the carrier (expected ≤ ${maxDrainSeconds} s)`);
+    }
+  }
   const maxErrors = scenario.expect.maxHttpErrorRatio;
   if (maxErrors !== undefined && generator.sent > 0 && generator.failed / generator.sent > maxErrors) {
     failures.push(`http: ${generator.failed} of ${generator.sent} requests failed (allowed ${(maxErrors * 100).toFixed(1)} %)`);

@@ -130,6 +130,8 @@ export const scenarioSchema = z.object({
     .object({
       /** Backlogged quotas must be used at least this much (0..1). */
       minUtilisation: z.number().min(0).max(1).optional(),
+      /** Each group's binding quota, when backlogged, must take at most this long from its first acceptance to its last unit at the carrier. */
+      maxDrainSeconds: z.number().positive().optional(),
       /** Share of requests that may end in an HTTP error or time-out (not checked when absent). */
       maxHttpErrorRatio: z.number().min(0).max(1).optional(),
     })

@@ -30,6 +30,8 @@ export interface QuotaResult {
   /** Demand exceeded what the quota could carry while the arrivals lasted. */
   readonly backlogged: boolean;
   readonly utilisation: number;
+  /** From the first acceptance of a message under this quota to the last of its units at the carrier (ms); NaN when nothing reached it. */
+  readonly drainMs: number;
   readonly violation: string | null;
   /** The carrier-simulator's own /count of the same window (quotas of one sender only), as a cross-check. */
   witness?: number;
@@ -259,6 +261,7 @@ function checkQuotas(quotas: readonly ExpectedQuota[], accepted: readonly Submis
       maxAt: peak.at,
       backlogged,
       utilisation: daily ? times.length / quota.limit : utilisation(times, quota.limit, quota.windowMs),
+      drainMs: times.length > 0 && offered.length > 0 ? (times[times.length - 1] ?? NaN) - Math.min(...offered.map((m) => m.acceptedAt)) : NaN,
       violation,
     };
   });

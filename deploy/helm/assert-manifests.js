@@ -664,8 +664,8 @@ test('config.quotaGuardMs / quotaAdmissionGuardMs: each guard band reaches only 
       else assert.ok(!(key in data), `${name} does not get ${key}`);
     }
   }
-  assert.equal(byComponent(docs, 'ConfigMap', 'rate-governor').data.QUOTA_GUARD_MS, '25');
-  assert.equal(byComponent(docs, 'ConfigMap', 'carrier-dispatch').data.QUOTA_ADMISSION_GUARD_MS, '120');
+  assert.equal(byComponent(docs, 'ConfigMap', 'rate-governor').data.QUOTA_GUARD_MS, '10');
+  assert.equal(byComponent(docs, 'ConfigMap', 'carrier-dispatch').data.QUOTA_ADMISSION_GUARD_MS, '0');
 });
 
 test('config.quotaGuardMs / quotaAdmissionGuardMs: a change reaches and rolls only its app; a service env overrides it with no check across services', () => {

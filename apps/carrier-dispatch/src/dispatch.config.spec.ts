@@ -56,8 +56,8 @@ describe('carrier-dispatch configuration', () => {
     expect(problems({ DISPATCH_CLAIM_AHEAD_MS: '-1' })).toEqual(['DISPATCH_CLAIM_AHEAD_MS: must be a number of milliseconds (0 or more) (got "-1")']);
   });
 
-  it('admits with a guard band of 120 ms unless told, and refuses a negative one', () => {
-    expect(loadConfig('carrier-dispatch', dispatchEnv, base).QUOTA_ADMISSION_GUARD_MS).toBe(120);
+  it('admits with no guard band unless told, and refuses a negative one', () => {
+    expect(loadConfig('carrier-dispatch', dispatchEnv, base).QUOTA_ADMISSION_GUARD_MS).toBe(0);
     expect(loadConfig('carrier-dispatch', dispatchEnv, { ...base, QUOTA_ADMISSION_GUARD_MS: '250' }).QUOTA_ADMISSION_GUARD_MS).toBe(250);
     expect(problems({ QUOTA_ADMISSION_GUARD_MS: '-1' })).toEqual([expect.stringMatching(/^QUOTA_ADMISSION_GUARD_MS: /)]);
   });

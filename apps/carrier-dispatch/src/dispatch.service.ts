@@ -40,12 +40,17 @@ const NEAR_RETRIES = 3;
 const CLAIM_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 5_000, jitter: 0.2 };
 
 /**
- * An admission at hand-off: the Redis time its units are recorded at, and the local time
- * after which a submit written would reach the carrier later than the guard band covers.
+ * An admission at hand-off: its Redis time, when the carrier last answered one of its submits
+ * (this process's clock), how many of its submits are written and not yet answered, and
+ * whether its units are counted for good (settled at the answer, or released).
  */
 interface AdmittedHandOff extends Admission {
-  now: number;
-  notAfter: number;
+  readonly now: number;
+  /** When admission was asked for (this process's clock). */
+  readonly askedAt: number;
+  answeredAt: number | null;
+  unanswered: number;
+  closed: boolean;
 }
 
 type SubmitOutcome =
@@ -62,6 +67,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   private readonly outcomes;
   private readonly lateness;
   private readonly admissionToSubmit;
+  private readonly admissionToAnswer;
   private readonly admission: QuotaAdmission;
   private readonly quotas: MessageQuotas;
   /** Writes that many in-flight submits make at once share one round trip each. */
@@ -92,7 +98,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     this.redis = redis;
     this.schedule = new DispatchSchedule(redis);
     this.quotas = new MessageQuotas(new QuotaContextRepository(dataSource, config.QUOTA_CACHE_TTL_MS));
-    this.admission = new QuotaAdmission(redis, config.QUOTA_ADMISSION_GUARD_MS, countedSends(new RecentSendsRepository(dataSource), this.quotas));
+    this.admission = new QuotaAdmission(redis, config.QUOTA_ADMISSION_GUARD_MS, config.SCHEDULE_LEASE_MS, countedSends(new RecentSendsRepository(dataSource), this.quotas));
     this.acks = new Coalescer<ClaimedJob, void>(async (claimed) => {
       await this.schedule.ack(claimed);
       return claimed.map(() => undefined);
@@ -106,8 +112,13 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     this.lateness = metrics.histogram('dispatch_lateness_ms', 'Claim time minus the booked slot (a pacing hint: lateness costs no slot)', [1, 5, 10, 25, 50, 100, 250, 1_000, 10_000]);
     this.admissionToSubmit = metrics.histogram(
       'dispatch_admission_to_submit_ms',
-      'Time from the quota admission to the writing of the submit_sm of each part (both in Redis time); the units are then counted from the write, and QUOTA_ADMISSION_GUARD_MS covers the way from the socket to the carrier',
+      'Time from the quota admission to the writing of the first submit_sm (this process\'s clock)',
       [1, 2, 5, 10, 15, 20, 25, 30, 40, 50, 75, 100, 250],
+    );
+    this.admissionToAnswer = metrics.histogram(
+      'dispatch_admission_to_answer_ms',
+      'Time from the quota admission to the carrier\'s answer to the last submit_sm (this process\'s clock): the units are counted from that answer, so a 1-second quota is used to at most 1000 / (1000 + this)',
+      [1, 2, 5, 10, 15, 20, 25, 30, 40, 50, 75, 100, 250, 1_000],
     );
     metrics.gauge('dispatch_binds_up', 'SMPP binds up, by route (host:port/system_id)', ['route'], async (gauge) => {
       for (const { route, up } of this.carrier.bindsUp()) gauge.set({ route }, up);
@@ -262,6 +273,8 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
       }
       // Postgres, Redis or Kafka trouble: the lease expires and the job becomes due again.
       this.logger.error({ err: error, messageUuid: message.messageUuid }, 'dispatch failed; the job will be retried');
+    } finally {
+      if (admission) this.settle(admission);
     }
   }
 
@@ -295,9 +308,9 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
           message.dst,
           message.encoding,
           udh ? { udh, message: part } : part,
-          admission ? () => this.restampIfLate(admission) : undefined,
+          admission,
         );
-        if (admission) this.recordWrite(admission, result.writtenAt, attempt === 0);
+        if (admission && index === submitted.length && attempt === 0) this.admissionToSubmit.observe(Math.max(0, result.writtenAt - admission.askedAt));
         if (!THROTTLED.has(result.commandStatus) || index === 0 || attempt >= PART_THROTTLE_RETRIES) break;
         await sleep(PART_THROTTLE_BACKOFF_MS);
       }
@@ -319,11 +332,12 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     dst: string,
     encoding: TextEncoding,
     shortMessage: smpp.OutgoingMessage,
-    beforeWrite?: () => Promise<void>,
+    admission: AdmittedHandOff | null,
   ): Promise<SubmitResult> {
     for (let attempt = 1; ; attempt += 1) {
+      if (admission) admission.unanswered += 1;
       try {
-        return await this.carrier.submit(carrier, {
+        const result = await this.carrier.submit(carrier, {
           source_addr_ton: src.length <= 6 ? 3 : 1,
           source_addr_npi: 1,
           source_addr: src,
@@ -333,8 +347,15 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
           registered_delivery: this.config.REQUEST_RECEIPTS ? 1 : 0,
           data_coding: encoding === TextEncoding.Ucs2 ? 8 : 0,
           short_message: shortMessage,
-        }, beforeWrite);
+        });
+        if (admission) {
+          admission.unanswered -= 1;
+          admission.answeredAt = result.answeredAt;
+        }
+        return result;
       } catch (error: unknown) {
+        // Not written (no bind up): nothing of it can reach the carrier.
+        if (admission && error instanceof SmppUnavailableError) admission.unanswered -= 1;
         // A timeout may hide an accepted submit: a retry can duplicate it, bounded by the window.
         if (!(error instanceof SmppTimeoutError) || attempt >= this.config.SMPP_SUBMIT_ATTEMPTS) throw error;
       }
@@ -358,18 +379,18 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
       deadline: message.acceptedAt + message.messageExpiry * 1_000,
       windows: quota.windows,
     };
-    let asked = Date.now();
+    let askedAt = Date.now();
     let result = await this.admission.admit(request);
     // Room a few milliseconds away (units of the previous turn written a little after their admission): wait for it here.
     for (let near = 0; result.outcome === 'refused' && result.near && near < NEAR_RETRIES; near += 1) {
       await sleep(result.retryAt - result.now + 1);
-      asked = Date.now();
+      askedAt = Date.now();
       result = await this.admission.admit(request);
     }
     switch (result.outcome) {
       case 'admitted':
-        // Decided no earlier than `asked`: a submit about to be written later than that plus the band has its units recorded again first.
-        return { ...result.admission, now: result.now, notAfter: asked + this.config.QUOTA_ADMISSION_GUARD_MS };
+        // In flight until the carrier answers: settled then (or released if nothing is written).
+        return { ...result.admission, now: result.now, askedAt, answeredAt: null, unanswered: 0, closed: false };
       case 'refused':
         await this.schedule.put({ ...job, dueAt: result.retryAt });
         this.outcomes.inc({ outcome: 'admission_deferred' });
@@ -389,38 +410,26 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /**
-   * Just before a submit is written: if the admission is older than the guard band covers
-   * (the submit waited for a place in the SMPP window, a part waited for the previous one,
-   * or the process was not scheduled), its units are recorded again at Redis now. Recording
-   * a unit later than it was admitted only makes every later admission count it longer, and
-   * the write follows this new time as closely as it followed the admission.
+   * Counts an admission's units for good once its submits are done: from the carrier's last
+   * answer when every submit written was answered, else (a timeout, a crash of the attempt)
+   * from Redis now, which is after anything written could have arrived. Not awaited: until it
+   * lands the units count as in flight, which is never fewer than they should.
    */
-  private async restampIfLate(admission: AdmittedHandOff): Promise<void> {
-    if (Date.now() <= admission.notAfter) return;
-    const asked = Date.now();
-    admission.now = await this.admission.restamp(admission);
-    admission.notAfter = asked + this.config.QUOTA_ADMISSION_GUARD_MS;
-    this.outcomes.inc({ outcome: 'admission_restamped' });
-  }
-
-  /**
-   * After a submit was written: the message's units are counted from the time of that write
-   * (in Redis time), so the time it took to get from the admission to the socket (the
-   * process not scheduled, a place in the SMPP window, the previous part) is not left to the
-   * guard band, which then only covers the way from the socket to the carrier.
-   */
-  private recordWrite(admission: AdmittedHandOff, writtenAt: number, measure: boolean): void {
-    const at = Math.round(this.admission.redisTimeOf(writtenAt));
-    if (measure) this.admissionToSubmit.observe(Math.max(0, at - admission.now));
-    if (at <= admission.now) return;
-    admission.now = at;
-    admission.notAfter = writtenAt + this.config.QUOTA_ADMISSION_GUARD_MS;
-    this.admission.restamp(admission, at).catch(() => undefined);
+  private settle(admission: AdmittedHandOff): void {
+    if (admission.closed) return;
+    admission.closed = true;
+    const answeredAt = admission.unanswered === 0 && admission.answeredAt !== null ? admission.answeredAt : undefined;
+    if (answeredAt !== undefined) this.admissionToAnswer.observe(Math.max(0, answeredAt - admission.askedAt));
+    this.admission.settle(admission, answeredAt).catch((error: unknown) => {
+      this.logger.warn({ err: error, messageUuid: admission.member.split('#')[0] }, 'settling an admission failed; its units count as in flight until their time runs out');
+    });
   }
 
   /** Takes back the units of an admission whose submit never reached the carrier. */
   private async release(admission: AdmittedHandOff | null): Promise<void> {
-    if (admission) await this.admission.release(admission).catch(() => undefined);
+    if (!admission || admission.closed) return;
+    admission.closed = true;
+    await this.admission.release(admission).catch(() => undefined);
   }
 
   /** Hands a message back to the governor for a new slot under every quota, not before `notBefore` (Redis time) when given. */

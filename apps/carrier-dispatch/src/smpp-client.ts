@@ -19,6 +19,8 @@ export interface SubmitResult {
   readonly messageId: string | null;
   /** Epoch ms (local clock) when the submit_sm was written to the socket. */
   readonly writtenAt: number;
+  /** Epoch ms (local clock) when its submit_sm_resp was read: the carrier had the submit by then. */
+  readonly answeredAt: number;
 }
 
 export class SmppTimeoutError extends Error {}
@@ -83,11 +85,10 @@ export class SmppClient extends EventEmitter {
     this.bound = false;
   }
 
-  /** Submits one PDU; waits for a free place in the window first, then runs `beforeWrite`, then writes. */
-  async submit(fields: smpp.PduOptions, beforeWrite?: () => Promise<void>): Promise<SubmitResult> {
+  /** Submits one PDU; waits for a free place in the window first. */
+  async submit(fields: smpp.PduOptions): Promise<SubmitResult> {
     await this.acquire();
     try {
-      if (beforeWrite) await beforeWrite();
       return await new Promise<SubmitResult>((resolve, reject) => {
         const session = this.session;
         if (!session || !this.bound) {
@@ -98,7 +99,7 @@ export class SmppClient extends EventEmitter {
         const writtenAt = Date.now();
         const written = session.submit_sm(fields, (pdu) => {
           clearTimeout(timer);
-          resolve({ commandStatus: pdu.command_status, messageId: pdu.message_id ?? null, writtenAt });
+          resolve({ commandStatus: pdu.command_status, messageId: pdu.message_id ?? null, writtenAt, answeredAt: Date.now() });
         });
         if (!written) {
           clearTimeout(timer);
@@ -127,6 +128,9 @@ export class SmppClient extends EventEmitter {
   private connect(): void {
     const session = smpp.connect({ host: this.options.host, port: this.options.port, auto_enquire_link_period: this.options.enquireLinkMs });
     this.session = session;
+    // A submit is written the moment it is admitted: Nagle's algorithm would hold it back until
+    // the carrier acknowledged the previous segment (up to its delayed-ACK time, 40 ms on Linux).
+    session.socket.setNoDelay(true);
     session.on('connect', () => {
       session.bind_transceiver({ system_id: this.options.systemId, password: this.options.password }, (pdu) => {
         if (pdu.command_status === smpp.ESME_ROK) {

@@ -32,11 +32,11 @@ export class SmppPool {
   }
 
   /** Submits on the next bound connection. */
-  submit(fields: smpp.PduOptions, beforeWrite?: () => Promise<void>): Promise<SubmitResult> {
+  submit(fields: smpp.PduOptions): Promise<SubmitResult> {
     for (let tried = 0; tried < this.clients.length; tried += 1) {
       const client = this.clients[this.next];
       this.next = (this.next + 1) % this.clients.length;
-      if (client.isBound()) return client.submit(fields, beforeWrite);
+      if (client.isBound()) return client.submit(fields);
     }
     return Promise.reject(new SmppUnavailableError('no bind to the carrier is up'));
   }

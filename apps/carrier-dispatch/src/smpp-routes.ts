@@ -69,8 +69,8 @@ export class SmppRoutes {
     return this.routes.map((r) => ({ route: r.name, up: r.pool.boundCount() }));
   }
 
-  submit(carrier: CarrierId | undefined, fields: smpp.PduOptions, beforeWrite?: () => Promise<void>): Promise<SubmitResult> {
-    return this.routeOf(carrier).pool.submit(fields, beforeWrite);
+  submit(carrier: CarrierId | undefined, fields: smpp.PduOptions): Promise<SubmitResult> {
+    return this.routeOf(carrier).pool.submit(fields);
   }
 
   private routeOf(carrier: CarrierId | undefined): Route {

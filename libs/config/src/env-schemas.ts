@@ -85,19 +85,22 @@ export const expirySweepEnv = z.object({
 
 /**
  * The guard bands of pacing, one home for both (rate-governor books with the first,
- * carrier-dispatch admits with the second). The carrier counts arrivals, which come a
- * little after Sluice decides: every window is taken this much longer than the quota.
+ * carrier-dispatch admits with the second): every window is taken this much longer than the quota.
  */
 export const quotaGuardEnv = z.object({
-  /** Added to every quota window when the governor books a slot: only paces the schedule, the admission is what the carrier's windows rely on. */
-  QUOTA_GUARD_MS: nonNegativeMs(60_000).default(25),
   /**
-   * Added to every quota window when carrier-dispatch admits a message at hand-off. Units are
-   * counted from the moment each submit is written, so the band covers the way from the
-   * socket to the carrier's clock (network, and on a shared machine the carrier's own
-   * scheduling); dispatch_admission_to_submit_ms shows how far writes trail admissions.
+   * Added to every quota window when the governor books a slot: only paces the schedule, the
+   * admission is what the carrier's windows rely on. Best near the time from admission to the
+   * carrier's answer (dispatch_admission_to_answer_ms), by which each admitted unit counts later.
    */
-  QUOTA_ADMISSION_GUARD_MS: nonNegativeMs(60_000).default(120),
+  QUOTA_GUARD_MS: nonNegativeMs(60_000).default(10),
+  /**
+   * Added to every quota window when carrier-dispatch admits a message at hand-off. A unit
+   * counts as in flight until the carrier answers its submit and from that answer on (the
+   * carrier had it by then), so no delay on the way needs a band: this is only an operator's
+   * margin, e.g. for a carrier that counts a submit it answers late at its own later time.
+   */
+  QUOTA_ADMISSION_GUARD_MS: nonNegativeMs(60_000).default(0),
 });
 
 export type HttpEnv = z.output<typeof httpEnv>;

@@ -109,6 +109,72 @@ describe('admitAt', () => {
   });
 });
 
+describe('admitAt with units counted from the carrier\'s answer', () => {
+  it('counts a unit still in flight wherever it lands, and sees room no earlier than a window after now', () => {
+    // Five units in flight (counted far ahead until answered): the sixth waits a full window from now.
+    const inFlight = [30_100, 30_101, 30_102, 30_103, 30_104];
+    expect(admitAt([inFlight], 200, 1, [MPS5])).toEqual({ admitted: false, earliest: 1_200 });
+    // Answered at 120 ms: counted from there, so room comes at 1,120 ms.
+    expect(admitAt([[120, 120, 120, 120, 120]], 200, 1, [MPS5])).toEqual({ admitted: false, earliest: 1_120 });
+    expect(admitAt([[120, 120, 120, 120, 120]], 1_120, 1, [MPS5])).toEqual({ admitted: true });
+  });
+
+  it('drains a backlog one window apart when the carrier answers at once', () => {
+    const answered: number[] = [];
+    const admitted: number[] = [];
+    let now = 0;
+    while (admitted.length < 15) {
+      const decision = admitAt([answered], now, 1, [MPS5]);
+      if (decision.admitted) {
+        admitted.push(now);
+        answered.push(now);
+      } else {
+        now = decision.earliest;
+      }
+    }
+    expect(admitted).toEqual([0, 0, 0, 0, 0, 1_000, 1_000, 1_000, 1_000, 1_000, 2_000, 2_000, 2_000, 2_000, 2_000]);
+  });
+
+  it('never lets more than the limit into any window at the carrier, whatever the delays to the carrier and back', () => {
+    const pendingMs = 1_000_000;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 20, max: 1_500 }),
+        fc.array(
+          fc.record({ at: fc.integer({ min: 0, max: 4_000 }), toCarrier: fc.integer({ min: 0, max: 3_000 }), back: fc.integer({ min: 0, max: 3_000 }) }),
+          { maxLength: 60 },
+        ),
+        (limit, windowMs, attempts) => {
+          const quota = { limit, windowMs };
+          const units: Array<{ admittedAt: number; arrival: number; answer: number }> = [];
+          const waiting = attempts.map((a) => ({ ...a }));
+          let steps = 0;
+          while (waiting.length > 0 && steps < 3_000) {
+            steps += 1;
+            waiting.sort((a, b) => a.at - b.at);
+            const next = waiting.shift();
+            if (!next) break;
+            // What Redis holds at that moment: answered units at their answer, the rest ahead of now.
+            const counted = units.map((u) => (u.answer <= next.at ? u.answer : u.admittedAt + pendingMs)).sort((a, b) => a - b);
+            const decision = admitAt([counted], next.at, 1, [quota]);
+            if (decision.admitted) {
+              const arrival = next.at + next.toCarrier;
+              units.push({ admittedAt: next.at, arrival, answer: arrival + next.back });
+            } else {
+              expect(decision.earliest).toBeGreaterThan(next.at);
+              waiting.push({ ...next, at: decision.earliest });
+            }
+          }
+          const arrivals = units.map((u) => u.arrival).sort((a, b) => a - b);
+          expect(fullestWindow(arrivals, windowMs)).toBeLessThanOrEqual(limit);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe('spacedRetry', () => {
   it('spreads a backlog refused at once at the quota rate', () => {
     let cursor: number | null = null;

@@ -4,15 +4,18 @@ import type { WindowQuota } from './quota-rules';
 
 /**
  * The rule carrier-dispatch's admission script runs in Redis (see QuotaAdmission in
- * @sluice/messaging). `sent[i]` are the hand-off times already admitted under quota i,
- * ascending, none later than `now` (admissions happen in Redis time order). Because
- * nothing is ever recorded ahead of `now`, the only windows [s, s + W) holding `now`
- * that can go over are those starting in (now − W, now], and the fullest of them is the
- * one that starts at now − W + 1: `cost` units fit when that window has room for them.
+ * @sluice/messaging). `sent[i]` are the units already admitted under quota i, ascending, each
+ * at the time it is counted from: a unit whose submit the carrier has answered is counted from
+ * that answer (the carrier received it then or before); a unit still in flight carries a time
+ * later than `now` and counts wherever it lands. Every unit is then at or after its arrival at
+ * the carrier, and nothing but an in-flight unit is ahead of `now`, so the windows [s, s + W)
+ * holding `now` that can go over are those starting in (now − W, now], and `cost` units fit
+ * when everything counted after now − W leaves room for them.
  *
- * When some quota has no room, `earliest` is the first time at which every quota will
- * have room if nothing else is admitted meanwhile: for quota i the time its
- * (count + cost − limit)-th oldest unit in the window leaves it, i.e. that unit's time + W.
+ * When some quota has no room, `earliest` is the first time at which every quota will have
+ * room if nothing else is admitted meanwhile: for quota i the time its (count + cost −
+ * limit)-th oldest unit in the window leaves it, i.e. that unit's time + W. A unit in flight
+ * is answered no earlier than now, so it leaves no earlier than now + W.
  */
 export type AdmissionDecision = { readonly admitted: true } | { readonly admitted: false; readonly earliest: number };
 
@@ -20,11 +23,11 @@ export function admitAt(sent: ReadonlyArray<readonly number[]>, now: number, cos
   let earliest = now;
   quotas.forEach((quota, i) => {
     const times = sent[i] ?? [];
-    const inWindow = times.filter((t) => t > now - quota.windowMs && t <= now);
+    const inWindow = times.filter((t) => t > now - quota.windowMs);
     const over = inWindow.length + Math.min(cost, quota.limit) - quota.limit;
     if (over <= 0) return;
     const leaving = inWindow[over - 1];
-    earliest = Math.max(earliest, leaving === undefined ? now : leaving + quota.windowMs);
+    earliest = Math.max(earliest, Math.min(leaving ?? now, now) + quota.windowMs);
   });
   return earliest === now ? { admitted: true } : { admitted: false, earliest };
 }

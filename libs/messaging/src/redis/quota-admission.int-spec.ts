@@ -10,6 +10,8 @@ import type { QuotaWindow } from './quota-windows';
 
 const HOUR = 3_600_000;
 const GUARD = 20;
+/** In-flight units count this long unless settled (longer than any test here). */
+const PENDING = 30_000;
 const newAccount = () => `MA${randomUUID().replace(/-/g, '').slice(0, 18).toUpperCase()}`;
 const mps = (limit: number): QuotaWindow => ({ scope: `mps:${randomUUID()}:sms`, limit, windowMs: 1_000 });
 
@@ -29,22 +31,31 @@ describe('QuotaAdmission (real Redis)', () => {
     return Number(s) * 1000 + Math.floor(Number(us) / 1000);
   }
 
-  const admitter = () => new QuotaAdmission(redis, GUARD);
+  const admitter = (pendingMs = PENDING) => new QuotaAdmission(redis, GUARD, pendingMs);
   const farFuture = async () => (await redisNow()) + 10 * HOUR;
   const units = (account: string, window: QuotaWindow) => redis.zcount(QuotaAdmission.windowKey(account, window.scope), '(0', '+inf');
 
-  async function admitMany(admission: QuotaAdmission, account: string, count: number, windows: QuotaWindow[], cost = 1): Promise<AdmissionResult[]> {
+  type Admitted = Extract<AdmissionResult, { outcome: 'admitted' }> & { settledAt: number };
+
+  /**
+   * Admits `count` messages one after the other. Each admitted one is answered by the
+   * carrier at once (settled at Redis now) unless `inFlight`: then its units stay in flight.
+   */
+  async function admitMany(admission: QuotaAdmission, account: string, count: number, windows: QuotaWindow[], cost = 1, inFlight = false): Promise<Array<AdmissionResult & { settledAt?: number }>> {
     const deadline = await farFuture();
-    const results: AdmissionResult[] = [];
-    for (let i = 0; i < count; i += 1) results.push(await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost, deadline, windows }));
+    const results: Array<AdmissionResult & { settledAt?: number }> = [];
+    for (let i = 0; i < count; i += 1) {
+      const result = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost, deadline, windows });
+      results.push(result.outcome === 'admitted' && !inFlight ? { ...result, settledAt: await admission.settle(result.admission) } : result);
+    }
     return results;
   }
 
-  /** One message admitted alone under one window; a refusal fails the test. */
-  async function admitOne(admission: QuotaAdmission, account: string, window: QuotaWindow): Promise<Extract<AdmissionResult, { outcome: 'admitted' }>> {
-    const [result] = await admitMany(admission, account, 1, [window]);
+  /** One message admitted alone under one window and answered at once; a refusal fails the test. */
+  async function admitOne(admission: QuotaAdmission, account: string, window: QuotaWindow, inFlight = false): Promise<Admitted> {
+    const [result] = await admitMany(admission, account, 1, [window], 1, inFlight);
     if (result?.outcome !== 'admitted') throw new Error(`expected an admission, got ${JSON.stringify(result)}`);
-    return result;
+    return { ...result, settledAt: result.settledAt ?? 0 };
   }
 
   it('admits up to the limit at once and refuses beyond it until the first unit leaves the window and the guard', async () => {
@@ -55,7 +66,7 @@ describe('QuotaAdmission (real Redis)', () => {
     const first = results[0];
     const refused = results[5];
     if (first?.outcome !== 'admitted' || refused?.outcome !== 'refused') throw new Error('expected five admitted, then one refused');
-    expect(refused.retryAt).toBe(first.now + 1_000 + GUARD);
+    expect(refused.retryAt).toBe((first.settledAt ?? 0) + 1_000 + GUARD);
     expect(await units(account, window)).toBe(5);
   });
 
@@ -89,7 +100,7 @@ describe('QuotaAdmission (real Redis)', () => {
     const first = results[0];
     const refused = results[2];
     if (first?.outcome !== 'admitted' || refused?.outcome !== 'refused') throw new Error('unexpected outcomes');
-    expect(refused.retryAt).toBe(first.now + 60_000 + GUARD);
+    expect(refused.retryAt).toBe((first.settledAt ?? 0) + 60_000 + GUARD);
   });
 
   it('spaces the retries of a refused backlog at the quota rate instead of giving them one time', async () => {
@@ -109,7 +120,7 @@ describe('QuotaAdmission (real Redis)', () => {
     const first = await admitOne(admission, account, window);
     await new Promise((resolve) => setTimeout(resolve, 150));
     const [near] = await admitMany(admission, account, 1, [window]);
-    expect(near).toMatchObject({ outcome: 'refused', near: true, retryAt: first.now + 200 + GUARD });
+    expect(near).toMatchObject({ outcome: 'refused', near: true, retryAt: first.settledAt + 200 + GUARD });
     expect(await redis.exists(`{acct:${account}}:sent-cursor:${window.scope}`)).toBe(0);
   });
 
@@ -135,38 +146,44 @@ describe('QuotaAdmission (real Redis)', () => {
     expect((await admitMany(admission, account, 1, [window]))[0]?.outcome).toBe('admitted');
   });
 
-  it('records an admission again at the time of a late write, so later admissions count it from then', async () => {
+  it('counts a unit in flight wherever it lands, then from the carrier\'s answer once settled', async () => {
     const account = newAccount();
     const window = mps(1);
     const admission = admitter();
-    const first = await admitOne(admission, account, window);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const restamped = await admission.restamp(first.admission);
-    expect(restamped).toBeGreaterThanOrEqual(first.now + 50);
-    expect(await units(account, window)).toBe(1);
-    expect((await admitMany(admission, account, 1, [window]))[0]).toMatchObject({ outcome: 'refused', retryAt: restamped + 1_000 + GUARD });
-  });
-
-  it('records an admission at a given later time, and never moves it earlier', async () => {
-    const account = newAccount();
-    const window = mps(1);
-    const admission = admitter();
-    const first = await admitOne(admission, account, window);
+    const first = await admitOne(admission, account, window, true);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // In flight for 300 ms: the next one waits at least a full window from now, not from the admission.
+    const [waiting] = await admitMany(admission, account, 1, [window], 1, true);
+    if (waiting?.outcome !== 'refused') throw new Error('expected a refusal');
+    expect(waiting.retryAt).toBeGreaterThanOrEqual(waiting.now + 1_000 + GUARD);
+    // The carrier answered a moment ago, on this process's clock: counted from no earlier than that.
+    const answeredAt = Date.now();
+    const settledAt = await admission.settle(first.admission, answeredAt);
+    expect(settledAt).toBeGreaterThanOrEqual(first.now + 300);
+    expect(settledAt).toBeLessThanOrEqual(await redisNow());
     const key = QuotaAdmission.windowKey(account, window.scope);
-    await admission.restamp(first.admission, first.now + 30);
-    await admission.restamp(first.admission, first.now + 10);
-    expect(await redis.zrangebyscore(key, '(0', '+inf', 'WITHSCORES')).toEqual([`${first.admission.member}:1`, String(first.now + 30)]);
+    expect(await redis.zrangebyscore(key, '(0', '+inf', 'WITHSCORES')).toEqual([`${first.admission.member}:1`, String(settledAt)]);
     // This process's clock against Redis's: the same host, so within a few milliseconds.
     expect(Math.abs(admission.redisTimeOf(Date.now()) - (await redisNow()))).toBeLessThan(50);
   });
 
-  it('does not bring back a released admission when recording it again', async () => {
+  it('counts a unit never settled as answered once its time in flight has passed', async () => {
+    const account = newAccount();
+    const window: QuotaWindow = { scope: `num:${randomUUID()}:sms`, limit: 1, windowMs: 200 };
+    const admission = admitter(100);
+    const first = await admitOne(admission, account, window, true);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const [next] = await admitMany(admission, account, 1, [window], 1, true);
+    expect(next).toMatchObject({ outcome: 'refused', near: false, retryAt: first.now + 100 + 200 + GUARD });
+  });
+
+  it('does not bring back a released admission when settling it', async () => {
     const account = newAccount();
     const window = mps(1);
     const admission = admitter();
-    const first = await admitOne(admission, account, window);
+    const first = await admitOne(admission, account, window, true);
     await admission.release(first.admission);
-    await admission.restamp(first.admission);
+    await admission.settle(first.admission);
     expect(await units(account, window)).toBe(0);
   });
 
@@ -194,7 +211,7 @@ describe('QuotaAdmission (real Redis)', () => {
       const src = testNumber('888');
       await registerTestNumber(dataSource, account.authId, src, { type: 'short_code' });
       const quotas = new MessageQuotas(new QuotaContextRepository(dataSource, 1_000));
-      const admission = new QuotaAdmission(redis, GUARD, countedSends(new RecentSendsRepository(dataSource), quotas));
+      const admission = new QuotaAdmission(redis, GUARD, PENDING, countedSends(new RecentSendsRepository(dataSource), quotas));
       // Five sends 300 ms ago fill the account's 5 MPS for 700 ms more; Redis has no trace of them.
       const sentAt = (await redisNow()) - 300;
       await recordSends(account.authId, src, 5, sentAt);
@@ -217,7 +234,7 @@ describe('QuotaAdmission (real Redis)', () => {
       const src = testNumber('888');
       await registerTestNumber(dataSource, account.authId, src, { type: 'short_code' });
       const quotas = new MessageQuotas(new QuotaContextRepository(dataSource, 1_000));
-      const admission = new QuotaAdmission(redis, GUARD, countedSends(new RecentSendsRepository(dataSource), quotas));
+      const admission = new QuotaAdmission(redis, GUARD, PENDING, countedSends(new RecentSendsRepository(dataSource), quotas));
       // A send 1.5 s ago is still in its two-second window, but older than the in-flight allowance.
       const sentAt = (await redisNow()) - 1_500;
       await recordSends(account.authId, src, 1, sentAt);
@@ -236,7 +253,7 @@ describe('QuotaAdmission (real Redis)', () => {
       const src = testNumber('888');
       await registerTestNumber(dataSource, account.authId, src, { type: 'short_code' });
       const quotas = new MessageQuotas(new QuotaContextRepository(dataSource, 1_000));
-      const admission = new QuotaAdmission(redis, GUARD, countedSends(new RecentSendsRepository(dataSource), quotas));
+      const admission = new QuotaAdmission(redis, GUARD, PENDING, countedSends(new RecentSendsRepository(dataSource), quotas));
       const { rootAccountId, windows } = await plannedWindows(account.authId, src, quotas);
       const deadline = await farFuture();
       const admit = () => admission.admit({ rootAccountId, messageUuid: randomUUID(), cost: 1, deadline, windows });

@@ -5,45 +5,50 @@ import { rebuildMissingWindows, type QuotaWindow, type RecordedSendsSource } fro
 /**
  * The rule of `admitAt` and `spacedRetry` (@sluice/domain), run inside Redis so that every
  * dispatcher sees one record of hand-offs. A "sent window" holds one sorted-set entry per
- * unit handed to the carrier, scored by the Redis time of its admission, plus the
- * WINDOW_SENTINEL; nothing is ever recorded ahead of now, so `cost` units fit when the
- * window that ends now holds at most `limit − cost`. Windows are counted `guard` longer
- * than the quota, which covers the time from this decision to the carrier's arrival.
+ * unit handed to the carrier, plus the WINDOW_SENTINEL. A unit is admitted in flight, scored
+ * `pending` ms ahead of now, so it counts wherever it lands until `SETTLE` puts it at the
+ * carrier's answer: the carrier received the submit then or before, so every unit is counted
+ * from no earlier than its arrival and no window at the carrier can hold more than the limit,
+ * whatever the delays on the way. Only in-flight units are ahead of now, so `cost` units fit
+ * when everything counted after now − length leaves room for them. Windows are counted
+ * `guard` longer than the quota (an operator's margin; no delay needs it).
  *
  * KEYS: the sent-window keys (n), then the retry cursor of each (n).
- * ARGV: n, cost, member, deadline (Redis ms, 0: none), near (ms), then limit and counted
- * length per window. Returns {now, outcome, detail}: outcome 1 admitted; 0 refused, detail =
- * when to try again: the earliest admissible time when it is at most `near` away (the caller
- * waits for it and asks again; no cursor moves), else that time or the refusing quotas' cursor
- * if later, which then moves on by cost × length / limit; -1 that time is past the deadline (detail = it), nothing recorded;
- * -4 a window key is missing (detail = its index), to be rebuilt from Postgres first.
+ * ARGV: n, cost, member, deadline (Redis ms, 0: none), near (ms), pending (ms), then limit and
+ * counted length per window. Returns {now, outcome, detail}: outcome 1 admitted; 0 refused,
+ * detail = when to try again: the earliest admissible time when it is at most `near` away
+ * (the caller waits for it and asks again; no cursor moves), else that time or the refusing
+ * quotas' cursor if later, which then moves on by cost × length / limit; -1 that time is past
+ * the deadline (detail = it), nothing recorded; -4 a window key is missing (detail = its
+ * index), to be rebuilt from Postgres first.
  */
 const ADMIT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local n, cost, member, deadline, near = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local n, cost, member, deadline, near, pending = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 for i = 1, n do
   if redis.call('EXISTS', KEYS[i]) == 0 then return { now, -4, i } end
 end
 local limits, lengths, refusing = {}, {}, {}
 local earliest = now
 for i = 1, n do
-  limits[i] = tonumber(ARGV[4 + 2 * i])
-  lengths[i] = tonumber(ARGV[5 + 2 * i])
+  limits[i] = tonumber(ARGV[5 + 2 * i])
+  lengths[i] = tonumber(ARGV[6 + 2 * i])
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '(0', now - lengths[i])
   local used = redis.call('ZCOUNT', KEYS[i], now - lengths[i] + 1, '+inf')
   local over = used + cost - limits[i]
   if over > 0 then
     local leaving = redis.call('ZRANGEBYSCORE', KEYS[i], now - lengths[i] + 1, '+inf', 'WITHSCORES', 'LIMIT', over - 1, 1)
-    local at = leaving[2] and (tonumber(leaving[2]) + lengths[i]) or (now + lengths[i])
-    if at > earliest then earliest = at end
+    -- A unit in flight is answered no earlier than now.
+    local from = leaving[2] and math.min(tonumber(leaving[2]), now) or now
+    if from + lengths[i] > earliest then earliest = from + lengths[i] end
     refusing[#refusing + 1] = i
   end
 end
 if #refusing == 0 then
   for i = 1, n do
-    for u = 1, cost do redis.call('ZADD', KEYS[i], now, member .. ':' .. u) end
-    redis.call('PEXPIRE', KEYS[i], lengths[i] + 60000)
+    for u = 1, cost do redis.call('ZADD', KEYS[i], now + pending, member .. ':' .. u) end
+    redis.call('PEXPIRE', KEYS[i], lengths[i] + pending + 60000)
   end
   return { now, 1, 0 }
 end
@@ -69,21 +74,17 @@ end
 return 1`;
 
 /**
- * KEYS: the sent-window keys. ARGV: member, cost, time (Redis ms; 0: now). Moves an
- * admission's units still there to that time, never earlier than they are; returns the time.
+ * KEYS: the sent-window keys. ARGV: member, cost, time (Redis ms; 0: now). Counts an
+ * admission's units still there from that time (the carrier's answer); returns the time.
  */
-const RESTAMP = `
+const SETTLE = `
 local at = tonumber(ARGV[3])
 if at == 0 then
   local t = redis.call('TIME')
   at = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 for i = 1, #KEYS do
-  for u = 1, tonumber(ARGV[2]) do
-    local member = ARGV[1] .. ':' .. u
-    local score = redis.call('ZSCORE', KEYS[i], member)
-    if score and tonumber(score) < at then redis.call('ZADD', KEYS[i], 'XX', at, member) end
-  end
+  for u = 1, tonumber(ARGV[2]) do redis.call('ZADD', KEYS[i], 'XX', at, ARGV[1] .. ':' .. u) end
 end
 return at`;
 
@@ -116,8 +117,10 @@ export class QuotaAdmission {
   private clock = { offsetMs: 0, roundTripMs: Number.POSITIVE_INFINITY, at: 0 };
 
   /**
-   * @param guardMs added to every window: the carrier counts arrivals, which follow the
-   * admission by the time it takes to write the submit and cross the network.
+   * @param guardMs added to every window: a margin of the operator's; units are counted
+   * from the carrier's answer to their submit, so no delay on the way needs it.
+   * @param pendingMs how long a unit admitted and never settled (its dispatcher died) counts
+   * as in flight; then it counts from that moment, as if the carrier had answered then.
    * @param recentSends Postgres's record of recent sends, from which a lost window is
    * rebuilt (without it, a missing window starts empty).
    * @param nearMs a refusal whose earliest admissible time is at most this far away is
@@ -127,6 +130,7 @@ export class QuotaAdmission {
   constructor(
     private readonly redis: Redis,
     private readonly guardMs: number,
+    private readonly pendingMs: number,
     private readonly recentSends: RecordedSendsSource = async () => [],
     private readonly nearMs = 100,
   ) {}
@@ -144,7 +148,7 @@ export class QuotaAdmission {
     // Each admission is its own record: a message admitted again (after a crash) never moves an earlier hand-off.
     this.sequence = (this.sequence + 1) % 1_000_000_000;
     const member = `${request.messageUuid}#${process.pid}.${this.sequence}`;
-    const args = [request.windows.length, cost, member, request.deadline, this.nearMs, ...request.windows.flatMap((w, i) => [w.limit, lengthsMs[i] ?? w.windowMs])];
+    const args = [request.windows.length, cost, member, request.deadline, this.nearMs, this.pendingMs, ...request.windows.flatMap((w, i) => [w.limit, lengthsMs[i] ?? w.windowMs])];
     for (let attempt = 0; attempt < 8; attempt += 1) {
       const asked = Date.now();
       const [now, outcome, detail] = ((await this.redis.eval(ADMIT, keys.length * 2, ...keys, ...cursors, ...args)) as [number, number, number]).map(Number) as [
@@ -162,13 +166,15 @@ export class QuotaAdmission {
   }
 
   /**
-   * Records an admission's units again, later: at `at` (Redis time), or at Redis now. A
-   * submit written later than its admission is then counted from when it was written. Sound
-   * as long as it comes within the window after the admission: every admission made since
-   * counted the units, and every later one counts them from the new time. Returns the time.
+   * Counts an admission's units from the carrier's answer to its (last) submit: `answeredAt`
+   * on this process's clock, or Redis now when not given. The time is taken at the latest
+   * the clock offset allows, so it is never before the answer. Returns it (Redis ms).
    */
-  async restamp(admission: Admission, at = 0): Promise<number> {
-    return Number(await this.redis.eval(RESTAMP, admission.keys.length, ...admission.keys, admission.member, admission.cost, Math.round(at)));
+  async settle(admission: Admission, answeredAt?: number): Promise<number> {
+    if (admission.keys.length === 0) return 0;
+    const known = answeredAt !== undefined && Number.isFinite(this.clock.roundTripMs);
+    const at = known ? Math.ceil(this.redisTimeOf(answeredAt) + this.clock.roundTripMs / 2) + 1 : 0;
+    return Number(await this.redis.eval(SETTLE, admission.keys.length, ...admission.keys, admission.member, admission.cost, at));
   }
 
   /**

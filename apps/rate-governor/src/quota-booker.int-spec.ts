@@ -1,12 +1,12 @@
 import { MessageType } from '@sluice/contracts';
-import { pacificDay, type DailyCap, type WindowQuota } from '@sluice/domain';
+import { earliestSlot, pacificDay, type DailyCap, type WindowQuota } from '@sluice/domain';
 import { AccountRepository, countedSends, createDataSource, MessageQuotas, QuotaContextRepository, RecentSendsRepository } from '@sluice/persistence';
 import { recordDeliveredSends, testInfrastructure, testNumber } from '@sluice/testing';
 import { createTestAccount, registerTestNumber } from '@sluice/testing-data';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { BookingResult, QuotaBooker } from './quota-booker';
+import { BookingResult, QuotaBooker, SCAN_GROUPS } from './quota-booker';
 
 const HOUR = 3_600_000;
 const mps5: WindowQuota = { kind: 'account_mps', scope: 'mps:sms', limit: 5, windowMs: 1_000 };
@@ -58,6 +58,25 @@ describe('QuotaBooker (real Redis and Postgres)', () => {
     expect(slots.filter((s) => s < first + 1_000)).toHaveLength(5);
     expect(slots.filter((s) => s >= first + 1_000 && s < first + 2_000)).toHaveLength(5);
     for (const s of slots) expect(slots.filter((t) => t >= s && t < s + 1_000).length).toBeLessThanOrEqual(5);
+  });
+
+  it('books every message at the slot earliestSlot gives, gaps before future bookings included and a long backlog skipped', async () => {
+    // Messages asking for random earliest times a minute ahead, where Redis now is no constraint: each slot is that rule's answer.
+    const booker = await bookerAt(null);
+    const account = newAccount();
+    const quota: WindowQuota = { kind: 'number', scope: `num:${randomUUID()}:sms`, limit: 3, windowMs: 1_000 };
+    const base = Date.now() + 60_000;
+    let seed = 7;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+    const booked: number[] = [];
+    // Then a burst that all asks for the start: past SCAN_GROUPS forbidden ranges it is booked past the backlog's end.
+    for (let i = 0; i < 520; i += 1) {
+      const notBefore = i < 120 ? base + Math.floor(next() * 20_000) : base;
+      const result = await booker.book({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline: base + HOUR, windows: [quota], daily: [], notBefore });
+      expect(slotOf(result)).toBe(earliestSlot(booked, notBefore, 1, quota, SCAN_GROUPS));
+      booked.push(slotOf(result));
+      booked.sort((a, b) => a - b);
+    }
   });
 
   it('dispatches five sends at 5 MPS at once (seed scenario 1)', async () => {

@@ -29,6 +29,9 @@ import type Redis from 'ioredis';
  * a quiet spell, or was lost with Redis's data: in each case it is rebuilt before any
  * booking counts on it, and no quota goes over right after a failover.
  */
+/** Forbidden ranges a booking looks at before it takes the time past a quota's whole backlog (see earliestSlot). */
+export const SCAN_GROUPS = 256;
+
 const BOOK = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[6])
@@ -48,40 +51,25 @@ for j = 1, m do
   fails[j] = ARGV[8 + 2 * n + 2 * j] == '1'
 end
 
-local function count(key, from, to)
-  return redis.call('ZCOUNT', key, from, to)
-end
-
--- Whether cost more units at time at keep every window [s, s + W) containing it within the limit.
-local function fits(i, at)
-  local key, W, limit = KEYS[i], windows[i], limits[i]
-  if count(key, at - W + 1, at) + cost > limit then return false end
-  local later = redis.call('ZRANGEBYSCORE', key, '(' .. at, at + W - 1, 'WITHSCORES')
-  local last = nil
-  for k = 2, #later, 2 do
-    local b = tonumber(later[k])
-    if b ~= last then
-      last = b
-      if count(key, b - W + 1, b) + cost > limit then return false end
-    end
-  end
-  return true
-end
-
--- Earliest time >= from that fits window i: from itself, or just after a booking leaves (b + W).
+-- Earliest time >= from that fits window i (earliestSlot of @sluice/domain, with a pass of
+-- at most ${SCAN_GROUPS} groups): every free + 1 bookings no more than W - 1 apart forbid
+-- [last - W + 1, first + W - 1]; those ranges come in order, so one pass jumps past each that
+-- holds the candidate and stops at the first after it. Bookings are read by rank (the
+-- sentinel is rank 0), so a long backlog costs O(log n) and not a read of all of it.
 local function earliest(i, from)
-  if fits(i, from) then return from end
-  local W = windows[i]
-  local bookings = redis.call('ZRANGEBYSCORE', KEYS[i], from - W + 1, '+inf', 'WITHSCORES')
-  local last = nil
-  for k = 2, #bookings, 2 do
-    local candidate = tonumber(bookings[k]) + W
-    if candidate > from and candidate ~= last then
-      last = candidate
-      if fits(i, candidate) then return candidate end
-    end
+  local W, free, key = windows[i], limits[i] - cost, KEYS[i]
+  local r0 = redis.call('ZCOUNT', key, '-inf', from - W)
+  local firsts = redis.call('ZRANGE', key, r0, r0 + ${SCAN_GROUPS} - 1, 'WITHSCORES')
+  local lasts = redis.call('ZRANGE', key, r0 + free, r0 + free + ${SCAN_GROUPS} - 1, 'WITHSCORES')
+  local t = from
+  for j = 1, #lasts / 2 do
+    local first, last = tonumber(firsts[2 * j]), tonumber(lasts[2 * j])
+    if last - W + 1 > t then return t end
+    if last - first <= W - 1 and first + W - 1 >= t then t = first + W end
   end
-  return tonumber(bookings[#bookings]) + W
+  if #lasts / 2 < ${SCAN_GROUPS} then return t end
+  local tail = redis.call('ZRANGE', key, -(free + 1), -(free + 1), 'WITHSCORES')
+  return math.max(t, tonumber(tail[2]) + W)
 end
 
 -- A message already booked (a record replayed after a crash or a rebalance) keeps its slot.

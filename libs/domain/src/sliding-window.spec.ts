@@ -36,6 +36,49 @@ describe('earliestSlot', () => {
     expect(() => earliestSlot([], 0, 6, MPS5)).toThrow(RangeError);
   });
 
+  it('finds the first time that fits, as trying every time from now on does, among bookings anywhere', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.array(fc.integer({ min: 0, max: 1_500 }), { maxLength: 40 }),
+        fc.integer({ min: 0, max: 1_500 }),
+        fc.integer({ min: 1, max: 6 }),
+        (limit, windowMs, times, now, wanted) => {
+          const quota = { limit, windowMs };
+          const booked = [...times].sort((a, b) => a - b);
+          const cost = Math.min(wanted, limit);
+          let expected = now;
+          while (!fits(booked, expected, cost, quota)) expected += 1;
+          expect(earliestSlot(booked, now, cost, quota)).toBe(expected);
+        },
+      ),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('with a bounded pass, still gives a time that fits, never before the first one', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.array(fc.integer({ min: 0, max: 1_500 }), { maxLength: 40 }),
+        fc.integer({ min: 0, max: 1_500 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 8 }),
+        (limit, windowMs, times, now, wanted, scanGroups) => {
+          const quota = { limit, windowMs };
+          const booked = [...times].sort((a, b) => a - b);
+          const cost = Math.min(wanted, limit);
+          const bounded = earliestSlot(booked, now, cost, quota, scanGroups);
+          expect(fits(booked, bounded, cost, quota)).toBe(true);
+          expect(bounded).toBeGreaterThanOrEqual(earliestSlot(booked, now, cost, quota));
+        },
+      ),
+      { numRuns: 1_000 },
+    );
+  });
+
   it('never lets any sliding window exceed the limit and never waits past the earliest fit', () => {
     fc.assert(
       fc.property(

@@ -232,6 +232,8 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         admission = admitted;
       }
       const outcome = await this.submitParts(claimed, text, submitted, admission, progress);
+      // Counted from the carrier's answer at once, before the writes that record it (which may wait for Postgres).
+      if (admission && outcome.kind !== 'throttled') this.settle(admission);
       switch (outcome.kind) {
         case 'sent': {
           const sentAt = new Date();

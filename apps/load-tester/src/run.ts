@@ -5,7 +5,7 @@ import type { RunResult } from './report/result';
 import { buildResult, loadAverage } from './run/build-result';
 import { collectRecords, logDispatcherPacing, witnessQuotas } from './run/collect';
 import { drain } from './run/drain';
-import { prepareLoad, runPhases, startAlongside } from './run/load';
+import { prepareLoad, runPhases, scheduleCarrierOutage, startAlongside } from './run/load';
 import type { RunOptions } from './run/options';
 import { measureRunCeilings, prepareTarget, seedRun, warmUpTarget, watchedProcesses } from './run/prepare';
 import { ProgressReporter } from './run/progress';
@@ -40,10 +40,18 @@ export async function runLoadTest(options: RunOptions): Promise<RunResult> {
       follow: (name, pid) => sampler.follow(name, pid),
       setActivity: (label) => progress.setActivity(label),
     });
+    // Its error, like the task's alongside, is raised once the arrivals are over.
+    const outage = scheduleCarrierOutage(scenario, target.simulator, load.runStart, progress, log).then(
+      (until) => ({ until, error: null }),
+      (error: unknown) => ({ until: null, error }),
+    );
     const phaseResults = await runPhases(options, load.generator, progress, () => awaitingFinalCallback(load.generator.messages, target.receiver.callbacks));
     const arrivalEnd = Date.now();
     const alongsideOutcome = await alongside;
     if (alongsideOutcome) throw alongsideOutcome.error;
+    const outageOutcome = await outage;
+    if (outageOutcome.error !== null) throw outageOutcome.error;
+    const carrierDownUntil = outageOutcome.until;
 
     const drained = await drain(scenario.drain, load, target.receiver, progress);
     progress.close();
@@ -53,7 +61,7 @@ export async function runLoadTest(options: RunOptions): Promise<RunResult> {
     await logDispatcherPacing(target, log);
     const { records, simulatorDuplicates } = await collectRecords(target, load, fixtures.quotas);
     options.onRaw?.(records);
-    const analysis = analyse({ ...records, http: load.generator.http, phases: phaseResults.length });
+    const analysis = analyse({ ...records, http: load.generator.http, phases: phaseResults.length, ...(carrierDownUntil !== null ? { carrierDownUntil } : {}) });
     await witnessQuotas(analysis.quotas, fixtures.quotas, target, load.runStart, log);
 
     return buildResult({ options, run, loadAtStart, target, fixtures, ceilings, load, phaseResults, arrivalEnd, drain: drained, records, analysis, simulatorDuplicates, backlog: progress.backlog, sampler });

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { countsPerBucket, maxInWindow, utilisation, windowSeries } from './windows';
+import { countsPerBucket, fullRateTimes, maxInWindow, utilisation, windowSeries } from './windows';
 
 /** Every window [t, t + W) for every integer t that could matter, counted the slow way. */
 function bruteForceMax(times: number[], windowMs: number): number {
@@ -61,5 +61,39 @@ describe('countsPerBucket and utilisation', () => {
     // 240 units at 5 a second, paced as 5 every 1.12 s: the 48 bursts span 47 × 1.12 s.
     const guarded = Array.from({ length: 240 }, (_, i) => Math.floor(i / 5) * 1_120);
     expect(utilisation(guarded, 5, 1_000)).toBeCloseTo(48_000 / (47 * 1_120 + 1_000), 9);
+  });
+});
+
+describe('fullRateTimes', () => {
+  it('sends a waiting backlog the limit at once and again each window, first come first served', () => {
+    const waiting = Array.from({ length: 12 }, (_, i) => ({ acceptedAt: i, units: 1 }));
+    expect(fullRateTimes(waiting, 5, 1_000)).toEqual([0, 1, 2, 3, 4, 1_000, 1_001, 1_002, 1_003, 1_004, 2_000, 2_001]);
+  });
+
+  it('starts no earlier than the end of an outage, and a message of several units waits for all of them', () => {
+    const messages = [
+      { acceptedAt: 0, units: 2 },
+      { acceptedAt: 10, units: 2 },
+      { acceptedAt: 20, units: 2 },
+    ];
+    expect(fullRateTimes(messages, 3, 1_000, 5_000)).toEqual([5_000, 6_000, 7_000]);
+  });
+
+  it('never puts more than the limit in a window, and a message never before its acceptance', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 2_000 }),
+        fc.array(fc.record({ gap: fc.integer({ min: 0, max: 500 }), units: fc.integer({ min: 1, max: 4 }) }), { maxLength: 50 }),
+        (limit, windowMs, gaps) => {
+          let t = 0;
+          const messages = gaps.map((g) => ({ acceptedAt: (t += g.gap), units: g.units }));
+          const times = fullRateTimes(messages, limit, windowMs);
+          const units = messages.flatMap((m, i) => Array.from({ length: Math.min(m.units, limit) }, () => times[i] ?? NaN));
+          expect(maxInWindow([...units].sort((a, b) => a - b), windowMs).max).toBeLessThanOrEqual(limit);
+          messages.forEach((m, i) => expect(times[i]).toBeGreaterThanOrEqual(m.acceptedAt));
+        },
+      ),
+    );
   });
 });

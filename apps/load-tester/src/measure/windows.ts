@@ -64,3 +64,24 @@ export function utilisation(times: readonly number[], limit: number, windowMs: n
   const span = times[times.length - 1] - times[0];
   return Math.min(1, (Math.ceil(times.length / limit) * windowMs) / (span + windowMs));
 }
+
+/**
+ * When each message would reach the carrier if its quota were used to the full, first come
+ * first served: unit j goes at the latest of its message's acceptance, `notBefore` (the end of
+ * a carrier outage) and the time unit j − limit went plus the window. A message's time is
+ * that of its last unit. `messages` in acceptance order; units above the limit count as the limit.
+ */
+export function fullRateTimes(messages: ReadonlyArray<{ readonly acceptedAt: number; readonly units: number }>, limit: number, windowMs: number, notBefore = -Infinity): number[] {
+  const units: number[] = [];
+  return messages.map((message) => {
+    const cost = Math.max(1, Math.min(message.units, limit));
+    let at = Math.max(message.acceptedAt, notBefore);
+    // Its units go together: each needs the unit `limit` before it out of the window.
+    for (let u = 0; u < cost; u += 1) {
+      const previous = units[units.length + u - limit];
+      if (previous !== undefined) at = Math.max(at, previous + windowMs);
+    }
+    for (let u = 0; u < cost; u += 1) units.push(at);
+    return at;
+  });
+}

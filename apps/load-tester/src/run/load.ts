@@ -1,6 +1,7 @@
 // The load: the generator and the probe that watches its messages, the task run alongside it,
 // and the arrival phases in turn (each judged as a step when the scenario is a step search).
 import type { HarnessRun } from '../platform/harness';
+import type { SimulatorClient } from '../platform/simulator-client';
 import { LoadGenerator, PhaseResult } from '../load/open-model';
 import type { PhaseSpec, Scenario } from '../scenario/scenario';
 import { TrafficPlan } from '../scenario/traffic-plan';
@@ -38,6 +39,30 @@ export function startAlongside(duringLoad: RunOptions['duringLoad'], context: Lo
     () => null,
     (error: unknown) => ({ error }),
   );
+}
+
+/**
+ * The scenario's carrier outage, started `atSeconds` after the load began; resolves to the
+ * epoch ms the carrier came back (null when the scenario has none). The load's phases are
+ * not held up by it.
+ */
+export async function scheduleCarrierOutage(
+  scenario: Scenario,
+  simulator: SimulatorClient,
+  runStart: number,
+  progress: ProgressReporter,
+  log: (line: string) => void,
+): Promise<number | null> {
+  const outage = scenario.carrierOutage;
+  if (!outage) return null;
+  await sleep(Math.max(0, runStart + outage.atSeconds * 1_000 - Date.now()));
+  const { until, dropped } = await simulator.startOutage(outage.seconds);
+  log(`carrier outage: every bind refused for ${fmt(outage.seconds)} s (${fmt(dropped)} sessions dropped)`);
+  progress.setActivity('carrier outage');
+  await sleep(Math.max(0, until - Date.now()));
+  progress.setActivity(null);
+  log('carrier outage over');
+  return until;
 }
 
 /** Runs the scenario's phases in turn; a step search stops at the first step not sustainable when told to. */

@@ -52,6 +52,15 @@ export function verdict(
       failures.push(`drain: ${q.label} took ${(q.drainMs / 1_000).toFixed(1)} s from its first acceptance to its last unit at the carrier (expected ≤ ${maxDrainSeconds} s)`);
     }
   }
+  const maxBeyond = scenario.expect.maxSecondsBeyondQuota;
+  if (maxBeyond !== undefined) {
+    const binding = new Map(scenario.groups.map((g) => [g.name, g.bindingQuota]));
+    for (const q of quotas.filter((x) => x.windowMs > 0 && binding.get(x.group) === x.kind && x.beyondQuota.maxMs > maxBeyond * 1_000)) {
+      failures.push(
+        `waiting: under ${q.label} a message reached the carrier ${(q.beyondQuota.maxMs / 1_000).toFixed(1)} s later than the quota required (${q.beyondQuota.overOneSecond} more than 1 s late; expected ≤ ${maxBeyond} s)`,
+      );
+    }
+  }
   const maxErrors = scenario.expect.maxHttpErrorRatio;
   if (maxErrors !== undefined && generator.sent > 0 && generator.failed / generator.sent > maxErrors) {
     failures.push(`http: ${generator.failed} of ${generator.sent} requests failed (allowed ${(maxErrors * 100).toFixed(1)} %)`);

@@ -8,7 +8,7 @@ const DIR = join(WORKSPACE_ROOT, 'loadtest', 'scenarios');
 
 describe('scenario files', () => {
   it('has every named scenario of the issue, and each one parses', () => {
-    expect(listScenarios(DIR)).toEqual(['drain-600', 'end-to-end-max', 'expiry-under-backlog', 'gateway-max', 'many-accounts', 'pacing', 'smoke', 'soak', 'steady', 'tpd-boundary', 'two-way']);
+    expect(listScenarios(DIR)).toEqual(['carrier-outage', 'drain-600', 'end-to-end-max', 'expiry-under-backlog', 'gateway-max', 'many-accounts', 'pacing', 'smoke', 'soak', 'steady', 'tpd-boundary', 'two-way']);
     for (const name of listScenarios(DIR)) {
       const document: unknown = JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8'));
       expect((isTwoWay(document) ? parseTwoWayScenario(document, name) : loadScenario(name, DIR)).name).toBe(name);
@@ -22,7 +22,7 @@ describe('scenario files', () => {
     expect(() => parseScenario({ name: 'x', groups: [{ name: 'a', numbers: [{ type: 'toll_free' }], brand: { vettingScore: 50 } }], phases: [{ rate: 1, seconds: 1 }] }, 'x.json')).toThrow(
       new ScenarioError('x.json: group "a" has a brand but no 10dlc numbers'),
     );
-    expect(() => loadScenario('no-such-scenario', DIR)).toThrow(/no scenario "no-such-scenario".*known: drain-600, end-to-end-max, /);
+    expect(() => loadScenario('no-such-scenario', DIR)).toThrow(/no scenario "no-such-scenario".*known: carrier-outage, drain-600, end-to-end-max, /);
   });
 
   it('scales phase durations, not rates', () => {

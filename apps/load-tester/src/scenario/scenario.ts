@@ -79,6 +79,14 @@ export const scenarioSchema = z.object({
   seed: z.number().int().default(1),
   groups: z.array(groupSpec).min(1),
   phases: z.array(phaseSpec).min(1),
+  /** The carrier-simulator refuses every bind (and drops the bound ones) for `seconds`, from `atSeconds` after the load begins. */
+  carrierOutage: z
+    .object({
+      atSeconds: z.number().nonnegative(),
+      seconds: z.number().positive(),
+    })
+    .strict()
+    .optional(),
   /**
    * A step search: each phase is a step; a step is sustainable when the platform kept up
    * (see README). `accept` judges the gateway alone, `end-to-end` also the carrier side.
@@ -132,6 +140,8 @@ export const scenarioSchema = z.object({
       minUtilisation: z.number().min(0).max(1).optional(),
       /** Each group's binding quota, when backlogged, must take at most this long from its first acceptance to its last unit at the carrier. */
       maxDrainSeconds: z.number().positive().optional(),
+      /** No message under a group's binding quota may reach the carrier more than this much later than the quota, used to the full, required. */
+      maxSecondsBeyondQuota: z.number().nonnegative().optional(),
       /** Share of requests that may end in an HTTP error or time-out (not checked when absent). */
       maxHttpErrorRatio: z.number().min(0).max(1).optional(),
     })

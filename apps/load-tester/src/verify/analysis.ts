@@ -4,7 +4,7 @@ import { MessageErrorCode } from '@sluice/contracts';
 import { MESSAGE_EXPIRY, messageExpiryDeadline } from '@sluice/domain';
 import type { SentMessage } from '../load/open-model';
 import { HistogramSummary, LogHistogram } from '../measure/histogram';
-import { maxInWindow, utilisation } from '../measure/windows';
+import { fullRateTimes, maxInWindow, utilisation } from '../measure/windows';
 import type { Submission } from '../platform/simulator-client';
 import type { ExpectedQuota, QuotaKind } from '../quotas/expected-quotas';
 import type { ReceivedCallback } from '../receiver/callback-receiver';
@@ -32,6 +32,12 @@ export interface QuotaResult {
   readonly utilisation: number;
   /** From the first acceptance of a message under this quota to the last of its units at the carrier (ms); NaN when nothing reached it. */
   readonly drainMs: number;
+  /**
+   * How much later than the quota required its messages reached the carrier: against the
+   * quota used to the full, first come first served, from each acceptance (and no earlier
+   * than the end of a carrier outage). The latest, and how many came more than a second late.
+   */
+  readonly beyondQuota: { readonly maxMs: number; readonly overOneSecond: number };
   readonly violation: string | null;
   /** The carrier-simulator's own /count of the same window (quotas of one sender only), as a cross-check. */
   witness?: number;
@@ -75,6 +81,8 @@ export interface AnalysisInput {
   readonly submissions: readonly Submission[];
   readonly callbacks: readonly ReceivedCallback[];
   readonly quotas: readonly ExpectedQuota[];
+  /** Epoch ms a carrier outage of the run ended: nothing could reach the carrier before it. */
+  readonly carrierDownUntil?: number;
 }
 
 function bump(counts: Record<string, number>, key: string, by = 1): void {
@@ -192,7 +200,7 @@ export function analyse(input: AnalysisInput): Analysis {
     }
   }
 
-  const quotas = checkQuotas(input.quotas, acceptedAtCarrier, input.sent, input.rows);
+  const quotas = checkQuotas(input.quotas, acceptedAtCarrier, input.sent, input.rows, input.carrierDownUntil);
 
   const count = (status: string): number => ours.filter((s) => s.status === status).length;
   return {
@@ -220,8 +228,17 @@ export function analyse(input: AnalysisInput): Analysis {
   };
 }
 
-function checkQuotas(quotas: readonly ExpectedQuota[], accepted: readonly Submission[], sent: readonly SentMessage[], rows: readonly MessageRow[]): QuotaResult[] {
+function checkQuotas(
+  quotas: readonly ExpectedQuota[],
+  accepted: readonly Submission[],
+  sent: readonly SentMessage[],
+  rows: readonly MessageRow[],
+  carrierDownUntil: number | undefined,
+): QuotaResult[] {
   const submissionsBySource = groupBy(accepted, (s) => s.source);
+  // When each message was whole at the carrier: its last part's arrival.
+  const atCarrier = new Map<string, number>();
+  for (const s of accepted) atCarrier.set(s.destination, Math.max(atCarrier.get(s.destination) ?? -Infinity, s.receivedAt));
   const sentBySource = groupBy(sent, (m) => m.src);
   const rowsByUuid = new Map(rows.map((r) => [r.uuid, r]));
   return quotas.map((quota) => {
@@ -262,7 +279,29 @@ function checkQuotas(quotas: readonly ExpectedQuota[], accepted: readonly Submis
       backlogged,
       utilisation: daily ? times.length / quota.limit : utilisation(times, quota.limit, quota.windowMs),
       drainMs: times.length > 0 && offered.length > 0 ? (times[times.length - 1] ?? NaN) - Math.min(...offered.map((m) => m.acceptedAt)) : NaN,
+      beyondQuota: daily ? { maxMs: 0, overOneSecond: 0 } : beyondQuota(offered, atCarrier, quota, carrierDownUntil),
       violation,
     };
   });
+}
+
+/** How much later than the quota required, used to the full and first come first served, each offered message reached the carrier. */
+function beyondQuota(
+  offered: readonly SentMessage[],
+  atCarrier: ReadonlyMap<string, number>,
+  quota: ExpectedQuota,
+  carrierDownUntil: number | undefined,
+): { maxMs: number; overOneSecond: number } {
+  const inOrder = [...offered].sort((a, b) => a.acceptedAt - b.acceptedAt);
+  const required = fullRateTimes(inOrder, quota.limit, quota.windowMs, carrierDownUntil);
+  let maxMs = 0;
+  let overOneSecond = 0;
+  inOrder.forEach((message, i) => {
+    const at = atCarrier.get(message.dst);
+    if (at === undefined) return;
+    const late = at - (required[i] ?? at);
+    maxMs = Math.max(maxMs, late);
+    if (late > 1_000) overOneSecond += 1;
+  });
+  return { maxMs, overOneSecond };
 }

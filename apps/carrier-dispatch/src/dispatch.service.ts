@@ -380,6 +380,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
       cost: message.units,
       deadline: message.acceptedAt + message.messageExpiry * 1_000,
       windows: quota.windows,
+      inLine: job.inLine === true,
     };
     let askedAt = Date.now();
     let result = await this.admission.admit(request);
@@ -394,7 +395,8 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         // In flight until the carrier answers: settled then (or released if nothing is written).
         return { ...result.admission, now: result.now, askedAt, answeredAt: null, unanswered: 0, closed: false };
       case 'refused':
-        await this.schedule.put({ ...job, dueAt: result.retryAt });
+        // A place in line was given only when the retry is not a few milliseconds away.
+        await this.schedule.put({ ...job, dueAt: result.retryAt, ...(result.near ? {} : { inLine: true as const }) });
         this.outcomes.inc({ outcome: 'admission_deferred' });
         return null;
       case 'expired':

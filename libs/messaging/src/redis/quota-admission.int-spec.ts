@@ -113,6 +113,27 @@ describe('QuotaAdmission (real Redis)', () => {
     for (let i = 1; i < retries.length; i += 1) expect((retries[i] ?? 0) - (retries[i - 1] ?? 0)).toBe(step);
   });
 
+  it('sends a message not yet in line behind a line that is ahead of now, and judges one in line on room alone', async () => {
+    const account = newAccount();
+    const window = mps(5);
+    const admission = admitter();
+    // Five admitted, five refused: a line of a second ends after the last of them.
+    const results = await admitMany(admission, account, 10, [window]);
+    const retries = results.flatMap((r) => (r.outcome === 'refused' ? [r.retryAt] : []));
+    expect(retries).toHaveLength(5);
+    const deadline = await farFuture();
+    // Room comes back for the first of the line; a newcomer still goes to the end of it, a message in line gets in.
+    const first = results[0];
+    if (first?.outcome !== 'admitted') throw new Error('expected an admission');
+    const roomAt = (first.settledAt ?? 0) + 1_000 + GUARD;
+    const wait = Math.max(0, roomAt - (await redisNow())) + 5;
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    const newcomer = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window] });
+    expect(newcomer).toMatchObject({ outcome: 'refused', near: false, retryAt: (retries[4] ?? 0) + Math.ceil((1_000 + GUARD) / 5) });
+    const inLine = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window], inLine: true });
+    expect(inLine.outcome).toBe('admitted');
+  });
+
   it('answers a refusal whose room is a few milliseconds away with that time alone, moving no cursor', async () => {
     const account = newAccount();
     const window: QuotaWindow = { scope: `num:${randomUUID()}:sms`, limit: 1, windowMs: 200 };

@@ -13,9 +13,14 @@ import { rebuildMissingWindows, type QuotaWindow, type RecordedSendsSource } fro
  * when everything counted after now − length leaves room for them. Windows are counted
  * `guard` longer than the quota (an operator's margin; no delay needs it).
  *
+ * A quota's retry cursor is the end of its line: the messages it refused, spaced at its rate.
+ * A message not yet in line (`inLine` 0) whose quota has a line ending more than `near` ahead
+ * goes to the end of it even if there is room now, so a backlog (after a carrier outage, say)
+ * goes out first come first served and not after whatever the governor booked later.
+ *
  * KEYS: the sent-window keys (n), then the retry cursor of each (n).
- * ARGV: n, cost, member, deadline (Redis ms, 0: none), near (ms), pending (ms), then limit and
- * counted length per window. Returns {now, outcome, detail}: outcome 1 admitted; 0 refused,
+ * ARGV: n, cost, member, deadline (Redis ms, 0: none), near (ms), pending (ms), inLine (0/1),
+ * then limit and counted length per window. Returns {now, outcome, detail}: outcome 1 admitted; 0 refused,
  * detail = when to try again: the earliest admissible time when it is at most `near` away
  * (the caller waits for it and asks again; no cursor moves), else that time or the refusing
  * quotas' cursor if later, which then moves on by cost × length / limit; -1 that time is past
@@ -30,10 +35,30 @@ for i = 1, n do
   if redis.call('EXISTS', KEYS[i]) == 0 then return { now, -4, i } end
 end
 local limits, lengths, refusing = {}, {}, {}
+for i = 1, n do
+  limits[i] = tonumber(ARGV[6 + 2 * i])
+  lengths[i] = tonumber(ARGV[7 + 2 * i])
+end
+if ARGV[7] == '0' then
+  local lines, back = {}, 0
+  for i = 1, n do
+    local cursor = tonumber(redis.call('GET', KEYS[n + i]) or '0')
+    if cursor > now + near then
+      lines[#lines + 1] = i
+      if cursor > back then back = cursor end
+    end
+  end
+  if #lines > 0 then
+    if deadline > 0 and back > deadline then return { now, -1, back } end
+    for _, i in ipairs(lines) do
+      local moved = back + math.ceil(cost * lengths[i] / limits[i])
+      redis.call('SET', KEYS[n + i], moved, 'PX', moved - now + lengths[i] + 60000)
+    end
+    return { now, 0, back }
+  end
+end
 local earliest = now
 for i = 1, n do
-  limits[i] = tonumber(ARGV[5 + 2 * i])
-  lengths[i] = tonumber(ARGV[6 + 2 * i])
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '(0', now - lengths[i])
   local used = redis.call('ZCOUNT', KEYS[i], now - lengths[i] + 1, '+inf')
   local over = used + cost - limits[i]
@@ -97,6 +122,8 @@ export interface AdmissionRequest {
   /** Epoch ms (Redis time) after which the message has expired; a retry later than it is not given. */
   readonly deadline: number;
   readonly windows: readonly QuotaWindow[];
+  /** The message has a place in its quotas' line already (a refusal gave it its retry time). */
+  readonly inLine?: boolean;
 }
 
 /** An admission's record in the sent windows, which `release` takes back. */
@@ -148,7 +175,7 @@ export class QuotaAdmission {
     // Each admission is its own record: a message admitted again (after a crash) never moves an earlier hand-off.
     this.sequence = (this.sequence + 1) % 1_000_000_000;
     const member = `${request.messageUuid}#${process.pid}.${this.sequence}`;
-    const args = [request.windows.length, cost, member, request.deadline, this.nearMs, this.pendingMs, ...request.windows.flatMap((w, i) => [w.limit, lengthsMs[i] ?? w.windowMs])];
+    const args = [request.windows.length, cost, member, request.deadline, this.nearMs, this.pendingMs, request.inLine ? 1 : 0, ...request.windows.flatMap((w, i) => [w.limit, lengthsMs[i] ?? w.windowMs])];
     for (let attempt = 0; attempt < 8; attempt += 1) {
       const asked = Date.now();
       const [now, outcome, detail] = ((await this.redis.eval(ADMIT, keys.length * 2, ...keys, ...cursors, ...args)) as [number, number, number]).map(Number) as [

@@ -29,6 +29,11 @@ import type Redis from 'ioredis';
  * a quiet spell, or was lost with Redis's data: in each case it is rebuilt before any
  * booking counts on it, and no quota goes over right after a failover.
  */
+/** A measurement of the clock offset is used this long. */
+const CLOCK_SAMPLE_MAX_AGE_MS = 10_000;
+/** Within this much (plus the measurement's round trip) of a Pacific day's end, a booking asks Redis the time. */
+const DAY_END_MARGIN_MS = 1_000;
+
 /** Forbidden ranges a booking looks at before it takes the time past a quota's whole backlog (see earliestSlot). */
 export const SCAN_GROUPS = 256;
 
@@ -168,8 +173,17 @@ export class QuotaBooker {
     private readonly recentSends: RecentSendsSource = async () => [],
   ) {}
 
+  /** Redis time minus this process's clock, from the booking round trip with the least delay lately (NTP's rule). */
+  private clock = { offsetMs: 0, roundTripMs: Number.POSITIVE_INFINITY, at: 0 };
+
+  /**
+   * Books one message. Its script is sent before this method first waits, so bookings asked
+   * for one after the other without waiting reach Redis, and are decided, in that order.
+   */
   async book(request: BookingRequest): Promise<BookingResult> {
-    const now = await this.redisNow();
+    // Only today's and tomorrow's Pacific day (the daily counters) depend on the clock here:
+    // Redis time as this process estimates it, or asked of Redis near a day's end.
+    const now = this.estimatedNow() ?? (await this.redisNow());
     const today = pacificDay(now);
     const tomorrow = pacificDay(today.end);
     const tag = `{acct:${request.rootAccountId}}`;
@@ -190,12 +204,14 @@ export class QuotaBooker {
       request.notBefore ?? 0,
     ];
     for (let attempt = 0; attempt < 8; attempt += 1) {
+      const asked = Date.now();
       const [at, slot, detail, replayed] = (await this.redis.eval(BOOK, windowKeys.length + dailyKeys.length, ...windowKeys, ...dailyKeys, ...args)) as [
         number,
         number,
         number,
         number,
       ];
+      this.sampleClock(asked, Date.now(), Number(at) - this.clockOffsetMs);
       if (slot >= 0) {
         if (Number(replayed) === 1) return { outcome: 'booked', now: Number(at), slot: Number(slot), dailyKeys: [], replayed: true };
         const day = Number(detail) === 1 ? today.day : tomorrow.day;
@@ -225,8 +241,31 @@ export class QuotaBooker {
   }
 
   private async redisNow(): Promise<number> {
+    const asked = Date.now();
     const [seconds, micros] = await this.redis.time();
-    return Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000) + this.clockOffsetMs;
+    const redisNow = Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000);
+    this.sampleClock(asked, Date.now(), redisNow);
+    return redisNow + this.clockOffsetMs;
+  }
+
+  /**
+   * Redis time (shifted by the clock offset) by this process's clock and the measured
+   * offset; null when there is no recent measurement, or when the estimate's error could put
+   * it on the other side of a Pacific day's end (then Redis is asked).
+   */
+  private estimatedNow(): number | null {
+    const local = Date.now();
+    if (!Number.isFinite(this.clock.roundTripMs) || local - this.clock.at > CLOCK_SAMPLE_MAX_AGE_MS) return null;
+    const now = local + this.clock.offsetMs + this.clockOffsetMs;
+    const margin = this.clock.roundTripMs + DAY_END_MARGIN_MS;
+    return pacificDay(now - margin).day === pacificDay(now + margin).day ? now : null;
+  }
+
+  private sampleClock(asked: number, answered: number, redisNow: number): void {
+    const roundTripMs = answered - asked;
+    if (roundTripMs <= this.clock.roundTripMs || answered - this.clock.at > CLOCK_SAMPLE_MAX_AGE_MS / 2) {
+      this.clock = { offsetMs: redisNow - (asked + answered) / 2, roundTripMs, at: answered };
+    }
   }
 }
 

@@ -16,8 +16,8 @@ export interface AccountQuota {
 }
 
 export class QuotaContextRepository {
-  private accounts = new Map<string, Cached<AccountQuota | null>>();
-  private senders = new Map<string, Cached<SenderNumber | null>>();
+  private accounts = new Map<string, Cached<Promise<AccountQuota | null>>>();
+  private senders = new Map<string, Cached<Promise<SenderNumber | null>>>();
   private router: Cached<(destination: string) => Carrier> | null = null;
 
   constructor(
@@ -97,11 +97,15 @@ export class QuotaContextRepository {
     );
   }
 
-  private async cached<T>(map: Map<string, Cached<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  /** One read per key at a time: concurrent callers share it (a batch of one account's messages asks together). A failed read is not kept. */
+  private cached<T>(map: Map<string, Cached<Promise<T>>>, key: string, load: () => Promise<T>): Promise<T> {
     const hit = map.get(key);
     if (hit && hit.expiresAt > Date.now()) return hit.value;
-    const value = await load();
+    const value = load();
     map.set(key, { value, expiresAt: Date.now() + this.ttlMs });
+    value.catch(() => {
+      if (map.get(key)?.value === value) map.delete(key);
+    });
     if (map.size > 100_000) map.delete(map.keys().next().value as string);
     return value;
   }

@@ -16,7 +16,8 @@ import { rebuildMissingWindows, type QuotaWindow, type RecordedSendsSource } fro
  * A quota's retry cursor is the end of its line: the messages it refused, spaced at its rate.
  * A message not yet in line (`inLine` 0) whose quota has a line ending more than `near` ahead
  * goes to the end of it even if there is room now, so a backlog (after a carrier outage, say)
- * goes out first come first served and not after whatever the governor booked later.
+ * goes out first come first served and not after whatever the governor booked later. A
+ * message in line that finds no room keeps its place: it is told the earliest time alone.
  *
  * KEYS: the sent-window keys (n), then the retry cursor of each (n).
  * ARGV: n, cost, member, deadline (Redis ms, 0: none), near (ms), pending (ms), inLine (0/1),
@@ -79,6 +80,8 @@ if #refusing == 0 then
 end
 if deadline > 0 and earliest > deadline then return { now, -1, earliest } end
 if earliest - now <= near then return { now, 0, earliest } end
+-- A message in line keeps its place: it comes back when there is room, and no cursor moves.
+if ARGV[7] == '1' then return { now, 0, earliest } end
 local retry = earliest
 for _, i in ipairs(refusing) do
   local cursor = tonumber(redis.call('GET', KEYS[n + i]) or '0')

@@ -23,6 +23,9 @@ export interface SubmitResult {
   readonly answeredAt: number;
 }
 
+/** The longest wait between two attempts to bind again. */
+const RECONNECT_MAX_MS = 1_000;
+
 export class SmppTimeoutError extends Error {}
 export class SmppUnavailableError extends Error {}
 
@@ -165,7 +168,8 @@ export class SmppClient extends EventEmitter {
       if (this.session === session) this.session = null;
       if (this.stopping) return;
       const delay = this.reconnectDelayMs;
-      this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, 10_000);
+      // At most a second apart: a carrier that is back gets its traffic within a second.
+      this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, RECONNECT_MAX_MS);
       setTimeout(() => this.connect(), delay).unref();
     });
   }

@@ -21,7 +21,8 @@ import { rebuildMissingWindows, type QuotaWindow, type RecordedSendsSource } fro
  *
  * KEYS: the sent-window keys (n), then the retry cursor of each (n).
  * ARGV: n, cost, member, deadline (Redis ms, 0: none), near (ms), pending (ms), inLine (0/1),
- * then limit and counted length per window. Returns {now, outcome, detail}: outcome 1 admitted; 0 refused,
+ * extra (ms a window takes beyond its length: a unit counts from the carrier's answer, so the
+ * line moves on by cost × (length + extra) / limit), then limit and counted length per window. Returns {now, outcome, detail}: outcome 1 admitted; 0 refused,
  * detail = when to try again: the earliest admissible time when it is at most `near` away
  * (the caller waits for it and asks again; no cursor moves), else that time or the refusing
  * quotas' cursor if later, which then moves on by cost × length / limit; -1 that time is past
@@ -32,13 +33,14 @@ const ADMIT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local n, cost, member, deadline, near, pending = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local extra = tonumber(ARGV[8])
 for i = 1, n do
   if redis.call('EXISTS', KEYS[i]) == 0 then return { now, -4, i } end
 end
 local limits, lengths, refusing = {}, {}, {}
 for i = 1, n do
-  limits[i] = tonumber(ARGV[6 + 2 * i])
-  lengths[i] = tonumber(ARGV[7 + 2 * i])
+  limits[i] = tonumber(ARGV[7 + 2 * i])
+  lengths[i] = tonumber(ARGV[8 + 2 * i])
 end
 if ARGV[7] == '0' then
   local lines, back = {}, 0
@@ -52,7 +54,7 @@ if ARGV[7] == '0' then
   if #lines > 0 then
     if deadline > 0 and back > deadline then return { now, -1, back } end
     for _, i in ipairs(lines) do
-      local moved = back + math.ceil(cost * lengths[i] / limits[i])
+      local moved = back + math.ceil(cost * (lengths[i] + extra) / limits[i])
       redis.call('SET', KEYS[n + i], moved, 'PX', moved - now + lengths[i] + 60000)
     end
     return { now, 0, back }
@@ -89,7 +91,7 @@ for _, i in ipairs(refusing) do
 end
 if deadline > 0 and retry > deadline then return { now, -1, retry } end
 for _, i in ipairs(refusing) do
-  local moved = retry + math.ceil(cost * lengths[i] / limits[i])
+  local moved = retry + math.ceil(cost * (lengths[i] + extra) / limits[i])
   redis.call('SET', KEYS[n + i], moved, 'PX', moved - now + lengths[i] + 60000)
 end
 return { now, 0, retry }`;
@@ -127,6 +129,8 @@ export interface AdmissionRequest {
   readonly windows: readonly QuotaWindow[];
   /** The message has a place in its quotas' line already (a refusal gave it its retry time). */
   readonly inLine?: boolean;
+  /** How much longer than its length a window takes to pass, lately (the time from admission to the carrier's answer): spaces the line. */
+  readonly windowExtraMs?: number;
 }
 
 /** An admission's record in the sent windows, which `release` takes back. */
@@ -178,7 +182,7 @@ export class QuotaAdmission {
     // Each admission is its own record: a message admitted again (after a crash) never moves an earlier hand-off.
     this.sequence = (this.sequence + 1) % 1_000_000_000;
     const member = `${request.messageUuid}#${process.pid}.${this.sequence}`;
-    const args = [request.windows.length, cost, member, request.deadline, this.nearMs, this.pendingMs, request.inLine ? 1 : 0, ...request.windows.flatMap((w, i) => [w.limit, lengthsMs[i] ?? w.windowMs])];
+    const args = [request.windows.length, cost, member, request.deadline, this.nearMs, this.pendingMs, request.inLine ? 1 : 0, Math.max(0, Math.round(request.windowExtraMs ?? 0)), ...request.windows.flatMap((w, i) => [w.limit, lengthsMs[i] ?? w.windowMs])];
     for (let attempt = 0; attempt < 8; attempt += 1) {
       const asked = Date.now();
       const [now, outcome, detail] = ((await this.redis.eval(ADMIT, keys.length * 2, ...keys, ...cursors, ...args)) as [number, number, number]).map(Number) as [

@@ -1,6 +1,6 @@
 // Books a message the earliest slot that every quota allows, atomically in Redis on Redis time.
 import { pacificDay, type DailyCap, type RecentSendsSource, type WindowQuota } from '@sluice/domain';
-import { rebuildMissingWindows } from '@sluice/messaging';
+import { rebuildMissingWindows, RedisClockOffset } from '@sluice/messaging';
 import type Redis from 'ioredis';
 
 /**
@@ -29,8 +29,6 @@ import type Redis from 'ioredis';
  * a quiet spell, or was lost with Redis's data: in each case it is rebuilt before any
  * booking counts on it, and no quota goes over right after a failover.
  */
-/** A measurement of the clock offset is used this long. */
-const CLOCK_SAMPLE_MAX_AGE_MS = 10_000;
 /** Within this much (plus the measurement's round trip) of a Pacific day's end, a booking asks Redis the time. */
 const DAY_END_MARGIN_MS = 1_000;
 
@@ -173,8 +171,8 @@ export class QuotaBooker {
     private readonly recentSends: RecentSendsSource = async () => [],
   ) {}
 
-  /** Redis time minus this process's clock, from the booking round trip with the least delay lately (NTP's rule). */
-  private clock = { offsetMs: 0, roundTripMs: Number.POSITIVE_INFINITY, at: 0 };
+  /** Redis time against this process's clock, measured on the booking round trips. */
+  private readonly clock = new RedisClockOffset();
 
   /**
    * Books one message. Its script is sent before this method first waits, so bookings asked
@@ -211,7 +209,7 @@ export class QuotaBooker {
         number,
         number,
       ];
-      this.sampleClock(asked, Date.now(), Number(at) - this.clockOffsetMs);
+      this.clock.observe(asked, Date.now(), Number(at) - this.clockOffsetMs);
       if (slot >= 0) {
         if (Number(replayed) === 1) return { outcome: 'booked', now: Number(at), slot: Number(slot), dailyKeys: [], replayed: true };
         const day = Number(detail) === 1 ? today.day : tomorrow.day;
@@ -244,7 +242,7 @@ export class QuotaBooker {
     const asked = Date.now();
     const [seconds, micros] = await this.redis.time();
     const redisNow = Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000);
-    this.sampleClock(asked, Date.now(), redisNow);
+    this.clock.observe(asked, Date.now(), redisNow);
     return redisNow + this.clockOffsetMs;
   }
 
@@ -255,17 +253,10 @@ export class QuotaBooker {
    */
   private estimatedNow(): number | null {
     const local = Date.now();
-    if (!Number.isFinite(this.clock.roundTripMs) || local - this.clock.at > CLOCK_SAMPLE_MAX_AGE_MS) return null;
-    const now = local + this.clock.offsetMs + this.clockOffsetMs;
+    if (!this.clock.fresh(local)) return null;
+    const now = this.clock.redisTimeOf(local) + this.clockOffsetMs;
     const margin = this.clock.roundTripMs + DAY_END_MARGIN_MS;
     return pacificDay(now - margin).day === pacificDay(now + margin).day ? now : null;
-  }
-
-  private sampleClock(asked: number, answered: number, redisNow: number): void {
-    const roundTripMs = answered - asked;
-    if (roundTripMs <= this.clock.roundTripMs || answered - this.clock.at > CLOCK_SAMPLE_MAX_AGE_MS / 2) {
-      this.clock = { offsetMs: redisNow - (asked + answered) / 2, roundTripMs, at: answered };
-    }
   }
 }
 

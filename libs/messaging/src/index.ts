@@ -13,6 +13,7 @@ export * from './redis/redis.module';
 export * from './redis/dispatch-schedule';
 export * from './redis/quota-windows';
 export * from './redis/quota-admission';
+export * from './redis/redis-clock';
 export * from './coalescer';
 export * from './periodic-task';
 export * from './idle-wait';

@@ -1,6 +1,7 @@
 // Admits a message against its window quotas at the moment it is handed to the carrier, atomically on Redis time.
 import type Redis from 'ioredis';
 import { rebuildMissingWindows, type QuotaWindow, type RecordedSendsSource } from './quota-windows';
+import { RedisClockOffset } from './redis-clock';
 
 /**
  * The rule of `admitAt` and `spacedRetry` (@sluice/domain), run inside Redis so that every
@@ -147,8 +148,8 @@ export type AdmissionResult =
 
 export class QuotaAdmission {
   private sequence = 0;
-  /** Redis time minus this process's clock, from the admission round trip with the least delay lately (NTP's rule). */
-  private clock = { offsetMs: 0, roundTripMs: Number.POSITIVE_INFINITY, at: 0 };
+  /** Redis time against this process's clock, measured on the admission round trips. */
+  private readonly clock = new RedisClockOffset();
 
   /**
    * @param guardMs added to every window: a margin of the operator's; units are counted
@@ -190,7 +191,7 @@ export class QuotaAdmission {
         number,
         number,
       ];
-      this.sampleClock(asked, Date.now(), now);
+      this.clock.observe(asked, Date.now(), now);
       if (outcome === 1) return { outcome: 'admitted', now, admission: { keys, member, cost } };
       if (outcome === 0) return { outcome: 'refused', now, retryAt: detail, near: detail - now <= this.nearMs };
       if (outcome === -1) return { outcome: 'expired', now, earliest: detail };
@@ -211,19 +212,9 @@ export class QuotaAdmission {
     return Number(await this.redis.eval(SETTLE, admission.keys.length, ...admission.keys, admission.member, admission.cost, at));
   }
 
-  /**
-   * The Redis time of a moment on this process's clock, by the offset measured on the
-   * admission round trip with the least delay in the last ten seconds (exact to half of it).
-   */
+  /** The Redis time of a moment on this process's clock, by the offset measured on the admission round trips. */
   redisTimeOf(localMs: number): number {
-    return localMs + this.clock.offsetMs;
-  }
-
-  private sampleClock(asked: number, answered: number, redisNow: number): void {
-    const roundTripMs = answered - asked;
-    if (roundTripMs <= this.clock.roundTripMs || answered - this.clock.at > 10_000) {
-      this.clock = { offsetMs: redisNow - (asked + answered) / 2, roundTripMs, at: answered };
-    }
+    return this.clock.redisTimeOf(localMs);
   }
 
   /** Takes an admission back: its submit was never written to the carrier. */

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../cli';
 import { APP_NAMES, WORKSPACE_ROOT } from '../platform/launcher';
 import { chaosOptions, CHAOS_USAGE } from './chaos-cli';
-import { CHAOS_DATA_DIR, pickInfraPorts } from './chaos-infra';
+import { CHAOS_DATA_DIR } from './chaos-infra';
 import { chaosHtmlReport, chaosSummaryText } from './chaos-report';
 import { runChaos } from './chaos-run';
 import { CHAOS_SCENARIOS, faultSchedule } from './chaos-scenarios';
@@ -59,7 +59,7 @@ async function main(): Promise<number> {
     scenario,
     logDir,
     dataDir,
-    ports: options.ports ?? (await pickInfraPorts()),
+    ports: options.ports,
     keepInfra: options.keepInfra,
     deleteData: options.dataDir === null || dataDir === CHAOS_DATA_DIR,
     appLogLevel: options.appLogLevel,

@@ -1,10 +1,11 @@
 // One fault-injection run: the suite's own infrastructure, the platform started on it, sustained
 // traffic with the scenario's faults injected on schedule, the drain, then the load test's checks
 // plus recovery, final states and dead letters.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from '../report/result';
 import { RunRecords, runLoadTest } from '../run';
-import { ChaosInfrastructure, InfraPorts, lockDataDir } from './chaos-infra';
+import { ChaosInfrastructure, InfraPorts, lockDataDir, pickInfraPorts } from './chaos-infra';
 import { CHAOS_PLATFORM_ENV, ChaosScenario, chaosTraffic, describeFault, faultName, faultSchedule, FLOW_GROUP, KILLABLE_APPS } from './chaos-scenarios';
 import { injectFault, InjectedFault } from './fault-injector';
 import { ProcessSupervisor, SupervisorRestart } from './process-supervisor';
@@ -15,7 +16,8 @@ import { allowancesFor, chaosFailures, faultAt, FaultOutcome, FaultRecord, multi
 export interface ChaosOptions {
   readonly scenario: ChaosScenario;
   readonly dataDir: string;
-  readonly ports: InfraPorts;
+  /** Null: four free ports are picked, and picked again if the infrastructure fails to start on them. */
+  readonly ports: InfraPorts | null;
   /** Leave the infrastructure running afterwards, with its data (a later run starts faster). */
   readonly keepInfra: boolean;
   /** Delete the data directory once the infrastructure is stopped (only the default one is). */
@@ -56,9 +58,38 @@ function envValue(env: ChaosOptions['extraEnv'], app: string, key: string): numb
   return value;
 }
 
+/** Attempts at starting the suite's own infrastructure on picked ports, each on new ports and new data. */
+const INFRA_START_ATTEMPTS = 3;
+
+/**
+ * Starts the suite's infrastructure. On ports it picked itself, a start that fails (a port taken
+ * between the pick and the bind, a broker slow to elect itself on a busy machine) is shown with the
+ * tail of the script's log, stopped (its data deleted when the suite owns it), and tried again on other ports.
+ */
+async function startInfrastructure(options: ChaosOptions, logFile: string): Promise<ChaosInfrastructure> {
+  const attempts = options.ports ? 1 : INFRA_START_ATTEMPTS;
+  for (let attempt = 1; ; attempt += 1) {
+    const infra = new ChaosInfrastructure(options.dataDir, options.ports ?? (await pickInfraPorts()), logFile);
+    options.log(`starting the suite's own Postgres, Redis and Kafka in ${options.dataDir} (ports ${Object.values(infra.ports).join(', ')})`);
+    try {
+      await infra.up();
+      return infra;
+    } catch (error: unknown) {
+      options.log(`${error instanceof Error ? error.message : String(error)}\n${logTail(logFile, 30)}`);
+      if (attempt >= attempts) throw error;
+      await (options.deleteData ? infra.destroy() : infra.down()).catch(() => undefined);
+      options.log(`starting again on other ports (attempt ${attempt + 1} of ${attempts})`);
+    }
+  }
+}
+
+function logTail(file: string, lines: number): string {
+  if (!existsSync(file)) return `(no ${file})`;
+  return `--- last lines of ${file} ---\n${readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')}`;
+}
+
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const { scenario, log } = options;
-  const infra = new ChaosInfrastructure(options.dataDir, options.ports, join(options.logDir, 'infra.log'));
   const schedule = faultSchedule(scenario);
   const allowances = allowancesFor(scenario.faults, {
     dispatcherInFlight: envValue(options.extraEnv, 'carrier-dispatch', 'SMPP_WINDOW') * envValue(options.extraEnv, 'carrier-dispatch', 'SMPP_BINDS'),
@@ -66,8 +97,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   });
 
   const unlock = lockDataDir(options.dataDir);
-  log(`starting the suite's own Postgres, Redis and Kafka in ${options.dataDir} (ports ${Object.values(options.ports).join(', ')})`);
-  await infra.up().catch((error: unknown) => {
+  const infra = await startInfrastructure(options, join(options.logDir, 'infra.log')).catch((error: unknown) => {
     unlock();
     throw error;
   });
@@ -181,7 +211,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       ...result,
       chaos: {
         scenario,
-        infrastructure: { dataDir: options.dataDir, ports: options.ports },
+        infrastructure: { dataDir: options.dataDir, ports: infra.ports },
         schedule: schedule.at,
         faults,
         readiness,

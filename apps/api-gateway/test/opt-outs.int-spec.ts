@@ -68,6 +68,24 @@ describe('opt-out list', () => {
     expect(await send(sub, { src: sender, dst: recipient, text: 'x' })).toMatchObject({ message_state: 'failed', error_code: '200' });
   });
 
+  it("answers sends made at the same time (their lookups share a statement) each from its own account's list", async () => {
+    const accounts = await Promise.all([admin.account(), admin.account()]);
+    const senders = await Promise.all(accounts.map((a) => admin.sender(a.authId)));
+    // Each account blocks the recipient the other one sends to freely.
+    const [first, second] = ['12025550181', '12025550182'];
+    await admin.request('POST', '/opt-outs', { account_id: accounts[0].authId, sender: senders[0], recipient: first });
+    await admin.request('POST', '/opt-outs', { account_id: accounts[1].authId, sender: senders[1], recipient: second });
+    const sends = [];
+    for (let i = 0; i < 5; i += 1) {
+      for (const [n, account] of accounts.entries()) {
+        sends.push(send(account, { src: senders[n], dst: first, text: 'x' }).then((r) => ({ n, to: first, state: r['message_state'] })));
+        sends.push(send(account, { src: senders[n], dst: second, text: 'x' }).then((r) => ({ n, to: second, state: r['message_state'] })));
+      }
+    }
+    const outcomes = await Promise.all(sends);
+    for (const { n, to, state } of outcomes) expect({ n, to, state }).toEqual({ n, to, state: (n === 0 ? to === first : to === second) ? 'failed' : 'queued' });
+  });
+
   it('names the parameter of a bad request', async () => {
     const account = await admin.account();
     const sender = await admin.sender(account.authId);

@@ -22,6 +22,7 @@ describe('callback-service configuration', () => {
       CALLBACK_RETRY_DELAYS_MS: [60_000, 120_000, 240_000],
       CALLBACK_CONCURRENCY: 64,
       CALLBACK_DESTINATION_CONCURRENCY: 8,
+      CALLBACK_DESTINATION_MAX_CONCURRENCY: 32,
       CALLBACK_LEASE_MS: 30_000,
       KAFKA_GROUP_ID: 'callback-service',
     });
@@ -59,6 +60,12 @@ describe('callback-service configuration', () => {
 
   it('refuses a lease that an attempt could outlast', () => {
     expect(problems({ CALLBACK_TIMEOUT_MS: '8000', CALLBACK_LEASE_MS: '8500' })).toMatch(/CALLBACK_LEASE_MS: must be more than CALLBACK_TIMEOUT_MS \+ 1000/);
+  });
+
+  it('refuses a most per destination below the first', () => {
+    expect(problems({ CALLBACK_DESTINATION_CONCURRENCY: '16', CALLBACK_DESTINATION_MAX_CONCURRENCY: '8' })).toMatch(
+      /CALLBACK_DESTINATION_MAX_CONCURRENCY: must be at least CALLBACK_DESTINATION_CONCURRENCY \(16\)/,
+    );
   });
 
   it('takes the gateway that sends Message XML replies only with its admin token', () => {

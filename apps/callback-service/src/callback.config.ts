@@ -24,8 +24,10 @@ export const callbackEnv = httpEnv
     CALLBACK_RETRY_DELAYS_MS: delayList.default('60000,120000,240000'),
     /** HTTP requests in flight per replica. */
     CALLBACK_CONCURRENCY: positiveInt('a positive whole number').default(64),
-    /** HTTP requests in flight per replica to one destination (scheme, host and port). */
+    /** HTTP requests in flight per replica to one destination (scheme, host and port), at first and at least. */
     CALLBACK_DESTINATION_CONCURRENCY: positiveInt('a positive whole number').default(8),
+    /** The most that limit grows to for a destination that keeps callbacks waiting and answers them fast. */
+    CALLBACK_DESTINATION_MAX_CONCURRENCY: positiveInt('a positive whole number').default(32),
     /** A claimed callback not finished within this time is taken by another replica; must exceed CALLBACK_TIMEOUT_MS. */
     CALLBACK_LEASE_MS: milliseconds.default(30_000),
     /** How often an idle replica looks for due callbacks (retries, other replicas' enqueues). */
@@ -75,6 +77,13 @@ export const callbackEnv = httpEnv
         code: z.ZodIssueCode.custom,
         path: ['ALERT_WEBHOOK_SECRET'],
         message: 'is required when ALERT_WEBHOOK_URL is set: at least 16 characters, the key the receiver checks X-Sluice-Signature with',
+      });
+    }
+    if (config.CALLBACK_DESTINATION_MAX_CONCURRENCY < config.CALLBACK_DESTINATION_CONCURRENCY) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['CALLBACK_DESTINATION_MAX_CONCURRENCY'],
+        message: `must be at least CALLBACK_DESTINATION_CONCURRENCY (${config.CALLBACK_DESTINATION_CONCURRENCY})`,
       });
     }
     if (config.CALLBACK_LEASE_MS <= config.CALLBACK_TIMEOUT_MS + 1_000) {

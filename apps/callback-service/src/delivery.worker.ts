@@ -60,13 +60,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   ) {
     this.gates = new DestinationGates({
       concurrency: config.CALLBACK_DESTINATION_CONCURRENCY,
+      maxConcurrency: config.CALLBACK_DESTINATION_MAX_CONCURRENCY,
       failureThreshold: config.CALLBACK_BREAKER_FAILURES,
       cooldownMs: config.CALLBACK_BREAKER_COOLDOWN_MS,
     });
     this.http = new CallbackHttpClient(callbackAddressPolicy(config.CALLBACK_ALLOWED_HOSTS), {
       timeoutMs: config.CALLBACK_TIMEOUT_MS,
       maxResponseBytes: config.CALLBACK_MAX_RESPONSE_BYTES,
-      socketsPerDestination: config.CALLBACK_DESTINATION_CONCURRENCY,
+      socketsPerDestination: config.CALLBACK_DESTINATION_MAX_CONCURRENCY,
     });
     this.vault = new AuthTokenVault(config.ACCOUNT_TOKEN_KEY);
     this.replies = new ReplySender({
@@ -258,7 +259,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     }
     const attemptedAt = new Date();
     const outcome = await this.send(delivery);
-    const opened = this.gates.release(delivery.destination, breakerOutcome(outcome));
+    const opened = this.gates.release(delivery.destination, breakerOutcome(outcome), true, outcome.latencyMs);
     if (opened) {
       this.logger.warn(
         { destination: delivery.destination, cooldownMs: this.config.CALLBACK_BREAKER_COOLDOWN_MS },

@@ -1,4 +1,4 @@
-import { DestinationGates } from './destination-gates';
+import { DestinationGates, FAST_ANSWER_MS } from './destination-gates';
 
 describe('DestinationGates', () => {
   let now = 0;
@@ -93,5 +93,95 @@ describe('DestinationGates', () => {
     expect(g.admit('healthy')).toBe('send');
     expect(g.isOpen('healthy')).toBe(false);
     expect(g.openCount()).toBe(1);
+  });
+
+  describe('a limit that adapts', () => {
+    const adaptive = () => new DestinationGates({ concurrency: 2, maxConcurrency: 6, failureThreshold: 3, cooldownMs: 1_000, now: () => now });
+
+    /** Keeps `waiting` requests queued behind the limit and answers one at a time in `latencyMs`; answers how many went at once at most. */
+    async function busy(g: DestinationGates, answers: number, latencyMs: number, outcome: 'success' | 'failure' = 'success'): Promise<number> {
+      let sending = 0;
+      let most = 0;
+      const queued: Array<Promise<void>> = [];
+      const enqueue = (): void => {
+        g.admit('hook');
+        queued.push(g.turn('hook').then(() => {
+          sending += 1;
+          most = Math.max(most, sending);
+        }));
+      };
+      for (let i = 0; i < 8; i += 1) enqueue();
+      for (let i = 0; i < answers; i += 1) {
+        await Promise.resolve();
+        await Promise.resolve();
+        sending -= 1;
+        g.release('hook', outcome, true, latencyMs);
+        enqueue();
+      }
+      return most;
+    }
+
+    it('grows while requests wait and fast answers come near the best time, up to its most', async () => {
+      const g = adaptive();
+      expect(g.limit('hook')).toBe(2);
+      await busy(g, 5, 10);
+      expect(g.limit('hook')).toBe(4);
+      await busy(g, 200, 10);
+      expect(g.limit('hook')).toBe(6);
+      // Claims may lease three times the grown limit: 16 are admitted (8 queued by each call).
+      expect(g.allowances(3).limited.get('hook')).toBe(6 * 3 - 16);
+    });
+
+    it('never grows for an endpoint slower than the fast bound', async () => {
+      const g = adaptive();
+      await busy(g, 50, FAST_ANSWER_MS + 1);
+      expect(g.limit('hook')).toBe(2);
+    });
+
+    it('does not grow while the answers are far slower than its best', async () => {
+      const g = adaptive();
+      await busy(g, 1, 5);
+      await busy(g, 20, 100);
+      expect(g.limit('hook')).toBe(2);
+    });
+
+    it('halves on each failure, never below the first limit', async () => {
+      const g = adaptive();
+      await busy(g, 200, 10);
+      expect(g.limit('hook')).toBe(6);
+      g.admit('hook');
+      g.release('hook', 'failure', true, 10);
+      expect(g.limit('hook')).toBe(3);
+      for (let i = 0; i < 3; i += 1) {
+        g.admit('hook');
+        g.release('hook', 'failure', true, 10);
+      }
+      expect(g.limit('hook')).toBe(2);
+    });
+
+    it('lets more of the waiting go once it has grown', async () => {
+      const g = adaptive();
+      expect(await busy(g, 200, 10)).toBe(6);
+    });
+
+    it('keeps a learnt limit while the destination is used, and forgets it a minute after', async () => {
+      const g = adaptive();
+      const sent: Array<Promise<void>> = [];
+      for (let i = 0; i < 12; i += 1) {
+        g.admit('hook');
+        sent.push(g.turn('hook'));
+      }
+      for (let i = 0; i < 12; i += 1) {
+        await Promise.resolve();
+        g.release('hook', 'success', true, 10);
+      }
+      await Promise.all(sent);
+      expect(g.limit('hook')).toBeGreaterThan(2);
+      now = 59_000;
+      expect(g.allowances().limited.has('hook')).toBe(true);
+      now = 61_000;
+      expect(g.allowances()).toEqual({ excluded: [], limited: new Map() });
+      expect(g.limit('hook')).toBe(2);
+    });
   });
 });

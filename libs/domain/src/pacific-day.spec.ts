@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { pacificDay } from './pacific-day';
+import { computePacificDay, pacificDay } from './pacific-day';
 
 const HOUR = 3_600_000;
 
@@ -39,6 +39,15 @@ describe('pacificDay', () => {
         expect(pacificDay(day.end).start).toBe(day.end);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('answers from its cache exactly what it computes, whatever the order of the times asked', () => {
+    const near = fc.integer({ min: Date.parse('2026-10-30T00:00:00Z'), max: Date.parse('2026-11-03T00:00:00Z') });
+    fc.assert(
+      fc.property(fc.array(near, { minLength: 1, maxLength: 50 }), (times) => {
+        for (const t of times) expect(pacificDay(t)).toEqual(computePacificDay(t));
+      }),
     );
   });
 });

@@ -43,7 +43,16 @@ function midnightBefore(epochMs: number): number {
   return guess;
 }
 
+/** The day last computed: nearly every call falls in it, and formatting a date is slow (several ICU calls each). */
+let lastDay: PacificDay | null = null;
+
 export function pacificDay(epochMs: number): PacificDay {
+  if (lastDay === null || epochMs < lastDay.start || epochMs >= lastDay.end) lastDay = computePacificDay(epochMs);
+  return lastDay;
+}
+
+/** `pacificDay` without the one-day cache. */
+export function computePacificDay(epochMs: number): PacificDay {
   const start = midnightBefore(epochMs);
   const end = midnightBefore(start + 26 * HOUR_MS);
   return { day: parts(epochMs).day, start, end };

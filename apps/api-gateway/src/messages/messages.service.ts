@@ -2,7 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { MessageErrorCode, MessageState, MessageType, SmsSubmittedPayload, Topic } from '@sluice/contracts';
 import { countUnits, destinationCountry, messageAmount, sealContent } from '@sluice/domain';
-import { topicRecord, TopicRecord } from '@sluice/messaging';
+import { Coalescer, topicRecord, TopicRecord } from '@sluice/messaging';
 import {
   AcceptedMediaRow,
   AcceptedMessageRow,
@@ -40,6 +40,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @Injectable()
 export class MessagesService {
   private powerpackTurn = 0;
+  /** Opt-out lookups of sends handled at the same time share one statement. */
+  private readonly optOutLookups: Coalescer<{ rootAccountId: string; recipients: readonly string[] }, Set<string>>;
 
   constructor(
     private readonly catalog: SendCatalog,
@@ -49,15 +51,17 @@ export class MessagesService {
     private readonly accounts: AccountAdminRepository,
     private readonly controls: SendControls,
     private readonly traffic: TrafficMonitor,
-    private readonly optOuts: OptOutRepository,
-  ) {}
+    optOuts: OptOutRepository,
+  ) {
+    this.optOutLookups = new Coalescer((lookups) => optOuts.optedOutMany(lookups), 200);
+  }
 
   async send(caller: Caller, command: SendMessageCommand): Promise<SendResult> {
     const [rates, pool, optedOut] = await Promise.all([
       this.catalog.rates(),
       command.powerpackUuid ? this.powerpack(caller, command.powerpackUuid) : null,
       // Read for every send, not cached: a STOP applies to the very next send.
-      this.optOuts.optedOut(caller.rootAuthId, command.destinations),
+      this.optOutLookups.add({ rootAccountId: caller.rootAuthId, recipients: command.destinations }),
     ]);
 
     const invalidNumbers = [...command.invalidNumbers];

@@ -103,7 +103,7 @@ export interface ClaimCapacity {
   readonly limit: number;
   /** Destinations to leave alone entirely. */
   readonly excluded: readonly string[];
-  /** Destinations with a smaller allowance than `perDestination`. */
+  /** Destinations with an allowance other than `perDestination` (smaller when busy or failing, larger when their limit grew). */
   readonly limited: ReadonlyMap<string, number>;
   readonly perDestination: number;
   /** How long a claimed row stays invisible to other claims (longer than any attempt). */

@@ -46,12 +46,38 @@ export class OptOutRepository {
 
   /** Which (sender, recipient) pairs with one of `recipients` are on the list of `rootAccountId`, as `optOutKey`s. */
   async optedOut(rootAccountId: string, recipients: readonly string[]): Promise<Set<string>> {
-    if (recipients.length === 0) return new Set();
-    const rows: Array<{ sender: string; recipient: string }> = await preparedQuery(this.dataSource,
-      `SELECT sender, recipient FROM opt_outs WHERE root_account_id = $1 AND recipient = ANY($2::text[])`,
-      [rootAccountId, recipients],
-    );
-    return new Set(rows.map((r) => optOutKey(r.sender, r.recipient)));
+    const [answer] = await this.optedOutMany([{ rootAccountId, recipients }]);
+    return answer ?? new Set();
+  }
+
+  /** `optedOut` for several lookups in one statement: one answer per lookup, in order. */
+  async optedOutMany(lookups: ReadonlyArray<{ readonly rootAccountId: string; readonly recipients: readonly string[] }>): Promise<Array<Set<string>>> {
+    const roots: string[] = [];
+    const recipients: string[] = [];
+    for (const lookup of lookups) {
+      for (const recipient of lookup.recipients) {
+        roots.push(lookup.rootAccountId);
+        recipients.push(recipient);
+      }
+    }
+    const found = new Map<string, Set<string>>();
+    if (recipients.length > 0) {
+      const rows: Array<{ root_account_id: string; sender: string; recipient: string }> = await preparedQuery(this.dataSource,
+        `SELECT o.root_account_id, o.sender, o.recipient
+         FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS q(root_account_id, recipient)) q
+         JOIN opt_outs o ON o.root_account_id = q.root_account_id AND o.recipient = q.recipient`,
+        [roots, recipients],
+      );
+      for (const r of rows) {
+        const keys = found.get(r.root_account_id) ?? new Set<string>();
+        keys.add(optOutKey(r.sender, r.recipient));
+        found.set(r.root_account_id, keys);
+      }
+    }
+    return lookups.map((lookup) => {
+      const wanted = new Set(lookup.recipients);
+      return new Set([...(found.get(lookup.rootAccountId) ?? [])].filter((key) => wanted.has(key.slice(key.indexOf('>') + 1))));
+    });
   }
 
   async list(rootAccountId: string, filter: { sender?: string; recipient?: string }, limit: number, offset: number): Promise<{ entries: OptOutEntry[]; total: number }> {

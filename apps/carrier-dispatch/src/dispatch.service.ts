@@ -36,8 +36,6 @@ const PART_THROTTLE_BACKOFF_MS = 1_000;
 const RECORD_RETRY = { initialMs: 200, maxMs: 5_000 };
 /** Admissions refused with room a few milliseconds away are asked again this many times before the job goes back on the schedule. */
 const NEAR_RETRIES = 3;
-/** Weight of each new measurement in the running average of the time from admission to the answer. */
-const ANSWER_DELAY_WEIGHT = 0.01;
 /** Claims that fail (Redis or Postgres away) are retried soon: messages waiting on a long back-off would go out late. */
 const CLAIM_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 5_000, jitter: 0.2 };
 
@@ -70,8 +68,6 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   private readonly lateness;
   private readonly admissionToSubmit;
   private readonly admissionToAnswer;
-  /** The time from admission to the carrier's answer, averaged over the last hundred or so messages (ms). */
-  private answerDelayMs = 0;
   private readonly admission: QuotaAdmission;
   private readonly quotas: MessageQuotas;
   /** Writes that many in-flight submits make at once share one round trip each. */
@@ -385,7 +381,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
       deadline: message.acceptedAt + message.messageExpiry * 1_000,
       windows: quota.windows,
       inLine: job.inLine === true,
-      windowExtraMs: this.answerDelayMs,
+      ...(job.linePlace === undefined ? {} : { linePlace: job.linePlace }),
     };
     let askedAt = Date.now();
     let result = await this.admission.admit(request);
@@ -400,13 +396,11 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         // In flight until the carrier answers: settled then (or released if nothing is written).
         return { ...result.admission, now: result.now, askedAt, answeredAt: null, unanswered: 0, closed: false };
       case 'refused':
-        // A place in line was given only when the retry is not a few milliseconds away. Jobs of
-        // a line that fell behind come back at the same time: a fraction of a millisecond
-        // before it, by how long ago their place was, keeps them in line order on the schedule.
+        // A place in line is kept, or given when the retry is not a few milliseconds away.
         await this.schedule.put({
           ...job,
-          dueAt: job.inLine && job.dueAt < result.retryAt ? result.retryAt - (result.retryAt - job.dueAt) / 1e6 : result.retryAt,
-          ...(result.near ? {} : { inLine: true as const }),
+          dueAt: result.retryAt,
+          ...(result.linePlace === undefined ? {} : { inLine: true as const, linePlace: result.linePlace }),
         });
         this.outcomes.inc({ outcome: 'admission_deferred' });
         return null;
@@ -437,7 +431,6 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     if (answeredAt !== undefined) {
       const delay = Math.max(0, answeredAt - admission.askedAt);
       this.admissionToAnswer.observe(delay);
-      this.answerDelayMs += (delay - this.answerDelayMs) * ANSWER_DELAY_WEIGHT;
     }
     this.admission.settle(admission, answeredAt).catch((error: unknown) => {
       this.logger.warn({ err: error, messageUuid: admission.member.split('#')[0] }, 'settling an admission failed; its units count as in flight until their time runs out');

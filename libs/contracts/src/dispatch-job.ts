@@ -23,6 +23,8 @@ export interface DispatchJob {
    * place goes behind a line that is ahead of now, so a backlog goes out first come first served.
    */
   readonly inLine?: true;
+  /** Its place in that line (line time, Redis ms): it comes back at that place plus how far the line has fallen behind. */
+  readonly linePlace?: number;
 }
 
 /** A message's window quotas (WindowQuota of @sluice/domain) and the root account whose hash tag their keys carry. */

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { admitAt, spacedRetry } from './hand-off-admission';
+import { admitAt, keepLineOrder, spacedRetry } from './hand-off-admission';
 import { countIn } from './sliding-window';
 
 const MPS5 = { limit: 5, windowMs: 1_000 };
@@ -193,5 +193,32 @@ describe('spacedRetry', () => {
 
   it('leaves the cursor alone when the room is only a few milliseconds away', () => {
     expect(spacedRetry(4_950, 5_000, 9_000, 1, MPS5, 100)).toEqual({ retryAt: 5_000, cursor: 9_000 });
+  });
+});
+
+describe('keepLineOrder', () => {
+  it('leaves a message whose turn has room at its place, and puts the line behind by the wait of one that has none', () => {
+    expect(keepLineOrder(1_000, 0, 900)).toEqual({ retryAt: 1_000, shift: 0 });
+    expect(keepLineOrder(1_000, 20, 1_045)).toEqual({ retryAt: 1_045, shift: 45 });
+    // The message behind it comes back later by as much: the spacing of the line is kept.
+    expect(keepLineOrder(1_500, 45, 0)).toEqual({ retryAt: 1_545, shift: 45 });
+  });
+
+  it('keeps a line in order and at least its spacing apart, however late the room of each turn comes', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2_000 }), fc.array(fc.integer({ min: 0, max: 500 }), { minLength: 2, maxLength: 200 }), (step, waits) => {
+        let shift = 0;
+        const turns = waits.map((wait, k) => {
+          const place = 10_000 + k * step;
+          const next = keepLineOrder(place, shift, place + shift + wait);
+          shift = next.shift;
+          return next.retryAt;
+        });
+        for (let k = 1; k < turns.length; k += 1) expect((turns[k] ?? 0) - (turns[k - 1] ?? 0)).toBeGreaterThanOrEqual(step);
+        // The line falls behind by no more than the waits it met.
+        expect(shift).toBeLessThanOrEqual(waits.reduce((a, b) => a + b, 0));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -53,6 +53,19 @@ export function spacedRetry(
   return { retryAt, cursor: retryAt + Math.ceil((Math.min(cost, quota.limit) * quota.windowMs) / quota.limit) };
 }
 
+/**
+ * A quota's line in real time: each message in it has a place (line time), and the line a
+ * shift, how far it has fallen behind, so a message is due at place + shift. A message that
+ * finds no room at its turn waits until `earliest`, and the line's shift grows by that wait:
+ * the messages behind it keep their order and their spacing, instead of all coming back at
+ * the one time room does. Returns when the message is tried again and the line's new shift.
+ */
+export function keepLineOrder(place: number, shift: number, earliest: number): { readonly retryAt: number; readonly shift: number } {
+  const due = place + shift;
+  if (earliest <= due) return { retryAt: due, shift };
+  return { retryAt: earliest, shift: shift + earliest - due };
+}
+
 /** A message the carrier received, with the windows it counted against (as they apply now). */
 export interface CountedSend {
   readonly messageUuid: string;

@@ -31,6 +31,11 @@ describe('QuotaAdmission (real Redis)', () => {
     return Number(s) * 1000 + Math.floor(Number(us) / 1000);
   }
 
+  async function sleepUntil(redisMs: number): Promise<void> {
+    const wait = Math.max(0, redisMs - (await redisNow()));
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+
   const admitter = (pendingMs = PENDING) => new QuotaAdmission(redis, GUARD, pendingMs);
   const farFuture = async () => (await redisNow()) + 10 * HOUR;
   const units = (account: string, window: QuotaWindow) => redis.zcount(QuotaAdmission.windowKey(account, window.scope), '(0', '+inf');
@@ -142,6 +147,39 @@ describe('QuotaAdmission (real Redis)', () => {
     const full = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window], inLine: true });
     expect(full).toMatchObject({ outcome: 'refused', near: false });
     expect(await redis.get(cursorKey)).toBe(cursorBefore);
+  });
+
+  it('puts a line behind when one in it finds no room at its turn, keeping the order and spacing of those after it', async () => {
+    const account = newAccount();
+    const window: QuotaWindow = { scope: `num:${randomUUID()}:sms`, limit: 1, windowMs: 300 };
+    const step = 300 + GUARD;
+    const admission = admitter();
+    // One admitted, three given places in line a step apart.
+    const results = await admitMany(admission, account, 4, [window]);
+    const line = results.flatMap((r) => (r.outcome === 'refused' ? [r] : []));
+    expect(line.map((r) => r.linePlace)).toEqual(line.map((r) => r.retryAt));
+    const [p1, p2, p3] = line.map((r) => r.linePlace ?? 0) as [number, number, number];
+    expect([p2 - p1, p3 - p2]).toEqual([step, step]);
+    // At the first one's turn something else takes the room: it is told the earliest time, and the line falls behind by its wait.
+    await sleepUntil(p1 + 2);
+    const deadline = await farFuture();
+    const taker = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window], inLine: true });
+    if (taker.outcome !== 'admitted') throw new Error(`expected an admission, got ${JSON.stringify(taker)}`);
+    const takenAt = await admission.settle(taker.admission);
+    const first = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window], inLine: true, linePlace: p1 });
+    expect(first).toMatchObject({ outcome: 'refused', retryAt: takenAt + step, linePlace: p1 });
+    const shift = takenAt + step - p1;
+    expect(Number(await redis.get(`{acct:${account}}:sent-shift:${window.scope}`))).toBe(shift);
+    // The next in line, asking at its old time, is told its place plus the shift: a step after the first, not with it.
+    const second = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window], inLine: true, linePlace: p2 });
+    expect(second).toMatchObject({ outcome: 'refused', retryAt: p2 + shift, linePlace: p2 });
+    // A newcomer goes to the end of the line, behind by as much.
+    const newcomer = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window] });
+    expect(newcomer).toMatchObject({ outcome: 'refused', retryAt: p3 + step + shift, linePlace: p3 + step });
+    // At its new time the first gets in.
+    await sleepUntil(takenAt + step + 2);
+    const again = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window], inLine: true, linePlace: p1 });
+    expect(again.outcome).toBe('admitted');
   });
 
   it('answers a refusal whose room is a few milliseconds away with that time alone, moving no cursor', async () => {

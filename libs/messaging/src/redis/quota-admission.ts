@@ -14,52 +14,69 @@ import { RedisClockOffset } from './redis-clock';
  * when everything counted after now − length leaves room for them. Windows are counted
  * `guard` longer than the quota (an operator's margin; no delay needs it).
  *
- * A quota's retry cursor is the end of its line: the messages it refused, spaced at its rate.
- * A message not yet in line (`inLine` 0) whose quota has a line ending more than `near` ahead
- * goes to the end of it even if there is room now, so a backlog (after a carrier outage, say)
- * goes out first come first served and not after whatever the governor booked later. A
- * message in line that finds no room keeps its place: it is told the earliest time alone.
+ * A quota's line is the messages it refused, spaced at its rate: its cursor is the end of the
+ * line in line time, and its shift how far the line has fallen behind (`keepLineOrder`): real
+ * time = line time + shift. A message not yet in line (`inLine` 0) whose quota has a line
+ * ending more than `near` ahead goes to the end of it even if there is room now, so a backlog
+ * (after a carrier outage, say) goes out first come first served and not after whatever the
+ * governor booked later. A message in line comes back at its place plus the shift; finding no
+ * room then, it is told the earliest time and the shift grows by its wait, so the messages
+ * behind it keep their order and spacing. A line that has ended has no shift.
  *
- * KEYS: the sent-window keys (n), then the retry cursor of each (n).
+ * KEYS: the sent-window keys (n), the line cursor of each (n), the line shift of each (n).
  * ARGV: n, cost, member, deadline (Redis ms, 0: none), near (ms), pending (ms), inLine (0/1),
- * extra (ms a window takes beyond its length: a unit counts from the carrier's answer, so the
- * line moves on by cost × (length + extra) / limit), then limit and counted length per window. Returns {now, outcome, detail}: outcome 1 admitted; 0 refused,
- * detail = when to try again: the earliest admissible time when it is at most `near` away
- * (the caller waits for it and asks again; no cursor moves), else that time or the refusing
- * quotas' cursor if later, which then moves on by cost × length / limit; -1 that time is past
- * the deadline (detail = it), nothing recorded; -4 a window key is missing (detail = its
- * index), to be rebuilt from Postgres first.
+ * place (the message's place in line, line time; 0: none), then limit and counted length per
+ * window. The line moves on by cost × length / limit for each message: the time a window
+ * takes beyond its length (a unit counts from the carrier's answer) is not guessed but taken
+ * up by the shift, as it comes. Returns {now, outcome, detail,
+ * place}: outcome 1 admitted; 0 refused, detail = when to try again (the caller waits for it
+ * and asks again when it is at most `near` away), place = the message's place in line (0:
+ * none); -1 that time is past the deadline (detail = it), nothing recorded; -4 a window key
+ * is missing (detail = its index), to be rebuilt from Postgres first.
  */
 const ADMIT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local n, cost, member, deadline, near, pending = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local extra = tonumber(ARGV[8])
+local place = tonumber(ARGV[8])
 for i = 1, n do
-  if redis.call('EXISTS', KEYS[i]) == 0 then return { now, -4, i } end
+  if redis.call('EXISTS', KEYS[i]) == 0 then return { now, -4, i, 0 } end
 end
-local limits, lengths, refusing = {}, {}, {}
+local limits, lengths, cursors, shifts, refusing = {}, {}, {}, {}, {}
+local shift = 0
 for i = 1, n do
   limits[i] = tonumber(ARGV[7 + 2 * i])
   lengths[i] = tonumber(ARGV[8 + 2 * i])
+  cursors[i] = tonumber(redis.call('GET', KEYS[n + i]) or '0')
+  shifts[i] = tonumber(redis.call('GET', KEYS[2 * n + i]) or '0')
+  -- A line that has ended has no drift left: its next line starts on Redis time.
+  if cursors[i] + shifts[i] <= now then
+    if shifts[i] > 0 then redis.call('DEL', KEYS[2 * n + i]) end
+    shifts[i] = 0
+  end
+  if shifts[i] > shift then shift = shifts[i] end
+end
+-- Moves quota i's line on to the given cursor (line time), behind the units of this message.
+local function extend(i, cursor)
+  redis.call('SET', KEYS[n + i], cursor, 'PX', cursor + shifts[i] - now + lengths[i] + 60000)
 end
 if ARGV[7] == '0' then
-  local lines, back = {}, 0
+  local lines, due = {}, 0
   for i = 1, n do
-    local cursor = tonumber(redis.call('GET', KEYS[n + i]) or '0')
-    if cursor > now + near then
+    if cursors[i] + shifts[i] > now + near then
       lines[#lines + 1] = i
-      if cursor > back then back = cursor end
+      if cursors[i] + shifts[i] > due then due = cursors[i] + shifts[i] end
     end
   end
   if #lines > 0 then
-    if deadline > 0 and back > deadline then return { now, -1, back } end
-    for _, i in ipairs(lines) do
-      local moved = back + math.ceil(cost * (lengths[i] + extra) / limits[i])
-      redis.call('SET', KEYS[n + i], moved, 'PX', moved - now + lengths[i] + 60000)
-    end
-    return { now, 0, back }
+    if deadline > 0 and due > deadline then return { now, -1, due, 0 } end
+    for _, i in ipairs(lines) do extend(i, due - shifts[i] + math.ceil(cost * lengths[i] / limits[i])) end
+    return { now, 0, due, due - shift }
   end
+elseif place > 0 and place + shift > now then
+  -- Its line fell behind since it was given its place: it keeps its place, later by as much.
+  if deadline > 0 and place + shift > deadline then return { now, -1, place + shift, 0 } end
+  return { now, 0, place + shift, place }
 end
 local earliest = now
 for i = 1, n do
@@ -79,23 +96,30 @@ if #refusing == 0 then
     for u = 1, cost do redis.call('ZADD', KEYS[i], now + pending, member .. ':' .. u) end
     redis.call('PEXPIRE', KEYS[i], lengths[i] + pending + 60000)
   end
-  return { now, 1, 0 }
+  return { now, 1, 0, 0 }
 end
-if deadline > 0 and earliest > deadline then return { now, -1, earliest } end
-if earliest - now <= near then return { now, 0, earliest } end
--- A message in line keeps its place: it comes back when there is room, and no cursor moves.
-if ARGV[7] == '1' then return { now, 0, earliest } end
+if deadline > 0 and earliest > deadline then return { now, -1, earliest, 0 } end
+if ARGV[7] == '1' then
+  if place == 0 then return { now, 0, earliest, 0 } end
+  -- No room at its turn: its line falls behind by as much, so the messages after it keep their
+  -- order and spacing instead of all coming back when the room does.
+  for _, i in ipairs(refusing) do
+    if cursors[i] + shifts[i] > now then
+      shifts[i] = shifts[i] + earliest - (place + shift)
+      redis.call('SET', KEYS[2 * n + i], shifts[i], 'PX', cursors[i] + shifts[i] - now + lengths[i] + 60000)
+      redis.call('PEXPIRE', KEYS[n + i], cursors[i] + shifts[i] - now + lengths[i] + 60000)
+    end
+  end
+  return { now, 0, earliest, place }
+end
+if earliest - now <= near then return { now, 0, earliest, 0 } end
 local retry = earliest
 for _, i in ipairs(refusing) do
-  local cursor = tonumber(redis.call('GET', KEYS[n + i]) or '0')
-  if cursor > retry then retry = cursor end
+  if cursors[i] + shifts[i] > retry then retry = cursors[i] + shifts[i] end
 end
-if deadline > 0 and retry > deadline then return { now, -1, retry } end
-for _, i in ipairs(refusing) do
-  local moved = retry + math.ceil(cost * (lengths[i] + extra) / limits[i])
-  redis.call('SET', KEYS[n + i], moved, 'PX', moved - now + lengths[i] + 60000)
-end
-return { now, 0, retry }`;
+if deadline > 0 and retry > deadline then return { now, -1, retry, 0 } end
+for _, i in ipairs(refusing) do extend(i, retry - shifts[i] + math.ceil(cost * lengths[i] / limits[i])) end
+return { now, 0, retry, retry - shift }`;
 
 /** KEYS: the sent-window keys. ARGV: member, cost. Takes back the units of an admission whose submit never reached the carrier. */
 const RELEASE = `
@@ -130,8 +154,8 @@ export interface AdmissionRequest {
   readonly windows: readonly QuotaWindow[];
   /** The message has a place in its quotas' line already (a refusal gave it its retry time). */
   readonly inLine?: boolean;
-  /** How much longer than its length a window takes to pass, lately (the time from admission to the carrier's answer): spaces the line. */
-  readonly windowExtraMs?: number;
+  /** Its place in that line (line time, Redis ms), as a refusal gave it. */
+  readonly linePlace?: number;
 }
 
 /** An admission's record in the sent windows, which `release` takes back. */
@@ -143,7 +167,14 @@ export interface Admission {
 
 export type AdmissionResult =
   | { readonly outcome: 'admitted'; readonly now: number; readonly admission: Admission }
-  | { readonly outcome: 'refused'; readonly now: number; readonly retryAt: number; readonly near: boolean }
+  | {
+      readonly outcome: 'refused';
+      readonly now: number;
+      readonly retryAt: number;
+      readonly near: boolean;
+      /** The message's place in its quotas' line (line time), to be given back when it asks again; absent when it has none. */
+      readonly linePlace?: number;
+    }
   | { readonly outcome: 'expired'; readonly now: number; readonly earliest: number };
 
 export class QuotaAdmission {
@@ -178,22 +209,20 @@ export class QuotaAdmission {
   async admit(request: AdmissionRequest): Promise<AdmissionResult> {
     const keys = request.windows.map((w) => QuotaAdmission.windowKey(request.rootAccountId, w.scope));
     const cursors = request.windows.map((w) => `{acct:${request.rootAccountId}}:sent-cursor:${w.scope}`);
+    const shifts = request.windows.map((w) => `{acct:${request.rootAccountId}}:sent-shift:${w.scope}`);
     const lengthsMs = request.windows.map((w) => w.windowMs + this.guardMs);
     const cost = Math.max(1, Math.min(request.cost, ...request.windows.map((w) => w.limit)));
     // Each admission is its own record: a message admitted again (after a crash) never moves an earlier hand-off.
     this.sequence = (this.sequence + 1) % 1_000_000_000;
     const member = `${request.messageUuid}#${process.pid}.${this.sequence}`;
-    const args = [request.windows.length, cost, member, request.deadline, this.nearMs, this.pendingMs, request.inLine ? 1 : 0, Math.max(0, Math.round(request.windowExtraMs ?? 0)), ...request.windows.flatMap((w, i) => [w.limit, lengthsMs[i] ?? w.windowMs])];
+    const args = [request.windows.length, cost, member, request.deadline, this.nearMs, this.pendingMs, request.inLine ? 1 : 0, request.inLine ? Math.max(0, Math.round(request.linePlace ?? 0)) : 0, ...request.windows.flatMap((w, i) => [w.limit, lengthsMs[i] ?? w.windowMs])];
     for (let attempt = 0; attempt < 8; attempt += 1) {
       const asked = Date.now();
-      const [now, outcome, detail] = ((await this.redis.eval(ADMIT, keys.length * 2, ...keys, ...cursors, ...args)) as [number, number, number]).map(Number) as [
-        number,
-        number,
-        number,
-      ];
+      const reply = (await this.redis.eval(ADMIT, keys.length * 3, ...keys, ...cursors, ...shifts, ...args)) as unknown[];
+      const [now, outcome, detail, place] = reply.map(Number) as [number, number, number, number];
       this.clock.observe(asked, Date.now(), now);
       if (outcome === 1) return { outcome: 'admitted', now, admission: { keys, member, cost } };
-      if (outcome === 0) return { outcome: 'refused', now, retryAt: detail, near: detail - now <= this.nearMs };
+      if (outcome === 0) return { outcome: 'refused', now, retryAt: detail, near: detail - now <= this.nearMs, ...(place > 0 ? { linePlace: place } : {}) };
       if (outcome === -1) return { outcome: 'expired', now, earliest: detail };
       await rebuildMissingWindows(this.redis, { rootAccountId: request.rootAccountId, windows: request.windows, keys, lengthsMs, now }, this.recentSends);
     }

@@ -52,6 +52,8 @@ function clockTicksPerSecond(): number {
   }
 }
 
+const TICKS_PER_SECOND = clockTicksPerSecond();
+
 interface StatLine {
   readonly ppid: number;
   readonly ticks: number;
@@ -110,9 +112,19 @@ function descendants(root: number): number[] {
   return all;
 }
 
+/**
+ * CPU seconds a process (with `tree`, and its living descendants) has used since it started.
+ * Differences of two readings give the CPU of what ran in between, to the clock tick.
+ */
+export function cpuSecondsUsed(target: WatchedProcess): number {
+  const pids = target.tree ? descendants(target.pid) : [target.pid];
+  const ticks = pids.reduce((sum, pid) => sum + (readStat(pid)?.ticks ?? 0), 0);
+  return ticks / TICKS_PER_SECOND;
+}
+
 export class ProcessSampler {
   readonly series = new Map<string, ProcessSample[]>();
-  private readonly ticksPerSecond = clockTicksPerSecond();
+  private readonly ticksPerSecond = TICKS_PER_SECOND;
   /** Ticks seen last time per target and pid (a Postgres backend that ended takes its ticks with it). */
   private readonly last = new Map<string, { t: number; ticks: Map<number, number> }>();
   private timer: NodeJS.Timeout | null = null;

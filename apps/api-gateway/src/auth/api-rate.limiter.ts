@@ -58,7 +58,8 @@ type RedisWithGcra = Redis & { sluiceGcra(key: string, interval: number, toleran
  * admissions per account to Redis every 20 ms, off the request path: when the account's
  * total over all replicas exceeds its rate, Redis says for how long, and every replica
  * answers 429 until then. Overshoot across replicas is bounded by what is admitted in
- * one report interval plus one Redis round trip.
+ * one report interval plus one Redis round trip. The report is armed by the first admission
+ * after the previous one, so an idle gateway runs no timer for it.
  */
 @Injectable()
 export class ApiRateLimiter implements OnApplicationShutdown {
@@ -76,8 +77,6 @@ export class ApiRateLimiter implements OnApplicationShutdown {
       const redis = failFastRedis(config.REDIS_URL, 'api-gateway-rate', 1_000, (error) => this.warn(error));
       redis.defineCommand('sluiceGcra', { numberOfKeys: 1, lua: GCRA_LUA });
       this.redis = redis as RedisWithGcra;
-      this.reporter = setInterval(() => this.report(), REPORT_INTERVAL_MS);
-      this.reporter.unref();
     } else {
       this.redis = null;
     }
@@ -98,12 +97,28 @@ export class ApiRateLimiter implements OnApplicationShutdown {
       const entry = this.unreported.get(authId);
       if (entry) entry.count += 1;
       else this.unreported.set(authId, { count: 1, rate });
+      this.reportSoon();
     }
     return 0;
   }
 
+  /** Arms the report for REPORT_INTERVAL_MS from now unless one is armed: no timer runs while nothing is admitted. */
+  private reportSoon(): void {
+    if (this.reporter) return;
+    this.reporter = setTimeout(() => {
+      this.reporter = null;
+      this.report();
+    }, REPORT_INTERVAL_MS);
+    this.reporter.unref();
+  }
+
   private report(): void {
-    if (this.unreported.size === 0 || this.redis?.status !== 'ready') return;
+    if (this.unreported.size === 0) return;
+    // Kept for the next report while Redis is away (counted per replica meanwhile).
+    if (this.redis?.status !== 'ready') {
+      this.reportSoon();
+      return;
+    }
     const batch = this.unreported;
     this.unreported = new Map();
     for (const [authId, { count, rate }] of batch) {
@@ -118,7 +133,7 @@ export class ApiRateLimiter implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.reporter) clearInterval(this.reporter);
+    if (this.reporter) clearTimeout(this.reporter);
     await this.redis?.quit().catch(() => this.redis?.disconnect());
   }
 

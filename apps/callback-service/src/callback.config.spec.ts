@@ -24,6 +24,8 @@ describe('callback-service configuration', () => {
       CALLBACK_DESTINATION_CONCURRENCY: 8,
       CALLBACK_DESTINATION_MAX_CONCURRENCY: 32,
       CALLBACK_LEASE_MS: 30_000,
+      CALLBACK_POLL_MS: 250,
+      CALLBACK_IDLE_POLL_MS: 2_000,
       KAFKA_GROUP_ID: 'callback-service',
     });
     expect(config.CALLBACK_ALLOWED_HOSTS.entries).toEqual([]);
@@ -56,6 +58,10 @@ describe('callback-service configuration', () => {
     expect(message).toMatch(/CALLBACK_ALLOWED_HOSTS: "10\.0\.0\.0\/99" is not a valid CIDR/);
     expect(message).toMatch(/ACCOUNT_TOKEN_KEY: must be 32 bytes in base64/);
     expect(message).toMatch(/ADMIN_TOKEN: must be at least 16 characters \(the value given is not valid\)/);
+  });
+
+  it('refuses an idle wait shorter than the first', () => {
+    expect(problems({ CALLBACK_POLL_MS: '500', CALLBACK_IDLE_POLL_MS: '400' })).toMatch(/CALLBACK_IDLE_POLL_MS: must be at least CALLBACK_POLL_MS \(500\)/);
   });
 
   it('refuses a lease that an attempt could outlast', () => {

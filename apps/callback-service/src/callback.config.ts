@@ -30,8 +30,10 @@ export const callbackEnv = httpEnv
     CALLBACK_DESTINATION_MAX_CONCURRENCY: positiveInt('a positive whole number').default(32),
     /** A claimed callback not finished within this time is taken by another replica; must exceed CALLBACK_TIMEOUT_MS. */
     CALLBACK_LEASE_MS: milliseconds.default(30_000),
-    /** How often an idle replica looks for due callbacks (retries, other replicas' enqueues). */
+    /** How soon a replica looks again for due callbacks (retries, other replicas' enqueues) after a look that found none. */
     CALLBACK_POLL_MS: milliseconds.default(250),
+    /** The longest that wait grows to, doubling while looks find nothing; retries scheduled by the replica are looked for on time. */
+    CALLBACK_IDLE_POLL_MS: milliseconds.default(2_000),
     /** Consecutive failures (timeouts, connection errors, 5xx, 429) that open a destination's circuit. */
     CALLBACK_BREAKER_FAILURES: positiveInt('a positive whole number').default(5),
     /** How long an open circuit fails callbacks without sending them before one probe is let through. */
@@ -84,6 +86,13 @@ export const callbackEnv = httpEnv
         code: z.ZodIssueCode.custom,
         path: ['CALLBACK_DESTINATION_MAX_CONCURRENCY'],
         message: `must be at least CALLBACK_DESTINATION_CONCURRENCY (${config.CALLBACK_DESTINATION_CONCURRENCY})`,
+      });
+    }
+    if (config.CALLBACK_IDLE_POLL_MS < config.CALLBACK_POLL_MS) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['CALLBACK_IDLE_POLL_MS'],
+        message: `must be at least CALLBACK_POLL_MS (${config.CALLBACK_POLL_MS})`,
       });
     }
     if (config.CALLBACK_LEASE_MS <= config.CALLBACK_TIMEOUT_MS + 1_000) {

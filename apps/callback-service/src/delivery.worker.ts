@@ -2,7 +2,7 @@
 // limits and circuit breaking keep one bad endpoint to its own share, results are written
 // back in batches (ResultWriter), and a retry is just a later `next_attempt_at`.
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { OutboxRelay } from '@sluice/messaging';
+import { IdleBackoff, IdleWait, OutboxRelay } from '@sluice/messaging';
 import { BackoffPolicy, SupervisedLoop, Supervisor } from '@sluice/observability';
 import { CallbackDeliveryRepository, CallbackDeliveryState, CallbackKind, ClaimCapacity, ClaimedDelivery } from '@sluice/persistence';
 import { AuthTokenVault } from './auth-token.vault';
@@ -23,6 +23,8 @@ import { AttemptKind, nextAfter } from './retry-policy';
 /** Claims that fail (Postgres away) are retried soon, so callbacks resume quickly once it is back. */
 const CLAIM_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 5_000, jitter: 0.2 };
 /** Leases take at most this many times a destination's connections (see `leaseDepth`). */
+/** A retry scheduled here is looked for this long after its delay from the attempt, by when its row is written. */
+const RETRY_LOOK_MARGIN_MS = 100;
 const MAX_LEASE_DEPTH = 4;
 
 @Injectable()
@@ -37,12 +39,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private running = false;
   private readonly claims: SupervisedLoop;
   private readonly upkeep: DeliveryUpkeep;
-  private woken = false;
+  /** The claims' wait when there is nothing to claim, cut short by `wake`. */
+  private readonly idleWait = new IdleWait();
+  /** How long that wait is: CALLBACK_POLL_MS, doubling while claims find nothing, up to CALLBACK_IDLE_POLL_MS, never past a retry scheduled here. */
+  private readonly idleBackoff: IdleBackoff;
   /** The last claim was cut short by the pool's size: any freed slot may find work. */
   private poolBound = false;
   /** Destinations the last claim could take no more of: a freed slot there may find work. */
   private boundDestinations = new Set<string>();
-  private interruptIdle: (() => void) | null = null;
   /** Per message, its latest status leased here: what became of it. */
   private readonly chains = new Map<string, { readonly id: string; readonly state: Promise<CallbackDeliveryState> }>();
   /** Deliveries leased here whose result is not written yet (id → message): still pending in Postgres, but no bar to their successors leased here. */
@@ -79,6 +83,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.upkeep = new DeliveryUpkeep(deliveries, metrics, this.gates, supervisor);
     // A finished status lets the next one of its message go.
     this.results = new ResultWriter(config, deliveries, metrics, outbox, () => this.wake(), (ids) => this.written(ids));
+    this.idleBackoff = new IdleBackoff(config.CALLBACK_POLL_MS, config.CALLBACK_IDLE_POLL_MS);
   }
 
   onApplicationBootstrap(): void {
@@ -101,8 +106,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   /** New work may be due: an enqueue, a finished attempt, a delivery that unblocks the next status of its message. */
   wake(): void {
-    this.woken = true;
-    this.interruptIdle?.();
+    this.idleBackoff.busy();
+    this.idleWait.wake();
   }
 
   /**
@@ -145,7 +150,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   /** One claim and the start of its attempts; the supervisor runs it again and again, after a back-off when it throws. */
   private async claimOnce(): Promise<void> {
-    this.woken = false;
+    this.idleWait.looking();
     const claimed = await this.lease(
       async (capacity) => {
         if (capacity.limit <= 0) {
@@ -160,7 +165,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       // As deep as the feed: otherwise a destination the feed keeps busy would starve its claimed rows.
       this.leaseDepth(),
     );
-    if (claimed.length === 0) await this.idle();
+    if (claimed.length > 0) this.idleBackoff.busy();
+    else if (this.running) await this.idleWait.wait(this.idleBackoff.next(Date.now()));
   }
 
   /** Remembers what limited the claim, so that only a slot freed there wakes the loop. */
@@ -172,19 +178,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     for (const [destination, count] of taken) {
       if (count >= (limited.get(destination) ?? perDestination)) this.boundDestinations.add(destination);
     }
-  }
-
-  /** Waits for a wake-up or the poll interval, whichever comes first. */
-  private async idle(): Promise<void> {
-    if (this.woken || !this.running) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.config.CALLBACK_POLL_MS);
-      this.interruptIdle = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.interruptIdle = null;
   }
 
   /**
@@ -310,6 +303,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const inbound = delivery.kind === CallbackKind.Inbound;
     const next = nextAfter(outcome.kind, attempt, delivery.retryDelaysMs, { clientErrorsFinal: inbound, httpStatus: outcome.httpStatus });
     const settle = inbound ? inboundSettlement(delivery.messageUuid, next) : undefined;
+    // Written with next_attempt_at = the database's now() + the delay, a moment later: the claims look just after it.
+    if (next.state === CallbackDeliveryState.Pending) this.idleBackoff.due(Date.now() + next.delayMs + RETRY_LOOK_MARGIN_MS);
     this.metrics.attempts.inc({ outcome: outcome.kind });
     if (next.state !== CallbackDeliveryState.Pending) this.metrics.deliveries.inc({ state: next.state });
     if (next.state === CallbackDeliveryState.Delivered) this.metrics.eventToDelivered.observe(Date.now() - delivery.occurredAt.getTime());

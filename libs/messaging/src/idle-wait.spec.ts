@@ -1,4 +1,4 @@
-import { IdleWait } from './idle-wait';
+import { IdleBackoff, IdleWait } from './idle-wait';
 
 describe('IdleWait', () => {
   beforeEach(() => jest.useFakeTimers());
@@ -41,5 +41,30 @@ describe('IdleWait', () => {
     await jest.advanceTimersByTimeAsync(500);
     await waiting;
     expect(done).toBe(true);
+  });
+});
+
+describe('IdleBackoff', () => {
+  it('doubles the wait after each empty look, up to the most', () => {
+    const backoff = new IdleBackoff(250, 2_000);
+    expect([0, 1, 2, 3, 4, 5].map(() => backoff.next(0))).toEqual([250, 500, 1_000, 2_000, 2_000, 2_000]);
+  });
+
+  it('starts again from the least once work is found', () => {
+    const backoff = new IdleBackoff(250, 2_000);
+    backoff.next(0);
+    backoff.next(0);
+    backoff.busy();
+    expect(backoff.next(0)).toBe(250);
+  });
+
+  it('never waits past work known to fall due, and forgets it once it is due', () => {
+    const backoff = new IdleBackoff(250, 2_000);
+    [0, 1, 2].forEach(() => backoff.next(0));
+    backoff.due(10_300);
+    backoff.due(10_700);
+    expect(backoff.next(10_000)).toBe(300);
+    // Due now: the look at 10 300 found it or not; the back-off goes on as before.
+    expect(backoff.next(10_300)).toBe(2_000);
   });
 });

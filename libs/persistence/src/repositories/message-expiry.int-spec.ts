@@ -62,7 +62,9 @@ describe('MessageRepository.expireQueued (real Postgres)', () => {
     );
 
     // Within the grace a dispatcher submitting it right at its deadline keeps it.
+    expect(await repository.anyExpiredQueued(60_000)).toBe(false);
     expect(await repository.expireQueued(100, 60_000)).toEqual([]);
+    expect(await repository.anyExpiredQueued(0)).toBe(true);
 
     const applied = await repository.expireQueued(100, 0);
     expect(applied.map((a) => a.event.messageUuid).sort()).toEqual([expired, justExpired].sort());
@@ -84,7 +86,8 @@ describe('MessageRepository.expireQueued (real Postgres)', () => {
     expect(outbox[1]).toMatchObject({ id: applied.find((a) => a.event.messageUuid === expired)?.outboxId, topic: Topic.SmsStatus });
     expect(outbox[1]?.payload).toMatchObject({ messageUuid: expired, state: 'failed', errorCode: '420', sequence: 2 });
 
-    // Nothing is left to do: a second sweep changes nothing.
+    // Nothing is left to do (the message with a part is dispatch's): a second sweep changes nothing.
+    expect(await repository.anyExpiredQueued(0)).toBe(false);
     expect(await repository.expireQueued(100, 0)).toEqual([]);
   });
 

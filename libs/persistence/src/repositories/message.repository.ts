@@ -41,6 +41,15 @@ const TRANSITION_EVENT_JSON = statusEventJson({
   occurredAt: 'updated_at',
 });
 
+/**
+ * A message the expiry sweep fails (`m` messages; $1 the queued state, $2 the grace in ms):
+ * still queued more than the grace past its expiry, with no part at the carrier (a message
+ * with one is left to carrier-dispatch, which completes it).
+ */
+const EXPIRED_QUEUED = `m.message_state = $1
+            AND message_expiry_deadline(m.message_time, m.message_expiry) < now() - make_interval(secs => $2::double precision / 1000)
+            AND NOT EXISTS (SELECT 1 FROM message_parts p WHERE p.message_uuid = m.message_uuid)`;
+
 export class MessageRepository {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -90,6 +99,18 @@ export class MessageRepository {
   }
 
   /**
+   * Whether `expireQueued(…, graceMs)` would find anything: one read, no transaction and no
+   * lock, so that a sweep with nothing to do costs a single statement.
+   */
+  async anyExpiredQueued(graceMs: number): Promise<boolean> {
+    const rows: Array<{ due: boolean }> = await preparedQuery(this.dataSource, `SELECT EXISTS (SELECT 1 FROM messages m WHERE ${EXPIRED_QUEUED}) AS due`, [
+      MessageState.Queued,
+      graceMs,
+    ]);
+    return rows[0]?.due === true;
+  }
+
+  /**
    * Fails with 420, uncharged, up to `limit` messages still `queued` whose `message_expiry`
    * ended more than `graceMs` ago, through the guarded transition (status event and outbox
    * included). Rows are locked with SKIP LOCKED, so concurrent sweeps share the work and
@@ -101,9 +122,7 @@ export class MessageRepository {
     const run = async (tx: EntityManager): Promise<AppliedTransition[]> => {
       const due: Array<{ message_uuid: string }> = await tx.query(
         `SELECT m.message_uuid FROM messages m
-          WHERE m.message_state = $1
-            AND message_expiry_deadline(m.message_time, m.message_expiry) < now() - make_interval(secs => $2::double precision / 1000)
-            AND NOT EXISTS (SELECT 1 FROM message_parts p WHERE p.message_uuid = m.message_uuid)
+          WHERE ${EXPIRED_QUEUED}
           ORDER BY message_expiry_deadline(m.message_time, m.message_expiry)
           LIMIT $3
           FOR UPDATE OF m SKIP LOCKED`,

@@ -12,6 +12,8 @@ export interface OutboxRecord {
 }
 
 const COLUMNS = `id, topic, record_key AS "recordKey", payload`;
+/** Rows written more than $1 ms ago. */
+const OLDER_THAN = `created_at < now() - make_interval(secs => $1::double precision / 1000)`;
 
 export class OutboxRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -24,13 +26,14 @@ export class OutboxRepository {
 
   /** Locks up to `limit` rows written more than `minAgeMs` ago, oldest first, skipping any another publisher holds; in the caller's transaction. */
   async lockOlderThan(manager: EntityManager, minAgeMs: number, limit: number): Promise<OutboxRecord[]> {
-    const rows: OutboxRecord[] = await preparedQuery(manager,
-      `SELECT ${COLUMNS} FROM outbox
-       WHERE created_at < now() - make_interval(secs => $1::double precision / 1000)
-       ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-      [minAgeMs, limit],
-    );
+    const rows: OutboxRecord[] = await preparedQuery(manager, `SELECT ${COLUMNS} FROM outbox WHERE ${OLDER_THAN} ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`, [minAgeMs, limit]);
     return rows;
+  }
+
+  /** Whether any row was written more than `minAgeMs` ago: one read, no transaction, no lock. */
+  async anyOlderThan(minAgeMs: number): Promise<boolean> {
+    const rows: Array<{ any: boolean }> = await preparedQuery(this.dataSource, `SELECT EXISTS (SELECT 1 FROM outbox WHERE ${OLDER_THAN}) AS any`, [minAgeMs]);
+    return rows[0]?.any === true;
   }
 
   /**

@@ -1,0 +1,58 @@
+// The outbox sweep's statements against real Postgres: the cheap look, then the locking read.
+import { testInfrastructure } from '@sluice/testing';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { createDataSource, runMigrations } from '../data-source';
+import { OutboxRepository } from './outbox.repository';
+
+describe('OutboxRepository sweep statements (real Postgres)', () => {
+  // A database of its own: the look sees every outbox row, and other test files write some.
+  const database = `sluice_outbox_${randomBytes(6).toString('hex')}`;
+  const serverUrl = testInfrastructure().databaseUrl;
+  const ownUrl = (() => {
+    const url = new URL(serverUrl);
+    url.pathname = `/${database}`;
+    return url.toString();
+  })();
+  let server: DataSource;
+  let dataSource: DataSource;
+  let outbox: OutboxRepository;
+
+  beforeAll(async () => {
+    server = await createDataSource({ url: serverUrl, poolSize: 1 }).initialize();
+    await server.query(`CREATE DATABASE ${database}`);
+    dataSource = await createDataSource({ url: ownUrl, poolSize: 4 }).initialize();
+    await runMigrations(dataSource);
+    outbox = new OutboxRepository(dataSource);
+  }, 60_000);
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await server?.query(`DROP DATABASE IF EXISTS ${database}`);
+    await server?.destroy();
+  });
+
+  const write = async (ageMs: number): Promise<string> => {
+    const rows: Array<{ id: string }> = await dataSource.query(
+      `INSERT INTO outbox (topic, record_key, payload, created_at) VALUES ('sms.status.v1', 'k', '{"n":1}', now() - make_interval(secs => $1::double precision / 1000)) RETURNING id`,
+      [ageMs],
+    );
+    return String(rows[0]?.id);
+  };
+
+  it('sees a row only once it is older than the age, and not after it is deleted', async () => {
+    expect(await outbox.anyOlderThan(3_000)).toBe(false);
+    const fresh = await write(0);
+    expect(await outbox.anyOlderThan(3_000)).toBe(false);
+    const old = await write(10_000);
+    expect(await outbox.anyOlderThan(3_000)).toBe(true);
+
+    const locked = await dataSource.transaction((manager) => outbox.lockOlderThan(manager, 3_000, 10));
+    expect(locked.map((r) => r.id)).toEqual([old]);
+    expect(locked[0]).toMatchObject({ topic: 'sms.status.v1', recordKey: 'k', payload: { n: 1 } });
+
+    await outbox.delete([old]);
+    expect(await outbox.anyOlderThan(3_000)).toBe(false);
+    await outbox.delete([fresh]);
+  });
+});

@@ -1,28 +1,13 @@
 // `npm run bench:floor [-- --seconds N] [--infra-dir DIR] [--out FILE]`: measures the CPU floor of an
 // end-to-end message on this machine (floor.ts) against the local infrastructure that
 // deploy/local/infra.sh started, prints it, and writes it as JSON.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { localInfraEnv } from '../platform/infrastructure';
 import { infrastructurePids } from '../platform/process-stats';
 import { measureFloor } from './floor';
-
-/** KEY=value lines of the env file infra.sh writes. */
-function infraEnv(dir: string): Record<string, string> {
-  try {
-    return Object.fromEntries(
-      readFileSync(join(dir, 'infra.env'), 'utf8')
-        .split('\n')
-        .flatMap((line) => {
-          const at = line.indexOf('=');
-          return at > 0 ? [[line.slice(0, at), line.slice(at + 1)]] : [];
-        }),
-    );
-  } catch {
-    return {};
-  }
-}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, 'infra-dir': { type: 'string', default: '.local' }, out: { type: 'string' } } });
@@ -32,7 +17,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const dir = resolve(values['infra-dir']);
-  const env = { ...infraEnv(dir), ...process.env };
+  const env = { ...localInfraEnv(dir), ...process.env };
   const [databaseUrl, redisUrl, kafkaBrokers] = [env['DATABASE_URL'], env['REDIS_URL'], env['KAFKA_BROKERS']];
   const infrastructure = infrastructurePids(dir);
   if (!databaseUrl || !redisUrl || !kafkaBrokers || infrastructure.length < 3) {

@@ -2,6 +2,8 @@
 import { createDataSource, runMigrations } from '@sluice/persistence';
 import { ensureTopics } from '@sluice/messaging';
 import { Kafka, logLevel } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export async function prepareInfrastructure(databaseUrl: string, kafkaBrokers: string): Promise<void> {
   // runMigrations holds its advisory lock on one connection and migrates on another.
@@ -12,4 +14,20 @@ export async function prepareInfrastructure(databaseUrl: string, kafkaBrokers: s
     await dataSource.destroy();
   }
   await ensureTopics(new Kafka({ clientId: 'sluice-loadtest', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING }));
+}
+
+/** The KEY=value lines of the env file `deploy/local/infra.sh up` writes under `dir` (none when it is missing). */
+export function localInfraEnv(dir: string): Record<string, string> {
+  try {
+    return Object.fromEntries(
+      readFileSync(join(dir, 'infra.env'), 'utf8')
+        .split('\n')
+        .flatMap((line) => {
+          const at = line.indexOf('=');
+          return at > 0 ? [[line.slice(0, at), line.slice(at + 1)]] : [];
+        }),
+    );
+  } catch {
+    return {};
+  }
 }

@@ -1,14 +1,31 @@
 // kafkajs 2.2.4 re-arms a 1 ms timer on every broker connection for as long as it is open,
 // even with nothing to send (tulios/kafkajs#1556, #1704): about 3 % of a core per idle app.
-// patches/kafkajs+2.2.4.patch (applied by `npm ci` through patch-package) stops the re-arming;
-// these tests fail if the installed kafkajs is not patched, or the patch broke throttling.
+// It also checks request timeouts every 100 ms on every connection, requests in flight or not.
+// patches/kafkajs+2.2.4.patch (applied by `npm ci` through patch-package) stops the re-arming
+// and runs the timeout check only while requests are in flight; these tests fail if the
+// installed kafkajs is not patched, or the patch broke throttling or request timeouts.
+
+interface RequestEntry {
+  readonly correlationId: number;
+  readonly apiKey: number;
+  readonly apiName: string;
+  readonly apiVersion: number;
+  readonly resolve: (answer: unknown) => void;
+  readonly reject: (error: Error) => void;
+}
 
 interface RequestQueue {
   throttledUntil: number;
   throttleCheckTimeoutId: NodeJS.Timeout | null | undefined;
+  requestTimeoutIntervalId: NodeJS.Timeout | null | undefined;
   pending: unknown[];
+  inflight: Map<number, unknown>;
   checkPendingRequests(): void;
   scheduleCheckPendingRequests(): void;
+  scheduleRequestTimeoutCheck(): void;
+  push(request: { entry: RequestEntry; expectResponse: boolean; sendRequest: () => void; requestTimeout?: number }): void;
+  fulfillRequest(response: { correlationId: number; payload: Buffer; size: number }): void;
+  destroy(): void;
 }
 type RequestQueueClass = new (options: Record<string, unknown>) => RequestQueue;
 
@@ -19,15 +36,18 @@ const logger = { debug: () => undefined, info: () => undefined, warn: () => unde
 
 const made: RequestQueue[] = [];
 
-function queue(): RequestQueue {
-  const q = new RequestQueueImpl({ maxInFlightRequests: 1, requestTimeout: 30_000, enforceRequestTimeout: true, clientId: 'test', broker: 'localhost:9092', logger });
+function queue(requestTimeout = 30_000): RequestQueue {
+  const q = new RequestQueueImpl({ maxInFlightRequests: 1, requestTimeout, enforceRequestTimeout: true, clientId: 'test', broker: 'localhost:9092', logger });
   made.push(q);
   return q;
 }
 
 // An unpatched queue would keep re-arming its timer and hold the test process open.
 afterEach(() => {
-  for (const q of made.splice(0)) clearTimeout(q.throttleCheckTimeoutId ?? undefined);
+  for (const q of made.splice(0)) {
+    clearTimeout(q.throttleCheckTimeoutId ?? undefined);
+    q.destroy();
+  }
 });
 
 describe('kafkajs request queue (patched)', () => {
@@ -49,5 +69,48 @@ describe('kafkajs request queue (patched)', () => {
     q.pending.push({});
     q.scheduleCheckPendingRequests();
     expect(q.throttleCheckTimeoutId).toBeTruthy();
+  });
+});
+
+describe('kafkajs request timeouts (patched)', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  const request = (correlationId: number, outcome: { answer?: unknown; error?: Error }): Parameters<RequestQueue['push']>[0] => ({
+    entry: {
+      correlationId,
+      apiKey: 1,
+      apiName: 'Fetch',
+      apiVersion: 11,
+      resolve: (answer) => (outcome.answer = answer),
+      reject: (error) => (outcome.error = error),
+    },
+    expectResponse: true,
+    sendRequest: () => undefined,
+  });
+
+  it('checks timeouts only while a request is in flight', async () => {
+    const q = queue();
+    q.scheduleRequestTimeoutCheck();
+    expect(q.requestTimeoutIntervalId ?? null).toBeNull();
+    const outcome: { answer?: unknown } = {};
+    q.push(request(1, outcome));
+    expect(q.requestTimeoutIntervalId).toBeTruthy();
+    q.fulfillRequest({ correlationId: 1, payload: Buffer.alloc(0), size: 0 });
+    expect(outcome.answer).toBeDefined();
+    await jest.advanceTimersByTimeAsync(100);
+    expect(q.requestTimeoutIntervalId ?? null).toBeNull();
+  });
+
+  it('still times out a request that gets no answer', async () => {
+    const q = queue(300);
+    q.scheduleRequestTimeoutCheck();
+    const outcome: { error?: Error } = {};
+    q.push(request(7, outcome));
+    await jest.advanceTimersByTimeAsync(250);
+    expect(outcome.error).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(200);
+    expect(outcome.error?.message).toMatch(/Request Fetch\(key: 1, version: 11\) timed out/);
+    expect(q.inflight.size).toBe(0);
   });
 });

@@ -4,13 +4,10 @@
 import { TOPIC_SPECS, Topic } from '@sluice/contracts';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Pool as PgPool } from 'pg';
 import { Pool } from 'undici';
-import { freePort } from '@sluice/processes';
+import { bareFastifyBuilt, closedLoop, LoopRun, SAMPLE_BODY, withBareFastify } from './closed-loop';
 
 export interface Ceiling {
   readonly name: string;
@@ -28,49 +25,23 @@ export interface CeilingTargets {
   readonly log: (line: string) => void;
 }
 
-/** Runs `concurrency` loops of `operation` for `seconds`; answers completed operations per second. */
-async function closedLoop(seconds: number, concurrency: number, operation: () => Promise<number>): Promise<number> {
-  const deadline = performance.now() + seconds * 1_000;
-  const start = performance.now();
-  let done = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        // Not `done += await …`: that reads `done` before the await and loses the other loops' counts.
-        const completed = await operation();
-        done += completed;
-      }
-    }),
-  );
-  return done / ((performance.now() - start) / 1_000);
-}
-
-const SAMPLE_BODY = JSON.stringify({ src: '14155550100', dst: '12025550123', text: 'Your verification code is 123456', url: 'http://127.0.0.1:9/status' });
+const perSecond = (run: LoopRun): number => run.operations / run.seconds;
 
 async function bareFastify(seconds: number): Promise<Ceiling | null> {
-  const script = join(__dirname, 'bare-fastify.server.js');
-  if (!existsSync(script)) return null;
-  const port = await freePort();
-  const child = fork(script, [], { env: { PATH: process.env['PATH'] ?? '', PORT: String(port) }, stdio: 'ignore' });
-  try {
-    await new Promise<void>((ready, failed) => {
-      child.once('message', () => ready());
-      child.once('exit', (code) => failed(new Error(`bare Fastify server exited with ${code}`)));
-    });
+  if (!bareFastifyBuilt()) return null;
+  return withBareFastify(async (port) => {
     const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 64, pipelining: 1 });
     try {
-      const rate = await closedLoop(seconds, 64, async () => {
+      const run = await closedLoop(seconds, 64, async () => {
         const response = await pool.request({ method: 'POST', path: '/v1/Account/MA00000000000000000000/Message/', headers: { 'content-type': 'application/json' }, body: SAMPLE_BODY });
         await response.body.dump();
         return 1;
       });
-      return { name: 'bare Fastify endpoint', rate, unit: 'requests/s', how: 'same JSON body, 202 with the same shape; 64 keep-alive connections, closed loop' };
+      return { name: 'bare Fastify endpoint', rate: perSecond(run), unit: 'requests/s', how: 'same JSON body, 202 with the same shape; 64 keep-alive connections, closed loop' };
     } finally {
       await pool.close();
     }
-  } finally {
-    child.kill('SIGTERM');
-  }
+  });
 }
 
 async function postgres(databaseUrl: string, seconds: number): Promise<Ceiling[]> {
@@ -81,11 +52,11 @@ async function postgres(databaseUrl: string, seconds: number): Promise<Ceiling[]
   try {
     await pg.query(`CREATE TABLE ${table} ${columns}`);
     const row = (): unknown[] => [randomUUID(), 'MA00000000000000000000'.slice(0, 20), '14155550100', '12025550123', 'Your verification code is 123456', 'queued', 1, '0.00500', new Date()];
-    const single = await closedLoop(seconds, 10, async () => {
+    const single = perSecond(await closedLoop(seconds, 10, async () => {
       await pg.query(`INSERT INTO ${table} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, row());
       return 1;
-    });
-    const batched = await closedLoop(seconds, 4, async () => {
+    }));
+    const batched = perSecond(await closedLoop(seconds, 4, async () => {
       const rows = Array.from({ length: 100 }, row);
       const column = (i: number): unknown[] => rows.map((r) => r[i]);
       await pg.query(
@@ -93,7 +64,7 @@ async function postgres(databaseUrl: string, seconds: number): Promise<Ceiling[]
         Array.from({ length: 9 }, (_, i) => column(i)),
       );
       return 100;
-    });
+    }));
     return [
       { name: 'Postgres insert, one row a statement', rate: single, unit: 'rows/s', how: '10 connections, a message-shaped row, autocommit' },
       { name: 'Postgres insert, 100 rows a statement', rate: batched, unit: 'rows/s', how: '4 connections, unnest of 100 message-shaped rows' },
@@ -115,10 +86,10 @@ async function kafkaProduce(brokers: string, seconds: number): Promise<Ceiling> 
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
     await producer.connect();
     const value = JSON.stringify({ messageUuid: randomUUID(), accountId: 'MA00000000000000000000', type: 'sms', src: '14155550100', dst: '12025550123', text: 'Your verification code is 123456', encoding: 'GSM', units: 1, mediaUrls: [], log: 'true', acceptedAt: Date.now(), messageExpiry: 10800 });
-    const rate = await closedLoop(seconds, 4, async () => {
+    const rate = perSecond(await closedLoop(seconds, 4, async () => {
       await producer.send({ topic, acks: -1, messages: Array.from({ length: 100 }, (_, i) => ({ key: `MA${i % 50}`, value })) });
       return 100;
-    });
+    }));
     return { name: 'Kafka produce', rate, unit: 'records/s', how: `acks=all, idempotent, batches of 100 × ${value.length} B, 4 in flight, ${partitions} partitions` };
   } finally {
     await producer.disconnect().catch(() => undefined);
@@ -133,11 +104,11 @@ async function redisCommands(redisUrl: string, seconds: number): Promise<Ceiling
   const key = `{loadtest:${randomUUID().slice(0, 8)}}:ceiling`;
   try {
     let member = 0;
-    const rate = await closedLoop(seconds, 64, async () => {
+    const rate = perSecond(await closedLoop(seconds, 64, async () => {
       member += 1;
       await redis.zadd(key, Date.now(), `m${member % 10_000}`);
       return 1;
-    });
+    }));
     return { name: 'Redis ZADD', rate, unit: 'commands/s', how: 'one connection, 64 commands in flight (ioredis pipelines them)' };
   } finally {
     await redis.del(key).catch(() => undefined);

@@ -5,15 +5,12 @@
 import { TOPIC_SPECS, Topic } from '@sluice/contracts';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
-import { join } from 'node:path';
 import { Pool as PgPool } from 'pg';
 import { Pool } from 'undici';
-import { freePort } from '@sluice/processes';
 import { cpuSecondsUsed, WatchedProcess } from '../platform/process-stats';
+import { closedLoop, LoopRun, SAMPLE_BODY, withBareFastify } from './closed-loop';
 
 /** One measured operation: CPU per operation in each process that pays for it. */
 export interface OperationCost {
@@ -87,29 +84,12 @@ async function idleRates(processes: readonly WatchedProcess[], seconds = 3): Pro
   return new Map(processes.map((p) => [p.name, (cpuSecondsUsed(p) - (before.get(p.name) ?? 0)) / seconds]));
 }
 
-/** Runs `concurrency` loops of `operation` for `seconds`; answers how many operations completed and how long it took. */
-async function closedLoop(seconds: number, concurrency: number, operation: () => Promise<number>): Promise<{ operations: number; seconds: number }> {
-  const start = performance.now();
-  const deadline = start + seconds * 1_000;
-  let operations = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        const done = await operation();
-        operations += done;
-      }
-    }),
-  );
-  return { operations, seconds: (performance.now() - start) / 1_000 };
-}
-
-function cost(name: string, how: string, run: { operations: number; seconds: number }, used: Record<string, number>): OperationCost {
+function cost(name: string, how: string, run: LoopRun, used: Record<string, number>): OperationCost {
   const usPerOperation: Record<string, number> = {};
   for (const [process, cpu] of Object.entries(used)) usPerOperation[process] = run.operations > 0 ? (cpu * 1e6) / run.operations : NaN;
   return { name, how, operations: run.operations, seconds: run.seconds, usPerOperation };
 }
 
-const SAMPLE_BODY = JSON.stringify({ src: '14155550100', dst: '12025550123', text: 'Your verification code is 123456', url: 'http://127.0.0.1:9/status' });
 /** The fields of a status callback (callback-service/README.md), form-encoded as it sends them. */
 const CALLBACK_FORM = new URLSearchParams({
   From: '14155550100', To: '12025550123', MessageUUID: randomUUID(), Status: 'delivered', Units: '1', TotalRate: '0.00500', TotalAmount: '0.00500',
@@ -117,25 +97,10 @@ const CALLBACK_FORM = new URLSearchParams({
   SentTime: '2026-12-04 10:15:32.223000+00:00', DeliveryReportTime: '2026-12-04 10:15:32.423000+00:00', ParentMessageUUID: randomUUID(), PartInfo: '1 of 1', PowerpackUUID: '',
 }).toString();
 
-async function withFastify<T>(use: (port: number, server: WatchedProcess) => Promise<T>): Promise<T> {
-  const script = join(__dirname, 'bare-fastify.server.js');
-  if (!existsSync(script)) throw new Error(`${script} is missing: build the load tester first`);
-  const port = await freePort();
-  const child = fork(script, [], { env: { PATH: process.env['PATH'] ?? '', PORT: String(port) }, stdio: 'ignore' });
-  try {
-    await new Promise<void>((ready, failed) => {
-      child.once('message', () => ready());
-      child.once('exit', (code) => failed(new Error(`bare Fastify server exited with ${code}`)));
-    });
-    return await use(port, { name: 'fastify', pid: child.pid ?? 0, tree: false });
-  } finally {
-    child.kill('SIGTERM');
-  }
-}
-
 /** A request accepted by bare Fastify (server side), and a callback sent by Node's http client and by undici (client side). */
 async function http(seconds: number): Promise<OperationCost[]> {
-  return withFastify(async (port, server) => {
+  return withBareFastify(async (port, pid) => {
+    const server: WatchedProcess = { name: 'fastify', pid, tree: false };
     const idle = new Map([[server.name, 0]]);
     const costs: OperationCost[] = [];
     const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 32, pipelining: 1 });

@@ -1,9 +1,8 @@
 // The expiry sweep's statement against real Postgres, and nothing else: no Redis, no Kafka.
 import { MessageErrorCode, MessageState, Topic } from '@sluice/contracts';
 import { queuedSmsRow, testInfrastructure } from '@sluice/testing';
-import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { createDataSource, runMigrations } from '../data-source';
+import { createScratchDatabase, ScratchDatabase } from '../scratch-database';
 import { AccountRepository } from './account.repository';
 import { MessageAcceptanceRepository } from './message-acceptance.repository';
 import { MessageRepository } from './message.repository';
@@ -11,31 +10,20 @@ import { MessageRepository } from './message.repository';
 describe('MessageRepository.expireQueued (real Postgres)', () => {
   // A database of its own: the sweep takes every expired queued message it can see, and
   // other test files keep queued rows of their own in the shared test database.
-  const database = `sluice_expiry_${randomBytes(6).toString('hex')}`;
-  const serverUrl = testInfrastructure().databaseUrl;
-  const ownUrl = (() => {
-    const url = new URL(serverUrl);
-    url.pathname = `/${database}`;
-    return url.toString();
-  })();
-  let server: DataSource;
+  let scratch: ScratchDatabase;
   let dataSource: DataSource;
   let repository: MessageRepository;
   let accountId: string;
 
   beforeAll(async () => {
-    server = await createDataSource({ url: serverUrl, poolSize: 1 }).initialize();
-    await server.query(`CREATE DATABASE ${database}`);
-    dataSource = await createDataSource({ url: ownUrl, poolSize: 8 }).initialize();
-    await runMigrations(dataSource);
+    scratch = await createScratchDatabase(testInfrastructure().databaseUrl, 'sluice_expiry', 8);
+    dataSource = scratch.dataSource;
     repository = new MessageRepository(dataSource);
     accountId = (await new AccountRepository(dataSource).create({ name: 'expiry-sweep-test' })).authId;
   }, 60_000);
 
   afterAll(async () => {
-    await dataSource?.destroy();
-    await server?.query(`DROP DATABASE IF EXISTS ${database}`);
-    await server?.destroy();
+    await scratch?.drop();
   });
 
   /** A queued message accepted `ageMs` ago with `expirySeconds` of message_expiry, charged 0.005, written as the gateway writes it. */

@@ -1,35 +1,23 @@
 // The outbox sweep's statements against real Postgres: the cheap look, then the locking read.
 import { testInfrastructure } from '@sluice/testing';
-import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { createDataSource, runMigrations } from '../data-source';
+import { createScratchDatabase, ScratchDatabase } from '../scratch-database';
 import { OutboxRepository } from './outbox.repository';
 
 describe('OutboxRepository sweep statements (real Postgres)', () => {
   // A database of its own: the look sees every outbox row, and other test files write some.
-  const database = `sluice_outbox_${randomBytes(6).toString('hex')}`;
-  const serverUrl = testInfrastructure().databaseUrl;
-  const ownUrl = (() => {
-    const url = new URL(serverUrl);
-    url.pathname = `/${database}`;
-    return url.toString();
-  })();
-  let server: DataSource;
+  let scratch: ScratchDatabase;
   let dataSource: DataSource;
   let outbox: OutboxRepository;
 
   beforeAll(async () => {
-    server = await createDataSource({ url: serverUrl, poolSize: 1 }).initialize();
-    await server.query(`CREATE DATABASE ${database}`);
-    dataSource = await createDataSource({ url: ownUrl, poolSize: 4 }).initialize();
-    await runMigrations(dataSource);
+    scratch = await createScratchDatabase(testInfrastructure().databaseUrl, 'sluice_outbox');
+    dataSource = scratch.dataSource;
     outbox = new OutboxRepository(dataSource);
   }, 60_000);
 
   afterAll(async () => {
-    await dataSource?.destroy();
-    await server?.query(`DROP DATABASE IF EXISTS ${database}`);
-    await server?.destroy();
+    await scratch?.drop();
   });
 
   const write = async (ageMs: number): Promise<string> => {

@@ -18,11 +18,13 @@ export class CallbackQueue {
   ) {}
 
   /**
-   * One insert for the whole batch. Only each message's latest sequence is needed: the
+   * One statement for the whole batch. Only each message's latest sequence is needed: the
    * repository fills in its earlier statuses from the history. The statuses free to go now
-   * (no earlier one of their message pending, room at their destination) are created leased
-   * to this replica and attempted straight away; a retry, or a status waiting for its
-   * predecessor, is left to the claims. Returns how many were created for the claims.
+   * (no earlier one of their message pending, room at their destination) are leased to this
+   * replica without a row and attempted straight away; each gets its row with its result
+   * (the batch waits for those rows, at most CALLBACK_FEED_HOLD_MS). A status waiting for
+   * its predecessor, or beyond the room, gets a row for the claims. Returns how many were
+   * created for the claims.
    */
   async enqueue(events: readonly SmsStatusPayload[]): Promise<number> {
     if (events.length === 0) return 0;
@@ -34,11 +36,12 @@ export class CallbackQueue {
       const url = urls.get(messageUuid);
       if (url !== undefined) items.push({ messageUuid, sequence, destination: destinationOf(url) });
     }
-    const { created, claimed } = await this.worker.lease(
+    const { taken, fresh } = await this.worker.lease(
       (capacity) => this.deliveries.enqueue(items, this.config.CALLBACK_RETRY_DELAYS_MS, capacity),
       (outcome) => outcome.claimed,
       this.worker.leaseDepth(),
     );
+    const { created, claimed } = taken;
     for (const event of events) {
       const outcome = !urls.has(event.messageUuid)
         ? 'no_url'
@@ -47,6 +50,8 @@ export class CallbackQueue {
           : 'already_enqueued';
       this.metrics.events.inc({ outcome });
     }
+    // The offsets are committed once every status leased here without a row has one.
+    await this.worker.hold(fresh);
     return created.size - claimed.length;
   }
 }

@@ -30,6 +30,12 @@ export const callbackEnv = httpEnv
     CALLBACK_DESTINATION_MAX_CONCURRENCY: positiveInt('a positive whole number').default(32),
     /** A claimed callback not finished within this time is taken by another replica; must exceed CALLBACK_TIMEOUT_MS. */
     CALLBACK_LEASE_MS: milliseconds.default(30_000),
+    /**
+     * How long the status feed waits for the callbacks it leased to end before it commits
+     * its offsets: those still under way then get a row leased to the replica, as a claim
+     * would lease it. A callback answered within it costs one insert.
+     */
+    CALLBACK_FEED_HOLD_MS: milliseconds.default(1_000),
     /** How soon a replica looks again for due callbacks (retries, other replicas' enqueues) after a look that found none. */
     CALLBACK_POLL_MS: milliseconds.default(250),
     /** The longest that wait grows to, doubling while looks find nothing; retries scheduled by the replica are looked for on time. */

@@ -16,6 +16,7 @@ export class CallbackMetrics {
   readonly openCircuits;
   readonly inbound;
   readonly replies;
+  readonly feedHeld;
 
   constructor(metrics: MetricsRegistry) {
     this.events = metrics.counter('callback_events_total', 'Status events consumed, by what they led to', ['outcome']);
@@ -38,5 +39,9 @@ export class CallbackMetrics {
     this.openCircuits = metrics.gauge('callback_open_circuits', 'Destinations whose circuit is open in this replica');
     this.inbound = metrics.counter('callback_inbound_total', 'Inbound messages consumed, by what they led to', ['outcome']);
     this.replies = metrics.counter('callback_replies_total', 'Messages of Message XML replies, by outcome', ['outcome']);
+    this.feedHeld = metrics.counter(
+      'callback_feed_leased_rows_total',
+      'Callbacks from the status feed still under way after CALLBACK_FEED_HOLD_MS, given a row leased to the replica',
+    );
   }
 }

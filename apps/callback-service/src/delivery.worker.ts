@@ -4,7 +4,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { IdleBackoff, IdleWait, OutboxRelay } from '@sluice/messaging';
 import { BackoffPolicy, SupervisedLoop, Supervisor } from '@sluice/observability';
-import { CallbackDeliveryRepository, CallbackDeliveryState, CallbackKind, ClaimCapacity, ClaimedDelivery } from '@sluice/persistence';
+import { CallbackDeliveryRepository, CallbackDeliveryState, CallbackKind, ClaimCapacity, ClaimedDelivery, DeliveryResult } from '@sluice/persistence';
 import { AuthTokenVault } from './auth-token.vault';
 import { AttemptOutcome, CallbackHttpClient } from './callback-http.client';
 import { buildCallbackRequest, callbackParams } from './callback-request';
@@ -17,6 +17,7 @@ import { inboundParams } from './inbound/inbound-request';
 import { inboundSettlement } from './inbound/inbound-settlement';
 import { looksLikeXml } from './inbound/message-xml';
 import { ReplyOutcome, ReplySender } from './inbound/reply-sender';
+import { Lease } from './lease';
 import { ResultWriter } from './result-writer';
 import { AttemptKind, nextAfter } from './retry-policy';
 
@@ -48,9 +49,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   /** Destinations the last claim could take no more of: a freed slot there may find work. */
   private boundDestinations = new Set<string>();
   /** Per message, its latest status leased here: what became of it. */
-  private readonly chains = new Map<string, { readonly id: string; readonly state: Promise<CallbackDeliveryState> }>();
-  /** Deliveries leased here whose result is not written yet (id → message): still pending in Postgres, but no bar to their successors leased here. */
-  private readonly unwritten = new Map<string, string>();
+  private readonly chains = new Map<string, { readonly key: string; readonly state: Promise<CallbackDeliveryState> }>();
+  /** Deliveries leased here whose result is not written yet, by `Lease.key`: pending in Postgres (or without a row), but no bar to their successors leased here. */
+  private readonly unwritten = new Map<string, Lease>();
   /** The lease under way (see `lease`). */
   private leasing: Promise<unknown> = Promise.resolve();
   private readonly unsignedAccountsLogged = new Set<string>();
@@ -82,7 +83,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.claims = supervisor.loop('callback-claims', () => this.claimOnce(), { backoff: CLAIM_BACKOFF });
     this.upkeep = new DeliveryUpkeep(deliveries, metrics, this.gates, supervisor);
     // A finished status lets the next one of its message go.
-    this.results = new ResultWriter(config, deliveries, metrics, outbox, () => this.wake(), (ids) => this.written(ids));
+    this.results = new ResultWriter(config, deliveries, metrics, outbox, () => this.wake(), (keys) => this.written(keys));
     this.idleBackoff = new IdleBackoff(config.CALLBACK_POLL_MS, config.CALLBACK_IDLE_POLL_MS);
   }
 
@@ -114,15 +115,48 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    * Runs `take` with what this replica can take on now (the pool's free slots and each
    * destination's room) and starts the attempts of the deliveries it leased. One lease at a
    * time, claims and feed batches alike, so two of them never book the same free slot.
+   * Answers what `take` took and the leases of the deliveries it leased without a row.
    */
-  async lease<T>(take: (capacity: ClaimCapacity) => Promise<T>, leased: (taken: T) => readonly ClaimedDelivery[], depth = 1): Promise<T> {
+  async lease<T>(take: (capacity: ClaimCapacity) => Promise<T>, leased: (taken: T) => readonly ClaimedDelivery[], depth = 1): Promise<{ taken: T; fresh: Lease[] }> {
     const turn = this.leasing.then(async () => {
       const taken = await take(this.capacity(depth));
-      for (const delivery of leased(taken)) this.dispatch(delivery);
-      return taken;
+      const fresh = leased(taken)
+        .map((delivery) => this.dispatch(delivery))
+        .filter((lease) => lease.row === null);
+      return { taken, fresh };
     });
     this.leasing = turn.catch(() => undefined);
     return turn;
+  }
+
+  /**
+   * Waits until each of these leases (from the feed, without a row) has its row: written
+   * with its result, or, for those still under way after CALLBACK_FEED_HOLD_MS, written
+   * leased to this replica (as a claim leases it) so that the feed's offsets can be
+   * committed and the consumer never waits on a slow customer longer than that. Throws if a
+   * row cannot be written: the feed's batch is then consumed again, and a status whose row
+   * was not written is attempted again (at least once, never lost).
+   */
+  async hold(leases: readonly Lease[]): Promise<void> {
+    if (leases.length === 0) return;
+    const landed = Promise.all(leases.map((lease) => lease.landed));
+    let timer: NodeJS.Timeout | undefined;
+    const held = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.config.CALLBACK_FEED_HOLD_MS)));
+    const done = await Promise.race([landed.then(() => true), held.then(() => false)]);
+    clearTimeout(timer);
+    if (!done) await this.leaseRows(leases.filter((lease) => lease.open()));
+    if ((await landed).includes(false)) throw new Error('the rows of callbacks leased from the feed could not be written; the batch is consumed again');
+  }
+
+  /** Writes rows for fresh leases still under way, leased to this replica for CALLBACK_LEASE_MS. */
+  private async leaseRows(open: readonly Lease[]): Promise<void> {
+    if (open.length === 0) return;
+    const writing = this.deliveries.writeFresh(
+      open.map((lease) => ({ delivery: lease.delivery, state: CallbackDeliveryState.Pending, delayMs: this.config.CALLBACK_LEASE_MS, claims: 1, attempts: 0, attempt: null })),
+    );
+    for (const lease of open) lease.writingRow(writing.then((rows) => rows.get(lease.key) ?? null));
+    await writing;
+    this.metrics.feedHeld.inc(open.length);
   }
 
   /**
@@ -143,7 +177,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       excluded,
       limited,
       perDestination: this.config.CALLBACK_DESTINATION_CONCURRENCY * depth,
-      leasedHere: [...this.unwritten.keys()],
+      leasedHere: [...this.unwritten.values()].flatMap((lease) => (lease.row ? [lease.row.id] : [])),
       leaseMs: this.config.CALLBACK_LEASE_MS,
     };
   }
@@ -151,7 +185,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   /** One claim and the start of its attempts; the supervisor runs it again and again, after a back-off when it throws. */
   private async claimOnce(): Promise<void> {
     this.idleWait.looking();
-    const claimed = await this.lease(
+    const { taken: claimed } = await this.lease(
       async (capacity) => {
         if (capacity.limit <= 0) {
           this.poolBound = true;
@@ -185,26 +219,29 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    * waits for it, and goes only if that one is finished; otherwise (it is to be retried) it is
    * handed back to the claims, which keep the order.
    */
-  private dispatch(delivery: ClaimedDelivery): void {
+  private dispatch(delivery: ClaimedDelivery): Lease {
     const leasedAt = new Date();
-    this.unwritten.set(delivery.id, delivery.messageUuid);
+    const lease = new Lease(delivery);
+    this.unwritten.set(lease.key, lease);
     const before = this.chains.get(delivery.messageUuid)?.state;
     const run = async (): Promise<CallbackDeliveryState> => {
-      if (before && (await before) === CallbackDeliveryState.Pending) return this.handBack(delivery);
-      if (this.gates.admit(delivery.destination) === 'reject') return this.record(delivery, leasedAt, leasedAt, circuitOpen(delivery.destination));
-      return this.attempt(delivery, leasedAt);
+      if (before && (await before) === CallbackDeliveryState.Pending) return this.handBack(lease);
+      if (this.gates.admit(delivery.destination) === 'reject') return this.record(lease, leasedAt, leasedAt, circuitOpen(delivery.destination));
+      return this.attempt(lease, leasedAt);
     };
     const chain = run().catch((error: unknown) => {
-      // Nothing is recorded: the row stays pending under its lease, a bar to its successors until the lease ends.
+      // Nothing is recorded: a row stays pending under its lease, a bar to its successors until the lease ends;
+      // a status without a row is consumed again from the feed.
       this.logger.error({ err: error, messageUuid: delivery.messageUuid }, 'callback attempt crashed');
-      this.written([delivery.id]);
+      lease.landedAs(false);
+      this.written([lease.key]);
       return CallbackDeliveryState.Pending;
     });
-    this.chains.set(delivery.messageUuid, { id: delivery.id, state: chain });
+    this.chains.set(delivery.messageUuid, { key: lease.key, state: chain });
     const task = chain
       .then((state) => {
         // A status to be retried bars its successors until its result is written (see `written`).
-        if (state !== CallbackDeliveryState.Pending && this.chains.get(delivery.messageUuid)?.id === delivery.id) this.chains.delete(delivery.messageUuid);
+        if (state !== CallbackDeliveryState.Pending && this.chains.get(delivery.messageUuid)?.key === lease.key) this.chains.delete(delivery.messageUuid);
       })
       .finally(() => {
         this.inFlight.delete(task);
@@ -213,42 +250,52 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       });
     this.inFlight.add(task);
     this.metrics.inFlight.set(this.inFlight.size);
+    return lease;
   }
 
   /** These leases are over in Postgres (result written, given up on, or handed back). */
-  private written(ids: readonly string[]): void {
-    for (const id of ids) {
-      const messageUuid = this.unwritten.get(id);
-      if (messageUuid === undefined) continue;
-      this.unwritten.delete(id);
-      if (this.chains.get(messageUuid)?.id === id) this.chains.delete(messageUuid);
+  private written(keys: readonly string[]): void {
+    for (const key of keys) {
+      const lease = this.unwritten.get(key);
+      if (lease === undefined) continue;
+      this.unwritten.delete(key);
+      if (this.chains.get(lease.delivery.messageUuid)?.key === key) this.chains.delete(lease.delivery.messageUuid);
     }
   }
 
-  /** Hands a leased delivery back unattempted: due now for the claims. */
-  private async handBack(delivery: ClaimedDelivery): Promise<CallbackDeliveryState> {
-    try {
-      await this.deliveries.handBack([{ id: delivery.id, claims: delivery.claims }]);
-    } catch (error: unknown) {
-      // Its lease runs out instead.
-      this.logger.warn({ err: error, messageUuid: delivery.messageUuid }, 'handing a callback back failed; it is claimed again when its lease ends');
+  /** Hands a leased delivery back unattempted: due now for the claims (a fresh one gets its row so). */
+  private async handBack(lease: Lease): Promise<CallbackDeliveryState> {
+    const row = await lease.settle();
+    if (row === null) {
+      const written = await this.results.add(lease.key, {
+        fresh: { delivery: lease.delivery, state: CallbackDeliveryState.Pending, delayMs: 0, claims: 0, attempts: 0, attempt: null },
+      });
+      lease.landedAs(written);
+    } else {
+      try {
+        await this.deliveries.handBack([row]);
+      } catch (error: unknown) {
+        // Its lease runs out instead.
+        this.logger.warn({ err: error, messageUuid: lease.delivery.messageUuid }, 'handing a callback back failed; it is claimed again when its lease ends');
+      }
+      this.written([lease.key]);
     }
-    this.written([delivery.id]);
     this.wake();
     return CallbackDeliveryState.Pending;
   }
 
-  private async attempt(delivery: ClaimedDelivery, leasedAt: Date): Promise<CallbackDeliveryState> {
+  private async attempt(lease: Lease, leasedAt: Date): Promise<CallbackDeliveryState> {
+    const { delivery } = lease;
     await this.gates.turn(delivery.destination);
     if (this.gates.shut(delivery.destination)) {
       // The circuit opened while this one waited for its turn.
       this.gates.release(delivery.destination, 'neutral');
-      return this.record(delivery, leasedAt, new Date(), circuitOpen(delivery.destination));
+      return this.record(lease, leasedAt, new Date(), circuitOpen(delivery.destination));
     }
     if (Date.now() - leasedAt.getTime() + this.config.CALLBACK_TIMEOUT_MS > this.config.CALLBACK_LEASE_MS - 1_000) {
       // Its lease would end before the attempt could: another claim may take it then.
       this.gates.release(delivery.destination, 'neutral');
-      return this.handBack(delivery);
+      return this.handBack(lease);
     }
     const attemptedAt = new Date();
     const outcome = await this.send(delivery);
@@ -263,7 +310,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       // The destination's slot is free while the replies go out through the gateway.
       this.wake();
     }
-    return this.record(delivery, leasedAt, attemptedAt, outcome, await this.reply(delivery, outcome));
+    return this.record(lease, leasedAt, attemptedAt, outcome, await this.reply(delivery, outcome));
   }
 
   /** An inbound message's Message URL may answer 2xx with Message XML: its messages are sent as the account. */
@@ -298,7 +345,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /** Queues the result for writing; answers the delivery's state from now on. */
-  private record(delivery: ClaimedDelivery, leasedAt: Date, attemptedAt: Date, outcome: AttemptOutcome, reply?: ReplyOutcome): CallbackDeliveryState {
+  private record(lease: Lease, leasedAt: Date, attemptedAt: Date, outcome: AttemptOutcome, reply?: ReplyOutcome): CallbackDeliveryState {
+    const { delivery } = lease;
     const attempt = delivery.attempts + 1;
     const inbound = delivery.kind === CallbackKind.Inbound;
     const next = nextAfter(outcome.kind, attempt, delivery.retryDelaysMs, { clientErrorsFinal: inbound, httpStatus: outcome.httpStatus });
@@ -316,9 +364,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     } else if (outcome.kind !== AttemptKind.Success) {
       this.logger.debug({ messageUuid: delivery.messageUuid, sequence: delivery.sequence, attempt, error: outcome.error, httpStatus: outcome.httpStatus }, 'callback attempt failed');
     }
-    this.results.add({
-      id: delivery.id,
-      claims: delivery.claims,
+    const result: Omit<DeliveryResult, 'id' | 'claims'> = {
       attempt,
       leasedAt,
       attemptedAt,
@@ -329,8 +375,30 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       next,
       ...(reply ? { reply: { messageUuids: reply.messageUuids, error: reply.error } } : {}),
       ...(settle ? { settle } : {}),
-    });
+    };
+    void this.writeResult(lease, result);
     return next.state;
+  }
+
+  /** Queues a result for writing: an update of the lease's row, or, for a fresh lease, its row with the result. */
+  private async writeResult(lease: Lease, result: Omit<DeliveryResult, 'id' | 'claims'>): Promise<void> {
+    const row = await lease.settle();
+    const written = await this.results.add(
+      lease.key,
+      row
+        ? { update: { ...result, ...row } }
+        : {
+            fresh: {
+              delivery: lease.delivery,
+              state: result.next.state,
+              delayMs: result.next.state === CallbackDeliveryState.Pending ? result.next.delayMs : 0,
+              claims: 1,
+              attempts: result.attempt,
+              attempt: { attemptedAt: result.attemptedAt, httpStatus: result.httpStatus, latencyMs: result.latencyMs, error: result.error, succeeded: result.succeeded },
+            },
+          },
+    );
+    lease.landedAs(written);
   }
 
   private noteUnsigned(accountId: string, reason: string): void {

@@ -3,7 +3,7 @@
 // batch's leases hold.
 import { Logger } from '@nestjs/common';
 import { OutboxRelay } from '@sluice/messaging';
-import { CallbackDeliveryRepository, DeliveryResult } from '@sluice/persistence';
+import { CallbackDeliveryRepository, DeliveryResult, FreshDeliveryWrite } from '@sluice/persistence';
 import type { CallbackConfig } from './callback.config';
 import { CallbackMetrics } from './callback.metrics';
 
@@ -18,9 +18,18 @@ const RESULT_LINGER_MS = 20;
 /** A failed write of results is tried again after this long, doubling up to the cap. */
 const RESULT_WRITE_BACKOFF = { initialMs: 200, maxMs: 2_000 };
 
+/** A result to write: an update of its row, or a row of a delivery leased from the feed, written with its result. */
+export type ResultWrite = { readonly update: DeliveryResult } | { readonly fresh: FreshDeliveryWrite };
+
+interface Queued {
+  readonly key: string;
+  readonly write: ResultWrite;
+  readonly done: (written: boolean) => void;
+}
+
 export class ResultWriter {
   private readonly logger = new Logger(ResultWriter.name);
-  private readonly results: DeliveryResult[] = [];
+  private readonly results: Queued[] = [];
   private writing: Promise<void> | null = null;
 
   /** `onUnblocked` is called when written results let later statuses of their messages go. */
@@ -30,14 +39,16 @@ export class ResultWriter {
     private readonly metrics: CallbackMetrics,
     private readonly outbox: OutboxRelay,
     private readonly onUnblocked: () => void,
-    /** Called with the ids of each batch once it is written, or given up on. */
-    private readonly onWritten: (ids: readonly string[]) => void = () => undefined,
+    /** Called with the keys of each batch once it is written, or given up on. */
+    private readonly onWritten: (keys: readonly string[]) => void = () => undefined,
   ) {}
 
-  /** Queues a result; it is written with the next batch. */
-  add(result: DeliveryResult): void {
-    this.results.push(result);
-    this.writeResults();
+  /** Queues a result under its lease's key; it is written with the next batch. Answers whether it was written (false: given up on). */
+  add(key: string, write: ResultWrite): Promise<boolean> {
+    return new Promise((done) => {
+      this.results.push({ key, write, done });
+      this.writeResults();
+    });
   }
 
   /** Resolves once the write under way, if any, has ended. */
@@ -52,10 +63,16 @@ export class ResultWriter {
       await sleep(RESULT_LINGER_MS);
       while (this.results.length > 0) {
         const batch = this.results.splice(0, RESULT_BATCH);
+        const updates = batch.flatMap((q) => ('update' in q.write ? [q.write.update] : []));
+        const fresh = batch.flatMap((q) => ('fresh' in q.write ? [q.write.fresh] : []));
+        // Rows leased from the feed have no lease in Postgres yet: they are held to the oldest result's.
+        const oldest = Math.min(...updates.map((r) => r.leasedAt.getTime()), ...fresh.map((f) => f.attempt?.attemptedAt.getTime() ?? Date.now()));
         // A finished status lets the next one of its message go.
-        const unblocked = await this.writeBatch(batch);
-        this.onWritten(batch.map((r) => r.id));
-        if (unblocked) this.onUnblocked();
+        const updated = updates.length === 0 ? { written: true, unblocked: false } : await this.writeUpdates(updates, oldest);
+        const inserted = fresh.length === 0 || (await this.retrying(oldest, fresh.length, async () => void (await this.deliveries.writeFresh(fresh))));
+        this.onWritten(batch.map((q) => q.key));
+        for (const q of batch) q.done('update' in q.write ? updated.written : inserted);
+        if (updated.unblocked) this.onUnblocked();
       }
     })().finally(() => {
       this.writing = null;
@@ -70,21 +87,36 @@ export class ResultWriter {
    * margin. Recorded within
    * it, a callback that reached its URL is not sent again.
    */
-  private async writeBatch(batch: DeliveryResult[]): Promise<boolean> {
-    const oldest = Math.min(...batch.map((r) => r.leasedAt.getTime()));
+  private async writeUpdates(batch: DeliveryResult[], oldest: number): Promise<{ written: boolean; unblocked: boolean }> {
+    let unblocked = false;
+    const written = await this.retrying(oldest, batch.length, async () => {
+      const outcome = await this.deliveries.complete(batch);
+      if (outcome.applied < batch.length) this.metrics.staleResults.inc(batch.length - outcome.applied);
+      // Inbound messages that left `received`: their sms.status events (the outbox sweep covers a failure).
+      void this.outbox.publishCommitted(outcome.outboxIds);
+      unblocked = outcome.unblocked > 0;
+    });
+    return { written, unblocked };
+  }
+
+  /**
+   * Runs `write` until it succeeds (true) or gives up (false). A write that fails (Postgres
+   * restarting) is tried again for as long as the batch's leases surely hold: each lease
+   * holds CALLBACK_LEASE_MS from when its row was leased (`oldest`), less
+   * CALLBACK_TIMEOUT_MS and a second of margin. Recorded within it, a callback that reached
+   * its URL is not sent again.
+   */
+  private async retrying(oldest: number, results: number, write: () => Promise<void>): Promise<boolean> {
     const leaseHoldsUntil = oldest + this.config.CALLBACK_LEASE_MS - this.config.CALLBACK_TIMEOUT_MS - 1_000;
     for (let tries = 1; ; tries += 1) {
       try {
-        const { applied, unblocked, outboxIds } = await this.deliveries.complete(batch);
-        if (applied < batch.length) this.metrics.staleResults.inc(batch.length - applied);
-        // Inbound messages that left `received`: their sms.status events (the outbox sweep covers a failure).
-        void this.outbox.publishCommitted(outboxIds);
-        return unblocked > 0;
+        await write();
+        return true;
       } catch (error: unknown) {
         const wait = Math.min(RESULT_WRITE_BACKOFF.maxMs, RESULT_WRITE_BACKOFF.initialMs * 2 ** (tries - 1));
         if (Date.now() + wait > leaseHoldsUntil) {
-          // The leases run out and these callbacks are attempted again: at least once, never lost.
-          this.logger.error({ err: error, results: batch.length, tries }, 'recording callback results failed; they will be attempted again');
+          // The leases run out (or the feed's batch is consumed again) and these callbacks are attempted again: at least once, never lost.
+          this.logger.error({ err: error, results, tries }, 'recording callback results failed; they will be attempted again');
           return false;
         }
         await sleep(wait);

@@ -52,7 +52,7 @@ function signatureValid(callback: ReceivedCallback, authToken: string): boolean 
 
 async function metric(service: Service, name: string, labels: string): Promise<number> {
   const text = await (await fetch(`${service.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+  const line = text.split('\n').find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && l.includes(labels));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
@@ -122,6 +122,7 @@ describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
         CALLBACK_DESTINATION_CONCURRENCY: '4',
         CALLBACK_BREAKER_FAILURES: '50',
         CALLBACK_MAX_RESPONSE_BYTES: '65536',
+        CALLBACK_FEED_HOLD_MS: '400',
       });
     }, 90_000);
 
@@ -302,6 +303,45 @@ describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
         { sequence: 1, state: 'exhausted', attempts: 2 },
         { sequence: 2, state: 'delivered', attempts: 1 },
       ]);
+    });
+
+    it('writes a callback answered at once as one row, inserted with its result and its attempt and never updated', async () => {
+      const { authId } = await account();
+      const message = await feed.accept({ accountId: authId, url: `${base}/at-once` });
+      const sent = await feed.transition(message.messageUuid, MessageState.Sent, MessageErrorCode.Ok, { sentAt: new Date() });
+      await feed.publish([message.event, sent]);
+      await settled([message.messageUuid], 2);
+      expect(receiver.forMessage(message.messageUuid).map((c) => c.params['Status'])).toEqual(['queued', 'sent']);
+      // The row and its attempt were written by one transaction, and no later one changed the row.
+      const rows: Array<{ sequence: number; state: string; attempts: number; claims: number; same_transaction: boolean }> = await dataSource.query(
+        `SELECT d.sequence, d.state, d.attempts, d.claims, d.xmin::text = a.xmin::text AS same_transaction
+           FROM callback_deliveries d JOIN callback_attempts a USING (message_uuid, sequence)
+          WHERE d.message_uuid = $1 ORDER BY d.sequence`,
+        [message.messageUuid],
+      );
+      expect(rows).toEqual([
+        { sequence: 1, state: 'delivered', attempts: 1, claims: 1, same_transaction: true },
+        { sequence: 2, state: 'delivered', attempts: 1, claims: 1, same_transaction: true },
+      ]);
+    });
+
+    it('gives a callback still under way after CALLBACK_FEED_HOLD_MS a row leased to the replica, and records the answer on it', async () => {
+      const { authId } = await account();
+      const message = await feed.accept({ accountId: authId, url: `${base}/slow-answer` });
+      receiver.reply = (callback) => (callback.params['MessageUUID'] === message.messageUuid ? { status: 200, delayMs: 800 } : { status: 200 });
+      const leasedBefore = await metric(service, 'sluice_callback_feed_leased_rows_total', '');
+      await feed.publish([message.event]);
+      // The row is there, leased and pending, while the answer is still on its way.
+      await eventually(
+        async () => ((await deliveries(message.messageUuid)).some((d) => d.state === 'pending' && d.attempts === 0) ? true : undefined),
+        10_000,
+        'the leased row',
+      );
+      await settled([message.messageUuid], 1);
+      receiver.reply = () => ({ status: 200 });
+      expect(receiver.forMessage(message.messageUuid)).toHaveLength(1);
+      expect(await deliveries(message.messageUuid)).toEqual([{ sequence: 1, state: 'delivered', attempts: 1 }]);
+      expect(await metric(service, 'sluice_callback_feed_leased_rows_total', '')).toBe(leasedBefore + 1);
     });
 
     it('does not send a second callback when Kafka delivers the same status events again', async () => {

@@ -73,7 +73,8 @@ export interface InboundTarget {
 }
 
 export interface ClaimedDelivery {
-  readonly id: string;
+  /** Null for a status leased from the feed before it has a row (`enqueue`): `writeFresh` writes it. */
+  readonly id: string | null;
   readonly kind: CallbackKind;
   /** The claim number this replica holds; its result applies only while it is still the latest. */
   readonly claims: number;
@@ -138,6 +139,25 @@ export interface DeliveryResult {
   readonly settle?: { readonly messageUuid: string; readonly state: typeof MessageState.Delivered | typeof MessageState.Undelivered; readonly errorCode: MessageErrorCode };
 }
 
+/** A status leased from the feed without a row (`enqueue`), written with what became of it. */
+export interface FreshDeliveryWrite {
+  readonly delivery: ClaimedDelivery;
+  /** `pending` is due `delayMs` from now (a retry, a status handed back, or one leased until then); other states are final. */
+  readonly state: CallbackDeliveryState;
+  readonly delayMs: number;
+  /** 1 for a row leased or attempted here, 0 for one handed back unattempted. */
+  readonly claims: number;
+  readonly attempts: number;
+  /** The attempt made, if one was. */
+  readonly attempt: {
+    readonly attemptedAt: Date;
+    readonly httpStatus: number | null;
+    readonly latencyMs: number;
+    readonly error: string | null;
+    readonly succeeded: boolean;
+  } | null;
+}
+
 export interface EnqueueOutcome {
   /** `message_uuid:sequence` of every row created (including earlier statuses filled in). */
   readonly created: ReadonlySet<string>;
@@ -153,7 +173,7 @@ export interface CompleteOutcome {
 }
 
 interface ClaimRow {
-  id: string;
+  id: string | null;
   kind: CallbackKind;
   inbound: InboundRequestFields | null;
   content_key: Buffer | null;
@@ -203,15 +223,16 @@ export class CallbackDeliveryRepository {
   }
 
   /**
-   * Creates a delivery for every status change of each message up to `sequence`, read from
+   * Finds every status change of each message up to `sequence` not reported yet, read from
    * the status history, so a status whose event is late or lost is still reported, in order.
-   * Rows that exist already are left alone: a replayed event adds nothing.
+   * A status with a row already is left alone: a replayed event adds nothing.
    *
-   * With `capacity`, the new statuses of each message that has no earlier status still
-   * pending (but those in `capacity.leasedHere`) are created already leased to the caller (as `claim` would lease it, within the
-   * same per-destination allowances), and comes back in `claimed` with everything its
-   * request needs: the first attempt of a status costs one insert, not an insert, a claim and
-   * its lease update. The other rows are due now for `claim`.
+   * With `capacity`, the messages that have no status pending in Postgres (but those in
+   * `capacity.leasedHere`) are leased to the caller whole, all their new statuses, within
+   * the same per-destination allowances as `claim`: they come back in `claimed` with
+   * everything their requests need and **no row** (`id` null). The caller attempts them and
+   * writes each one's row with its result (`writeFresh`), so a callback whose first attempt
+   * succeeds costs one insert. The other new statuses get rows, due now for `claim`.
    */
   async enqueue(items: readonly CallbackEnqueue[], defaultRetryDelaysMs: readonly number[], capacity?: ClaimCapacity): Promise<EnqueueOutcome> {
     if (items.length === 0) return { created: new Set(), claimed: [] };
@@ -230,40 +251,45 @@ export class CallbackDeliveryRepository {
            AND NOT EXISTS (SELECT 1 FROM callback_attempts ca
                            WHERE ca.message_uuid = e.message_uuid AND ca.sequence = e.sequence AND ca.succeeded)
        ), eligible AS (
-         -- Every new status of a message with no earlier one pending, except those leased here:
-         -- ordered by time, a cut below keeps each message's first statuses, never a later one alone.
-         SELECT s.message_uuid, s.sequence, s.occurred_at,
-                row_number() OVER (PARTITION BY s.destination ORDER BY s.occurred_at, s.sequence) AS in_destination,
-                s.destination
+         -- Messages with no status pending in Postgres but those leased here (any row of a
+         -- message is older than its new statuses), ranked in their destination by their
+         -- oldest new status: a message is leased with all its new statuses or none.
+         SELECT s.message_uuid, s.destination, min(s.occurred_at) AS first_at,
+                row_number() OVER (PARTITION BY s.destination ORDER BY min(s.occurred_at), s.message_uuid) AS in_destination
          FROM source s
          WHERE $5::int > 0 AND NOT (s.destination = ANY($6::text[]))
            AND NOT EXISTS (SELECT 1 FROM callback_deliveries p
-                           WHERE p.message_uuid = s.message_uuid AND p.sequence < s.sequence AND p.state = 'pending'
-                             AND NOT (p.id = ANY($11::bigint[])))
+                           WHERE p.message_uuid = s.message_uuid AND p.state = 'pending' AND NOT (p.id = ANY($10::bigint[])))
+         GROUP BY s.message_uuid, s.destination
        ), chosen AS (
-         SELECT e.message_uuid, e.sequence FROM eligible e
+         SELECT e.message_uuid FROM eligible e
          LEFT JOIN unnest($7::text[], $8::int[]) AS l(destination, allowance) ON l.destination = e.destination
          WHERE e.in_destination <= COALESCE(l.allowance, $9)
-         ORDER BY e.occurred_at, e.sequence
+         ORDER BY e.first_at, e.message_uuid
          LIMIT $5
        ), inserted AS (
          INSERT INTO callback_deliveries
-           (message_uuid, sequence, account_id, status, error_code, occurred_at, url, method, destination, retry_delays_ms, next_attempt_at, claims)
+           (message_uuid, sequence, account_id, status, error_code, occurred_at, url, method, destination, retry_delays_ms, next_attempt_at)
          SELECT s.message_uuid, s.sequence, s.account_id, s.state, s.error_code, s.occurred_at, s.callback_url, s.callback_method,
-                s.destination, s.retry_delays_ms,
-                CASE WHEN c.sequence IS NULL THEN now() ELSE now() + make_interval(secs => $10::double precision / 1000) END,
-                CASE WHEN c.sequence IS NULL THEN 0 ELSE 1 END
-         FROM source s LEFT JOIN chosen c ON c.message_uuid = s.message_uuid AND c.sequence = s.sequence
+                s.destination, s.retry_delays_ms, now()
+         FROM source s
+         WHERE NOT EXISTS (SELECT 1 FROM chosen c WHERE c.message_uuid = s.message_uuid)
          ORDER BY s.message_uuid, s.sequence
          ON CONFLICT (message_uuid, sequence) DO NOTHING
-         RETURNING id, claims, message_uuid, sequence, account_id, status, error_code, occurred_at, url, method, destination,
-                   retry_delays_ms, attempts, kind, inbound
+         RETURNING message_uuid, sequence
        )
-       -- What a request needs is read for the leased rows only.
-       SELECT i.*, i.claims = 1 AS claimed, ${MESSAGE_FIELDS}
-       FROM inserted i
-       LEFT JOIN messages m ON i.claims = 1 AND m.message_uuid = i.message_uuid
-       LEFT JOIN accounts a ON i.claims = 1 AND a.auth_id = i.account_id`,
+       SELECT s.message_uuid, s.sequence, c.message_uuid IS NOT NULL AS claimed,
+              NULL::bigint AS id, 0 AS claims, 0 AS attempts, '${CallbackKind.Status}' AS kind, NULL::jsonb AS inbound,
+              s.account_id, s.state AS status, s.error_code, s.occurred_at, s.callback_url AS url, s.callback_method AS method,
+              s.destination, s.retry_delays_ms,
+              -- What a request needs is read for the leased statuses only.
+              ${MESSAGE_FIELDS}
+       FROM source s
+       LEFT JOIN chosen c ON c.message_uuid = s.message_uuid
+       LEFT JOIN inserted i ON i.message_uuid = s.message_uuid AND i.sequence = s.sequence
+       LEFT JOIN messages m ON c.message_uuid IS NOT NULL AND m.message_uuid = s.message_uuid
+       LEFT JOIN accounts a ON c.message_uuid IS NOT NULL AND a.auth_id = s.account_id
+       WHERE c.message_uuid IS NOT NULL OR i.message_uuid IS NOT NULL`,
       [
         items.map((i) => i.messageUuid),
         items.map((i) => i.sequence),
@@ -274,7 +300,6 @@ export class CallbackDeliveryRepository {
         limited.map(([destination]) => destination),
         limited.map(([, allowance]) => allowance),
         capacity?.perDestination ?? 0,
-        capacity?.leaseMs ?? 0,
         capacity?.leasedHere ?? [],
       ],
     );
@@ -527,6 +552,64 @@ export class CallbackDeliveryRepository {
     return { applied: Number(rows[0]?.applied ?? 0), unblocked: Number(rows[0]?.unblocked ?? 0), appliedIds: new Set(rows[0]?.applied_ids ?? []) };
   }
 
+  /**
+   * Writes the rows of statuses leased from the feed (`enqueue`), each with its attempt if
+   * one was made, in one statement. A row that exists already (the status was replayed
+   * elsewhere) is left alone; its attempt is kept all the same. Answers the rows written,
+   * by `message_uuid:sequence`.
+   */
+  async writeFresh(writes: readonly FreshDeliveryWrite[]): Promise<Map<string, { readonly id: string; readonly claims: number }>> {
+    if (writes.length === 0) return new Map();
+    const rows: Array<{ id: string; message_uuid: string; sequence: number; claims: number }> = await preparedQuery(this.dataSource,
+      `WITH w AS (
+         SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::text[], $9::text[],
+                              $10::text[], $11::text[], $12::int[], $13::int[], $14::int[],
+                              $15::timestamptz[], $16::int[], $17::int[], $18::text[], $19::bool[])
+           AS w(message_uuid, sequence, account_id, status, error_code, occurred_at, url, method, destination,
+                retry_delays_ms, state, claims, attempts, delay_ms,
+                attempted_at, http_status, latency_ms, error, succeeded)
+       ), inserted AS (
+         INSERT INTO callback_deliveries
+           (message_uuid, sequence, account_id, status, error_code, occurred_at, url, method, destination, retry_delays_ms,
+            state, claims, attempts, next_attempt_at, finished_at)
+         SELECT w.message_uuid, w.sequence, w.account_id, w.status, w.error_code, w.occurred_at, w.url, w.method, w.destination,
+                w.retry_delays_ms::int[], w.state, w.claims, w.attempts,
+                now() + make_interval(secs => w.delay_ms::double precision / 1000),
+                CASE WHEN w.state = 'pending' THEN NULL ELSE now() END
+         FROM w ORDER BY w.message_uuid, w.sequence
+         ON CONFLICT (message_uuid, sequence) DO NOTHING
+         RETURNING id, message_uuid, sequence, claims
+       ), recorded AS (
+         INSERT INTO callback_attempts (message_uuid, sequence, status, method, url, attempt, attempted_at, http_status, latency_ms, error, succeeded)
+         SELECT w.message_uuid, w.sequence, w.status, w.method, w.url, w.attempts, w.attempted_at, w.http_status, w.latency_ms, w.error, w.succeeded
+         FROM w WHERE w.attempted_at IS NOT NULL
+       )
+       SELECT id::text AS id, message_uuid, sequence, claims FROM inserted`,
+      [
+        writes.map((w) => w.delivery.messageUuid),
+        writes.map((w) => w.delivery.sequence),
+        writes.map((w) => w.delivery.accountId),
+        writes.map((w) => w.delivery.status),
+        writes.map((w) => w.delivery.errorCode),
+        writes.map((w) => w.delivery.occurredAt),
+        writes.map((w) => w.delivery.url),
+        writes.map((w) => w.delivery.method),
+        writes.map((w) => w.delivery.destination),
+        writes.map((w) => `{${w.delivery.retryDelaysMs.join(',')}}`),
+        writes.map((w) => w.state),
+        writes.map((w) => w.claims),
+        writes.map((w) => w.attempts),
+        writes.map((w) => Math.max(0, Math.round(w.delayMs))),
+        writes.map((w) => w.attempt?.attemptedAt ?? null),
+        writes.map((w) => w.attempt?.httpStatus ?? null),
+        writes.map((w) => (w.attempt ? Math.round(w.attempt.latencyMs) : null)),
+        writes.map((w) => w.attempt?.error ?? null),
+        writes.map((w) => w.attempt?.succeeded ?? null),
+      ],
+    );
+    return new Map(rows.map((r) => [`${r.message_uuid}:${r.sequence}`, { id: r.id, claims: Number(r.claims) }]));
+  }
+
   /** Every delivery of a message with its attempts, oldest first. */
   async history(messageUuid: string): Promise<{ deliveries: CallbackDeliveryEntity[]; attempts: CallbackAttemptEntity[] }> {
     const [deliveries, attempts] = await Promise.all([
@@ -548,7 +631,7 @@ const MESSAGE_FIELDS = `m.from_number, m.to_number, m.message_type, m.units, m.t
 
 function toClaimedDelivery(r: ClaimRow): ClaimedDelivery {
   return {
-    id: String(r.id),
+    id: r.id === null ? null : String(r.id),
     kind: r.kind,
     inbound: r.inbound,
     contentKey: r.content_key,

@@ -9,6 +9,7 @@ export * from './kafka/dead-letters';
 export * from './kafka/topic-admin';
 export * from './kafka/record-finder';
 export * from './outbox/outbox-relay.service';
+export * from './outbox/committed-events';
 export * from './redis/redis.module';
 export * from './redis/dispatch-schedule';
 export * from './redis/quota-windows';

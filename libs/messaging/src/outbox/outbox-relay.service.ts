@@ -1,11 +1,12 @@
 // Publishes outbox records: right after the writer's commit, and by a sweep for any a crash left behind.
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Supervisor } from '@sluice/observability';
-import { OutboxRecord, OutboxRepository } from '@sluice/persistence';
+import { AppliedTransition, OutboxRecord, OutboxRepository } from '@sluice/persistence';
 import { DataSource } from 'typeorm';
 import { Coalescer } from '../coalescer';
 import { PeriodicTask } from '../periodic-task';
 import { KafkaProducer } from '../kafka/kafka-producer.service';
+import { CommittedEventPublisher } from './committed-events';
 
 const SWEEP_INTERVAL_MS = 1_000;
 /** Records younger than this are left to the writer that is publishing them now. */
@@ -16,6 +17,8 @@ const SWEEP_BATCH = 500;
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly sweeper: PeriodicTask;
   private readonly outbox: OutboxRepository;
+  /** Transitions' events, published as their writers have them. */
+  private readonly applied: CommittedEventPublisher;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -23,6 +26,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     supervisor: Supervisor,
   ) {
     this.outbox = new OutboxRepository(dataSource);
+    this.applied = new CommittedEventPublisher(producer, this.outbox, 0);
     this.sweeper = new PeriodicTask('outbox-sweep', SWEEP_INTERVAL_MS, () => this.sweep(), supervisor);
   }
 
@@ -32,6 +36,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationShutdown(): Promise<void> {
     await this.sweeper.stop();
+    await this.applied.idle();
   }
 
   /**
@@ -47,11 +52,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   /**
    * Publishes the status events that guarded transitions just committed (none for a
-   * transition that did not apply). Never throws: what it cannot publish now, the sweep
-   * publishes, so "transition, then publish" is this one call after the transition.
+   * transition that did not apply), as the transitions returned them: no read of their rows.
+   * Never throws: what it cannot publish now, the sweep publishes, so "transition, then
+   * publish" is this one call after the transition.
    */
-  async publishApplied(applied: { readonly outboxId: string } | null | ReadonlyArray<{ readonly outboxId: string }>): Promise<void> {
-    await this.publishCommitted(applied === null ? [] : 'outboxId' in applied ? [applied.outboxId] : applied.map((a) => a.outboxId));
+  async publishApplied(applied: AppliedTransition | null | ReadonlyArray<AppliedTransition | null>): Promise<void> {
+    const transitions = applied === null ? [] : 'outboxId' in applied ? [applied] : applied.flatMap((a) => (a ? [a] : []));
+    await this.applied.publish({ outboxIds: transitions.map((t) => t.outboxId), events: transitions.map((t) => t.event) });
   }
 
   /** Publishes committed outbox rows by id; never throws (the sweep publishes what this cannot). */

@@ -1,5 +1,5 @@
 // The pg pool under the acceptance inserts: statements that need none of TypeORM's per-query work.
-import { statementName, type Queryable } from '@sluice/persistence';
+import { statementConfig, type Queryable } from '@sluice/persistence';
 import { Pool } from 'pg';
 
 /**
@@ -13,7 +13,7 @@ export function boundedPool(url: string, size: number, statementTimeoutMs: numbe
   return {
     // Statements with parameters are prepared once per connection (the acceptance insert is one text).
     query: async (sql, parameters) =>
-      (parameters === undefined ? await pool.query(sql) : await pool.query({ name: statementName(sql), text: sql, values: parameters })).rows,
+      (parameters === undefined ? await pool.query(sql) : await pool.query(statementConfig(sql, parameters))).rows,
     end: () => pool.end(),
   };
 }

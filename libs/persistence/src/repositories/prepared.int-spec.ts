@@ -3,7 +3,7 @@ import { testInfrastructure } from '@sluice/testing';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '../data-source';
-import { preparedQuery, statementName } from './prepared';
+import { CUSTOM_PLAN_ROWS, preparedQuery, statementName } from './prepared';
 
 describe('preparedQuery (real Postgres)', () => {
   let dataSource: DataSource;
@@ -32,6 +32,17 @@ describe('preparedQuery (real Postgres)', () => {
     // One connection in the pool: the statement prepared by the calls above is listed on it.
     const listed: Array<{ name: string }> = await dataSource.query(`SELECT name FROM pg_prepared_statements WHERE name = $1`, [statementName(text)]);
     expect(listed).toHaveLength(1);
+  });
+
+  it('plans a batch of more than CUSTOM_PLAN_ROWS rows for its rows, unnamed, and prepares the same text for small batches', async () => {
+    const text = `SELECT count(*)::int AS n FROM unnest($1::int[]) AS x(v) WHERE v > 0`;
+    const big = Array.from({ length: CUSTOM_PLAN_ROWS + 1 }, (_, i) => i + 1);
+    expect(await preparedQuery<{ n: number }>(dataSource, text, [big])).toEqual([{ n: CUSTOM_PLAN_ROWS + 1 }]);
+    const prepared = async (): Promise<number> =>
+      (await dataSource.query(`SELECT name FROM pg_prepared_statements WHERE name = $1`, [statementName(text)])).length;
+    expect(await prepared()).toBe(0);
+    expect(await preparedQuery<{ n: number }>(dataSource, text, [[1, 2, 0]])).toEqual([{ n: 2 }]);
+    expect(await prepared()).toBe(1);
   });
 
   it('runs inside the transaction of an EntityManager: a rollback undoes it', async () => {

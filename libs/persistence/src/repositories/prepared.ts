@@ -19,7 +19,7 @@ export function statementName(text: string): string {
 
 /** What pg's Pool and Client share: a query from a config object. */
 interface PgExecutor {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
 /**
@@ -31,7 +31,26 @@ interface PgExecutor {
 export async function preparedQuery<R = Record<string, unknown>>(on: DataSource | EntityManager, text: string, values: readonly unknown[]): Promise<R[]> {
   const executor = await executorOf(on);
   if (executor === null) return (await on.query(text, [...values])) as R[];
-  return (await executor.query({ name: statementName(text), text, values: [...values] })).rows as R[];
+  return (await executor.query(statementConfig(text, values))).rows as R[];
+}
+
+/** How pg is to run `text`: by name (prepared once per connection), or unnamed for a large batch (below). */
+export function statementConfig(text: string, values: readonly unknown[]): { name?: string; text: string; values: unknown[] } {
+  return isLargeBatch(values) ? { text, values: [...values] } : { name: statementName(text), text, values: [...values] };
+}
+
+/**
+ * A batch longer than this is planned for its own rows, as an unnamed statement. A prepared
+ * statement's generic plan assumes an `unnest` of a parameter yields 10 rows, so Postgres
+ * judges it cheaper than the custom plans of large batches and keeps it: measured on a
+ * backlog at 300 requests/s, the callback enqueue took 408 ms a call on its generic plan and
+ * 73 ms planned for its ~600 rows (docs/decisions/0003). Planning costs little beside such a
+ * batch; the small batches of a steady flow keep their plans.
+ */
+export const CUSTOM_PLAN_ROWS = 32;
+
+function isLargeBatch(values: readonly unknown[]): boolean {
+  return values.some((value) => Array.isArray(value) && value.length > CUSTOM_PLAN_ROWS);
 }
 
 async function executorOf(on: DataSource | EntityManager): Promise<PgExecutor | null> {

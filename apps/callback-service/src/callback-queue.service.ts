@@ -40,6 +40,7 @@ export class CallbackQueue {
       (capacity) => this.deliveries.enqueue(items, this.config.CALLBACK_RETRY_DELAYS_MS, capacity),
       (outcome) => outcome.claimed,
       this.worker.leaseDepth(),
+      this.config.CALLBACK_FEED_HOLD_MS,
     );
     const { created, claimed } = taken;
     for (const event of events) {

@@ -27,6 +27,8 @@ const CLAIM_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 5_000, jitter: 0.2
 /** A retry scheduled here is looked for this long after its delay from the attempt, by when its row is written. */
 const RETRY_LOOK_MARGIN_MS = 100;
 const MAX_LEASE_DEPTH = 4;
+/** The feed leases at most this many times CALLBACK_CONCURRENCY callbacks not yet answered (each destination within what it answers during the hold). */
+const FEED_LEASE_FACTOR = 16;
 
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -117,9 +119,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    * time, claims and feed batches alike, so two of them never book the same free slot.
    * Answers what `take` took and the leases of the deliveries it leased without a row.
    */
-  async lease<T>(take: (capacity: ClaimCapacity) => Promise<T>, leased: (taken: T) => readonly ClaimedDelivery[], depth = 1): Promise<{ taken: T; fresh: Lease[] }> {
+  async lease<T>(
+    take: (capacity: ClaimCapacity) => Promise<T>,
+    leased: (taken: T) => readonly ClaimedDelivery[],
+    depth = 1,
+    holdMs = 0,
+  ): Promise<{ taken: T; fresh: Lease[] }> {
     const turn = this.leasing.then(async () => {
-      const taken = await take(this.capacity(depth));
+      const taken = await take(this.capacity(depth, holdMs));
       const fresh = leased(taken)
         .map((delivery) => this.dispatch(delivery))
         .filter((lease) => lease.row === null);
@@ -170,10 +177,16 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     return Math.max(1, Math.min(MAX_LEASE_DEPTH, Math.floor((lease - 1_000) / timeout)));
   }
 
-  private capacity(depth: number): ClaimCapacity {
-    const { excluded, limited } = this.gates.allowances(depth);
+  /**
+   * What a lease may take now. The feed (`holdMs`: how long its batch waits for answers) may
+   * take from a healthy destination as many as it answers in that time, at most
+   * FEED_LEASE_FACTOR × CALLBACK_CONCURRENCY in all: what is not answered then gets a leased row.
+   */
+  private capacity(depth: number, holdMs = 0): ClaimCapacity {
+    const { excluded, limited } = this.gates.allowances(depth, holdMs);
+    const pool = this.config.CALLBACK_CONCURRENCY * (holdMs > 0 ? Math.max(depth, FEED_LEASE_FACTOR) : depth);
     return {
-      limit: this.running ? Math.max(0, this.config.CALLBACK_CONCURRENCY * depth - this.inFlight.size) : 0,
+      limit: this.running ? Math.max(0, pool - this.inFlight.size) : 0,
       excluded,
       limited,
       perDestination: this.config.CALLBACK_DESTINATION_CONCURRENCY * depth,

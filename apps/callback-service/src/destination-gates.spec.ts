@@ -1,4 +1,4 @@
-import { DestinationGates, FAST_ANSWER_MS } from './destination-gates';
+import { DestinationGates, FAST_ANSWER_MS, MAX_HELD_ROOM } from './destination-gates';
 
 describe('DestinationGates', () => {
   let now = 0;
@@ -29,6 +29,35 @@ describe('DestinationGates', () => {
     for (let i = 0; i < 5; i += 1) g.admit('a');
     expect(g.allowances(3).excluded).toEqual(['a']);
     expect(g.allowances(1)).toEqual({ excluded: ['a'], limited: new Map([['b', 1]]) });
+  });
+
+  it('with a hold, gives a healthy destination what it answers in that time at its typical pace', () => {
+    const g = gates();
+    g.admit('a');
+    g.release('a', 'success', true, 20);
+    // Two connections, 20 ms an answer: 100 answers in a second.
+    expect(g.allowances(3, 1_000).limited.get('a')).toBe(100);
+    // Without a hold (the claims), the depth's share: 2 × 3, a fresh destination's.
+    expect(g.allowances(3).limited.has('a')).toBe(false);
+    for (let i = 0; i < 32; i += 1) {
+      g.admit('a');
+      g.release('a', 'success', true, 200);
+    }
+    const slower = g.allowances(3, 1_000).limited.get('a') ?? 0;
+    expect(slower).toBeGreaterThanOrEqual(10);
+    expect(slower).toBeLessThan(20);
+    // Once it failed, only its limit, hold or not.
+    g.admit('a');
+    g.release('a', 'failure', true, 5);
+    expect(g.allowances(3, 1_000).limited.get('a')).toBe(2);
+  });
+
+  it('gives no destination more than MAX_HELD_ROOM for a hold, and nothing more before its answer time is known', () => {
+    const g = new DestinationGates({ concurrency: 8, failureThreshold: 3, cooldownMs: 1_000, now: () => now });
+    g.admit('fast');
+    expect(g.allowances(3, 1_000).limited.get('fast')).toBe(8 * 3 - 1);
+    g.release('fast', 'success', true, 1);
+    expect(g.allowances(3, 1_000).limited.get('fast')).toBe(MAX_HELD_ROOM);
   });
 
   it('lets concurrency requests go at once and the others in the order they were admitted', async () => {

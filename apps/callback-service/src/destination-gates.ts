@@ -28,12 +28,18 @@ export const FAST_ANSWER_MS = 250;
 const NEAR_BEST_SLACK_MS = 20;
 /** A gate that learnt a higher limit is forgotten after this long unused. */
 const FORGET_AFTER_MS = 60_000;
+/** The weight of each answer in a destination's typical answer time. */
+const TYPICAL_WEIGHT = 1 / 16;
+/** The most one destination is given for a hold (`allowances`). */
+export const MAX_HELD_ROOM = 4_096;
 
 interface Gate {
   /** Requests that may be made at once now: between `concurrency` and `maxConcurrency`, fractional while it grows. */
   limit: number;
   /** The destination's best recent answer time (ms), drifting up slowly while answers are slower. */
   bestMs: number | null;
+  /** Its typical answer time (ms): a moving average of its successful answers. */
+  typicalMs: number | null;
   lastUsed: number;
   /** Admitted and not yet released: sending, or waiting for a turn. */
   inFlight: number;
@@ -68,9 +74,11 @@ export class DestinationGates {
    * from a fresh one's (`concurrency × depth`). An open circuit is given room so its due
    * callbacks are failed fast instead of waiting; a circuit past its cooldown is given room
    * for its one probe. With `depth` above 1 a destination that has not failed lately may take
-   * `depth` times its limit: the requests beyond it wait for a connection in turn.
+   * `depth` times its limit: the requests beyond it wait for a connection in turn. With
+   * `holdMs`, such a destination may take as many as it answers within that time at its
+   * typical pace (`limit × holdMs ÷ typical answer time`, at most MAX_HELD_ROOM), if that is more.
    */
-  allowances(depth = 1): { excluded: string[]; limited: Map<string, number> } {
+  allowances(depth = 1, holdMs = 0): { excluded: string[]; limited: Map<string, number> } {
     const excluded: string[] = [];
     const limited = new Map<string, number>();
     const now = this.now();
@@ -79,13 +87,19 @@ export class DestinationGates {
       if (this.forgetIfIdle(destination, gate, now)) continue;
       const limit = Math.floor(gate.limit);
       let room: number;
-      if (gate.openUntil === null) room = (gate.failures === 0 ? limit * depth : limit) - gate.inFlight;
+      if (gate.openUntil === null) room = (gate.failures === 0 ? Math.max(limit * depth, this.heldRoom(gate, limit, holdMs)) : limit) - gate.inFlight;
       else if (gate.openUntil > now) room = this.options.concurrency;
       else room = gate.probing ? 0 : 1;
       if (room <= 0) excluded.push(destination);
       else if (room !== fresh) limited.set(destination, room);
     }
     return { excluded, limited };
+  }
+
+  /** What a destination answers within `holdMs` at its typical pace (0 while that is unknown). */
+  private heldRoom(gate: Gate, limit: number, holdMs: number): number {
+    if (holdMs <= 0 || gate.typicalMs === null) return 0;
+    return Math.min(MAX_HELD_ROOM, Math.floor((limit * holdMs) / Math.max(1, gate.typicalMs)));
   }
 
   /** Called for each claimed callback before it is sent. */
@@ -160,6 +174,7 @@ export class DestinationGates {
     }
     if (outcome !== 'success' || latencyMs === undefined) return;
     gate.bestMs = gate.bestMs === null || latencyMs < gate.bestMs ? latencyMs : gate.bestMs + (latencyMs - gate.bestMs) / 100;
+    gate.typicalMs = gate.typicalMs === null ? latencyMs : gate.typicalMs + (latencyMs - gate.typicalMs) * TYPICAL_WEIGHT;
     if (full && latencyMs <= FAST_ANSWER_MS && latencyMs <= 2 * gate.bestMs + NEAR_BEST_SLACK_MS) {
       gate.limit = Math.min(this.maxConcurrency, gate.limit + 1 / Math.floor(gate.limit));
     }
@@ -185,19 +200,21 @@ export class DestinationGates {
   private gate(destination: string): Gate {
     let gate = this.gates.get(destination);
     if (!gate) {
-      gate = { limit: this.options.concurrency, bestMs: null, lastUsed: this.now(), inFlight: 0, sending: 0, waiting: [], failures: 0, openUntil: null, probing: false };
+      gate = { limit: this.options.concurrency, bestMs: null, typicalMs: null, lastUsed: this.now(), inFlight: 0, sending: 0, waiting: [], failures: 0, openUntil: null, probing: false };
       this.gates.set(destination, gate);
     }
     return gate;
   }
 
   /**
-   * A healthy idle destination needs no memory, unless it learnt a higher limit, kept for a
-   * while: the map grows only with destinations in trouble, in use, or used lately.
+   * A healthy idle destination needs no memory, except what it taught (a higher limit, its
+   * answer time), kept for a while: the map grows only with destinations in trouble, in
+   * use, or used lately.
    */
   private forgetIfIdle(destination: string, gate: Gate, now: number): boolean {
     const idle = gate.inFlight === 0 && gate.sending === 0 && gate.failures === 0 && gate.openUntil === null;
-    if (!idle || (gate.limit >= this.options.concurrency + 1 && now - gate.lastUsed < FORGET_AFTER_MS)) return false;
+    const taught = gate.limit >= this.options.concurrency + 1 || gate.typicalMs !== null;
+    if (!idle || (taught && now - gate.lastUsed < FORGET_AFTER_MS)) return false;
     this.gates.delete(destination);
     return true;
   }

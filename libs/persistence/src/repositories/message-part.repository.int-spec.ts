@@ -58,6 +58,28 @@ describe('MessagePartRepository (real Postgres)', () => {
     expect(Math.max(...results.map((r) => must(r, 'a receipt outcome').delivered))).toBe(4);
   });
 
+  it('records the receipts of several parts in one call, each answering the standing after all of them', async () => {
+    const first = await messageWithParts(3);
+    const second = await messageWithParts(2);
+    const outcomes = await parts.recordReceipts([
+      { carrierMessageId: first.ids[0], state: MessageState.Delivered, errorCode: MessageErrorCode.Ok },
+      { carrierMessageId: second.ids[1], state: MessageState.Undelivered, errorCode: MessageErrorCode.DestinationPermanentlyUnavailable },
+      { carrierMessageId: first.ids[2], state: MessageState.Delivered, errorCode: MessageErrorCode.Ok },
+      // A second receipt of the same part in the same call: the first one stands.
+      { carrierMessageId: first.ids[0], state: MessageState.Undelivered, errorCode: MessageErrorCode.DestinationPermanentlyUnavailable },
+    ]);
+    const firstStanding = { messageUuid: first.uuid, partsTotal: 3, delivered: 2, firstFailure: null };
+    expect(outcomes).toEqual([
+      firstStanding,
+      { messageUuid: second.uuid, partsTotal: 2, delivered: 0, firstFailure: { state: MessageState.Undelivered, errorCode: '70' } },
+      firstStanding,
+      firstStanding,
+    ]);
+    expect(await parts.recordReceipts([{ carrierMessageId: first.ids[1], state: MessageState.Delivered, errorCode: MessageErrorCode.Ok }])).toEqual([
+      { ...firstStanding, delivered: 3 },
+    ]);
+  });
+
   it('decides a one-part message from its only receipt', async () => {
     const { uuid, ids } = await messageWithParts(1);
     expect(await parts.recordReceipt(ids[0], MessageState.Undelivered, MessageErrorCode.DestinationPermanentlyUnavailable)).toEqual({

@@ -30,6 +30,9 @@ export interface ReceiptToRecord {
   readonly errorCode: MessageErrorCode;
 }
 
+/** The first key of the advisory locks that serialise the receipts of one message's parts. */
+const RECEIPT_LOCK_SPACE = 5_701;
+
 export class MessagePartRepository {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -55,7 +58,7 @@ export class MessagePartRepository {
    * message stands. When no part has that id yet (the receipt overtook the carrier's
    * answer to the submit), the receipt is kept in `early_receipts` for the part to take
    * when it is recorded, and the result is null. Receipts of one message's parts are
-   * serialised on the message row, so two arriving together both count.
+   * serialised per message, so two arriving together both count.
    */
   async recordReceipt(carrierMessageId: string, state: MessageState, errorCode: MessageErrorCode): Promise<PartReceiptOutcome | null> {
     return (await this.recordReceipts([{ carrierMessageId, state, errorCode }]))[0] ?? null;
@@ -63,8 +66,9 @@ export class MessagePartRepository {
 
   /**
    * `recordReceipt` for many receipts, one outcome each, in order. The receipts of
-   * single-part messages (most of them) and those kept for later share one statement; a
-   * receipt of a part of a longer message takes a transaction of its own.
+   * single-part messages (most of them) and those kept for later share one statement; the
+   * receipts of parts of longer messages share one transaction. Receipts of one message's
+   * parts recorded in one call all answer the standing after all of them.
    */
   async recordReceipts(receipts: readonly ReceiptToRecord[]): Promise<Array<PartReceiptOutcome | null>> {
     if (receipts.length === 0) return [];
@@ -74,17 +78,19 @@ export class MessagePartRepository {
       await preparedQuery(
         this.dataSource,
         `WITH input AS (
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS i(carrier_message_id, receipt_state, receipt_error)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS i(carrier_message_id, receipt_state, receipt_error, n)
          ), part AS (
            UPDATE message_parts p SET receipt_state = COALESCE(p.receipt_state, i.receipt_state), receipt_error = COALESCE(p.receipt_error, i.receipt_error),
                                       receipt_at = COALESCE(p.receipt_at, now())
-             FROM input i
+             -- The first receipt of a part in the batch is the one that stands.
+             FROM (SELECT DISTINCT ON (carrier_message_id) * FROM input ORDER BY carrier_message_id, n) i
             WHERE p.carrier_message_id = i.carrier_message_id AND p.parts_total = 1
            RETURNING p.carrier_message_id, p.message_uuid, p.receipt_state, p.receipt_error
          ), kept AS (
            INSERT INTO early_receipts (carrier_message_id, receipt_state, receipt_error)
            SELECT DISTINCT ON (i.carrier_message_id) i.carrier_message_id, i.receipt_state, i.receipt_error FROM input i
             WHERE NOT EXISTS (SELECT 1 FROM message_parts mp WHERE mp.carrier_message_id = i.carrier_message_id)
+            ORDER BY i.carrier_message_id, i.n
            ON CONFLICT DO NOTHING
            RETURNING carrier_message_id
          )
@@ -95,50 +101,77 @@ export class MessagePartRepository {
         [receipts.map((r) => r.carrierMessageId), receipts.map((r) => r.state), receipts.map((r) => r.errorCode)],
       );
     const byId = new Map(rows.map((row) => [row.carrier_message_id, row]));
-    return Promise.all(
-      receipts.map(async (receipt): Promise<PartReceiptOutcome | null> => {
-        const one = byId.get(receipt.carrierMessageId);
-        if (one?.message_uuid) {
-          const delivered = one.receipt_state === 'delivered';
-          return {
-            messageUuid: one.message_uuid,
-            partsTotal: 1,
-            delivered: delivered ? 1 : 0,
-            firstFailure: delivered
-              ? null
-              : { state: must(one.receipt_state, 'the receipt state of the part'), errorCode: must(one.receipt_error, 'the receipt error of the part') },
-          };
-        }
-        if (one?.kept) return null;
-        return this.recordOnLongerMessage(receipt);
-      }),
-    );
+    const longer = receipts.filter((receipt) => {
+      const one = byId.get(receipt.carrierMessageId);
+      return !one?.message_uuid && !one?.kept;
+    });
+    const onLonger = await this.recordOnLongerMessages(longer);
+    return receipts.map((receipt): PartReceiptOutcome | null => {
+      const one = byId.get(receipt.carrierMessageId);
+      if (one?.message_uuid) {
+        const delivered = one.receipt_state === 'delivered';
+        return {
+          messageUuid: one.message_uuid,
+          partsTotal: 1,
+          delivered: delivered ? 1 : 0,
+          firstFailure: delivered
+            ? null
+            : { state: must(one.receipt_state, 'the receipt state of the part'), errorCode: must(one.receipt_error, 'the receipt error of the part') },
+        };
+      }
+      if (one?.kept) return null;
+      return onLonger.get(receipt.carrierMessageId) ?? null;
+    });
   }
 
-  /** A receipt of a part of a message of several parts (or of a part recorded meanwhile). */
-  private recordOnLongerMessage({ carrierMessageId, state, errorCode }: ReceiptToRecord): Promise<PartReceiptOutcome | null> {
+  /**
+   * Receipts of parts of longer messages (or of parts recorded meanwhile), in one
+   * transaction. The receipts of one message's parts are serialised on an advisory lock of
+   * the message (taken in message order, so two batches never wait on each other in a
+   * circle): each batch reads the standing after the parts recorded before it committed, so
+   * two parts' receipts arriving together both count. A receipt whose part is not recorded
+   * yet is kept in `early_receipts`. Answers each part's message standing by carrier id.
+   */
+  private async recordOnLongerMessages(receipts: readonly ReceiptToRecord[]): Promise<Map<string, PartReceiptOutcome>> {
+    if (receipts.length === 0) return new Map();
+    const ids = receipts.map((r) => r.carrierMessageId);
+    const states = receipts.map((r) => r.state);
+    const errors = receipts.map((r) => r.errorCode);
     return this.dataSource.transaction(async (manager) => {
-      const found: Array<{ message_uuid: string }> = await preparedQuery(manager, `SELECT message_uuid FROM message_parts WHERE carrier_message_id = $1`, [
-        carrierMessageId,
-      ]);
-      const messageUuid = found[0]?.message_uuid;
-      if (!messageUuid) {
+      const found: Array<{ carrier_message_id: string; message_uuid: string }> = await preparedQuery(
+        manager,
+        `SELECT carrier_message_id, message_uuid FROM message_parts WHERE carrier_message_id = ANY($1::text[])`,
+        [ids],
+      );
+      const messageOf = new Map(found.map((f) => [f.carrier_message_id, f.message_uuid]));
+      if (found.length < new Set(ids).size) {
         await preparedQuery(
           manager,
-          `INSERT INTO early_receipts (carrier_message_id, receipt_state, receipt_error) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-          [carrierMessageId, state, errorCode],
+          `INSERT INTO early_receipts (carrier_message_id, receipt_state, receipt_error)
+           SELECT DISTINCT ON (c) c, s, e FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS x(c, s, e, n)
+            WHERE NOT EXISTS (SELECT 1 FROM message_parts p WHERE p.carrier_message_id = x.c)
+            ORDER BY c, n
+           ON CONFLICT DO NOTHING`,
+          [ids, states, errors],
         );
-        return null;
       }
-      await preparedQuery(manager, `SELECT 1 FROM messages WHERE message_uuid = $1 FOR UPDATE`, [messageUuid]);
+      const messages = [...new Set(found.map((f) => f.message_uuid))].sort();
+      if (messages.length === 0) return new Map();
+      await preparedQuery(manager, `SELECT pg_advisory_xact_lock(${RECEIPT_LOCK_SPACE}, hashtext(m)) FROM unnest($1::text[]) AS x(m)`, [messages]);
       await preparedQuery(
         manager,
-        `UPDATE message_parts SET receipt_state = COALESCE(receipt_state, $2), receipt_error = COALESCE(receipt_error, $3),
-                                  receipt_at = COALESCE(receipt_at, now())
-         WHERE carrier_message_id = $1`,
-        [carrierMessageId, state, errorCode],
+        `UPDATE message_parts p SET receipt_state = COALESCE(p.receipt_state, i.s), receipt_error = COALESCE(p.receipt_error, i.e),
+                                    receipt_at = COALESCE(p.receipt_at, now())
+           FROM (SELECT DISTINCT ON (c) c, s, e FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS x(c, s, e, n) ORDER BY c, n) i
+          WHERE p.carrier_message_id = i.c`,
+        [ids, states, errors],
       );
-      return must((await this.standingOf([messageUuid], manager))[0], `the receipt standing of ${messageUuid}`);
+      const standings = new Map((await this.standingOf(messages, manager)).map((standing) => [standing.messageUuid, standing]));
+      const outcomes = new Map<string, PartReceiptOutcome>();
+      for (const [carrierMessageId, messageUuid] of messageOf) {
+        outcomes.set(carrierMessageId, must(standings.get(messageUuid), `the receipt standing of ${messageUuid}`));
+      }
+      return outcomes;
     });
   }
 

@@ -50,4 +50,13 @@ describe('pacificDay', () => {
       }),
     );
   });
+
+  it('keeps today and tomorrow both cached: asking for them in turn computes each once', () => {
+    const today = pacificDay(Date.parse('2026-12-04T12:00:00Z'));
+    const tomorrow = pacificDay(today.end);
+    for (let i = 0; i < 3; i += 1) {
+      expect(pacificDay(today.start + 1)).toBe(today);
+      expect(pacificDay(tomorrow.start + 1)).toBe(tomorrow);
+    }
+  });
 });

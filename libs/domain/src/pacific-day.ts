@@ -43,12 +43,20 @@ function midnightBefore(epochMs: number): number {
   return guess;
 }
 
-/** The day last computed: nearly every call falls in it, and formatting a date is slow (several ICU calls each). */
-let lastDay: PacificDay | null = null;
+/**
+ * The days computed last, newest first: nearly every call falls in one of them (a booking
+ * asks for today and tomorrow), and formatting a date is slow (several ICU calls each).
+ */
+const recentDays: PacificDay[] = [];
+const RECENT_DAYS = 4;
 
 export function pacificDay(epochMs: number): PacificDay {
-  if (lastDay === null || epochMs < lastDay.start || epochMs >= lastDay.end) lastDay = computePacificDay(epochMs);
-  return lastDay;
+  const known = recentDays.find((d) => epochMs >= d.start && epochMs < d.end);
+  if (known) return known;
+  const computed = computePacificDay(epochMs);
+  recentDays.unshift(computed);
+  if (recentDays.length > RECENT_DAYS) recentDays.pop();
+  return computed;
 }
 
 /** `pacificDay` without the one-day cache. */

@@ -14,8 +14,17 @@ export const REDACT_PATHS = [
   ...REDACTED_FIELDS.map((field) => `*.${field}`),
 ];
 
+/**
+ * Probes and scrapes get no request logger. Binding one runs the request in an
+ * AsyncLocalStorage, and the first `run` turns on Node's promise hooks for good: every
+ * promise of the process pays for them from then on, in the apps whose only HTTP requests
+ * these are as much as anywhere.
+ */
+export const UNLOGGED_ROUTES = ['health', 'health/live', 'health/ready', 'metrics'];
+
 export function loggerOptions({ service, logLevel }: ObservabilityOptions): Params {
   return {
+    exclude: UNLOGGED_ROUTES,
     pinoHttp: {
       level: logLevel,
       base: { service },

@@ -24,6 +24,7 @@ Options:
   --infra-dir DIR              sample the Postgres, Redis and Kafka of deploy/local/infra.sh (its SLUICE_DATA_DIR)
   --ceilings | --no-ceilings   measure the same-run ceilings (default: as the scenario says)
   --scale F                    multiply every phase's duration by F (0.1 for a quick look)
+  --rate-scale F               multiply every phase's rate by F (steady at 200/s: --rate-scale 2)
   --out DIR                    where the JSON result and the HTML report go (tmp/loadtest)
   --report PATH                also write the HTML report to PATH (e.g. docs/loadtest-pacing.html)
   --app-env APP:KEY=VALUE      extra environment for a started app (repeatable)
@@ -91,6 +92,7 @@ const optionsSchema = z.object({
   'receiver-url': url(['http:', 'https:']).optional(),
   'infra-dir': z.string().min(1).optional(),
   scale: z.coerce.number().positive('must be a positive number').default(1),
+  'rate-scale': z.coerce.number().positive('must be a positive number').default(1),
   out: z.string().min(1).default(join(WORKSPACE_ROOT, 'tmp', 'loadtest')),
   report: z.string().min(1).optional(),
   'app-log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),

@@ -34,7 +34,7 @@ async function main(): Promise<number> {
   // cliOptions makes sure a run has its one scenario.
   const scenarioName = options.scenario ?? '';
   if (isTwoWay(readScenarioDocument(scenarioName, options['scenario-dir']))) return twoWay(options, scenarioName);
-  const scenario = scaleScenario(loadScenario(scenarioName, options['scenario-dir']), options.scale);
+  const scenario = scaleScenario(loadScenario(scenarioName, options['scenario-dir']), options.scale, options['rate-scale']);
   const outDir = resolve(options.out);
   const result = await runLoadTest({
     ...harnessOptions(options, outDir),

@@ -25,8 +25,9 @@ describe('scenario files', () => {
     expect(() => loadScenario('no-such-scenario', DIR)).toThrow(/no scenario "no-such-scenario".*known: carrier-outage, drain-600, end-to-end-max, /);
   });
 
-  it('scales phase durations, not rates', () => {
+  it('scales phase durations, and rates only when asked', () => {
     const scenario = parseScenario({ name: 'x', groups: [{ name: 'a', numbers: [{ type: 'short_code' }] }], phases: [{ rate: 10, seconds: 60 }] }, 'x');
     expect(scaleScenario(scenario, 0.5).phases).toEqual([{ rate: 10, seconds: 30 }]);
+    expect(scaleScenario(scenario, 1, 3).phases).toEqual([{ rate: 30, seconds: 60 }]);
   });
 });

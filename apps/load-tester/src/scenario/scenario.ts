@@ -204,7 +204,7 @@ export function loadScenario(nameOrPath: string, scenarioDir: string): Scenario 
 }
 
 /** `--scale 0.5` halves every phase (and so the number of messages), keeping the rates. */
-export function scaleScenario(scenario: Scenario, durationScale: number): Scenario {
-  if (durationScale === 1) return scenario;
-  return { ...scenario, phases: scenario.phases.map((p) => ({ ...p, seconds: p.seconds * durationScale })) };
+export function scaleScenario(scenario: Scenario, durationScale: number, rateScale = 1): Scenario {
+  if (durationScale === 1 && rateScale === 1) return scenario;
+  return { ...scenario, phases: scenario.phases.map((p) => ({ ...p, rate: p.rate * rateScale, seconds: p.seconds * durationScale })) };
 }

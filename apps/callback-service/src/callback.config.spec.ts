@@ -26,6 +26,7 @@ describe('callback-service configuration', () => {
       CALLBACK_LEASE_MS: 30_000,
       CALLBACK_POLL_MS: 250,
       CALLBACK_IDLE_POLL_MS: 2_000,
+      CALLBACK_FEED_HOLD_MS: 1_000,
       KAFKA_GROUP_ID: 'callback-service',
     });
     expect(config.CALLBACK_ALLOWED_HOSTS.entries).toEqual([]);
@@ -62,6 +63,10 @@ describe('callback-service configuration', () => {
 
   it('refuses an idle wait shorter than the first', () => {
     expect(problems({ CALLBACK_POLL_MS: '500', CALLBACK_IDLE_POLL_MS: '400' })).toMatch(/CALLBACK_IDLE_POLL_MS: must be at least CALLBACK_POLL_MS \(500\)/);
+  });
+
+  it('refuses a feed hold the consumer could not keep its partitions through', () => {
+    expect(problems({ CALLBACK_FEED_HOLD_MS: '6000' })).toMatch(/CALLBACK_FEED_HOLD_MS: must be at most 5000/);
   });
 
   it('refuses a lease that an attempt could outlast', () => {

@@ -3,6 +3,8 @@ import { allowListSetting } from '@sluice/net-policy';
 import { accountTokenKeyEnv } from '@sluice/persistence';
 
 const milliseconds = positiveInt('a number of milliseconds');
+/** Half the status consumer's Kafka session timeout (10 s): a batch held longer could cost the replica its partitions. */
+const MAX_FEED_HOLD_MS = 5_000;
 
 const delayList = z
   .string()
@@ -35,7 +37,7 @@ export const callbackEnv = httpEnv
      * its offsets: those still under way then get a row leased to the replica, as a claim
      * would lease it. A callback answered within it costs one insert.
      */
-    CALLBACK_FEED_HOLD_MS: milliseconds.default(1_000),
+    CALLBACK_FEED_HOLD_MS: milliseconds.max(MAX_FEED_HOLD_MS, `must be at most ${MAX_FEED_HOLD_MS}: the consumer sends no heartbeat while its batch waits`).default(1_000),
     /** How soon a replica looks again for due callbacks (retries, other replicas' enqueues) after a look that found none. */
     CALLBACK_POLL_MS: milliseconds.default(250),
     /** The longest that wait grows to, doubling while looks find nothing; retries scheduled by the replica are looked for on time. */

@@ -4,8 +4,9 @@
 import { Logger } from '@nestjs/common';
 import { DeadLetterHeader, DeadLetterReason, Topic, TopicPayloads, dlqTopic } from '@sluice/contracts';
 import type { SupervisedUnit } from '@sluice/observability';
-import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, TopicPartitionOffsetAndMetadata } from 'kafkajs';
 import type { Counter } from 'prom-client';
+import { Coalescer } from '../coalescer';
 import { decodeRecord } from './topic-schemas';
 
 export interface ConsumedRecord<T extends Topic> {
@@ -121,6 +122,11 @@ export class BatchConsumer<T extends Topic> {
       retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 10_000, restartOnFailure: async () => false },
     });
     this.consumer = consumer;
+    // The commits of batches handled at the same time (partitions consumed concurrently) go in one request.
+    const commits = new Coalescer<TopicPartitionOffsetAndMetadata, void>(async (offsets) => {
+      await consumer.commitOffsets([...offsets]);
+      return offsets.map(() => undefined);
+    });
     this.joined = false;
     this.startedAtFetch.clear();
     this.listen(consumer, generation);
@@ -140,7 +146,7 @@ export class BatchConsumer<T extends Topic> {
           autoCommit: false,
           partitionsConsumedConcurrently: partitionsConsumedConcurrently ?? 4,
           eachBatchAutoResolve: false,
-          eachBatch: (payload) => this.eachBatch(consumer, payload),
+          eachBatch: (payload) => this.eachBatch(commits, payload),
         });
         await replaced();
       } catch (error: unknown) {
@@ -230,7 +236,10 @@ export class BatchConsumer<T extends Topic> {
     if (silentMs > CONSUMER_STALL_MS) this.restartLater(new Error(`no fetch or heartbeat for ${Math.round(silentMs / 1_000)} s`));
   }
 
-  private async eachBatch(consumer: Consumer, { batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async eachBatch(
+    commits: Coalescer<TopicPartitionOffsetAndMetadata, void>,
+    { batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload,
+  ): Promise<void> {
     if (!isRunning() || isStale()) return;
     this.batchesStarted += 1;
     this.batchesInHand += 1;
@@ -248,7 +257,7 @@ export class BatchConsumer<T extends Topic> {
       const last = batch.messages[batch.messages.length - 1];
       if (last) {
         resolveOffset(last.offset);
-        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+        await commits.add({ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() });
       }
       await commitOffsetsIfNecessary();
       await heartbeat();

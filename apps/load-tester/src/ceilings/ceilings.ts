@@ -1,13 +1,12 @@
 // Same-run ceilings: what this machine does with no Sluice logic in the way, so that the
 // platform's figures can be read as ratios (a bare Fastify endpoint; raw Postgres inserts,
 // Kafka produces and Redis commands shaped like the platform's).
-import { TOPIC_SPECS, Topic } from '@sluice/contracts';
+import { Topic } from '@sluice/contracts';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { Pool as PgPool } from 'pg';
 import { Pool } from 'undici';
-import { bareFastifyBuilt, closedLoop, LoopRun, SAMPLE_BODY, withBareFastify } from './closed-loop';
+import { bareFastifyBuilt, closedLoop, LoopRun, SAMPLE_BODY, withBareFastify, withScratchTopic } from './closed-loop';
 
 export interface Ceiling {
   readonly name: string;
@@ -76,26 +75,14 @@ async function postgres(databaseUrl: string, seconds: number): Promise<Ceiling[]
 }
 
 async function kafkaProduce(brokers: string, seconds: number): Promise<Ceiling> {
-  const kafka = new Kafka({ clientId: 'sluice-loadtest-ceiling', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  const topic = `loadtest.ceiling.${randomUUID().slice(0, 8)}`;
-  const partitions = TOPIC_SPECS.find((t) => t.name === Topic.SmsSubmitted)?.partitions ?? 12;
-  const admin = kafka.admin();
-  await admin.connect();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  try {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
-    await producer.connect();
+  return withScratchTopic(brokers, 'sluice-loadtest-ceiling', Topic.SmsSubmitted, async ({ topic, partitions, producer }) => {
     const value = JSON.stringify({ messageUuid: randomUUID(), accountId: 'MA00000000000000000000', type: 'sms', src: '14155550100', dst: '12025550123', text: 'Your verification code is 123456', encoding: 'GSM', units: 1, mediaUrls: [], log: 'true', acceptedAt: Date.now(), messageExpiry: 10800 });
     const rate = perSecond(await closedLoop(seconds, 4, async () => {
       await producer.send({ topic, acks: -1, messages: Array.from({ length: 100 }, (_, i) => ({ key: `MA${i % 50}`, value })) });
       return 100;
     }));
     return { name: 'Kafka produce', rate, unit: 'records/s', how: `acks=all, idempotent, batches of 100 × ${value.length} B, 4 in flight, ${partitions} partitions` };
-  } finally {
-    await producer.disconnect().catch(() => undefined);
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  }
+  });
 }
 
 async function redisCommands(redisUrl: string, seconds: number): Promise<Ceiling> {

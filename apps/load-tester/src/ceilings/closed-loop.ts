@@ -3,7 +3,10 @@
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { TOPIC_SPECS, Topic } from '@sluice/contracts';
 import { freePort } from '@sluice/processes';
+import { Kafka, logLevel, Producer } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
 
 /** A send request's body, as the load tester posts it. */
 export const SAMPLE_BODY = JSON.stringify({ src: '14155550100', dst: '12025550123', text: 'Your verification code is 123456', url: 'http://127.0.0.1:9/status' });
@@ -51,5 +54,33 @@ export async function withBareFastify<T>(use: (port: number, pid: number) => Pro
     return await use(port, child.pid ?? 0);
   } finally {
     child.kill('SIGTERM');
+  }
+}
+
+/** A topic of its own, as many partitions as the platform topic it stands for, and a producer with the platform's settings. */
+export interface ScratchTopic {
+  readonly kafka: Kafka;
+  readonly topic: string;
+  readonly partitions: number;
+  /** Idempotent, one request in flight: what the platform's producers are. */
+  readonly producer: Producer;
+}
+
+/** Runs `use` with a scratch topic created for it, deleted after. */
+export async function withScratchTopic<T>(brokers: string, clientId: string, like: Topic, use: (scratch: ScratchTopic) => Promise<T>): Promise<T> {
+  const kafka = new Kafka({ clientId, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const topic = `loadtest.${clientId}.${randomUUID().slice(0, 8)}`;
+  const partitions = TOPIC_SPECS.find((t) => t.name === like)?.partitions ?? 12;
+  const admin = kafka.admin();
+  await admin.connect();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  try {
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
+    await producer.connect();
+    return await use({ kafka, topic, partitions, producer });
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
   }
 }

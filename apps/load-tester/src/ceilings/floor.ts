@@ -2,15 +2,14 @@
 // least cost on this machine, measured one by one from /proc with no Sluice logic around them,
 // each in its most favourable form (large batches, the cheaper of two clients, idle CPU taken
 // off). A platform built on these pieces cannot spend less per message than their sum.
-import { TOPIC_SPECS, Topic } from '@sluice/contracts';
+import { Topic } from '@sluice/contracts';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { Pool as PgPool } from 'pg';
 import { Pool } from 'undici';
 import { cpuSecondsUsed, WatchedProcess } from '../platform/process-stats';
-import { closedLoop, LoopRun, SAMPLE_BODY, withBareFastify } from './closed-loop';
+import { closedLoop, LoopRun, SAMPLE_BODY, withBareFastify, withScratchTopic } from './closed-loop';
 
 /** One measured operation: CPU per operation in each process that pays for it. */
 export interface OperationCost {
@@ -145,45 +144,36 @@ async function http(seconds: number): Promise<OperationCost[]> {
 
 /** A record produced with the platform's durability (acks=all, idempotent) in batches of 500, then consumed by a kafkajs consumer group. */
 async function kafka(brokers: string, broker: WatchedProcess, seconds: number): Promise<OperationCost[]> {
-  const client = new Kafka({ clientId: 'sluice-floor', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  const topic = `loadtest.floor.${randomUUID().slice(0, 8)}`;
-  const partitions = TOPIC_SPECS.find((t) => t.name === Topic.SmsStatus)?.partitions ?? 12;
-  const admin = client.admin();
-  await admin.connect();
-  const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
-  const consumer = client.consumer({ groupId: `sluice-floor-${randomUUID().slice(0, 8)}` });
-  try {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
-    await producer.connect();
-    const idle = await idleRates([broker]);
-    const value = JSON.stringify({ messageUuid: randomUUID(), accountId: 'MA00000000000000000000', state: 'delivered', errorCode: '000', sequence: 3, occurredAt: Date.now() });
-    let used = meter([broker], idle);
-    const produced = await closedLoop(seconds, 4, async () => {
-      await producer.send({ topic, acks: -1, messages: Array.from({ length: 500 }, () => ({ key: randomUUID(), value })) });
-      return 500;
-    });
-    const produce = cost('Kafka record produced', `acks=all, idempotent, batches of 500 × ${value.length} B, 4 batches in flight, ${partitions} partitions`, produced, used());
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    used = meter([broker], idle);
-    const started = performance.now();
-    let consumed = 0;
-    await new Promise<void>((done) => {
-      void consumer.run({
-        eachBatch: async ({ batch }) => {
-          consumed += batch.messages.length;
-          if (consumed >= produced.operations) done();
-        },
+  return withScratchTopic(brokers, 'sluice-floor', Topic.SmsStatus, async ({ kafka: client, topic, partitions, producer }) => {
+    const consumer = client.consumer({ groupId: `sluice-floor-${randomUUID().slice(0, 8)}` });
+    try {
+      const idle = await idleRates([broker]);
+      const value = JSON.stringify({ messageUuid: randomUUID(), accountId: 'MA00000000000000000000', state: 'delivered', errorCode: '000', sequence: 3, occurredAt: Date.now() });
+      let used = meter([broker], idle);
+      const produced = await closedLoop(seconds, 4, async () => {
+        await producer.send({ topic, acks: -1, messages: Array.from({ length: 500 }, () => ({ key: randomUUID(), value })) });
+        return 500;
       });
-    });
-    const consume = cost('Kafka record consumed', 'kafkajs consumer group, eachBatch, offsets committed by kafkajs; values not parsed', { operations: consumed, seconds: (performance.now() - started) / 1_000 }, used());
-    return [produce, consume];
-  } finally {
-    await consumer.disconnect().catch(() => undefined);
-    await producer.disconnect().catch(() => undefined);
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  }
+      const produce = cost('Kafka record produced', `acks=all, idempotent, batches of 500 × ${value.length} B, 4 batches in flight, ${partitions} partitions`, produced, used());
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      used = meter([broker], idle);
+      const started = performance.now();
+      let consumed = 0;
+      await new Promise<void>((done) => {
+        void consumer.run({
+          eachBatch: async ({ batch }) => {
+            consumed += batch.messages.length;
+            if (consumed >= produced.operations) done();
+          },
+        });
+      });
+      const consume = cost('Kafka record consumed', 'kafkajs consumer group, eachBatch, offsets committed by kafkajs; values not parsed', { operations: consumed, seconds: (performance.now() - started) / 1_000 }, used());
+      return [produce, consume];
+    } finally {
+      await consumer.disconnect().catch(() => undefined);
+    }
+  });
 }
 
 /** A message-shaped row inserted, then updated by its key, 100 rows a statement, durable commits (fsync on, synchronous_commit on). */

@@ -54,6 +54,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly chains = new Map<string, { readonly key: string; readonly state: Promise<CallbackDeliveryState> }>();
   /** Deliveries leased here whose result is not written yet, by `Lease.key`: pending in Postgres (or without a row), but no bar to their successors leased here. */
   private readonly unwritten = new Map<string, Lease>();
+  /** The row ids of those that have a row (claimed, or given one by `hold`), by `Lease.key`: what a lease passes as `leasedHere`. */
+  private readonly unwrittenRows = new Map<string, string>();
   /** The lease under way (see `lease`). */
   private leasing: Promise<unknown> = Promise.resolve();
   private readonly unsignedAccountsLogged = new Set<string>();
@@ -163,6 +165,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     );
     for (const lease of open) lease.writingRow(writing.then((rows) => rows.get(lease.key) ?? null));
     await writing;
+    for (const lease of open) if (lease.row && this.unwritten.has(lease.key)) this.unwrittenRows.set(lease.key, lease.row.id);
     this.metrics.feedHeld.inc(open.length);
   }
 
@@ -190,7 +193,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       excluded,
       limited,
       perDestination: this.config.CALLBACK_DESTINATION_CONCURRENCY * depth,
-      leasedHere: [...this.unwritten.values()].flatMap((lease) => (lease.row ? [lease.row.id] : [])),
+      leasedHere: [...this.unwrittenRows.values()],
       leaseMs: this.config.CALLBACK_LEASE_MS,
     };
   }
@@ -236,6 +239,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const leasedAt = new Date();
     const lease = new Lease(delivery);
     this.unwritten.set(lease.key, lease);
+    if (lease.row) this.unwrittenRows.set(lease.key, lease.row.id);
     const before = this.chains.get(delivery.messageUuid)?.state;
     const run = async (): Promise<CallbackDeliveryState> => {
       if (before && (await before) === CallbackDeliveryState.Pending) return this.handBack(lease);
@@ -272,6 +276,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       const lease = this.unwritten.get(key);
       if (lease === undefined) continue;
       this.unwritten.delete(key);
+      this.unwrittenRows.delete(key);
       if (this.chains.get(lease.delivery.messageUuid)?.key === key) this.chains.delete(lease.delivery.messageUuid);
     }
   }

@@ -27,6 +27,12 @@ import { SmppTimeoutError, SmppUnavailableError, SubmitResult } from './smpp-cli
 const THROTTLED = new Set([0x58 /* ESME_RTHROTTLED */, 0x14 /* ESME_RMSGQFUL */]);
 /** A carrier that throttles is not tried again for this long. */
 const THROTTLE_BACKOFF_MS = 1_000;
+/**
+ * A job asks for admission this long before its turn (at most the admission's near, 100 ms):
+ * room that comes a few milliseconds after the turn of the unit it follows is then taken as it
+ * comes, with no second round trip.
+ */
+const ADMIT_AHEAD_MS = 50;
 /** A message whose route has no bind up is tried again this much later. */
 const UNAVAILABLE_BACKOFF_MS = 1_000;
 /** A throttled second or later part is retried on its own this many times, this far apart. */
@@ -34,8 +40,6 @@ const PART_THROTTLE_RETRIES = 5;
 const PART_THROTTLE_BACKOFF_MS = 1_000;
 /** A write recording what the carrier accepted is tried again after this long, doubling up to the cap. */
 const RECORD_RETRY = { initialMs: 200, maxMs: 5_000 };
-/** Admissions refused with room a few milliseconds away are asked again this many times before the job goes back on the schedule. */
-const NEAR_RETRIES = 3;
 /** Claims that fail (Redis or Postgres away) are retried soon: messages waiting on a long back-off would go out late. */
 const CLAIM_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 5_000, jitter: 0.2 };
 
@@ -46,7 +50,7 @@ const CLAIM_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 5_000, jitter: 0.2
  */
 interface AdmittedHandOff extends Admission {
   readonly now: number;
-  /** When admission was asked for (this process's clock). */
+  /** When the admission let it go: its answer, or the moment it was admitted for (this process's clock). */
   readonly askedAt: number;
   answeredAt: number | null;
   unanswered: number;
@@ -112,12 +116,12 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     this.lateness = metrics.histogram('dispatch_lateness_ms', 'Claim time minus the booked slot (a pacing hint: lateness costs no slot)', [1, 5, 10, 25, 50, 100, 250, 1_000, 10_000]);
     this.admissionToSubmit = metrics.histogram(
       'dispatch_admission_to_submit_ms',
-      'Time from the quota admission to the writing of the first submit_sm (this process\'s clock)',
+      'Time from the quota admission (for one admitted a few milliseconds ahead, from the moment it was admitted for) to the writing of the first submit_sm (this process\'s clock)',
       [1, 2, 5, 10, 15, 20, 25, 30, 40, 50, 75, 100, 250],
     );
     this.admissionToAnswer = metrics.histogram(
       'dispatch_admission_to_answer_ms',
-      'Time from the quota admission to the carrier\'s answer to the last submit_sm (this process\'s clock): the units are counted from that answer, so a 1-second quota is used to at most 1000 / (1000 + this)',
+      'Time from the quota admission (or the moment it was admitted for) to the carrier\'s answer to the last submit_sm (this process\'s clock): the units are counted from that answer, so a 1-second quota is used to at most 1000 / (1000 + this)',
       [1, 2, 5, 10, 15, 20, 25, 30, 40, 50, 75, 100, 250, 1_000],
     );
     metrics.gauge('dispatch_binds_up', 'SMPP binds up, by route (host:port/system_id)', ['route'], async (gauge) => {
@@ -220,12 +224,13 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         this.outcomes.inc({ outcome: 'expired' });
         return;
       }
-      // Claimed ahead of its turn: it waits for it. `claimedAt` was read after Redis
-      // answered, so the local deadline errs late, never early.
-      const untilDue = job.dueAt - (now + (Date.now() - claimedAt));
-      if (untilDue > 0) await sleep(untilDue);
       this.lateness.observe(Math.max(0, now + (Date.now() - claimedAt) - job.dueAt));
-      // Admitted against every window quota now, at hand-off: however late it is, it costs no slot.
+      // Claimed ahead of its turn: it waits for it, asking for admission a little before it
+      // (the admission says when it may go, and room a few milliseconds ahead is given at once,
+      // so neither earliness nor lateness costs a slot). `claimedAt` was read after Redis
+      // answered, so the local deadline errs late, never early.
+      const untilAsk = job.dueAt - (submitted.length === 0 ? ADMIT_AHEAD_MS : 0) - (now + (Date.now() - claimedAt));
+      if (untilAsk > 0) await sleep(untilAsk);
       if (submitted.length === 0) {
         const admitted = await this.admit(claimed);
         if (!admitted) return;
@@ -383,18 +388,14 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
       inLine: job.inLine === true,
       ...(job.linePlace === undefined ? {} : { linePlace: job.linePlace }),
     };
-    let askedAt = Date.now();
-    let result = await this.admission.admit(request);
-    // Room a few milliseconds away (units of the previous turn written a little after their admission): wait for it here.
-    for (let near = 0; result.outcome === 'refused' && result.near && near < NEAR_RETRIES; near += 1) {
-      await sleep(result.retryAt - result.now + 1);
-      askedAt = Date.now();
-      result = await this.admission.admit(request);
-    }
+    const result = await this.admission.admit(request);
     switch (result.outcome) {
-      case 'admitted':
+      case 'admitted': {
+        // Admitted for a moment a few milliseconds ahead (the room its quotas have then): handed over no earlier.
+        if (result.at > result.now) await sleepUntil(this.admission.handOffAt(result.at));
         // In flight until the carrier answers: settled then (or released if nothing is written).
-        return { ...result.admission, now: result.now, askedAt, answeredAt: null, unanswered: 0, closed: false };
+        return { ...result.admission, now: result.now, askedAt: Date.now(), answeredAt: null, unanswered: 0, closed: false };
+      }
       case 'refused':
         // A place in line is kept, or given when the retry is not a few milliseconds away.
         await this.schedule.put({
@@ -511,6 +512,11 @@ export function concatenationReference(messageUuid: string): number {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Until this process's clock reads `localMs` (a timer may fire a little before its time by that clock). */
+async function sleepUntil(localMs: number): Promise<void> {
+  for (let left = localMs - Date.now(); left > 0; left = localMs - Date.now()) await sleep(left);
 }
 
 /** The text to submit: the payload's own, or its sealed content opened with the key on the row (null if it cannot be). */

@@ -13,16 +13,16 @@ describe('admitAt', () => {
   it('admits five sends at 5 MPS at once and refuses the sixth until the first leaves the window', () => {
     const sent: number[] = [];
     for (let i = 0; i < 5; i += 1) {
-      expect(admitAt([sent], 100 + i, 1, [MPS5])).toEqual({ admitted: true });
+      expect(admitAt([sent], 100 + i, 1, [MPS5])).toEqual({ admitted: true, at: 100 + i });
       sent.push(100 + i);
     }
     expect(admitAt([sent], 200, 1, [MPS5])).toEqual({ admitted: false, earliest: 1_100 });
-    expect(admitAt([sent], 1_100, 1, [MPS5])).toEqual({ admitted: true });
+    expect(admitAt([sent], 1_100, 1, [MPS5])).toEqual({ admitted: true, at: 1_100 });
   });
 
   it('counts a message of k units k times and waits for k units to leave', () => {
     const sent = [0, 10, 20, 30];
-    expect(admitAt([sent], 500, 1, [MPS5])).toEqual({ admitted: true });
+    expect(admitAt([sent], 500, 1, [MPS5])).toEqual({ admitted: true, at: 500 });
     expect(admitAt([sent], 500, 3, [MPS5])).toEqual({ admitted: false, earliest: 1_010 });
   });
 
@@ -116,7 +116,7 @@ describe('admitAt with units counted from the carrier\'s answer', () => {
     expect(admitAt([inFlight], 200, 1, [MPS5])).toEqual({ admitted: false, earliest: 1_200 });
     // Answered at 120 ms: counted from there, so room comes at 1,120 ms.
     expect(admitAt([[120, 120, 120, 120, 120]], 200, 1, [MPS5])).toEqual({ admitted: false, earliest: 1_120 });
-    expect(admitAt([[120, 120, 120, 120, 120]], 1_120, 1, [MPS5])).toEqual({ admitted: true });
+    expect(admitAt([[120, 120, 120, 120, 120]], 1_120, 1, [MPS5])).toEqual({ admitted: true, at: 1_120 });
   });
 
   it('drains a backlog one window apart when the carrier answers at once', () => {
@@ -164,6 +164,65 @@ describe('admitAt with units counted from the carrier\'s answer', () => {
             } else {
               expect(decision.earliest).toBeGreaterThan(next.at);
               waiting.push({ ...next, at: decision.earliest });
+            }
+          }
+          const arrivals = units.map((u) => u.arrival).sort((a, b) => a - b);
+          expect(fullestWindow(arrivals, windowMs)).toBeLessThanOrEqual(limit);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('admitAt with room a little ahead given at once', () => {
+  it('admits for the time room comes when it is at most the horizon away, and refuses beyond it', () => {
+    const answered = [120, 120, 120, 120, 120];
+    expect(admitAt([answered], 1_050, 1, [MPS5], 100)).toEqual({ admitted: true, at: 1_120 });
+    expect(admitAt([answered], 1_000, 1, [MPS5], 100)).toEqual({ admitted: false, earliest: 1_120 });
+    // A unit in flight leaves no earlier than a window from now: never within the horizon.
+    expect(admitAt([[30_000, 30_000, 30_000, 30_000, 30_000]], 1_050, 1, [MPS5], 100)).toEqual({ admitted: false, earliest: 2_050 });
+    expect(admitAt([[30_000]], 1_050, 1, [{ limit: 1, windowMs: 50 }], 100)).toEqual({ admitted: false, earliest: 1_100 });
+  });
+
+  it('never lets more than the limit into any window at the carrier, when handed over at the time given, whatever the delays', () => {
+    const pendingMs = 1_000_000;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 20, max: 1_500 }),
+        fc.integer({ min: 0, max: 400 }),
+        fc.array(
+          fc.record({
+            at: fc.integer({ min: 0, max: 4_000 }),
+            late: fc.integer({ min: 0, max: 200 }),
+            toCarrier: fc.integer({ min: 0, max: 3_000 }),
+            back: fc.integer({ min: 0, max: 3_000 }),
+          }),
+          { maxLength: 60 },
+        ),
+        (limit, windowMs, aheadMs, attempts) => {
+          const quota = { limit, windowMs };
+          const units: Array<{ admittedAt: number; arrival: number; answer: number }> = [];
+          const waiting = attempts.map((a) => ({ ...a }));
+          let steps = 0;
+          while (waiting.length > 0 && steps < 3_000) {
+            steps += 1;
+            waiting.sort((a, b) => a.at - b.at);
+            const next = waiting.shift();
+            if (!next) break;
+            const counted = units.map((u) => (u.answer <= next.at ? u.answer : u.admittedAt + pendingMs)).sort((a, b) => a - b);
+            const decision = admitAt([counted], next.at, 1, [quota], aheadMs);
+            if (decision.admitted) {
+              expect(decision.at).toBeGreaterThanOrEqual(next.at);
+              expect(decision.at - next.at).toBeLessThanOrEqual(aheadMs);
+              // Handed over at the time given or later (a late timer), then on its way.
+              const arrival = decision.at + next.late + next.toCarrier;
+              units.push({ admittedAt: next.at, arrival, answer: arrival + next.back });
+            } else {
+              expect(decision.earliest).toBeGreaterThan(next.at);
+              // Asked again a little before its earliest time, as a dispatcher claiming ahead does.
+              waiting.push({ ...next, at: Math.max(next.at + 1, decision.earliest - aheadMs) });
             }
           }
           const arrivals = units.map((u) => u.arrival).sort((a, b) => a - b);

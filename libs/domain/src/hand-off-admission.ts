@@ -16,20 +16,30 @@ import type { WindowQuota } from './quota-rules';
  * room if nothing else is admitted meanwhile: for quota i the time its (count + cost −
  * limit)-th oldest unit in the window leaves it, i.e. that unit's time + W. A unit in flight
  * is answered no earlier than now, so it leaves no earlier than now + W.
+ *
+ * Room at most `aheadMs` away is given at once, for that time (`at`): the units are recorded
+ * in flight now, so everything admitted after them counts them, and the caller hands the
+ * message over no earlier than `at`. That room must be certain: the units that have to leave
+ * first are counted from their answer already (a unit in flight may land anywhere, so it only
+ * gives `earliest`, a time to ask again). A later time has at least as much room (only units
+ * in flight are ahead of now, and they count everywhere), so the message arrives inside
+ * windows that all had room for it.
  */
-export type AdmissionDecision = { readonly admitted: true } | { readonly admitted: false; readonly earliest: number };
+export type AdmissionDecision = { readonly admitted: true; readonly at: number } | { readonly admitted: false; readonly earliest: number };
 
-export function admitAt(sent: ReadonlyArray<readonly number[]>, now: number, cost: number, quotas: readonly SlidingWindowQuota[]): AdmissionDecision {
+export function admitAt(sent: ReadonlyArray<readonly number[]>, now: number, cost: number, quotas: readonly SlidingWindowQuota[], aheadMs = 0): AdmissionDecision {
   let earliest = now;
+  let room = now;
   quotas.forEach((quota, i) => {
     const times = sent[i] ?? [];
     const inWindow = times.filter((t) => t > now - quota.windowMs);
     const over = inWindow.length + Math.min(cost, quota.limit) - quota.limit;
     if (over <= 0) return;
-    const leaving = inWindow[over - 1];
-    earliest = Math.max(earliest, Math.min(leaving ?? now, now) + quota.windowMs);
+    const leaving = inWindow[over - 1] ?? now;
+    earliest = Math.max(earliest, Math.min(leaving, now) + quota.windowMs);
+    room = Math.max(room, leaving + quota.windowMs);
   });
-  return earliest === now ? { admitted: true } : { admitted: false, earliest };
+  return room - now <= aheadMs ? { admitted: true, at: room } : { admitted: false, earliest };
 }
 
 /**

@@ -134,7 +134,7 @@ describe('QuotaAdmission (real Redis)', () => {
     const wait = Math.max(0, roomAt - (await redisNow())) + 5;
     await new Promise((resolve) => setTimeout(resolve, wait));
     const newcomer = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window] });
-    expect(newcomer).toMatchObject({ outcome: 'refused', near: false, retryAt: (retries[4] ?? 0) + Math.ceil((1_000 + GUARD) / 5) });
+    expect(newcomer).toMatchObject({ outcome: 'refused', retryAt: (retries[4] ?? 0) + Math.ceil((1_000 + GUARD) / 5) });
     const inLine = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window], inLine: true });
     expect(inLine.outcome).toBe('admitted');
     // Five in the window again: one in line finding no room is told when, and keeps its place (the cursor stays).
@@ -145,7 +145,7 @@ describe('QuotaAdmission (real Redis)', () => {
     const cursorKey = `{acct:${account}}:sent-cursor:${window.scope}`;
     const cursorBefore = await redis.get(cursorKey);
     const full = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window], inLine: true });
-    expect(full).toMatchObject({ outcome: 'refused', near: false });
+    expect(full).toMatchObject({ outcome: 'refused' });
     expect(await redis.get(cursorKey)).toBe(cursorBefore);
   });
 
@@ -182,15 +182,34 @@ describe('QuotaAdmission (real Redis)', () => {
     expect(again.outcome).toBe('admitted');
   });
 
-  it('answers a refusal whose room is a few milliseconds away with that time alone, moving no cursor', async () => {
+  it('admits a message whose room is a few milliseconds away for that time, counting it in flight at once and moving no cursor', async () => {
     const account = newAccount();
     const window: QuotaWindow = { scope: `num:${randomUUID()}:sms`, limit: 1, windowMs: 200 };
     const admission = admitter();
     const first = await admitOne(admission, account, window);
     await new Promise((resolve) => setTimeout(resolve, 150));
-    const [near] = await admitMany(admission, account, 1, [window]);
-    expect(near).toMatchObject({ outcome: 'refused', near: true, retryAt: first.settledAt + 200 + GUARD });
+    const [ahead] = await admitMany(admission, account, 1, [window], 1, true);
+    if (ahead?.outcome !== 'admitted') throw new Error(`expected an admission ahead, got ${JSON.stringify(ahead)}`);
+    expect(ahead.at).toBe(first.settledAt + 200 + GUARD);
+    expect(ahead.at).toBeGreaterThan(ahead.now);
+    // On this process's clock, the hand-off waits until Redis time has surely reached it.
+    expect(admission.redisTimeOf(admission.handOffAt(ahead.at))).toBeGreaterThanOrEqual(ahead.at);
+    expect(await units(account, window)).toBe(2);
     expect(await redis.exists(`{acct:${account}}:sent-cursor:${window.scope}`)).toBe(0);
+    // Counted in flight from now: the next one has no room within a window of now.
+    const [next] = await admitMany(admission, account, 1, [window]);
+    if (next?.outcome !== 'refused') throw new Error(`expected a refusal, got ${JSON.stringify(next)}`);
+    expect(next.retryAt).toBeGreaterThanOrEqual(next.now + 200 + GUARD);
+  });
+
+  it('gives no room ahead that hangs on a unit still in flight', async () => {
+    const account = newAccount();
+    const window: QuotaWindow = { scope: `num:${randomUUID()}:sms`, limit: 1, windowMs: 50 };
+    const admission = admitter();
+    await admitOne(admission, account, window, true);
+    const [next] = await admitMany(admission, account, 1, [window]);
+    if (next?.outcome !== 'refused') throw new Error(`expected a refusal, got ${JSON.stringify(next)}`);
+    expect(await units(account, window)).toBe(1);
   });
 
   it('fails a message whose retry would be past its deadline, recording nothing and moving no cursor', async () => {
@@ -244,7 +263,7 @@ describe('QuotaAdmission (real Redis)', () => {
     const first = await admitOne(admission, account, window, true);
     await new Promise((resolve) => setTimeout(resolve, 150));
     const [next] = await admitMany(admission, account, 1, [window], 1, true);
-    expect(next).toMatchObject({ outcome: 'refused', near: false, retryAt: first.now + 100 + 200 + GUARD });
+    expect(next).toMatchObject({ outcome: 'refused', retryAt: first.now + 100 + 200 + GUARD });
   });
 
   it('does not bring back a released admission when settling it', async () => {

@@ -28,11 +28,18 @@ import { RedisClockOffset } from './redis-clock';
  * place (the message's place in line, line time; 0: none), then limit and counted length per
  * window. The line moves on by cost × length / limit for each message: the time a window
  * takes beyond its length (a unit counts from the carrier's answer) is not guessed but taken
- * up by the shift, as it comes. Returns {now, outcome, detail,
- * place}: outcome 1 admitted; 0 refused, detail = when to try again (the caller waits for it
- * and asks again when it is at most `near` away), place = the message's place in line (0:
- * none); -1 that time is past the deadline (detail = it), nothing recorded; -4 a window key
- * is missing (detail = its index), to be rebuilt from Postgres first.
+ * up by the shift, as it comes.
+ *
+ * Room at most `near` away is given at once (`admitAt`'s `aheadMs`): the units are recorded in
+ * flight now and the message is admitted for the time the room comes, which the caller waits
+ * for before writing. That room must be certain: the units that leave first are counted from
+ * their answer. A message in line whose place is at most `near` ahead is judged now, so the
+ * line moves as fast as room comes and no faster.
+ *
+ * Returns {now, outcome, detail, place}: outcome 1 admitted, detail = the Redis time it is
+ * admitted for (no hand-off before it); 0 refused, detail = when to try again, place = the
+ * message's place in line (0: none); -1 that time is past the deadline (detail = it), nothing
+ * recorded; -4 a window key is missing (detail = its index), to be rebuilt from Postgres first.
  */
 const ADMIT = `
 local t = redis.call('TIME')
@@ -73,43 +80,54 @@ if ARGV[7] == '0' then
     for _, i in ipairs(lines) do extend(i, due - shifts[i] + math.ceil(cost * lengths[i] / limits[i])) end
     return { now, 0, due, due - shift }
   end
-elseif place > 0 and place + shift > now then
-  -- Its line fell behind since it was given its place: it keeps its place, later by as much.
+end
+-- Its line fell behind since it was given its place: it keeps its place, later by as much. Within
+-- near of its turn it is judged now, as room comes: the line moves at the carrier's pace.
+if ARGV[7] == '1' and place > 0 and place + shift - now > near then
   if deadline > 0 and place + shift > deadline then return { now, -1, place + shift, 0 } end
   return { now, 0, place + shift, place }
 end
-local earliest = now
+-- room: when every window has room for certain (the units that must leave first are counted
+-- from their answer). earliest: when to ask again (a unit in flight is answered no earlier than now).
+local earliest, room = now, now
 for i = 1, n do
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '(0', now - lengths[i])
   local used = redis.call('ZCOUNT', KEYS[i], now - lengths[i] + 1, '+inf')
   local over = used + cost - limits[i]
   if over > 0 then
     local leaving = redis.call('ZRANGEBYSCORE', KEYS[i], now - lengths[i] + 1, '+inf', 'WITHSCORES', 'LIMIT', over - 1, 1)
-    -- A unit in flight is answered no earlier than now.
-    local from = leaving[2] and math.min(tonumber(leaving[2]), now) or now
-    if from + lengths[i] > earliest then earliest = from + lengths[i] end
+    local score = leaving[2] and tonumber(leaving[2]) or now
+    if math.min(score, now) + lengths[i] > earliest then earliest = math.min(score, now) + lengths[i] end
+    if score + lengths[i] > room then room = score + lengths[i] end
     refusing[#refusing + 1] = i
   end
 end
-if #refusing == 0 then
-  for i = 1, n do
-    for u = 1, cost do redis.call('ZADD', KEYS[i], now + pending, member .. ':' .. u) end
-    redis.call('PEXPIRE', KEYS[i], lengths[i] + pending + 60000)
-  end
-  return { now, 1, 0, 0 }
-end
-if deadline > 0 and earliest > deadline then return { now, -1, earliest, 0 } end
-if ARGV[7] == '1' then
-  if place == 0 then return { now, 0, earliest, 0 } end
-  -- No room at its turn: its line falls behind by as much, so the messages after it keep their
-  -- order and spacing instead of all coming back when the room does.
+-- A message in line that waits at its turn puts its line behind by as much, so the messages
+-- after it keep their order and spacing instead of all coming back when the room does.
+local function behind(until_)
+  if ARGV[7] ~= '1' or place == 0 then return end
   for _, i in ipairs(refusing) do
-    if cursors[i] + shifts[i] > now then
-      shifts[i] = shifts[i] + earliest - (place + shift)
+    if cursors[i] + shifts[i] > now and until_ > place + shift then
+      shifts[i] = shifts[i] + until_ - (place + shift)
       redis.call('SET', KEYS[2 * n + i], shifts[i], 'PX', cursors[i] + shifts[i] - now + lengths[i] + 60000)
       redis.call('PEXPIRE', KEYS[n + i], cursors[i] + shifts[i] - now + lengths[i] + 60000)
     end
   end
+end
+if room - now <= near then
+  -- Room now or within near: admitted for that time, its units in flight from now on.
+  if deadline > 0 and room > deadline then return { now, -1, room, 0 } end
+  behind(room)
+  for i = 1, n do
+    for u = 1, cost do redis.call('ZADD', KEYS[i], now + pending, member .. ':' .. u) end
+    redis.call('PEXPIRE', KEYS[i], lengths[i] + pending + 60000)
+  end
+  return { now, 1, room, 0 }
+end
+if deadline > 0 and earliest > deadline then return { now, -1, earliest, 0 } end
+if ARGV[7] == '1' then
+  if place == 0 then return { now, 0, earliest, 0 } end
+  behind(earliest)
   return { now, 0, earliest, place }
 end
 if earliest - now <= near then return { now, 0, earliest, 0 } end
@@ -166,12 +184,12 @@ export interface Admission {
 }
 
 export type AdmissionResult =
-  | { readonly outcome: 'admitted'; readonly now: number; readonly admission: Admission }
+  /** `at` (Redis ms, ≥ now): the message must not be handed over before it (`handOffAt` on this process's clock). */
+  | { readonly outcome: 'admitted'; readonly now: number; readonly at: number; readonly admission: Admission }
   | {
       readonly outcome: 'refused';
       readonly now: number;
       readonly retryAt: number;
-      readonly near: boolean;
       /** The message's place in its quotas' line (line time), to be given back when it asks again; absent when it has none. */
       readonly linePlace?: number;
     }
@@ -189,9 +207,8 @@ export class QuotaAdmission {
    * as in flight; then it counts from that moment, as if the carrier had answered then.
    * @param recentSends Postgres's record of recent sends, from which a lost window is
    * rebuilt (without it, a missing window starts empty).
-   * @param nearMs a refusal whose earliest admissible time is at most this far away is
-   * answered with that time alone (`near`): the caller waits and asks again, and the retry
-   * cursors, which spread a real backlog, are left alone.
+   * @param nearMs room at most this far away is given at once, for that time (the caller
+   * waits for it before writing); a line that ends within it does not hold a newcomer back.
    */
   constructor(
     private readonly redis: Redis,
@@ -221,8 +238,8 @@ export class QuotaAdmission {
       const reply = (await this.redis.eval(ADMIT, keys.length * 3, ...keys, ...cursors, ...shifts, ...args)) as unknown[];
       const [now, outcome, detail, place] = reply.map(Number) as [number, number, number, number];
       this.clock.observe(asked, Date.now(), now);
-      if (outcome === 1) return { outcome: 'admitted', now, admission: { keys, member, cost } };
-      if (outcome === 0) return { outcome: 'refused', now, retryAt: detail, near: detail - now <= this.nearMs, ...(place > 0 ? { linePlace: place } : {}) };
+      if (outcome === 1) return { outcome: 'admitted', now, at: detail, admission: { keys, member, cost } };
+      if (outcome === 0) return { outcome: 'refused', now, retryAt: detail, ...(place > 0 ? { linePlace: place } : {}) };
       if (outcome === -1) return { outcome: 'expired', now, earliest: detail };
       await rebuildMissingWindows(this.redis, { rootAccountId: request.rootAccountId, windows: request.windows, keys, lengthsMs, now }, this.recentSends);
     }
@@ -239,6 +256,15 @@ export class QuotaAdmission {
     const known = answeredAt !== undefined && Number.isFinite(this.clock.roundTripMs);
     const at = known ? Math.ceil(this.redisTimeOf(answeredAt) + this.clock.roundTripMs / 2) + 1 : 0;
     return Number(await this.redis.eval(SETTLE, admission.keys.length, ...admission.keys, admission.member, admission.cost, at));
+  }
+
+  /**
+   * The moment on this process's clock from which Redis time is surely `redisMs` or later:
+   * the offset is known to half its round trip, and both clocks are read in whole milliseconds.
+   */
+  handOffAt(redisMs: number): number {
+    const roundTripMs = Number.isFinite(this.clock.roundTripMs) ? this.clock.roundTripMs : 0;
+    return Math.ceil(redisMs - this.clock.redisTimeOf(0) + roundTripMs / 2) + 1;
   }
 
   /** The Redis time of a moment on this process's clock, by the offset measured on the admission round trips. */

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { admitAt, keepLineOrder, spacedRetry } from './hand-off-admission';
+import { admitAt, keepLineOrder, lineSpacing, spacedRetry } from './hand-off-admission';
 import { countIn } from './sliding-window';
 
 const MPS5 = { limit: 5, windowMs: 1_000 };
@@ -252,6 +252,22 @@ describe('spacedRetry', () => {
 
   it('leaves the cursor alone when the room is only a few milliseconds away', () => {
     expect(spacedRetry(4_950, 5_000, 9_000, 1, MPS5, 100)).toEqual({ retryAt: 5_000, cursor: 9_000 });
+  });
+});
+
+describe('lineSpacing', () => {
+  it('spaces a line at its quota\'s rate, or at a shorter window\'s faster rate of the same message', () => {
+    const tpm = { limit: 4_500, windowMs: 60_000 };
+    const mps100 = { limit: 100, windowMs: 1_000 };
+    expect(lineSpacing(1, [MPS5], 0)).toBe(200);
+    expect(lineSpacing(3, [MPS5], 0)).toBe(600);
+    // 60,000 / 4,500 = 13.3 ms alone; behind an account at 100 MPS its room comes back 10 ms apart.
+    expect(lineSpacing(1, [tpm], 0)).toBe(14);
+    expect(lineSpacing(1, [tpm, mps100], 0)).toBe(10);
+    // A slower shorter window leaves the long one its own spacing, and a long window never speeds a short one.
+    expect(lineSpacing(1, [tpm, MPS5], 0)).toBe(14);
+    expect(lineSpacing(1, [tpm, mps100], 1)).toBe(10);
+    expect(lineSpacing(1, [MPS5, mps100], 0)).toBe(200);
   });
 });
 

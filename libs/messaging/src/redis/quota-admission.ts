@@ -4,7 +4,7 @@ import { rebuildMissingWindows, type QuotaWindow, type RecordedSendsSource } fro
 import { RedisClockOffset } from './redis-clock';
 
 /**
- * The rule of `admitAt` and `spacedRetry` (@sluice/domain), run inside Redis so that every
+ * The rule of `admitAt`, `spacedRetry` and `lineSpacing` (@sluice/domain), run inside Redis so that every
  * dispatcher sees one record of hand-offs. A "sent window" holds one sorted-set entry per
  * unit handed to the carrier, plus the WINDOW_SENTINEL. A unit is admitted in flight, scored
  * `pending` ms ahead of now, so it counts wherever it lands until `SETTLE` puts it at the
@@ -26,7 +26,8 @@ import { RedisClockOffset } from './redis-clock';
  * KEYS: the sent-window keys (n), the line cursor of each (n), the line shift of each (n).
  * ARGV: n, cost, member, deadline (Redis ms, 0: none), near (ms), pending (ms), inLine (0/1),
  * place (the message's place in line, line time; 0: none), then limit and counted length per
- * window. The line moves on by cost × length / limit for each message: the time a window
+ * window. The line moves on by cost × length / limit for each message (by a shorter window's
+ * when that is less: a long window's room comes back at the pace its units went): the time a window
  * takes beyond its length (a unit counts from the carrier's answer) is not guessed but taken
  * up by the shift, as it comes.
  *
@@ -67,6 +68,16 @@ end
 local function extend(i, cursor)
   redis.call('SET', KEYS[n + i], cursor, 'PX', cursor + shifts[i] - now + lengths[i] + 60000)
 end
+-- How far apart quota i's line places this message's units: its own rate, or the rate of a
+-- shorter window of the message if that is faster (a long window's room comes back at the
+-- pace its units went, which the shorter windows bounded).
+local function spacing(i)
+  local each = lengths[i] / limits[i]
+  for j = 1, n do
+    if lengths[j] < lengths[i] and lengths[j] / limits[j] < each then each = lengths[j] / limits[j] end
+  end
+  return math.ceil(cost * each)
+end
 if ARGV[7] == '0' then
   local lines, due = {}, 0
   for i = 1, n do
@@ -77,7 +88,7 @@ if ARGV[7] == '0' then
   end
   if #lines > 0 then
     if deadline > 0 and due > deadline then return { now, -1, due, 0 } end
-    for _, i in ipairs(lines) do extend(i, due - shifts[i] + math.ceil(cost * lengths[i] / limits[i])) end
+    for _, i in ipairs(lines) do extend(i, due - shifts[i] + spacing(i)) end
     return { now, 0, due, due - shift }
   end
 end
@@ -136,7 +147,7 @@ for _, i in ipairs(refusing) do
   if cursors[i] + shifts[i] > retry then retry = cursors[i] + shifts[i] end
 end
 if deadline > 0 and retry > deadline then return { now, -1, retry, 0 } end
-for _, i in ipairs(refusing) do extend(i, retry - shifts[i] + math.ceil(cost * lengths[i] / limits[i])) end
+for _, i in ipairs(refusing) do extend(i, retry - shifts[i] + spacing(i)) end
 return { now, 0, retry, retry - shift }`;
 
 /** KEYS: the sent-window keys. ARGV: member, cost. Takes back the units of an admission whose submit never reached the carrier. */

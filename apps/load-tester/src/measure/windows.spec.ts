@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { countsPerBucket, fullRateTimes, maxInWindow, utilisation, windowSeries } from './windows';
+import { allowedTimes, countsPerBucket, fullRateTimes, maxInWindow, utilisation, utilisationOfAllowed, windowSeries } from './windows';
 
 /** Every window [t, t + W) for every integer t that could matter, counted the slow way. */
 function bruteForceMax(times: number[], windowMs: number): number {
@@ -95,5 +95,36 @@ describe('fullRateTimes', () => {
         },
       ),
     );
+  });
+});
+
+describe('allowedTimes and utilisationOfAllowed', () => {
+  const tpm = { limit: 6, windowMs: 60_000 };
+  const mps = { limit: 2, windowMs: 1_000 };
+
+  it('holds a brand\'s TPM backlog to its account\'s MPS, and its second minute to the pace of its first', () => {
+    const backlog = Array.from({ length: 8 }, () => ({ acceptedAt: 0, units: 1, quotas: [0, 1] }));
+    expect(allowedTimes(backlog, [tpm, mps])).toEqual([0, 0, 1_000, 1_000, 2_000, 2_000, 60_000, 60_000]);
+    // The account's other traffic takes its share of the MPS too.
+    const mixed = [{ acceptedAt: 0, units: 1, quotas: [1] }, ...Array.from({ length: 3 }, () => ({ acceptedAt: 0, units: 1, quotas: [0, 1] }))];
+    expect(allowedTimes(mixed, [tpm, mps])).toEqual([0, 0, 1_000, 1_000]);
+  });
+
+  it('starts no earlier than the end of an outage, and lets a message that is fed slowly go as it comes', () => {
+    const trickle = Array.from({ length: 4 }, (_, i) => ({ acceptedAt: i * 400, units: 1, quotas: [0] }));
+    expect(allowedTimes(trickle, [mps])).toEqual([0, 400, 1_000, 1_400]);
+    expect(allowedTimes(trickle, [mps], 5_000)).toEqual([5_000, 5_000, 6_000, 6_000]);
+  });
+
+  it('scores a drain as fast as the quotas allowed as 1, and a slower one by the ratio of the drains', () => {
+    const allowed = [0, 0, 1_000, 1_000, 2_000, 2_000, 60_000, 60_000];
+    expect(utilisationOfAllowed(allowed, allowed, 6, 60_000)).toBe(1);
+    // A quota fed one message every 400 ms and sending each at once used all it was allowed; alone, it scores 2 s / 4.6 s.
+    const fedSlowly = Array.from({ length: 10 }, (_, i) => i * 400);
+    expect(utilisationOfAllowed(fedSlowly, fedSlowly, 5, 1_000)).toBe(1);
+    expect(utilisation(fedSlowly, 5, 1_000)).toBeCloseTo(2_000 / 4_600, 9);
+    // Its last unit 6 s late: a tenth of the span, not diluted by the 60 s window (one unit's time, 10 s, is added to each).
+    expect(utilisationOfAllowed(allowed, [...allowed.slice(0, 7), 66_000], 6, 60_000)).toBeCloseTo(70_000 / 76_000, 9);
+    expect(utilisationOfAllowed([], [1], 5, 1_000)).toBeNaN();
   });
 });

@@ -85,3 +85,52 @@ export function fullRateTimes(messages: ReadonlyArray<{ readonly acceptedAt: num
     return at;
   });
 }
+
+/**
+ * When each message would reach the carrier if every quota were used to the full, first come
+ * first served across all of them: a message goes at the latest of its acceptance,
+ * `notBefore`, and, for each quota it counts against (`quotas`, indices into `limits`), the
+ * time the unit `limit` before each of its units went plus the window. This is what the
+ * quotas together allow for the traffic as it was offered: a brand's TPM behind its
+ * account's MPS, a quota that is fed slower than its rate. `messages` in acceptance order;
+ * units above a limit count as the limit.
+ */
+export function allowedTimes(
+  messages: ReadonlyArray<{ readonly acceptedAt: number; readonly units: number; readonly quotas: readonly number[] }>,
+  limits: ReadonlyArray<{ readonly limit: number; readonly windowMs: number }>,
+  notBefore = -Infinity,
+): number[] {
+  const units: number[][] = limits.map(() => []);
+  return messages.map((message) => {
+    let at = Math.max(message.acceptedAt, notBefore);
+    for (const q of message.quotas) {
+      const { limit, windowMs } = limits[q] ?? { limit: Infinity, windowMs: 0 };
+      const cost = Math.max(1, Math.min(message.units, limit));
+      const sent = units[q] ?? [];
+      for (let u = 0; u < cost; u += 1) {
+        const previous = sent[sent.length + u - limit];
+        if (previous !== undefined) at = Math.max(at, previous + windowMs);
+      }
+    }
+    for (const q of message.quotas) {
+      const cost = Math.max(1, Math.min(message.units, limits[q]?.limit ?? 1));
+      for (let u = 0; u < cost; u += 1) units[q]?.push(at);
+    }
+    return at;
+  });
+}
+
+/**
+ * How much of what its quotas allowed a quota's traffic used: the drain `allowedTimes` gives
+ * its messages against the drain seen, each counted as its span (first to last) plus the time
+ * the quota gives one unit (window ÷ limit). Unlike `utilisation` it does not score a quota
+ * against a drain the other quotas of its messages, or the pace at which they were offered,
+ * made impossible; and a long window's lateness is not diluted by a whole window added to
+ * both drains.
+ */
+export function utilisationOfAllowed(allowed: readonly number[], seen: readonly number[], limit: number, windowMs: number): number {
+  if (allowed.length === 0 || seen.length === 0) return NaN;
+  const span = (times: readonly number[]) => Math.max(...times) - Math.min(...times);
+  const unit = windowMs / limit;
+  return Math.min(1, (span(allowed) + unit) / (span(seen) + unit));
+}

@@ -162,7 +162,7 @@ export function htmlReport(result: RunResult, extras: ReportExtras = {}): string
     .slice(0, 40);
   sections.push(
     htmlTable(
-      ['quota', 'group', 'limit', 'demand', 'sent', 'max in window', 'utilisation (backlogged)', 'drain: first acceptance → last at the carrier', 'latest beyond what the quota required', 'check'],
+      ['quota', 'group', 'limit', 'demand', 'sent', 'max in window', 'utilisation of what the quotas allowed (backlogged)', 'utilisation against the quota alone', 'drain: first acceptance → last at the carrier', 'latest beyond what the quota required', 'check'],
       quotaRows.map((q) => [
         e(q.label),
         e(q.group),
@@ -171,6 +171,7 @@ export function htmlReport(result: RunResult, extras: ReportExtras = {}): string
         num(q.total),
         num(q.maxInWindow),
         q.backlogged ? percent(q.utilisation) : '',
+        q.backlogged ? percent(q.utilisationAlone) : '',
         q.backlogged && Number.isFinite(q.drainMs) ? `${(q.drainMs / 1_000).toFixed(1)} s` : '',
         q.backlogged ? `${(q.beyondQuota.maxMs / 1_000).toFixed(1)} s (${num(q.beyondQuota.overOneSecond)} over 1 s)` : '',
         q.violation ? `<span class="bad">${e(q.violation)}</span>` : 'ok',

@@ -72,7 +72,7 @@ export function summaryText(result: RunResult): string {
   const shown = [...a.quotas].sort((x, y) => Number(Boolean(y.violation)) - Number(Boolean(x.violation)) || Number(y.backlogged) - Number(x.backlogged) || y.total / y.limit - x.total / x.limit).slice(0, 15);
   out.push(
     table(
-      ['quota', 'limit', 'demand', 'sent', 'max in window', 'utilisation', 'drain', 'beyond quota', 'check'],
+      ['quota', 'limit', 'demand', 'sent', 'max in window', 'utilisation', 'alone', 'drain', 'beyond quota', 'check'],
       shown.map((q) => [
         q.label,
         num(q.limit),
@@ -80,6 +80,7 @@ export function summaryText(result: RunResult): string {
         num(q.total),
         num(q.maxInWindow),
         q.backlogged ? percent(q.utilisation) : '',
+        q.backlogged ? percent(q.utilisationAlone) : '',
         q.backlogged && Number.isFinite(q.drainMs) ? `${(q.drainMs / 1_000).toFixed(1)} s` : '',
         q.backlogged ? `${(q.beyondQuota.maxMs / 1_000).toFixed(1)} s` : '',
         q.violation ? 'VIOLATED' : 'ok',

@@ -4,7 +4,7 @@ import { MessageErrorCode } from '@sluice/contracts';
 import { MESSAGE_EXPIRY, messageExpiryDeadline } from '@sluice/domain';
 import type { SentMessage } from '../load/open-model';
 import { HistogramSummary, LogHistogram } from '../measure/histogram';
-import { fullRateTimes, maxInWindow, utilisation } from '../measure/windows';
+import { allowedTimes, fullRateTimes, maxInWindow, utilisation, utilisationOfAllowed } from '../measure/windows';
 import type { Submission } from '../platform/simulator-client';
 import type { ExpectedQuota, QuotaKind } from '../quotas/expected-quotas';
 import type { ReceivedCallback } from '../receiver/callback-receiver';
@@ -29,7 +29,13 @@ export interface QuotaResult {
   readonly maxAt: number;
   /** Demand exceeded what the quota could carry while the arrivals lasted. */
   readonly backlogged: boolean;
+  /**
+   * How much of what the quotas allowed its traffic used (`utilisationOfAllowed`): every quota
+   * of its messages used to the full, first come first served, from their acceptance.
+   */
   readonly utilisation: number;
+  /** The same against the quota alone, as if it were always fed (`utilisation` in measure/windows): a brand's TPM behind a slower account scores below 100 % at best. */
+  readonly utilisationAlone: number;
   /** From the first acceptance of a message under this quota to the last of its units at the carrier (ms); NaN when nothing reached it. */
   readonly drainMs: number;
   /**
@@ -241,6 +247,8 @@ function checkQuotas(
   for (const s of accepted) atCarrier.set(s.destination, Math.max(atCarrier.get(s.destination) ?? -Infinity, s.receivedAt));
   const sentBySource = groupBy(sent, (m) => m.src);
   const rowsByUuid = new Map(rows.map((r) => [r.uuid, r]));
+  // Against the same messages: those that expired or failed before the carrier are not part of its drain.
+  const allowedAt = allowedCarrierTimes(quotas, sent.filter((m) => atCarrier.has(m.dst)), carrierDownUntil);
   return quotas.map((quota) => {
     const times: number[] = [];
     for (const source of quota.sources) {
@@ -277,12 +285,31 @@ function checkQuotas(
       maxInWindow: peak.max,
       maxAt: peak.at,
       backlogged,
-      utilisation: daily ? times.length / quota.limit : utilisation(times, quota.limit, quota.windowMs),
+      utilisation: daily ? times.length / quota.limit : utilisationOfAllowed(offered.map((m) => allowedAt.get(m.uuid) ?? NaN).filter(Number.isFinite), times, quota.limit, quota.windowMs),
+      utilisationAlone: daily ? times.length / quota.limit : utilisation(times, quota.limit, quota.windowMs),
       drainMs: times.length > 0 && offered.length > 0 ? (times[times.length - 1] ?? NaN) - Math.min(...offered.map((m) => m.acceptedAt)) : NaN,
       beyondQuota: daily ? { maxMs: 0, overOneSecond: 0 } : beyondQuota(offered, atCarrier, quota, carrierDownUntil),
       violation,
     };
   });
+}
+
+/** When each message would have reached the carrier with every window quota used to the full, first come first served (`allowedTimes`), by uuid. */
+function allowedCarrierTimes(quotas: readonly ExpectedQuota[], sent: readonly SentMessage[], carrierDownUntil: number | undefined): Map<string, number> {
+  const windowed = quotas.filter((q) => q.windowMs > 0);
+  const bySource = new Map<string, number[]>();
+  windowed.forEach((q, i) => q.sources.forEach((source) => bySource.set(source, [...(bySource.get(source) ?? []), i])));
+  const inOrder = [...sent].sort((a, b) => a.acceptedAt - b.acceptedAt);
+  const messages = inOrder.map((m) => ({
+    acceptedAt: m.acceptedAt,
+    units: m.units,
+    quotas: (bySource.get(m.src) ?? []).filter((i) => {
+      const carrier = windowed[i]?.carrier ?? null;
+      return carrier === null || carrier === m.carrier;
+    }),
+  }));
+  const times = allowedTimes(messages, windowed, carrierDownUntil);
+  return new Map(inOrder.map((m, i) => [m.uuid, times[i] ?? NaN]));
 }
 
 /** How much later than the quota required, used to the full and first come first served, each offered message reached the carrier. */

@@ -201,6 +201,9 @@ log_timezone = 'UTC'
 timezone = 'UTC'
 shared_preload_libraries = 'pg_stat_statements'
 pg_stat_statements.track = top
+# A new database's tables are empty when the platform first prepares its statements, and a
+# generic plan made then (a sequential scan) stays cached until the table is first analyzed.
+autovacuum_naptime = 10s
 EOF
   )
   if write_if_changed "$PG_DATA/sluice.conf" "$conf"; then

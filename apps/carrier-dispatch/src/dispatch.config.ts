@@ -79,10 +79,13 @@ export const dispatchEnv = httpEnv
     /** A claimed job not finished within this time becomes due again for any dispatcher. */
     SCHEDULE_LEASE_MS: positiveInt('a number of milliseconds').default(30_000),
     /**
-     * Jobs due within this time are claimed early and wait in the dispatcher for their slot,
-     * so the claim and the state lookups are not part of their lateness. 0 claims only due jobs.
+     * Jobs due within this time are claimed early and ask for admission at once: room that
+     * comes within this time and 50 ms more is given for its moment, and the job waits for it
+     * in the dispatcher. So the claim, the state lookups and the admission round trip are not
+     * part of its lateness, and a line whose turns lag the room catches up by this much. Each
+     * job waiting counts against SMPP_WINDOW × SMPP_BINDS. 0 claims only due jobs.
      */
-    DISPATCH_CLAIM_AHEAD_MS: nonNegativeMs(5_000).default(50),
+    DISPATCH_CLAIM_AHEAD_MS: nonNegativeMs(1_000).default(200),
     /** How soon the schedule is looked at again while every bind's window is full or no bind is up. */
     SCHEDULE_POLL_MS: positiveInt('a number of milliseconds').default(20),
     /**

@@ -27,12 +27,8 @@ import { SmppTimeoutError, SmppUnavailableError, SubmitResult } from './smpp-cli
 const THROTTLED = new Set([0x58 /* ESME_RTHROTTLED */, 0x14 /* ESME_RMSGQFUL */]);
 /** A carrier that throttles is not tried again for this long. */
 const THROTTLE_BACKOFF_MS = 1_000;
-/**
- * A job asks for admission this long before its turn (at most the admission's near, 100 ms):
- * room that comes a few milliseconds after the turn of the unit it follows is then taken as it
- * comes, with no second round trip.
- */
-const ADMIT_AHEAD_MS = 50;
+/** Room this long after a job's turn, beyond the claim look-ahead, is still given for its moment rather than refused. */
+const ADMISSION_HORIZON_MARGIN_MS = 50;
 /** A message whose route has no bind up is tried again this much later. */
 const UNAVAILABLE_BACKOFF_MS = 1_000;
 /** A throttled second or later part is retried on its own this many times, this far apart. */
@@ -102,7 +98,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     this.redis = redis;
     this.schedule = new DispatchSchedule(redis);
     this.quotas = new MessageQuotas(new QuotaContextRepository(dataSource, config.QUOTA_CACHE_TTL_MS));
-    this.admission = new QuotaAdmission(redis, config.QUOTA_ADMISSION_GUARD_MS, config.SCHEDULE_LEASE_MS, countedSends(new RecentSendsRepository(dataSource), this.quotas));
+    this.admission = new QuotaAdmission(redis, config.QUOTA_ADMISSION_GUARD_MS, config.SCHEDULE_LEASE_MS, countedSends(new RecentSendsRepository(dataSource), this.quotas), config.DISPATCH_CLAIM_AHEAD_MS + ADMISSION_HORIZON_MARGIN_MS);
     this.acks = new Coalescer<ClaimedJob, void>(async (claimed) => {
       await this.schedule.ack(claimed);
       return claimed.map(() => undefined);
@@ -225,16 +221,18 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         return;
       }
       this.lateness.observe(Math.max(0, now + (Date.now() - claimedAt) - job.dueAt));
-      // Claimed ahead of its turn: it waits for it, asking for admission a little before it
-      // (the admission says when it may go, and room a few milliseconds ahead is given at once,
-      // so neither earliness nor lateness costs a slot). `claimedAt` was read after Redis
-      // answered, so the local deadline errs late, never early.
-      const untilAsk = job.dueAt - (submitted.length === 0 ? ADMIT_AHEAD_MS : 0) - (now + (Date.now() - claimedAt));
-      if (untilAsk > 0) await sleep(untilAsk);
       if (submitted.length === 0) {
+        // Admitted against every window quota as it is claimed, ahead of its turn or late: the
+        // admission says when it may go (room a little ahead is given for its moment), so
+        // neither earliness nor lateness costs a slot.
         const admitted = await this.admit(claimed);
         if (!admitted) return;
         admission = admitted;
+      } else {
+        // The rest of a message partly at the carrier: at its turn. `claimedAt` was read after
+        // Redis answered, so the local deadline errs late, never early.
+        const untilDue = job.dueAt - (now + (Date.now() - claimedAt));
+        if (untilDue > 0) await sleep(untilDue);
       }
       const outcome = await this.submitParts(claimed, text, submitted, admission, progress);
       // Counted from the carrier's answer at once, before the writes that record it (which may wait for Postgres).

@@ -112,7 +112,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     this.lateness = metrics.histogram('dispatch_lateness_ms', 'Claim time minus the booked slot (a pacing hint: lateness costs no slot)', [1, 5, 10, 25, 50, 100, 250, 1_000, 10_000]);
     this.admissionToSubmit = metrics.histogram(
       'dispatch_admission_to_submit_ms',
-      'Time from the quota admission (for one admitted a few milliseconds ahead, from the moment it was admitted for) to the writing of the first submit_sm (this process\'s clock)',
+      'Time from the quota admission (for one admitted ahead, from the moment it was admitted for) to the writing of the first submit_sm (this process\'s clock)',
       [1, 2, 5, 10, 15, 20, 25, 30, 40, 50, 75, 100, 250],
     );
     this.admissionToAnswer = metrics.histogram(
@@ -389,7 +389,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     const result = await this.admission.admit(request);
     switch (result.outcome) {
       case 'admitted': {
-        // Admitted for a moment a few milliseconds ahead (the room its quotas have then): handed over no earlier.
+        // Admitted for a moment ahead (when its quotas have room): handed over no earlier.
         if (result.at > result.now) await sleepUntil(this.admission.handOffAt(result.at));
         // In flight until the carrier answers: settled then (or released if nothing is written).
         return { ...result.admission, now: result.now, askedAt: Date.now(), answeredAt: null, unanswered: 0, closed: false };

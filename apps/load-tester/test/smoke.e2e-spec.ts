@@ -1,6 +1,7 @@
 // The CI smoke scenario: the harness starts the five built apps, runs loadtest/scenarios/smoke.json
 // against them and must find nothing lost, nothing duplicated and every quota held.
 import { testInfrastructure, WORKSPACE_ROOT } from '@sluice/testing';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runLoadTest } from '../src/run';
 import type { RunResult } from '../src/report/result';
@@ -8,10 +9,15 @@ import { loadScenario } from '../src/scenario/scenario';
 
 describe('load-tester smoke scenario', () => {
   let result: RunResult;
-  const lines: string[] = [];
+
+  // The harness's own lines go to a file as they come, so a run that hangs says how far it got.
+  const logDir = join(WORKSPACE_ROOT, 'tmp', 'test-logs', 'load-tester');
+  const runLog = join(logDir, 'harness.log');
 
   beforeAll(async () => {
     const infra = testInfrastructure();
+    mkdirSync(logDir, { recursive: true });
+    writeFileSync(runLog, '');
     result = await runLoadTest({
       scenario: loadScenario('smoke', join(WORKSPACE_ROOT, 'loadtest', 'scenarios')),
       startPlatform: true,
@@ -23,11 +29,11 @@ describe('load-tester smoke scenario', () => {
       receiverPort: 0,
       watch: [],
       ceilings: false,
-      logDir: join(WORKSPACE_ROOT, 'tmp', 'test-logs', 'load-tester'),
+      logDir,
       appLogLevel: 'warn',
       extraEnv: {},
-      log: (line) => lines.push(line),
-      progress: 'off',
+      log: (line) => appendFileSync(runLog, `${new Date().toISOString()} ${line}\n`),
+      progress: 'lines',
     });
   }, 150_000);
 

@@ -1,6 +1,7 @@
 // One SMPP 3.4 transceiver bind to the carrier: reconnects with back-off and bounds outstanding submits.
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
+import { preciseNowMs } from '@sluice/messaging';
 import * as smpp from 'smpp';
 import { keepDeliverSmContentRaw } from './deliver-sm-content';
 
@@ -17,9 +18,9 @@ export interface SmppClientOptions {
 export interface SubmitResult {
   readonly commandStatus: number;
   readonly messageId: string | null;
-  /** Epoch ms (local clock) when the submit_sm was written to the socket. */
+  /** When the submit_sm was written to the socket (`preciseNowMs`: epoch ms to the microsecond). */
   readonly writtenAt: number;
-  /** Epoch ms (local clock) when its submit_sm_resp was read: the carrier had the submit by then. */
+  /** When its submit_sm_resp was read (`preciseNowMs`): the carrier had the submit by then. */
   readonly answeredAt: number;
 }
 
@@ -99,10 +100,10 @@ export class SmppClient extends EventEmitter {
           return;
         }
         const timer = setTimeout(() => reject(new SmppTimeoutError(`no submit_sm_resp within ${this.options.responseTimeoutMs} ms`)), this.options.responseTimeoutMs);
-        const writtenAt = Date.now();
+        const writtenAt = preciseNowMs();
         const written = session.submit_sm(fields, (pdu) => {
           clearTimeout(timer);
-          resolve({ commandStatus: pdu.command_status, messageId: pdu.message_id ?? null, writtenAt, answeredAt: Date.now() });
+          resolve({ commandStatus: pdu.command_status, messageId: pdu.message_id ?? null, writtenAt, answeredAt: preciseNowMs() });
         });
         if (!written) {
           clearTimeout(timer);

@@ -7,11 +7,14 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AdmissionResult, QuotaAdmission } from './quota-admission';
 import type { QuotaWindow } from './quota-windows';
+import { preciseNowMs } from './redis-clock';
 
 const HOUR = 3_600_000;
 const GUARD = 20;
 /** In-flight units count this long unless settled (longer than any test here). */
 const PENDING = 30_000;
+/** Times are kept to the microsecond: equal to three decimals of a millisecond. */
+const MICROSECONDS = 3;
 const newAccount = () => `MA${randomUUID().replace(/-/g, '').slice(0, 18).toUpperCase()}`;
 const mps = (limit: number): QuotaWindow => ({ scope: `mps:${randomUUID()}:sms`, limit, windowMs: 1_000 });
 
@@ -28,7 +31,7 @@ describe('QuotaAdmission (real Redis)', () => {
 
   async function redisNow(): Promise<number> {
     const [s, us] = await redis.time();
-    return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+    return Number(s) * 1000 + Number(us) / 1000;
   }
 
   async function sleepUntil(redisMs: number): Promise<void> {
@@ -167,15 +170,15 @@ describe('QuotaAdmission (real Redis)', () => {
     if (taker.outcome !== 'admitted') throw new Error(`expected an admission, got ${JSON.stringify(taker)}`);
     const takenAt = await admission.settle(taker.admission);
     const first = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window], inLine: true, linePlace: p1 });
-    expect(first).toMatchObject({ outcome: 'refused', retryAt: takenAt + step, linePlace: p1 });
+    expect(first).toMatchObject({ outcome: 'refused', retryAt: expect.closeTo(takenAt + step, MICROSECONDS), linePlace: p1 });
     const shift = takenAt + step - p1;
-    expect(Number(await redis.get(`{acct:${account}}:sent-shift:${window.scope}`))).toBe(shift);
+    expect(Number(await redis.get(`{acct:${account}}:sent-shift:${window.scope}`))).toBeCloseTo(shift, MICROSECONDS);
     // The next in line, asking at its old time, is told its place plus the shift: a step after the first, not with it.
     const second = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window], inLine: true, linePlace: p2 });
-    expect(second).toMatchObject({ outcome: 'refused', retryAt: p2 + shift, linePlace: p2 });
+    expect(second).toMatchObject({ outcome: 'refused', retryAt: expect.closeTo(p2 + shift, MICROSECONDS), linePlace: p2 });
     // A newcomer goes to the end of the line, behind by as much.
     const newcomer = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window] });
-    expect(newcomer).toMatchObject({ outcome: 'refused', retryAt: p3 + step + shift, linePlace: p3 + step });
+    expect(newcomer).toMatchObject({ outcome: 'refused', retryAt: expect.closeTo(p3 + step + shift, MICROSECONDS), linePlace: expect.closeTo(p3 + step, MICROSECONDS) });
     // At its new time the first gets in.
     await sleepUntil(takenAt + step + 2);
     const again = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window], inLine: true, linePlace: p1 });
@@ -245,15 +248,17 @@ describe('QuotaAdmission (real Redis)', () => {
     if (waiting?.outcome !== 'refused') throw new Error('expected a refusal');
     expect(waiting.retryAt).toBeGreaterThanOrEqual(waiting.now + 1_000 + GUARD);
     // The carrier answered a moment ago, on this process's clock: counted from no earlier than that.
-    const answeredAt = Date.now();
+    const answeredAt = preciseNowMs();
     const settledAt = await admission.settle(first.admission, answeredAt);
     expect(settledAt).toBeGreaterThanOrEqual(first.now + 300);
-    // Taken at the latest the clock offset allows: past Redis now by at most half a round trip and a millisecond's rounding.
+    // Taken at the latest the clock offset allows: past Redis now by at most half a round trip.
     expect(settledAt).toBeLessThanOrEqual((await redisNow()) + 5);
     const key = QuotaAdmission.windowKey(account, window.scope);
-    expect(await redis.zrangebyscore(key, '(0', '+inf', 'WITHSCORES')).toEqual([`${first.admission.member}:1`, String(settledAt)]);
+    const [member, score] = await redis.zrangebyscore(key, '(0', '+inf', 'WITHSCORES');
+    expect(member).toBe(`${first.admission.member}:1`);
+    expect(Number(score)).toBeCloseTo(settledAt, MICROSECONDS);
     // This process's clock against Redis's: the same host, so within a few milliseconds.
-    expect(Math.abs(admission.redisTimeOf(Date.now()) - (await redisNow()))).toBeLessThan(50);
+    expect(Math.abs(admission.redisTimeOf(preciseNowMs()) - (await redisNow()))).toBeLessThan(50);
   });
 
   it('counts a unit never settled as answered once its time in flight has passed', async () => {
@@ -302,7 +307,7 @@ describe('QuotaAdmission (real Redis)', () => {
       const quotas = new MessageQuotas(new QuotaContextRepository(dataSource, 1_000));
       const admission = new QuotaAdmission(redis, GUARD, PENDING, countedSends(new RecentSendsRepository(dataSource), quotas));
       // Five sends 300 ms ago fill the account's 5 MPS for 700 ms more; Redis has no trace of them.
-      const sentAt = (await redisNow()) - 300;
+      const sentAt = Math.floor(await redisNow()) - 300;
       await recordSends(account.authId, src, 5, sentAt);
       const { rootAccountId, windows } = await plannedWindows(account.authId, src, quotas);
       const mpsWindow = windows.find((w) => w.kind === 'account_mps');
@@ -325,7 +330,7 @@ describe('QuotaAdmission (real Redis)', () => {
       const quotas = new MessageQuotas(new QuotaContextRepository(dataSource, 1_000));
       const admission = new QuotaAdmission(redis, GUARD, PENDING, countedSends(new RecentSendsRepository(dataSource), quotas));
       // A send 1.5 s ago is still in its two-second window, but older than the in-flight allowance.
-      const sentAt = (await redisNow()) - 1_500;
+      const sentAt = Math.floor(await redisNow()) - 1_500;
       await recordSends(account.authId, src, 1, sentAt);
       const { rootAccountId, windows } = await plannedWindows(account.authId, src, quotas);
       const mpsWindow = windows.find((w) => w.kind === 'account_mps');

@@ -1,7 +1,7 @@
 // Admits a message against its window quotas at the moment it is handed to the carrier, atomically on Redis time.
 import type Redis from 'ioredis';
 import { rebuildMissingWindows, type QuotaWindow, type RecordedSendsSource } from './quota-windows';
-import { RedisClockOffset } from './redis-clock';
+import { preciseNowMs, RedisClockOffset } from './redis-clock';
 
 /**
  * The rule of `admitAt`, `spacedRetry` and `lineSpacing` (@sluice/domain), run inside Redis so that every
@@ -44,11 +44,14 @@ import { RedisClockOffset } from './redis-clock';
  */
 const ADMIT = `
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+-- Times keep their microseconds: on the way back, and in a bound (Lua's own number format keeps 14 digits).
+local function ms(x) return string.format('%.3f', x) end
+local function after(x) return string.format('(%.3f', x) end
 local n, cost, member, deadline, near, pending = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local place = tonumber(ARGV[8])
 for i = 1, n do
-  if redis.call('EXISTS', KEYS[i]) == 0 then return { now, -4, i, 0 } end
+  if redis.call('EXISTS', KEYS[i]) == 0 then return { ms(now), -4, i, 0 } end
 end
 local limits, lengths, cursors, shifts, refusing = {}, {}, {}, {}, {}
 local shift = 0
@@ -66,7 +69,7 @@ for i = 1, n do
 end
 -- Moves quota i's line on to the given cursor (line time), behind the units of this message.
 local function extend(i, cursor)
-  redis.call('SET', KEYS[n + i], cursor, 'PX', cursor + shifts[i] - now + lengths[i] + 60000)
+  redis.call('SET', KEYS[n + i], cursor, 'PX', math.ceil(cursor + shifts[i] - now + lengths[i] + 60000))
 end
 -- How far apart quota i's line places this message's units: its own rate, or the rate of a
 -- shorter window of the message if that is faster (a long window's room comes back at the
@@ -87,26 +90,26 @@ if ARGV[7] == '0' then
     end
   end
   if #lines > 0 then
-    if deadline > 0 and due > deadline then return { now, -1, due, 0 } end
+    if deadline > 0 and due > deadline then return { ms(now), -1, ms(due), ms(0) } end
     for _, i in ipairs(lines) do extend(i, due - shifts[i] + spacing(i)) end
-    return { now, 0, due, due - shift }
+    return { ms(now), 0, ms(due), ms(due - shift) }
   end
 end
 -- Its line fell behind since it was given its place: it keeps its place, later by as much. Within
 -- near of its turn it is judged now, as room comes: the line moves at the carrier's pace.
 if ARGV[7] == '1' and place > 0 and place + shift - now > near then
-  if deadline > 0 and place + shift > deadline then return { now, -1, place + shift, 0 } end
-  return { now, 0, place + shift, place }
+  if deadline > 0 and place + shift > deadline then return { ms(now), -1, ms(place + shift), ms(0) } end
+  return { ms(now), 0, ms(place + shift), ms(place) }
 end
 -- room: when every window has room for certain (the units that must leave first are counted
 -- from their answer). earliest: when to ask again (a unit in flight is answered no earlier than now).
 local earliest, room = now, now
 for i = 1, n do
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '(0', now - lengths[i])
-  local used = redis.call('ZCOUNT', KEYS[i], now - lengths[i] + 1, '+inf')
+  local used = redis.call('ZCOUNT', KEYS[i], after(now - lengths[i]), '+inf')
   local over = used + cost - limits[i]
   if over > 0 then
-    local leaving = redis.call('ZRANGEBYSCORE', KEYS[i], now - lengths[i] + 1, '+inf', 'WITHSCORES', 'LIMIT', over - 1, 1)
+    local leaving = redis.call('ZRANGEBYSCORE', KEYS[i], after(now - lengths[i]), '+inf', 'WITHSCORES', 'LIMIT', over - 1, 1)
     local score = leaving[2] and tonumber(leaving[2]) or now
     if math.min(score, now) + lengths[i] > earliest then earliest = math.min(score, now) + lengths[i] end
     if score + lengths[i] > room then room = score + lengths[i] end
@@ -120,35 +123,35 @@ local function behind(until_)
   for _, i in ipairs(refusing) do
     if cursors[i] + shifts[i] > now and until_ > place + shift then
       shifts[i] = shifts[i] + until_ - (place + shift)
-      redis.call('SET', KEYS[2 * n + i], shifts[i], 'PX', cursors[i] + shifts[i] - now + lengths[i] + 60000)
-      redis.call('PEXPIRE', KEYS[n + i], cursors[i] + shifts[i] - now + lengths[i] + 60000)
+      redis.call('SET', KEYS[2 * n + i], shifts[i], 'PX', math.ceil(cursors[i] + shifts[i] - now + lengths[i] + 60000))
+      redis.call('PEXPIRE', KEYS[n + i], math.ceil(cursors[i] + shifts[i] - now + lengths[i] + 60000))
     end
   end
 end
 if room - now <= near then
   -- Room now or within near: admitted for that time, its units in flight from now on.
-  if deadline > 0 and room > deadline then return { now, -1, room, 0 } end
+  if deadline > 0 and room > deadline then return { ms(now), -1, ms(room), ms(0) } end
   behind(room)
   for i = 1, n do
     for u = 1, cost do redis.call('ZADD', KEYS[i], now + pending, member .. ':' .. u) end
     redis.call('PEXPIRE', KEYS[i], lengths[i] + pending + 60000)
   end
-  return { now, 1, room, 0 }
+  return { ms(now), 1, ms(room), ms(0) }
 end
-if deadline > 0 and earliest > deadline then return { now, -1, earliest, 0 } end
+if deadline > 0 and earliest > deadline then return { ms(now), -1, ms(earliest), ms(0) } end
 if ARGV[7] == '1' then
-  if place == 0 then return { now, 0, earliest, 0 } end
+  if place == 0 then return { ms(now), 0, ms(earliest), ms(0) } end
   behind(earliest)
-  return { now, 0, earliest, place }
+  return { ms(now), 0, ms(earliest), ms(place) }
 end
-if earliest - now <= near then return { now, 0, earliest, 0 } end
+if earliest - now <= near then return { ms(now), 0, ms(earliest), ms(0) } end
 local retry = earliest
 for _, i in ipairs(refusing) do
   if cursors[i] + shifts[i] > retry then retry = cursors[i] + shifts[i] end
 end
-if deadline > 0 and retry > deadline then return { now, -1, retry, 0 } end
+if deadline > 0 and retry > deadline then return { ms(now), -1, ms(retry), ms(0) } end
 for _, i in ipairs(refusing) do extend(i, retry - shifts[i] + spacing(i)) end
-return { now, 0, retry, retry - shift }`;
+return { ms(now), 0, ms(retry), ms(retry - shift) }`;
 
 /** KEYS: the sent-window keys. ARGV: member, cost. Takes back the units of an admission whose submit never reached the carrier. */
 const RELEASE = `
@@ -165,12 +168,12 @@ const SETTLE = `
 local at = tonumber(ARGV[3])
 if at == 0 then
   local t = redis.call('TIME')
-  at = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  at = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 end
 for i = 1, #KEYS do
   for u = 1, tonumber(ARGV[2]) do redis.call('ZADD', KEYS[i], 'XX', at, ARGV[1] .. ':' .. u) end
 end
-return at`;
+return string.format('%.3f', at)`;
 
 export interface AdmissionRequest {
   /** The main account of the sender: the hash tag of every key (as the governor's bookings). */
@@ -243,12 +246,12 @@ export class QuotaAdmission {
     // Each admission is its own record: a message admitted again (after a crash) never moves an earlier hand-off.
     this.sequence = (this.sequence + 1) % 1_000_000_000;
     const member = `${request.messageUuid}#${process.pid}.${this.sequence}`;
-    const args = [request.windows.length, cost, member, request.deadline, this.nearMs, this.pendingMs, request.inLine ? 1 : 0, request.inLine ? Math.max(0, Math.round(request.linePlace ?? 0)) : 0, ...request.windows.flatMap((w, i) => [w.limit, lengthsMs[i] ?? w.windowMs])];
+    const args = [request.windows.length, cost, member, request.deadline, this.nearMs, this.pendingMs, request.inLine ? 1 : 0, request.inLine ? Math.max(0, request.linePlace ?? 0) : 0, ...request.windows.flatMap((w, i) => [w.limit, lengthsMs[i] ?? w.windowMs])];
     for (let attempt = 0; attempt < 8; attempt += 1) {
-      const asked = Date.now();
+      const asked = preciseNowMs();
       const reply = (await this.redis.eval(ADMIT, keys.length * 3, ...keys, ...cursors, ...shifts, ...args)) as unknown[];
       const [now, outcome, detail, place] = reply.map(Number) as [number, number, number, number];
-      this.clock.observe(asked, Date.now(), now);
+      this.clock.observe(asked, preciseNowMs(), now);
       if (outcome === 1) return { outcome: 'admitted', now, at: detail, admission: { keys, member, cost } };
       if (outcome === 0) return { outcome: 'refused', now, retryAt: detail, ...(place > 0 ? { linePlace: place } : {}) };
       if (outcome === -1) return { outcome: 'expired', now, earliest: detail };
@@ -259,23 +262,22 @@ export class QuotaAdmission {
 
   /**
    * Counts an admission's units from the carrier's answer to its (last) submit: `answeredAt`
-   * on this process's clock, or Redis now when not given. The time is taken at the latest
+   * on this process's clock (`preciseNowMs`), or Redis now when not given. The time is taken at the latest
    * the clock offset allows, so it is never before the answer. Returns it (Redis ms).
    */
   async settle(admission: Admission, answeredAt?: number): Promise<number> {
     if (admission.keys.length === 0) return 0;
     const known = answeredAt !== undefined && Number.isFinite(this.clock.roundTripMs);
-    const at = known ? Math.ceil(this.redisTimeOf(answeredAt) + this.clock.roundTripMs / 2) + 1 : 0;
+    const at = known ? this.clock.latestRedisTimeOf(answeredAt).toFixed(3) : 0;
     return Number(await this.redis.eval(SETTLE, admission.keys.length, ...admission.keys, admission.member, admission.cost, at));
   }
 
   /**
-   * The moment on this process's clock from which Redis time is surely `redisMs` or later:
-   * the offset is known to half its round trip, and both clocks are read in whole milliseconds.
+   * The moment on this process's clock (`preciseNowMs`) from which Redis time is surely
+   * `redisMs` or later: the offset is known to half its round trip, widened by the drift since.
    */
   handOffAt(redisMs: number): number {
-    const roundTripMs = Number.isFinite(this.clock.roundTripMs) ? this.clock.roundTripMs : 0;
-    return Math.ceil(redisMs - this.clock.redisTimeOf(0) + roundTripMs / 2) + 1;
+    return this.clock.surelyReached(redisMs);
   }
 
   /** The Redis time of a moment on this process's clock, by the offset measured on the admission round trips. */

@@ -116,6 +116,24 @@ describe('DispatchSchedule (real Redis)', () => {
     expect(again.jobs.map((j) => j.job.message.messageUuid)).toEqual([lost.message.messageUuid]);
   });
 
+  it('hands out jobs with a place in line before an older backlog, and keeps them in line when their lease runs out', async () => {
+    const now = await redisNow();
+    const backlog = [job(now - 5_000), job(now - 4_000), job(now - 3_000)];
+    const uuids = (jobs: ReadonlyArray<{ message: { messageUuid: string } }>) => jobs.map((j) => j.message.messageUuid);
+    const turn = { ...job(now + 100), inLine: true as const, linePlace: now + 100 };
+    for (const j of [...backlog, turn]) await schedule.put(j);
+    expect(await schedule.size()).toEqual({ due: 4, leased: 0 });
+    expect(await schedule.msUntilNextDue()).toBe(0);
+    const first = await schedule.claim(2, 200, 200);
+    expect(uuids(first.jobs.map((j) => j.job))).toEqual(uuids([turn, ...backlog.slice(0, 1)]));
+    // Not acknowledged: each comes back to its own set, due now; the turn again first.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const again = await schedule.claim(2, 30_000);
+    expect(uuids(again.jobs.map((j) => j.job))).toEqual(uuids([turn, ...backlog.slice(1, 2)]));
+    await schedule.ack([...again.jobs]);
+    expect(uuids((await schedule.claim(10, 30_000)).jobs.map((j) => j.job))).toEqual(uuids([...backlog.slice(2), ...backlog.slice(0, 1)]));
+  });
+
   it('keeps a claimed job leased while its claimer extends the lease, and not once it is acknowledged', async () => {
     const now = await redisNow();
     const held = job(now - 10);

@@ -10,6 +10,8 @@ export const SCHEDULE_KEYS = {
   jobs: `${PREFIX}:jobs`,
   /** Jobs on the schedule per account (due or claimed). */
   backlog: `${PREFIX}:backlog`,
+  /** Jobs with a place in their quotas' line (`inLine`), by due time: claimed before the others. */
+  line: `${PREFIX}:line`,
 } as const;
 
 /** Pub/sub channel: a job became the schedule's earliest (its due time is the message), so idle dispatchers wake for it. */
@@ -17,19 +19,31 @@ export const SCHEDULE_WAKE_CHANNEL = `${PREFIX}:wake`;
 
 const NOW_MS = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-/** KEYS: due, leased, jobs. ARGV: max jobs, lease ms, ahead ms. Returns [now, job json...]. */
+/** Whether a job's json has a place in line: such a job is kept in the line set. */
+const IN_LINE = `local function inLine(job) return job ~= false and string.find(job, '"inLine":true', 1, true) ~= nil end`;
+
+/**
+ * KEYS: due, leased, jobs, line. ARGV: max jobs, lease ms, ahead ms. Returns [now, job json...].
+ * Jobs with a place in line first: a backlog that has none yet (everything overdue after a
+ * carrier outage, say) is given places meanwhile, and must not hold back the turns of the line.
+ */
 const CLAIM = `
 ${NOW_MS}
+${IN_LINE}
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1000)
 for _, id in ipairs(expired) do
   redis.call('ZREM', KEYS[2], id)
-  redis.call('ZADD', KEYS[1], now, id)
+  if inLine(redis.call('HGET', KEYS[3], id)) then redis.call('ZADD', KEYS[4], now, id) else redis.call('ZADD', KEYS[1], now, id) end
 end
-local ahead = tonumber(ARGV[3])
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now + ahead, 'LIMIT', 0, tonumber(ARGV[1]))
+local ahead, max = tonumber(ARGV[3]), tonumber(ARGV[1])
+local ids = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now + ahead, 'LIMIT', 0, max)
+if #ids < max then
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now + ahead, 'LIMIT', 0, max - #ids)) do ids[#ids + 1] = id end
+end
 local out = { now }
 for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[1], id)
+  redis.call('ZREM', KEYS[4], id)
   local job = redis.call('HGET', KEYS[3], id)
   if job then
     redis.call('ZADD', KEYS[2], now + ahead + tonumber(ARGV[2]), id)
@@ -38,20 +52,29 @@ for _, id in ipairs(ids) do
 end
 return out`;
 
-/** KEYS: due, leased, jobs, backlog. ARGV: id, due at (ms), job json, only if absent (1/0), account, wake channel (told when the job is now the earliest). */
+/**
+ * KEYS: due, leased, jobs, backlog, line. ARGV: id, due at (ms), job json, only if absent
+ * (1/0), account, wake channel (told when the job is now the earliest). A job with a place in
+ * line goes to the line set, any other to the due set.
+ */
 const PUT = `
+${IN_LINE}
 local exists = redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1
 if ARGV[4] == '1' and exists then return 0 end
 if not exists then redis.call('HINCRBY', KEYS[4], ARGV[5], 1) end
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-local first = redis.call('ZRANGE', KEYS[1], 0, 0)
-if first[1] == ARGV[1] then redis.call('PUBLISH', ARGV[6], ARGV[2]) end
+local into, other = KEYS[1], KEYS[5]
+if inLine(ARGV[3]) then into, other = KEYS[5], KEYS[1] end
+redis.call('ZREM', other, ARGV[1])
+redis.call('ZADD', into, ARGV[2], ARGV[1])
+local first = redis.call('ZRANGE', into, 0, 0)
+local before = redis.call('ZRANGE', other, 0, 0, 'WITHSCORES')
+if first[1] == ARGV[1] and (before[2] == nil or tonumber(before[2]) >= tonumber(ARGV[2])) then redis.call('PUBLISH', ARGV[6], ARGV[2]) end
 return 1`;
 
 /**
- * KEYS: due, leased, jobs, backlog. ARGV: triples of id, the job json as claimed, account.
+ * KEYS: due, leased, jobs, backlog, line. ARGV: triples of id, the job json as claimed, account.
  * A job put again since it was claimed (a new slot after a throttle) is a different job and stays.
  */
 const ACK = `
@@ -61,6 +84,7 @@ for i = 1, #ARGV, 3 do
   if redis.call('HGET', KEYS[3], id) == ARGV[i + 1] then
     redis.call('ZREM', KEYS[2], id)
     redis.call('ZREM', KEYS[1], id)
+    redis.call('ZREM', KEYS[5], id)
     redis.call('HDEL', KEYS[3], id)
     if redis.call('HINCRBY', KEYS[4], ARGV[i + 2], -1) <= 0 then redis.call('HDEL', KEYS[4], ARGV[i + 2]) end
     removed = removed + 1
@@ -76,10 +100,15 @@ if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
 return 1`;
 
+/** KEYS: due, line. Returns [now, the earliest due time of either] ([now] when both are empty). */
 const NEXT_DUE = `
 ${NOW_MS}
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if first[2] then return { now, tonumber(first[2]) } end
+local next = nil
+for _, key in ipairs(KEYS) do
+  local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  if first[2] and (next == nil or tonumber(first[2]) < next) then next = tonumber(first[2]) end
+end
+if next then return { now, next } end
 return { now }`;
 
 /** A claimed job and the exact form it was claimed in, which acknowledging it needs. */
@@ -104,11 +133,12 @@ export class DispatchSchedule {
   async put(job: DispatchJob, options: { ifAbsent?: boolean } = {}): Promise<boolean> {
     const added = await this.redis.eval(
       PUT,
-      4,
+      5,
       SCHEDULE_KEYS.due,
       SCHEDULE_KEYS.leased,
       SCHEDULE_KEYS.jobs,
       SCHEDULE_KEYS.backlog,
+      SCHEDULE_KEYS.line,
       job.message.messageUuid,
       job.dueAt,
       JSON.stringify(job),
@@ -121,11 +151,11 @@ export class DispatchSchedule {
 
   /**
    * Claims up to `max` jobs due now or within `aheadMs` (the claimer waits for their time;
-   * claiming ahead takes the round trips out of their lateness). Unacknowledged jobs become
-   * due again `aheadMs + leaseMs` after the claim.
+   * claiming ahead takes the round trips out of their lateness), those with a place in line
+   * first. Unacknowledged jobs become due again `aheadMs + leaseMs` after the claim.
    */
   async claim(max: number, leaseMs: number, aheadMs = 0): Promise<ClaimedJobs> {
-    const result = (await this.redis.eval(CLAIM, 3, SCHEDULE_KEYS.due, SCHEDULE_KEYS.leased, SCHEDULE_KEYS.jobs, max, leaseMs, aheadMs)) as [
+    const result = (await this.redis.eval(CLAIM, 4, SCHEDULE_KEYS.due, SCHEDULE_KEYS.leased, SCHEDULE_KEYS.jobs, SCHEDULE_KEYS.line, max, leaseMs, aheadMs)) as [
       number,
       ...string[],
     ];
@@ -148,18 +178,19 @@ export class DispatchSchedule {
     if (claimed.length === 0) return;
     await this.redis.eval(
       ACK,
-      4,
+      5,
       SCHEDULE_KEYS.due,
       SCHEDULE_KEYS.leased,
       SCHEDULE_KEYS.jobs,
       SCHEDULE_KEYS.backlog,
+      SCHEDULE_KEYS.line,
       ...claimed.flatMap((c) => [c.job.message.messageUuid, c.token, c.job.message.accountId]),
     );
   }
 
   /** Milliseconds until the earliest job is due (0 when one is due now), or null when the schedule is empty. */
   async msUntilNextDue(): Promise<number | null> {
-    const [now, next] = (await this.redis.eval(NEXT_DUE, 1, SCHEDULE_KEYS.due)) as [number, number?];
+    const [now, next] = (await this.redis.eval(NEXT_DUE, 2, SCHEDULE_KEYS.due, SCHEDULE_KEYS.line)) as [number, number?];
     return next === undefined ? null : Math.max(0, Number(next) - Number(now));
   }
 
@@ -184,8 +215,8 @@ export class DispatchSchedule {
   }
 
   async size(): Promise<{ due: number; leased: number }> {
-    const [due, leased] = await Promise.all([this.redis.zcard(SCHEDULE_KEYS.due), this.redis.zcard(SCHEDULE_KEYS.leased)]);
-    return { due, leased };
+    const [due, line, leased] = await Promise.all([this.redis.zcard(SCHEDULE_KEYS.due), this.redis.zcard(SCHEDULE_KEYS.line), this.redis.zcard(SCHEDULE_KEYS.leased)]);
+    return { due: due + line, leased };
   }
 }
 

@@ -13,6 +13,12 @@ export interface SmppClientOptions {
   readonly window: number;
   readonly responseTimeoutMs: number;
   readonly enquireLinkMs: number;
+  /**
+   * Where in each longest retry interval this bind tries again, as a fraction of it (0 by
+   * default): the binds of a pool take turns, so a carrier that comes back is found within the
+   * interval ÷ binds instead of all of them trying, and waiting, together.
+   */
+  readonly retryPhase?: number;
 }
 
 export interface SubmitResult {
@@ -25,7 +31,9 @@ export interface SubmitResult {
 }
 
 /** The longest wait between two attempts to bind again. */
-const RECONNECT_MAX_MS = 1_000;
+export const RECONNECT_MAX_MS = 1_000;
+/** The first wait before binding again; it doubles up to RECONNECT_MAX_MS. */
+const RECONNECT_FIRST_MS = 250;
 
 export class SmppTimeoutError extends Error {}
 export class SmppUnavailableError extends Error {}
@@ -50,7 +58,7 @@ export class SmppClient extends EventEmitter {
   private session: smpp.Session | null = null;
   private bound = false;
   private stopping = false;
-  private reconnectDelayMs = 250;
+  private reconnectDelayMs = RECONNECT_FIRST_MS;
   private outstanding = 0;
   private readonly waiters: Array<() => void> = [];
   private deliverHandler: DeliverHandler = async () => undefined;
@@ -139,7 +147,7 @@ export class SmppClient extends EventEmitter {
       session.bind_transceiver({ system_id: this.options.systemId, password: this.options.password }, (pdu) => {
         if (pdu.command_status === smpp.ESME_ROK) {
           this.bound = true;
-          this.reconnectDelayMs = 250;
+          this.reconnectDelayMs = RECONNECT_FIRST_MS;
           this.logger.log({ host: this.options.host, port: this.options.port }, 'bound to the carrier');
           this.emit('bound');
         } else {
@@ -168,10 +176,22 @@ export class SmppClient extends EventEmitter {
       this.bound = false;
       if (this.session === session) this.session = null;
       if (this.stopping) return;
-      const delay = this.reconnectDelayMs;
+      const delay = reconnectDelay(this.reconnectDelayMs, this.options.retryPhase ?? 0, Date.now());
       // At most a second apart: a carrier that is back gets its traffic within a second.
       this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, RECONNECT_MAX_MS);
       setTimeout(() => this.connect(), delay).unref();
     });
   }
+}
+
+/**
+ * How long to wait before binding again. While backing off, the back-off (`backoffMs`); at the
+ * longest interval, until this bind's turn in it (`phase` of the interval past each whole
+ * interval of the clock, `nowMs`), never sooner than a quarter interval: a pool's binds then
+ * try at evenly spread moments, whatever the moment they lost the carrier together.
+ */
+export function reconnectDelay(backoffMs: number, phase: number, nowMs: number): number {
+  if (backoffMs < RECONNECT_MAX_MS) return backoffMs;
+  const turn = (((phase * RECONNECT_MAX_MS - nowMs) % RECONNECT_MAX_MS) + RECONNECT_MAX_MS) % RECONNECT_MAX_MS;
+  return turn < RECONNECT_MAX_MS / 4 ? turn + RECONNECT_MAX_MS : turn;
 }

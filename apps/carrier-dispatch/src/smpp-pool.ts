@@ -7,7 +7,8 @@ export class SmppPool {
   private next = 0;
 
   constructor(options: SmppClientOptions, binds: number) {
-    this.clients = Array.from({ length: binds }, () => new SmppClient(options));
+    // The binds take turns at binding again, spread over the retry interval.
+    this.clients = Array.from({ length: binds }, (_, i) => new SmppClient({ ...options, retryPhase: i / binds }));
   }
 
   /** Who takes every bind's deliver_sm (receipts and mobile-originated messages). */

@@ -34,6 +34,8 @@ const UNAVAILABLE_BACKOFF_MS = 1_000;
 /** A throttled second or later part is retried on its own this many times, this far apart. */
 const PART_THROTTLE_RETRIES = 5;
 const PART_THROTTLE_BACKOFF_MS = 1_000;
+/** How often the Redis clock is measured on a round trip of its own while admissions are asked for. */
+const CLOCK_SAMPLE_MS = 100;
 /** A write recording what the carrier accepted is tried again after this long, doubling up to the cap. */
 const RECORD_RETRY = { initialMs: 200, maxMs: 5_000 };
 /** Claims that fail (Redis or Postgres away) are retried soon: messages waiting on a long back-off would go out late. */
@@ -79,6 +81,8 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   /** The claim loop's wait: the schedule's wake-ups end it. */
   private readonly idle = new IdleWait();
   private closeWake: (() => void) | null = null;
+  private stopClockSampling: (() => void) | null = null;
+  private clockRedis: Redis | null = null;
   private readonly redis: Redis;
 
   constructor(
@@ -123,6 +127,15 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     metrics.gauge('dispatch_binds_up', 'SMPP binds up, by route (host:port/system_id)', ['route'], async (gauge) => {
       for (const { route, up } of this.carrier.bindsUp()) gauge.set({ route }, up);
     });
+    metrics.gauge(
+      'dispatch_redis_clock_uncertainty_ms',
+      'How far this dispatcher\'s reading of Redis time may be off (half its best recent admission round trip, widened by 1,000 ppm of drift since): every settled time and hand-off moment carries it',
+      [],
+      async (gauge) => {
+        const uncertainty = this.admission.clockUncertaintyMs();
+        if (Number.isFinite(uncertainty)) gauge.set(uncertainty);
+      },
+    );
     readiness.register('carrier', async () => {
       const down = this.carrier.unbound();
       if (down.length > 0) throw new Error(`no bind up on ${down.join(', ')}`);
@@ -135,6 +148,10 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   onApplicationBootstrap(): void {
     this.carrier.start();
     this.closeWake = watchScheduleWake(this.redis, () => this.idle.wake());
+    this.clockRedis = this.redis.duplicate({ connectionName: 'dispatch-clock' });
+    // Connection trouble is logged by the main connection; meanwhile the admissions' own round trips measure the clock.
+    this.clockRedis.on('error', () => undefined);
+    this.stopClockSampling = this.admission.keepClockTight(this.clockRedis, CLOCK_SAMPLE_MS);
     this.claims.start();
   }
 
@@ -146,6 +163,8 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     this.stopping = true;
     this.idle.wake();
     this.closeWake?.();
+    this.stopClockSampling?.();
+    this.clockRedis?.disconnect();
     await this.claims.stop();
     const drained = Promise.allSettled([...this.inFlight.values()].map((f) => f.task));
     await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, this.config.SHUTDOWN_TIMEOUT_MS))]);

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AdmissionResult, QuotaAdmission } from './quota-admission';
 import type { QuotaWindow } from './quota-windows';
-import { preciseNowMs } from './redis-clock';
+import { CLOCK_DRIFT_PER_MS, preciseNowMs } from './redis-clock';
 
 const HOUR = 3_600_000;
 const GUARD = 20;
@@ -76,6 +76,23 @@ describe('QuotaAdmission (real Redis)', () => {
     if (first?.outcome !== 'admitted' || refused?.outcome !== 'refused') throw new Error('expected five admitted, then one refused');
     expect(refused.retryAt).toBe((first.settledAt ?? 0) + 1_000 + GUARD);
     expect(await units(account, window)).toBe(5);
+  });
+
+  it('keeps its reading of Redis time tight on round trips of its own while admissions are asked for', async () => {
+    const sampled = admitter();
+    const alone = admitter();
+    const clockRedis = redis.duplicate();
+    const stop = sampled.keepClockTight(clockRedis, 20);
+    try {
+      await Promise.all([admitOne(sampled, newAccount(), mps(5)), admitOne(alone, newAccount(), mps(5))]);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      // Alone, the bound has widened by a second of drift; measured meanwhile, it has not.
+      expect(alone.clockUncertaintyMs()).toBeGreaterThanOrEqual(1_000 * CLOCK_DRIFT_PER_MS);
+      expect(sampled.clockUncertaintyMs()).toBeLessThan(alone.clockUncertaintyMs());
+    } finally {
+      stop();
+      clockRedis.disconnect();
+    }
   });
 
   it('admits again once the window has room, on Redis time', async () => {

@@ -209,10 +209,15 @@ export type AdmissionResult =
     }
   | { readonly outcome: 'expired'; readonly now: number; readonly earliest: number };
 
+/** How long after the last admission asked for the clock is still measured on round trips of its own. */
+const CLOCK_SAMPLING_AFTER_ASK_MS = 2_000;
+
 export class QuotaAdmission {
   private sequence = 0;
-  /** Redis time against this process's clock, measured on the admission round trips. */
+  /** Redis time against this process's clock, measured on the admission round trips (and `keepClockTight`'s). */
   private readonly clock = new RedisClockOffset();
+  /** When an admission was last asked for (this process's clock). */
+  private lastAskedAt = Number.NEGATIVE_INFINITY;
 
   /**
    * @param guardMs added to every window: a margin of the operator's; units are counted
@@ -249,6 +254,7 @@ export class QuotaAdmission {
     const args = [request.windows.length, cost, member, request.deadline, this.nearMs, this.pendingMs, request.inLine ? 1 : 0, request.inLine ? Math.max(0, request.linePlace ?? 0) : 0, ...request.windows.flatMap((w, i) => [w.limit, lengthsMs[i] ?? w.windowMs])];
     for (let attempt = 0; attempt < 8; attempt += 1) {
       const asked = preciseNowMs();
+      this.lastAskedAt = asked;
       const reply = (await this.redis.eval(ADMIT, keys.length * 3, ...keys, ...cursors, ...shifts, ...args)) as unknown[];
       const [now, outcome, detail, place] = reply.map(Number) as [number, number, number, number];
       this.clock.observe(asked, preciseNowMs(), now);
@@ -278,6 +284,35 @@ export class QuotaAdmission {
    */
   handOffAt(redisMs: number): number {
     return this.clock.surelyReached(redisMs);
+  }
+
+  /**
+   * Measures the clock offset every `everyMs` on round trips of its own (`TIME` alone on a
+   * connection of its own, `clockRedis`) while admissions are being asked for (within the last
+   * 2 s). An admission's round trip waits behind the others on its connection and runs a
+   * script, and half of it goes into every settled time and hand-off: a quiet `TIME` is
+   * a fraction of it. Returns what stops it.
+   */
+  keepClockTight(clockRedis: Redis, everyMs: number): () => void {
+    let sampling = false;
+    const timer = setInterval(() => {
+      if (sampling || preciseNowMs() - this.lastAskedAt > CLOCK_SAMPLING_AFTER_ASK_MS) return;
+      sampling = true;
+      const asked = preciseNowMs();
+      clockRedis
+        .time()
+        .then(([seconds, micros]) => this.clock.observe(asked, preciseNowMs(), Number(seconds) * 1000 + Number(micros) / 1000))
+        // A missed measurement leaves the last one in use, its bound widening with its age.
+        .catch(() => undefined)
+        .finally(() => (sampling = false));
+    }, everyMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /** How far this process's reading of Redis time may be off now (infinite before the first admission): each settled time and hand-off carries it. */
+  clockUncertaintyMs(): number {
+    return this.clock.uncertaintyAt(preciseNowMs());
   }
 
   /** The Redis time of a moment on this process's clock, by the offset measured on the admission round trips. */

@@ -129,7 +129,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     });
     metrics.gauge(
       'dispatch_redis_clock_uncertainty_ms',
-      'How far this dispatcher\'s reading of Redis time may be off (half its best recent admission round trip, widened by 1,000 ppm of drift since): every settled time and hand-off moment carries it',
+      'How far this dispatcher\'s reading of Redis time may be off (half its best recent round trip, an admission\'s or a TIME of its own, widened by 1,000 ppm of drift since): every settled time and hand-off moment carries it',
       [],
       async (gauge) => {
         const uncertainty = this.admission.clockUncertaintyMs();

@@ -63,6 +63,19 @@ describe('fraud controls', () => {
       },
       45_000,
       'a final callback for every message',
+      async () => {
+        const states: Array<{ message_uuid: string; message_state: string; error_code: string }> = await dataSource.query(
+          `SELECT message_uuid, message_state, error_code FROM messages WHERE message_uuid = ANY($1::uuid[])`,
+          [rows.map((r) => r.message_uuid)],
+        );
+        return rows
+          .map((r) => {
+            const state = states.find((s) => s.message_uuid === r.message_uuid);
+            const statuses = receiver.forMessage(r.message_uuid).map((c) => c.params['Status'] ?? '?');
+            return `${r.message_uuid}: ${state?.message_state ?? 'no row'} ${state?.error_code ?? ''}, callbacks [${statuses.join(', ')}]`;
+          })
+          .join('; ');
+      },
     );
   }
 

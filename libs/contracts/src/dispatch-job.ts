@@ -19,7 +19,7 @@ export interface DispatchJob {
   readonly quota?: DispatchQuota;
   /**
    * Set once admission refused the message and gave it a place in its quotas' line (their
-   * retry cursors): when it comes back it is judged on room alone, while a message without a
+   * lanes): when it comes back it is judged on room alone, while a message without a
    * place goes behind a line that is ahead of now, so a backlog goes out first come first served.
    */
   readonly inLine?: true;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { admitAt, keepLineOrder, lineSpacing, spacedRetry } from './hand-off-admission';
+import { admitAt, keepLineOrder, placeInLanes, seedLanes, takeLanes } from './hand-off-admission';
 import { countIn, type SlidingWindowQuota } from './sliding-window';
 
 const MPS5 = { limit: 5, windowMs: 1_000 };
@@ -215,40 +215,54 @@ describe('admitAt with room a little ahead given at once', () => {
   });
 });
 
-describe('spacedRetry', () => {
-  it('spreads a backlog refused at once at the quota rate', () => {
-    let cursor: number | null = null;
-    const retries: number[] = [];
-    for (let i = 0; i < 10; i += 1) {
-      const next = spacedRetry(0, 1_000, cursor, 1, MPS5, 100);
-      retries.push(next.retryAt);
-      cursor = next.cursor;
-    }
-    expect(retries).toEqual([1_000, 1_200, 1_400, 1_600, 1_800, 2_000, 2_200, 2_400, 2_600, 2_800]);
+describe('a line in lanes', () => {
+  /** Places a backlog of messages (costs) refused at `now` one after another, as the admission script does. */
+  function lineUp(windowTimes: readonly number[], now: number, quota: SlidingWindowQuota, costs: readonly number[]): number[] {
+    let lanes = seedLanes(windowTimes, now, quota);
+    return costs.map((cost) => {
+      const place = Math.max(now, placeInLanes(lanes, cost));
+      lanes = takeLanes(lanes, cost, place, quota.windowMs);
+      return place;
+    });
+  }
+
+  it('drains a backlog behind a burst in bursts a window apart, and one behind an even flow evenly', () => {
+    expect(lineUp([0, 0, 0, 0, 0], 10, MPS5, [1, 1, 1, 1, 1, 1, 1])).toEqual([1_000, 1_000, 1_000, 1_000, 1_000, 2_000, 2_000]);
+    expect(lineUp([0, 200, 400, 600, 800], 900, MPS5, [1, 1, 1, 1, 1, 1])).toEqual([1_000, 1_200, 1_400, 1_600, 1_800, 2_000]);
+    // Two units wait for the second lane, and both lanes come back together.
+    expect(lineUp([0, 200, 400, 600, 800], 900, MPS5, [2, 1, 1, 1, 2])).toEqual([1_200, 1_400, 1_600, 1_800, 2_200]);
+    // Lanes the window does not use are free now; a unit in flight frees its lane a window after now.
+    expect(seedLanes([500, 30_000], 900, MPS5)).toEqual([900, 900, 900, 1_500, 1_900]);
+    expect(seedLanes([0, 0], 2_000, MPS5, 40)).toEqual([1_960, 1_960, 1_960, 1_960, 1_960]);
   });
 
-  it('ignores a cursor left in the past', () => {
-    expect(spacedRetry(4_000, 5_000, 1_000, 2, MPS5, 100)).toEqual({ retryAt: 5_000, cursor: 5_400 });
-  });
-
-  it('leaves the cursor alone when the room is only a few milliseconds away', () => {
-    expect(spacedRetry(4_950, 5_000, 9_000, 1, MPS5, 100)).toEqual({ retryAt: 5_000, cursor: 9_000 });
-  });
-});
-
-describe('lineSpacing', () => {
-  it('spaces a line at its quota\'s rate, or at a shorter window\'s faster rate of the same message', () => {
-    const tpm = { limit: 4_500, windowMs: 60_000 };
-    const mps100 = { limit: 100, windowMs: 1_000 };
-    expect(lineSpacing(1, [MPS5], 0)).toBe(200);
-    expect(lineSpacing(3, [MPS5], 0)).toBe(600);
-    // 60,000 / 4,500 = 13.3 ms alone; behind an account at 100 MPS its room comes back 10 ms apart.
-    expect(lineSpacing(1, [tpm], 0)).toBe(14);
-    expect(lineSpacing(1, [tpm, mps100], 0)).toBe(10);
-    // A slower shorter window leaves the long one its own spacing, and a long window never speeds a short one.
-    expect(lineSpacing(1, [tpm, MPS5], 0)).toBe(14);
-    expect(lineSpacing(1, [tpm, mps100], 1)).toBe(10);
-    expect(lineSpacing(1, [MPS5, mps100], 0)).toBe(200);
+  it('gives every message of a backlog the time the quota used to the full allows, and room at that time', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 20, max: 2_000 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 40 }),
+        (limit, windowMs, fractions, rawCosts) => {
+          const quota = { limit, windowMs };
+          const now = 10_000;
+          const before = fractions.slice(0, limit).map((f) => now - f * (windowMs - 1)).sort((a, b) => a - b);
+          const costs = rawCosts.map((c) => Math.min(c, limit));
+          const places = lineUp(before, now, quota, costs);
+          // First come first served at the full rate: each unit a window after the unit `limit` before it.
+          const units = [...before];
+          costs.forEach((cost, k) => {
+            let expected = now;
+            for (let u = 0; u < cost; u += 1) expected = Math.max(expected, (units[units.length + u - limit] ?? -Infinity) + windowMs);
+            expect(places[k]).toBeCloseTo(expected, 9);
+            // At its place the message has room: admitting it there never goes over.
+            expect(admitAt([units], places[k] ?? 0, cost, [quota])).toEqual({ admitted: true, at: places[k] });
+            for (let u = 0; u < cost; u += 1) units.push(places[k] ?? 0);
+          });
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 

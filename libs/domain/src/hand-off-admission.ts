@@ -43,40 +43,34 @@ export function admitAt(sent: ReadonlyArray<readonly number[]>, now: number, cos
 }
 
 /**
- * How far apart the line of `quotas[i]` places a message's units: W / limit each, or a shorter
- * window's W / limit of the same message when that is less. A long window's room comes back
- * at the pace its units went, and the message's shorter windows bounded that pace: a brand's
- * 4,500 TPM sent at its account's 100 MPS frees room at 100 a second, not at 75.
+ * A quota's line as lanes: one per unit of its limit, each the place (line time) from which it
+ * is free again, ascending. A message of `cost` units takes the `cost` lanes free first and goes
+ * at the latest of them (`placeInLanes`); each of those lanes is then free again a window after
+ * that place (`takeLanes`). Unit n of a line thus goes a window after unit n − limit, the full
+ * rate of the quota however its window was used before: a line that starts behind a burst goes
+ * out in bursts a window apart, one that starts behind an even flow keeps it even, and a long
+ * window's room comes back at the pace its units went (a brand's TPM behind its account's MPS).
+ *
+ * A line starts from the quota's window (`seedLanes`): each unit in it frees its lane a window
+ * after it is counted (a unit in flight, no earlier than now + W), and the lanes of units not
+ * used are free now. `shift` is how far the line has fallen behind (`keepLineOrder`): real
+ * time = line time + shift.
  */
-export function lineSpacing(cost: number, quotas: readonly SlidingWindowQuota[], i: number): number {
-  const own = quotas[i];
-  if (!own) return 0;
-  let each = own.windowMs / own.limit;
-  for (const other of quotas) if (other.windowMs < own.windowMs) each = Math.min(each, other.windowMs / other.limit);
-  return Math.ceil(Math.min(cost, own.limit) * each);
+export function seedLanes(windowTimes: readonly number[], now: number, quota: SlidingWindowQuota, shift = 0): number[] {
+  const inWindow = windowTimes.filter((t) => t > now - quota.windowMs).slice(-quota.limit);
+  const free: number[] = new Array<number>(quota.limit - inWindow.length).fill(now - shift);
+  return [...free, ...inWindow.map((t) => Math.min(t, now) + quota.windowMs - shift)];
 }
 
-/**
- * When a refused message is tried again. Room at most `nearMs` away: at that time, and the
- * cursor stays (the caller waits and asks again). Otherwise at its earliest admissible time,
- * but not before the quota's retry cursor, which then moves on by `spacingMs` (by default the
- * time the quota needs for the message's units, W / limit per unit; see `lineSpacing`): a
- * backlog refused at once is spread out at the quota's own rate instead of every job coming
- * back at the same instant, and each refused message costs O(1). Returns the retry time and
- * the quota's next cursor.
- */
-export function spacedRetry(
-  now: number,
-  earliest: number,
-  cursor: number | null,
-  cost: number,
-  quota: SlidingWindowQuota,
-  nearMs = 0,
-  spacingMs = lineSpacing(cost, [quota], 0),
-): { readonly retryAt: number; readonly cursor: number | null } {
-  if (earliest - now <= nearMs) return { retryAt: earliest, cursor };
-  const retryAt = Math.max(earliest, cursor ?? earliest);
-  return { retryAt, cursor: retryAt + spacingMs };
+/** The place (line time) a message of `cost` units gets in a line: when its `cost`-th lane is free. */
+export function placeInLanes(lanes: readonly number[], cost: number): number {
+  return lanes[Math.max(1, Math.min(cost, lanes.length)) - 1] ?? Number.NEGATIVE_INFINITY;
+}
+
+/** The lanes once a message of `cost` units has taken its place: the lanes it used are free a window after it. */
+export function takeLanes(lanes: readonly number[], cost: number, place: number, windowMs: number): number[] {
+  const taken = Math.max(1, Math.min(cost, lanes.length));
+  return [...lanes.slice(taken), ...new Array<number>(taken).fill(place + windowMs)].sort((a, b) => a - b);
 }
 
 /**

@@ -128,14 +128,33 @@ describe('QuotaAdmission (real Redis)', () => {
     expect(refused.retryAt).toBe((first.settledAt ?? 0) + 60_000 + GUARD);
   });
 
-  it('spaces the retries of a refused backlog at the quota rate instead of giving them one time', async () => {
+  it('gives a refused backlog the times its window frees room, in order, and the next round a window after those', async () => {
     const account = newAccount();
     const window = mps(5);
-    const results = await admitMany(admitter(), account, 10, [window]);
+    const results = await admitMany(admitter(), account, 15, [window]);
+    const settled = results.flatMap((r) => (r.outcome === 'admitted' ? [r.settledAt ?? 0] : []));
     const retries = results.flatMap((r) => (r.outcome === 'refused' ? [r.retryAt] : []));
-    expect(retries).toHaveLength(5);
-    const step = Math.ceil((1_000 + GUARD) / 5);
-    for (let i = 1; i < retries.length; i += 1) expect((retries[i] ?? 0) - (retries[i - 1] ?? 0)).toBe(step);
+    expect([settled.length, retries.length]).toEqual([5, 10]);
+    // Each of the first five waits for one unit to leave; each of the next five for the one placed a round before it.
+    const length = 1_000 + GUARD;
+    settled.forEach((at, k) => {
+      expect(retries[k]).toBeCloseTo(at + length, MICROSECONDS);
+      expect(retries[k + 5]).toBeCloseTo((retries[k] ?? 0) + length, MICROSECONDS);
+    });
+  });
+
+  it('starts the line of a long window with a lane per unit of its limit, each free a window after its unit', async () => {
+    const account = newAccount();
+    const window: QuotaWindow = { scope: `tpm:${randomUUID()}:sms`, limit: 1_200, windowMs: 60_000 };
+    const admission = admitter();
+    const results = await admitMany(admission, account, 1_201, [window]);
+    const last = results[1_200];
+    if (last?.outcome !== 'refused') throw new Error(`expected a refusal, got ${JSON.stringify(last)}`);
+    expect(last.retryAt).toBeCloseTo((results[0]?.settledAt ?? 0) + 60_000 + GUARD, MICROSECONDS);
+    expect(await redis.zcard(`{acct:${account}}:sent-lanes:${window.scope}`)).toBe(1_200);
+    // The next one waits for the second unit: the room comes back at the pace the units went.
+    const [next] = await admitMany(admission, account, 1, [window]);
+    expect(next).toMatchObject({ outcome: 'refused', retryAt: expect.closeTo((results[1]?.settledAt ?? 0) + 60_000 + GUARD, MICROSECONDS) });
   });
 
   it('sends a message not yet in line behind a line that is ahead of now, and judges one in line on room alone', async () => {
@@ -154,19 +173,21 @@ describe('QuotaAdmission (real Redis)', () => {
     const wait = Math.max(0, roomAt - (await redisNow())) + 5;
     await new Promise((resolve) => setTimeout(resolve, wait));
     const newcomer = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window] });
-    expect(newcomer).toMatchObject({ outcome: 'refused', retryAt: (retries[4] ?? 0) + Math.ceil((1_000 + GUARD) / 5) });
+    // The first lane of the line is free again a window after the first one in it.
+    expect(newcomer).toMatchObject({ outcome: 'refused', retryAt: expect.closeTo((retries[0] ?? 0) + 1_000 + GUARD, MICROSECONDS) });
     const inLine = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window], inLine: true });
     expect(inLine.outcome).toBe('admitted');
-    // Five in the window again: one in line finding no room is told when, and keeps its place (the cursor stays).
+    // Five in the window again: one in line finding no room is told when, and keeps its place (the lanes stay).
     for (let i = 0; i < 4; i += 1) {
       const more = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window], inLine: true });
       expect(more.outcome).toBe('admitted');
     }
-    const cursorKey = `{acct:${account}}:sent-cursor:${window.scope}`;
-    const cursorBefore = await redis.get(cursorKey);
+    const lanesKey = `{acct:${account}}:sent-lanes:${window.scope}`;
+    const lanesBefore = await redis.zrange(lanesKey, 0, -1, 'WITHSCORES');
+    expect(lanesBefore).toHaveLength(10);
     const full = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window], inLine: true });
     expect(full).toMatchObject({ outcome: 'refused' });
-    expect(await redis.get(cursorKey)).toBe(cursorBefore);
+    expect(await redis.zrange(lanesKey, 0, -1, 'WITHSCORES')).toEqual(lanesBefore);
   });
 
   it('puts a line behind when one in it finds no room at its turn, keeping the order and spacing of those after it', async () => {
@@ -202,7 +223,7 @@ describe('QuotaAdmission (real Redis)', () => {
     expect(again.outcome).toBe('admitted');
   });
 
-  it('admits a message whose room is a few milliseconds away for that time, counting it in flight at once and moving no cursor', async () => {
+  it('admits a message whose room is a few milliseconds away for that time, counting it in flight at once and starting no line', async () => {
     const account = newAccount();
     const window: QuotaWindow = { scope: `num:${randomUUID()}:sms`, limit: 1, windowMs: 200 };
     const admission = admitter();
@@ -215,7 +236,7 @@ describe('QuotaAdmission (real Redis)', () => {
     // On this process's clock, the hand-off waits until Redis time has surely reached it.
     expect(admission.redisTimeOf(admission.handOffAt(ahead.at))).toBeGreaterThanOrEqual(ahead.at);
     expect(await units(account, window)).toBe(2);
-    expect(await redis.exists(`{acct:${account}}:sent-cursor:${window.scope}`)).toBe(0);
+    expect(await redis.exists(`{acct:${account}}:sent-lanes:${window.scope}`)).toBe(0);
     // Counted in flight from now: the next one has no room within a window of now.
     const [next] = await admitMany(admission, account, 1, [window]);
     if (next?.outcome !== 'refused') throw new Error(`expected a refusal, got ${JSON.stringify(next)}`);
@@ -232,7 +253,7 @@ describe('QuotaAdmission (real Redis)', () => {
     expect(await units(account, window)).toBe(1);
   });
 
-  it('fails a message whose retry would be past its deadline, recording nothing and moving no cursor', async () => {
+  it('fails a message whose retry would be past its deadline, recording nothing and starting no line', async () => {
     const account = newAccount();
     const window = mps(1);
     const admission = admitter();
@@ -241,7 +262,7 @@ describe('QuotaAdmission (real Redis)', () => {
     const expired = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline: now + 100, windows: [window] });
     expect(expired.outcome).toBe('expired');
     expect(await units(account, window)).toBe(1);
-    expect(await redis.exists(`{acct:${account}}:sent-cursor:${window.scope}`)).toBe(0);
+    expect(await redis.exists(`{acct:${account}}:sent-lanes:${window.scope}`)).toBe(0);
   });
 
   it('takes back the units of a released admission', async () => {

@@ -4,8 +4,9 @@ import { rebuildMissingWindows, type QuotaWindow, type RecordedSendsSource } fro
 import { preciseNowMs, RedisClockOffset } from './redis-clock';
 
 /**
- * The rule of `admitAt`, `spacedRetry` and `lineSpacing` (@sluice/domain), run inside Redis so that every
- * dispatcher sees one record of hand-offs. A "sent window" holds one sorted-set entry per
+ * The rule of `admitAt`, `keepLineOrder` and the lanes of a line (`seedLanes`, `placeInLanes`,
+ * `takeLanes`; @sluice/domain), run inside Redis so that every dispatcher sees one record of
+ * hand-offs. A "sent window" holds one sorted-set entry per
  * unit handed to the carrier, plus the WINDOW_SENTINEL. A unit is admitted in flight, scored
  * `pending` ms ahead of now, so it counts wherever it lands until `SETTLE` puts it at the
  * carrier's answer: the carrier received the submit then or before, so every unit is counted
@@ -14,22 +15,26 @@ import { preciseNowMs, RedisClockOffset } from './redis-clock';
  * when everything counted after now − length leaves room for them. Windows are counted
  * `guard` longer than the quota (an operator's margin; no delay needs it).
  *
- * A quota's line is the messages it refused, spaced at its rate: its cursor is the end of the
- * line in line time, and its shift how far the line has fallen behind (`keepLineOrder`): real
- * time = line time + shift. A message not yet in line (`inLine` 0) whose quota has a line
- * ending more than `near` ahead goes to the end of it even if there is room now, so a backlog
- * (after a carrier outage, say) goes out first come first served and not after whatever the
- * governor booked later. A message in line comes back at its place plus the shift; finding no
- * room then, it is told the earliest time and the shift grows by its wait, so the messages
- * behind it keep their order and spacing. A line that has ended has no shift.
+ * A quota's line is the messages it refused, given places at its rate: one lane per unit of the
+ * limit, a sorted set of the place (line time) from which each lane is free again. A message
+ * takes the lanes free first and goes at the latest of them; each is then free a window after
+ * that place, so unit n of a line goes a window after unit n − limit. The line starts from the
+ * quota's window (a unit frees its lane a window after it is counted, one in flight no earlier
+ * than now + length, and unused lanes are free now), so a backlog goes at the full rate the
+ * window allows, in bursts behind a burst and evenly behind an even flow. Its shift is how far
+ * it has fallen behind (`keepLineOrder`): real time = line time + shift. A message not yet in
+ * line (`inLine` 0) whose quota's line gives places more than `near` ahead goes into it even if
+ * there is room now, so a backlog (after a carrier outage, say) goes out first come first
+ * served and not after whatever the governor booked later. A message in line comes back at its
+ * place plus the shift; finding no room then, it is told the earliest time and the shift grows
+ * by its wait, so the messages behind it keep their order and spacing. A line whose lanes are
+ * all free has ended, and has no shift.
  *
- * KEYS: the sent-window keys (n), the line cursor of each (n), the line shift of each (n).
+ * KEYS: the sent-window keys (n), the line's lanes of each (n), the line shift of each (n).
  * ARGV: n, cost, member, deadline (Redis ms, 0: none), near (ms), pending (ms), inLine (0/1),
  * place (the message's place in line, line time; 0: none), then limit and counted length per
- * window. The line moves on by cost × length / limit for each message (by a shorter window's
- * when that is less: a long window's room comes back at the pace its units went): the time a window
- * takes beyond its length (a unit counts from the carrier's answer) is not guessed but taken
- * up by the shift, as it comes.
+ * window. The time a window takes beyond its length (a unit counts from the carrier's answer)
+ * is not guessed but taken up by the shift, as it comes.
  *
  * Room at most `near` away is given at once (`admitAt`'s `aheadMs`): the units are recorded in
  * flight now and the message is admitted for the time the room comes, which the caller waits
@@ -53,45 +58,72 @@ local place = tonumber(ARGV[8])
 for i = 1, n do
   if redis.call('EXISTS', KEYS[i]) == 0 then return { ms(now), -4, i, 0 } end
 end
-local limits, lengths, cursors, shifts, refusing = {}, {}, {}, {}, {}
+-- fronts[i]: the place quota i's line gives this message (its cost-th free lane, line time); nil: no line.
+local limits, lengths, fronts, shifts, refusing = {}, {}, {}, {}, {}
 local shift = 0
 for i = 1, n do
   limits[i] = tonumber(ARGV[7 + 2 * i])
   lengths[i] = tonumber(ARGV[8 + 2 * i])
-  cursors[i] = tonumber(redis.call('GET', KEYS[n + i]) or '0')
   shifts[i] = tonumber(redis.call('GET', KEYS[2 * n + i]) or '0')
-  -- A line that has ended has no drift left: its next line starts on Redis time.
-  if cursors[i] + shifts[i] <= now then
+  local last = redis.call('ZRANGE', KEYS[n + i], -1, -1, 'WITHSCORES')
+  if last[2] == nil or tonumber(last[2]) + shifts[i] <= now or redis.call('ZCARD', KEYS[n + i]) ~= limits[i] then
+    -- No line, or one whose lanes are all free (or kept for another limit): the next starts on Redis time, with no drift.
+    if last[2] ~= nil then redis.call('DEL', KEYS[n + i]) end
     if shifts[i] > 0 then redis.call('DEL', KEYS[2 * n + i]) end
     shifts[i] = 0
+  else
+    fronts[i] = tonumber(redis.call('ZRANGE', KEYS[n + i], cost - 1, cost - 1, 'WITHSCORES')[2])
   end
   if shifts[i] > shift then shift = shifts[i] end
 end
--- Moves quota i's line on to the given cursor (line time), behind the units of this message.
-local function extend(i, cursor)
-  redis.call('SET', KEYS[n + i], cursor, 'PX', math.ceil(cursor + shifts[i] - now + lengths[i] + 60000))
+local function keep(i, last)
+  redis.call('PEXPIRE', KEYS[n + i], math.ceil(last + shifts[i] - now + lengths[i] + 60000))
 end
--- How far apart quota i's line places this message's units: its own rate, or the rate of a
--- shorter window of the message if that is faster (a long window's room comes back at the
--- pace its units went, which the shorter windows bounded).
-local function spacing(i)
-  local each = lengths[i] / limits[i]
-  for j = 1, n do
-    if lengths[j] < lengths[i] and lengths[j] / limits[j] < each then each = lengths[j] / limits[j] end
+-- Quota i's line starts from its window: a unit frees its lane a window after it is counted
+-- (one in flight no earlier than a window from now); the lanes it does not use are free now.
+-- Written when the message takes its place in it.
+local seeded = {}
+local function seed(i)
+  local units = redis.call('ZRANGEBYSCORE', KEYS[i], after(now - lengths[i]), '+inf', 'WITHSCORES')
+  local count = #units / 2
+  local skip = math.max(0, count - limits[i])
+  local lanes = {}
+  for k = 1, limits[i] - (count - skip) do lanes[#lanes + 1] = now - shifts[i] end
+  for k = skip + 1, count do lanes[#lanes + 1] = math.min(tonumber(units[2 * k]), now) + lengths[i] - shifts[i] end
+  seeded[i] = lanes
+  fronts[i] = lanes[cost]
+end
+-- The message takes its place (line time) in quota i's line: its lanes are free a window after it.
+local function take(i, at)
+  if seeded[i] then
+    local lanes = seeded[i]
+    -- In slices: Lua unpacks a few thousand values at most.
+    for from = 1, #lanes, 500 do
+      local args = {}
+      for k = from, math.min(from + 499, #lanes) do
+        args[#args + 1] = ms(lanes[k])
+        args[#args + 1] = 'lane:' .. k
+      end
+      redis.call('ZADD', KEYS[n + i], unpack(args))
+    end
+    seeded[i] = nil
   end
-  return math.ceil(cost * each)
+  redis.call('ZPOPMIN', KEYS[n + i], cost)
+  for u = 1, cost do redis.call('ZADD', KEYS[n + i], ms(at + lengths[i]), member .. ':' .. u) end
+  local last = tonumber(redis.call('ZRANGE', KEYS[n + i], -1, -1, 'WITHSCORES')[2])
+  keep(i, last)
 end
 if ARGV[7] == '0' then
   local lines, due = {}, 0
   for i = 1, n do
-    if cursors[i] + shifts[i] > now + near then
+    if fronts[i] ~= nil and fronts[i] + shifts[i] > now + near then
       lines[#lines + 1] = i
-      if cursors[i] + shifts[i] > due then due = cursors[i] + shifts[i] end
+      if fronts[i] + shifts[i] > due then due = fronts[i] + shifts[i] end
     end
   end
   if #lines > 0 then
     if deadline > 0 and due > deadline then return { ms(now), -1, ms(due), ms(0) } end
-    for _, i in ipairs(lines) do extend(i, due - shifts[i] + spacing(i)) end
+    for _, i in ipairs(lines) do take(i, due - shifts[i]) end
     return { ms(now), 0, ms(due), ms(due - shift) }
   end
 end
@@ -121,10 +153,11 @@ end
 local function behind(until_)
   if ARGV[7] ~= '1' or place == 0 then return end
   for _, i in ipairs(refusing) do
-    if cursors[i] + shifts[i] > now and until_ > place + shift then
+    if fronts[i] ~= nil and until_ > place + shift then
       shifts[i] = shifts[i] + until_ - (place + shift)
-      redis.call('SET', KEYS[2 * n + i], shifts[i], 'PX', math.ceil(cursors[i] + shifts[i] - now + lengths[i] + 60000))
-      redis.call('PEXPIRE', KEYS[n + i], math.ceil(cursors[i] + shifts[i] - now + lengths[i] + 60000))
+      local last = tonumber(redis.call('ZRANGE', KEYS[n + i], -1, -1, 'WITHSCORES')[2])
+      redis.call('SET', KEYS[2 * n + i], ms(shifts[i]), 'PX', math.ceil(last + shifts[i] - now + lengths[i] + 60000))
+      keep(i, last)
     end
   end
 end
@@ -147,10 +180,11 @@ end
 if earliest - now <= near then return { ms(now), 0, ms(earliest), ms(0) } end
 local retry = earliest
 for _, i in ipairs(refusing) do
-  if cursors[i] + shifts[i] > retry then retry = cursors[i] + shifts[i] end
+  if fronts[i] == nil then seed(i) end
+  if fronts[i] + shifts[i] > retry then retry = fronts[i] + shifts[i] end
 end
 if deadline > 0 and retry > deadline then return { ms(now), -1, ms(retry), ms(0) } end
-for _, i in ipairs(refusing) do extend(i, retry - shifts[i] + spacing(i)) end
+for _, i in ipairs(refusing) do take(i, retry - shifts[i]) end
 return { ms(now), 0, ms(retry), ms(retry - shift) }`;
 
 /** KEYS: the sent-window keys. ARGV: member, cost. Takes back the units of an admission whose submit never reached the carrier. */
@@ -244,7 +278,7 @@ export class QuotaAdmission {
 
   async admit(request: AdmissionRequest): Promise<AdmissionResult> {
     const keys = request.windows.map((w) => QuotaAdmission.windowKey(request.rootAccountId, w.scope));
-    const cursors = request.windows.map((w) => `{acct:${request.rootAccountId}}:sent-cursor:${w.scope}`);
+    const lanes = request.windows.map((w) => `{acct:${request.rootAccountId}}:sent-lanes:${w.scope}`);
     const shifts = request.windows.map((w) => `{acct:${request.rootAccountId}}:sent-shift:${w.scope}`);
     const lengthsMs = request.windows.map((w) => w.windowMs + this.guardMs);
     const cost = Math.max(1, Math.min(request.cost, ...request.windows.map((w) => w.limit)));
@@ -255,7 +289,7 @@ export class QuotaAdmission {
     for (let attempt = 0; attempt < 8; attempt += 1) {
       const asked = preciseNowMs();
       this.lastAskedAt = asked;
-      const reply = (await this.redis.eval(ADMIT, keys.length * 3, ...keys, ...cursors, ...shifts, ...args)) as unknown[];
+      const reply = (await this.redis.eval(ADMIT, keys.length * 3, ...keys, ...lanes, ...shifts, ...args)) as unknown[];
       const [now, outcome, detail, place] = reply.map(Number) as [number, number, number, number];
       this.clock.observe(asked, preciseNowMs(), now);
       if (outcome === 1) return { outcome: 'admitted', now, at: detail, admission: { keys, member, cost } };

@@ -284,9 +284,11 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     } catch (error: unknown) {
       if (error instanceof SmppUnavailableError) {
         // Not submitted: its units are taken back, and it goes back to the schedule after a
-        // pause so a route that is down is not asked again at once.
+        // pause so a route that is down is not asked again at once. It has had its turn: it
+        // comes back in line (judged on room alone), not behind the line its quotas formed
+        // meanwhile, so the carrier's return finds it first come first served.
         await this.release(progress.accepted === 0 ? admission : null);
-        await this.schedule.put({ ...job, dueAt: now + UNAVAILABLE_BACKOFF_MS }).catch(() => undefined);
+        await this.schedule.put({ ...job, dueAt: now + UNAVAILABLE_BACKOFF_MS, inLine: true }).catch(() => undefined);
         this.outcomes.inc({ outcome: 'unavailable' });
         return;
       }

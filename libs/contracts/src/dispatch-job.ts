@@ -19,8 +19,9 @@ export interface DispatchJob {
   readonly quota?: DispatchQuota;
   /**
    * Set once admission refused the message and gave it a place in its quotas' line (their
-   * lanes): when it comes back it is judged on room alone, while a message without a
-   * place goes behind a line that is ahead of now, so a backlog goes out first come first served.
+   * lanes), or admitted it and the carrier could not be reached: when it comes back it is
+   * judged on room alone, while a message without a place goes behind a line that is ahead
+   * of now, so a backlog goes out first come first served.
    */
   readonly inLine?: true;
   /** Its place in that line (line time, Redis ms): it comes back at that place plus how far the line has fallen behind. */

@@ -253,6 +253,40 @@ describe('QuotaAdmission (real Redis)', () => {
     expect(await units(account, window)).toBe(1);
   });
 
+  it('gives a message refused for a few milliseconds a place in line all the same, so the next is not told the same time', async () => {
+    const account = newAccount();
+    const window: QuotaWindow = { scope: `num:${randomUUID()}:sms`, limit: 1, windowMs: 50 };
+    const admission = admitter();
+    await admitOne(admission, account, window, true);
+    // The unit in flight leaves no earlier than a window from now: within the horizon, but not certain.
+    const [first, second] = await admitMany(admission, account, 2, [window]);
+    if (first?.outcome !== 'refused' || second?.outcome !== 'refused') throw new Error(`expected two refusals, got ${JSON.stringify([first, second])}`);
+    expect(first.retryAt - first.now).toBeLessThanOrEqual(50 + GUARD + 1);
+    expect(first.linePlace).toBeCloseTo(first.retryAt, MICROSECONDS);
+    expect(second.retryAt).toBeCloseTo(first.retryAt + 50 + GUARD, MICROSECONDS);
+    expect(await redis.zcard(`{acct:${account}}:sent-lanes:${window.scope}`)).toBe(1);
+  });
+
+  it('has a newcomer whose place in a line has come judged on room, and takes its lane', async () => {
+    const account = newAccount();
+    const window: QuotaWindow = { scope: `num:${randomUUID()}:sms`, limit: 2, windowMs: 300 };
+    const admission = admitter();
+    // Two admitted, one placed: the line's lanes are then the second unit's and the one placed.
+    const results = await admitMany(admission, account, 3, [window]);
+    const placed = results[2];
+    if (placed?.outcome !== 'refused') throw new Error(`expected a refusal, got ${JSON.stringify(placed)}`);
+    const lanesKey = `{acct:${account}}:sent-lanes:${window.scope}`;
+    // Once the second unit has left, a newcomer finds the line's free lane and room at once, and takes the lane.
+    await sleepUntil((results[1]?.outcome === 'admitted' ? (results[1].settledAt ?? 0) : 0) + 300 + GUARD + 2);
+    const [newcomer] = await admitMany(admission, account, 1, [window]);
+    expect(newcomer?.outcome).toBe('admitted');
+    const lanes = (await redis.zrange(lanesKey, 0, -1, 'WITHSCORES')).filter((_, k) => k % 2 === 1).map(Number);
+    expect(lanes).toHaveLength(2);
+    // Both lanes are now a window after their takers: the placed one's and the newcomer's.
+    expect(lanes[0]).toBeCloseTo(placed.retryAt + 300 + GUARD, MICROSECONDS);
+    expect(lanes[1]).toBeGreaterThan((newcomer?.now ?? 0) + 300 + GUARD - 1);
+  });
+
   it('fails a message whose retry would be past its deadline, recording nothing and starting no line', async () => {
     const account = newAccount();
     const window = mps(1);

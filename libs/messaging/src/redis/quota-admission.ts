@@ -25,7 +25,10 @@ import { preciseNowMs, RedisClockOffset } from './redis-clock';
  * it has fallen behind (`keepLineOrder`): real time = line time + shift. A message not yet in
  * line (`inLine` 0) whose quota's line gives places more than `near` ahead goes into it even if
  * there is room now, so a backlog (after a carrier outage, say) goes out first come first
- * served and not after whatever the governor booked later. A message in line comes back at its
+ * served and not after whatever the governor booked later; one whose place is nearer is judged
+ * on room now and takes its lanes at the time it is admitted for. A message refused with no
+ * place takes its lanes at its retry, however near: every message of a backlog counts in its
+ * line, and no two are told the same time for one lane. A message in line comes back at its
  * place plus the shift; finding no room then, it is told the earliest time and the shift grows
  * by its wait, so the messages behind it keep their order and spacing. A line whose lanes are
  * all free has ended, and has no shift.
@@ -113,6 +116,8 @@ local function take(i, at)
   local last = tonumber(redis.call('ZRANGE', KEYS[n + i], -1, -1, 'WITHSCORES')[2])
   keep(i, last)
 end
+-- A newcomer whose place in a line is within near is judged on room now, and takes its lanes
+-- when it is admitted or placed: every newcomer counts in a line that exists.
 if ARGV[7] == '0' then
   local lines, due = {}, 0
   for i = 1, n do
@@ -168,6 +173,8 @@ if room - now <= near then
   for i = 1, n do
     for u = 1, cost do redis.call('ZADD', KEYS[i], now + pending, member .. ':' .. u) end
     redis.call('PEXPIRE', KEYS[i], lengths[i] + pending + 60000)
+    -- A newcomer whose turn in a line has come takes its lanes, at the time it goes.
+    if ARGV[7] == '0' and fronts[i] ~= nil then take(i, room - shifts[i]) end
   end
   return { ms(now), 1, ms(room), ms(0) }
 end
@@ -177,7 +184,6 @@ if ARGV[7] == '1' then
   behind(earliest)
   return { ms(now), 0, ms(earliest), ms(place) }
 end
-if earliest - now <= near then return { ms(now), 0, ms(earliest), ms(0) } end
 local retry = earliest
 for _, i in ipairs(refusing) do
   if fronts[i] == nil then seed(i) end

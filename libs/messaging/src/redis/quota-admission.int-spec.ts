@@ -414,6 +414,38 @@ describe('QuotaAdmission (real Redis)', () => {
       expect(await units(rootAccountId, mpsWindow)).toBe(1);
     });
 
+    it('rebuilds it once for the admissions that find it missing together; those asking meanwhile go after them', async () => {
+      const account = await createTestAccount(dataSource, { smsMps: 5 });
+      const src = testNumber('888');
+      await registerTestNumber(dataSource, account.authId, src, { type: 'short_code' });
+      const quotas = new MessageQuotas(new QuotaContextRepository(dataSource, 1_000));
+      const sends = countedSends(new RecentSendsRepository(dataSource), quotas);
+      let reads = 0;
+      let readStarted: () => void = () => undefined;
+      const reading = new Promise<void>((resolve) => (readStarted = resolve));
+      let letReadFinish: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => (letReadFinish = resolve));
+      const admission = new QuotaAdmission(redis, GUARD, PENDING, async (rootAccountId, since) => {
+        reads += 1;
+        readStarted();
+        await held;
+        return sends(rootAccountId, since);
+      });
+      const { rootAccountId, windows } = await plannedWindows(account.authId, src, quotas);
+      const deadline = await farFuture();
+      const order: number[] = [];
+      const admit = (n: number) => admission.admit({ rootAccountId, messageUuid: randomUUID(), cost: 1, deadline, windows }).then((result) => (order.push(n), result));
+      const first = [1, 2, 3, 4].map(admit);
+      await reading;
+      // Asked while the windows are being rebuilt: behind the four that found them missing.
+      const later = [5, 6, 7].map(admit);
+      letReadFinish();
+      const results = await Promise.all([...first, ...later]);
+      expect(reads).toBe(1);
+      expect(order).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(results.map((r) => r.outcome)).toEqual(['admitted', 'admitted', 'admitted', 'admitted', 'admitted', 'refused', 'refused']);
+    });
+
     it('leaves a window Redis still has as it is: sends are not counted twice', async () => {
       const account = await createTestAccount(dataSource, { smsMps: 5 });
       const src = testNumber('888');

@@ -258,6 +258,13 @@ export class QuotaAdmission {
   private readonly clock = new RedisClockOffset();
   /** When an admission was last asked for (this process's clock). */
   private lastAskedAt = Number.NEGATIVE_INFINITY;
+  /**
+   * Rebuilds of missing windows under way, by their keys: the admissions of one account that
+   * find its windows gone together (every account's, after a carrier outage longer than their
+   * expiry) wait for one rebuild, one Postgres read, and then go in the order they asked; one
+   * asking meanwhile waits behind them, so it does not take the room they were first to.
+   */
+  private readonly rebuilding = new Map<string, Promise<void>>();
 
   /**
    * @param guardMs added to every window: a margin of the operator's; units are counted
@@ -292,7 +299,11 @@ export class QuotaAdmission {
     this.sequence = (this.sequence + 1) % 1_000_000_000;
     const member = `${request.messageUuid}#${process.pid}.${this.sequence}`;
     const args = [request.windows.length, cost, member, request.deadline, this.nearMs, this.pendingMs, request.inLine ? 1 : 0, request.inLine ? Math.max(0, request.linePlace ?? 0) : 0, ...request.windows.flatMap((w, i) => [w.limit, lengthsMs[i] ?? w.windowMs])];
+    const windowsId = keys.join(' ');
     for (let attempt = 0; attempt < 8; attempt += 1) {
+      // Behind a rebuild of these windows under way: the admissions that found them missing asked first, and go first.
+      const rebuilding = this.rebuilding.get(windowsId);
+      if (rebuilding) await rebuilding.catch(() => undefined);
       const asked = preciseNowMs();
       this.lastAskedAt = asked;
       const reply = (await this.redis.eval(ADMIT, keys.length * 3, ...keys, ...lanes, ...shifts, ...args)) as unknown[];
@@ -301,9 +312,18 @@ export class QuotaAdmission {
       if (outcome === 1) return { outcome: 'admitted', now, at: detail, admission: { keys, member, cost } };
       if (outcome === 0) return { outcome: 'refused', now, retryAt: detail, ...(place > 0 ? { linePlace: place } : {}) };
       if (outcome === -1) return { outcome: 'expired', now, earliest: detail };
-      await rebuildMissingWindows(this.redis, { rootAccountId: request.rootAccountId, windows: request.windows, keys, lengthsMs, now }, this.recentSends);
+      await this.rebuild(windowsId, () => rebuildMissingWindows(this.redis, { rootAccountId: request.rootAccountId, windows: request.windows, keys, lengthsMs, now }, this.recentSends));
     }
     throw new Error('sent windows could not be restored');
+  }
+
+  /** Runs `rebuild` for these windows (their keys, joined) unless a rebuild of them is under way already, and waits for the one that is. */
+  private rebuild(id: string, rebuild: () => Promise<void>): Promise<void> {
+    const running = this.rebuilding.get(id);
+    if (running) return running;
+    const started = rebuild().finally(() => this.rebuilding.delete(id));
+    this.rebuilding.set(id, started);
+    return started;
   }
 
   /**

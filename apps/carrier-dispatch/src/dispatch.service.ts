@@ -411,7 +411,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     switch (result.outcome) {
       case 'admitted': {
         // Admitted for a moment ahead (when its quotas have room): handed over no earlier.
-        if (result.at > result.now) await sleepUntil(this.admission.handOffAt(result.at));
+        if (result.at > result.now) await sleepUntil(result.handOffAt);
         // In flight until the carrier answers: settled then (or released if nothing is written).
         return { ...result.admission, now: result.now, askedAt: preciseNowMs(), answeredAt: null, unanswered: 0, closed: false };
       }

@@ -243,6 +243,35 @@ describe('QuotaAdmission (real Redis)', () => {
     expect(next.retryAt).toBeGreaterThanOrEqual(next.now + 200 + GUARD);
   });
 
+  it('hands a message over a window after an answer this process read, on its own clock; after one another read, once Redis time has surely come', async () => {
+    const account = newAccount();
+    const window: QuotaWindow = { scope: `num:${randomUUID()}:sms`, limit: 1, windowMs: 200 };
+    const deadline = await farFuture();
+    const ask = async (admission: QuotaAdmission) => {
+      const result = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window] });
+      if (result.outcome !== 'admitted') throw new Error(`expected an admission, got ${JSON.stringify(result)}`);
+      return result;
+    };
+    const mine = admitter();
+    const first = await ask(mine);
+    const answeredAt = preciseNowMs();
+    await mine.settle(first.admission, answeredAt);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const ahead = await ask(mine);
+    expect(ahead.at).toBeGreaterThan(ahead.now);
+    // A window (and the guard) after the answer on this clock: not the bound of Redis time twice over.
+    expect(ahead.handOffAt).toBeCloseTo(answeredAt + 200 + GUARD, 6);
+    expect(ahead.handOffAt).toBeLessThan(mine.handOffAt(ahead.at));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, ahead.handOffAt - preciseNowMs()) + 1));
+    await mine.settle(ahead.admission, preciseNowMs());
+    // Another dispatcher did not read that answer: it waits until Redis time has surely reached the room.
+    const other = admitter();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const theirs = await ask(other);
+    expect(theirs.at).toBeGreaterThan(theirs.now);
+    expect(theirs.handOffAt).toBe(other.handOffAt(theirs.at));
+  });
+
   it('gives no room ahead that hangs on a unit still in flight', async () => {
     const account = newAccount();
     const window: QuotaWindow = { scope: `num:${randomUUID()}:sms`, limit: 1, windowMs: 50 };

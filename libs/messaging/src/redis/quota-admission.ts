@@ -45,10 +45,12 @@ import { preciseNowMs, RedisClockOffset } from './redis-clock';
  * their answer. A message in line whose place is at most `near` ahead is judged now, so the
  * line moves as fast as room comes and no faster.
  *
- * Returns {now, outcome, detail, place}: outcome 1 admitted, detail = the Redis time it is
- * admitted for (no hand-off before it); 0 refused, detail = when to try again, place = the
- * message's place in line (0: none); -1 that time is past the deadline (detail = it), nothing
- * recorded; -4 a window key is missing (detail = its index), to be rebuilt from Postgres first.
+ * Returns {now, outcome, detail, place, ...}: outcome 1 admitted, detail = the Redis time it
+ * is admitted for (no hand-off before it), then for each window whose room it waited for, the
+ * window's index and the unit that had to leave first; 0 refused, detail = when to try again,
+ * place = the message's place in line (0: none); -1 that time is past the deadline (detail =
+ * it), nothing recorded; -4 a window key is missing (detail = its index), to be rebuilt from
+ * Postgres first.
  */
 const ADMIT = `
 local t = redis.call('TIME')
@@ -141,6 +143,7 @@ end
 -- room: when every window has room for certain (the units that must leave first are counted
 -- from their answer). earliest: when to ask again (a unit in flight is answered no earlier than now).
 local earliest, room = now, now
+local bounds = {}
 for i = 1, n do
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '(0', now - lengths[i])
   local used = redis.call('ZCOUNT', KEYS[i], after(now - lengths[i]), '+inf')
@@ -151,6 +154,10 @@ for i = 1, n do
     if math.min(score, now) + lengths[i] > earliest then earliest = math.min(score, now) + lengths[i] end
     if score + lengths[i] > room then room = score + lengths[i] end
     refusing[#refusing + 1] = i
+    if leaving[1] then
+      bounds[#bounds + 1] = i
+      bounds[#bounds + 1] = leaving[1]
+    end
   end
 end
 -- A message in line that waits at its turn puts its line behind by as much, so the messages
@@ -176,7 +183,7 @@ if room - now <= near then
     -- A newcomer whose turn in a line has come takes its lanes, at the time it goes.
     if ARGV[7] == '0' and fronts[i] ~= nil then take(i, room - shifts[i]) end
   end
-  return { ms(now), 1, ms(room), ms(0) }
+  return { ms(now), 1, ms(room), ms(0), unpack(bounds) }
 end
 if deadline > 0 and earliest > deadline then return { ms(now), -1, ms(earliest), ms(0) } end
 if ARGV[7] == '1' then
@@ -238,8 +245,11 @@ export interface Admission {
 }
 
 export type AdmissionResult =
-  /** `at` (Redis ms, ≥ now): the message must not be handed over before it (`handOffAt` on this process's clock). */
-  | { readonly outcome: 'admitted'; readonly now: number; readonly at: number; readonly admission: Admission }
+  /**
+   * `at` (Redis ms, ≥ now): the message must not be handed over before it; `handOffAt`, the
+   * moment on this process's clock from which it may be (see `QuotaAdmission.admit`).
+   */
+  | { readonly outcome: 'admitted'; readonly now: number; readonly at: number; readonly handOffAt: number; readonly admission: Admission }
   | {
       readonly outcome: 'refused';
       readonly now: number;
@@ -248,6 +258,9 @@ export type AdmissionResult =
       readonly linePlace?: number;
     }
   | { readonly outcome: 'expired'; readonly now: number; readonly earliest: number };
+
+/** How much longer than the longest window an answer is kept: past that, its unit has left every window. */
+const ANSWER_KEPT_BEYOND_WINDOW_MS = 1_000;
 
 /** How long after the last admission asked for the clock is still measured on round trips of its own. */
 const CLOCK_SAMPLING_AFTER_ASK_MS = 2_000;
@@ -265,6 +278,13 @@ export class QuotaAdmission {
    * asking meanwhile waits behind them, so it does not take the room they were first to.
    */
   private readonly rebuilding = new Map<string, Promise<void>>();
+  /**
+   * The carrier's answers this process read, on its own clock, by admission member, for as
+   * long as they can hold a window's room back (oldest first; see `admit`).
+   */
+  private readonly answered = new Map<string, number>();
+  /** The longest window counted here (ms): an answer older than that holds no room back. */
+  private longestWindowMs = 0;
 
   /**
    * @param guardMs added to every window: a margin of the operator's; units are counted
@@ -294,6 +314,7 @@ export class QuotaAdmission {
     const lanes = request.windows.map((w) => `{acct:${request.rootAccountId}}:sent-lanes:${w.scope}`);
     const shifts = request.windows.map((w) => `{acct:${request.rootAccountId}}:sent-shift:${w.scope}`);
     const lengthsMs = request.windows.map((w) => w.windowMs + this.guardMs);
+    this.longestWindowMs = Math.max(this.longestWindowMs, ...lengthsMs);
     const cost = Math.max(1, Math.min(request.cost, ...request.windows.map((w) => w.limit)));
     // Each admission is its own record: a message admitted again (after a crash) never moves an earlier hand-off.
     this.sequence = (this.sequence + 1) % 1_000_000_000;
@@ -307,14 +328,38 @@ export class QuotaAdmission {
       const asked = preciseNowMs();
       this.lastAskedAt = asked;
       const reply = (await this.redis.eval(ADMIT, keys.length * 3, ...keys, ...lanes, ...shifts, ...args)) as unknown[];
-      const [now, outcome, detail, place] = reply.map(Number) as [number, number, number, number];
+      const [now, outcome, detail, place] = reply.slice(0, 4).map(Number) as [number, number, number, number];
       this.clock.observe(asked, preciseNowMs(), now);
-      if (outcome === 1) return { outcome: 'admitted', now, at: detail, admission: { keys, member, cost } };
+      if (outcome === 1) return { outcome: 'admitted', now, at: detail, handOffAt: this.handOffFor(detail, reply.slice(4), lengthsMs), admission: { keys, member, cost } };
       if (outcome === 0) return { outcome: 'refused', now, retryAt: detail, ...(place > 0 ? { linePlace: place } : {}) };
       if (outcome === -1) return { outcome: 'expired', now, earliest: detail };
       await this.rebuild(windowsId, () => rebuildMissingWindows(this.redis, { rootAccountId: request.rootAccountId, windows: request.windows, keys, lengthsMs, now }, this.recentSends));
     }
     throw new Error('sent windows could not be restored');
+  }
+
+  /**
+   * When, on this process's clock, a message admitted for Redis time `at` may be handed over.
+   * `at` is the latest room of its windows, each a window after the unit that had to leave
+   * first, counted from (the latest Redis time of) the carrier's answer to it: on a clock
+   * measured against Redis's, the hand-off then waits out that bound twice, once for the
+   * answer and once for the moment. A unit whose answer this process read itself needs
+   * neither: the hand-off is a window after the answer on this clock. `bounds` are the Lua
+   * reply's pairs of window index and leaving unit (`member:unit`).
+   */
+  private handOffFor(at: number, bounds: readonly unknown[], lengthsMs: readonly number[]): number {
+    const surely = this.handOffAt(at);
+    if (bounds.length === 0) return surely;
+    let latest = Number.NEGATIVE_INFINITY;
+    for (let k = 0; k + 1 < bounds.length; k += 2) {
+      const lengthMs = lengthsMs[Number(bounds[k]) - 1];
+      const unit = String(bounds[k + 1]);
+      const answeredAt = this.answered.get(unit.slice(0, unit.lastIndexOf(':')));
+      // Another process's unit (or one rebuilt from Postgres): only Redis time can tell.
+      if (answeredAt === undefined || lengthMs === undefined) return surely;
+      latest = Math.max(latest, answeredAt + lengthMs);
+    }
+    return Math.min(surely, latest);
   }
 
   /** Runs `rebuild` for these windows (their keys, joined) unless a rebuild of them is under way already, and waits for the one that is. */
@@ -335,7 +380,19 @@ export class QuotaAdmission {
     if (admission.keys.length === 0) return 0;
     const known = answeredAt !== undefined && Number.isFinite(this.clock.roundTripMs);
     const at = known ? this.clock.latestRedisTimeOf(answeredAt).toFixed(3) : 0;
+    if (known) this.rememberAnswer(admission, answeredAt);
     return Number(await this.redis.eval(SETTLE, admission.keys.length, ...admission.keys, admission.member, admission.cost, at));
+  }
+
+  /** Keeps the answer to an admission's submit for as long as it can hold a window's room back. */
+  private rememberAnswer(admission: Admission, answeredAt: number): void {
+    this.answered.delete(admission.member);
+    this.answered.set(admission.member, answeredAt);
+    const horizon = preciseNowMs() - this.longestWindowMs - ANSWER_KEPT_BEYOND_WINDOW_MS;
+    for (const [member, at] of this.answered) {
+      if (at >= horizon) break;
+      this.answered.delete(member);
+    }
   }
 
   /**

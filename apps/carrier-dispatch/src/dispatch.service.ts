@@ -146,6 +146,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   onApplicationBootstrap(): void {
+    this.carrier.onBound(() => this.idle.wake());
     this.carrier.start();
     this.closeWake = watchScheduleWake(this.redis, () => this.idle.wake());
     this.clockRedis = this.redis.duplicate({ connectionName: 'dispatch-clock' });
@@ -177,7 +178,9 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     // Every bind's window, counting jobs claimed ahead that wait for their time.
     const free = this.config.SMPP_WINDOW * this.config.SMPP_BINDS - this.inFlight.size;
     if (!this.carrier.anyBound() || free <= 0) {
-      await sleep(this.config.SCHEDULE_POLL_MS);
+      // A bind coming up ends the wait: a carrier that is back gets its backlog at once.
+      this.idle.looking();
+      await this.idle.wait(this.config.SCHEDULE_POLL_MS);
       return;
     }
     this.idle.looking();

@@ -11,6 +11,11 @@ export class SmppPool {
     this.clients = Array.from({ length: binds }, (_, i) => new SmppClient({ ...options, retryPhase: i / binds }));
   }
 
+  /** Called each time one of the binds comes up. */
+  onBound(listener: () => void): void {
+    for (const client of this.clients) client.on('bound', listener);
+  }
+
   /** Who takes every bind's deliver_sm (receipts and mobile-originated messages). */
   onDeliver(handler: DeliverHandler): void {
     for (const client of this.clients) client.onDeliver(handler);

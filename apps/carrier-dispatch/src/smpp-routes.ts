@@ -55,6 +55,11 @@ export class SmppRoutes {
     for (const route of this.routes) route.pool.onDeliver(handler);
   }
 
+  /** Called each time a bind comes up, on any route. */
+  onBound(listener: () => void): void {
+    for (const route of this.routes) route.pool.onBound(listener);
+  }
+
   /** Some route can submit. */
   anyBound(): boolean {
     return this.routes.some((r) => r.pool.isBound());

@@ -151,7 +151,7 @@ describe('QuotaAdmission (real Redis)', () => {
     const last = results[1_200];
     if (last?.outcome !== 'refused') throw new Error(`expected a refusal, got ${JSON.stringify(last)}`);
     expect(last.retryAt).toBeCloseTo((results[0]?.settledAt ?? 0) + 60_000 + GUARD, MICROSECONDS);
-    expect(await redis.zcard(`{acct:${account}}:sent-lanes:${window.scope}`)).toBe(1_200);
+    expect(await redis.zcard(QuotaAdmission.lanesKey(account, window.scope))).toBe(1_200);
     // The next one waits for the second unit: the room comes back at the pace the units went.
     const [next] = await admitMany(admission, account, 1, [window]);
     expect(next).toMatchObject({ outcome: 'refused', retryAt: expect.closeTo((results[1]?.settledAt ?? 0) + 60_000 + GUARD, MICROSECONDS) });
@@ -182,7 +182,7 @@ describe('QuotaAdmission (real Redis)', () => {
       const more = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window], inLine: true });
       expect(more.outcome).toBe('admitted');
     }
-    const lanesKey = `{acct:${account}}:sent-lanes:${window.scope}`;
+    const lanesKey = QuotaAdmission.lanesKey(account, window.scope);
     const lanesBefore = await redis.zrange(lanesKey, 0, -1, 'WITHSCORES');
     expect(lanesBefore).toHaveLength(10);
     const full = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window], inLine: true });
@@ -210,7 +210,7 @@ describe('QuotaAdmission (real Redis)', () => {
     const first = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window], inLine: true, linePlace: p1 });
     expect(first).toMatchObject({ outcome: 'refused', retryAt: expect.closeTo(takenAt + step, MICROSECONDS), linePlace: p1 });
     const shift = takenAt + step - p1;
-    expect(Number(await redis.get(`{acct:${account}}:sent-shift:${window.scope}`))).toBeCloseTo(shift, MICROSECONDS);
+    expect(Number(await redis.get(QuotaAdmission.shiftKey(account, window.scope)))).toBeCloseTo(shift, MICROSECONDS);
     // The next in line, asking at its old time, is told its place plus the shift: a step after the first, not with it.
     const second = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline, windows: [window], inLine: true, linePlace: p2 });
     expect(second).toMatchObject({ outcome: 'refused', retryAt: expect.closeTo(p2 + shift, MICROSECONDS), linePlace: p2 });
@@ -236,7 +236,7 @@ describe('QuotaAdmission (real Redis)', () => {
     // On this process's clock, the hand-off waits until Redis time has surely reached it.
     expect(admission.redisTimeOf(admission.handOffAt(ahead.at))).toBeGreaterThanOrEqual(ahead.at);
     expect(await units(account, window)).toBe(2);
-    expect(await redis.exists(`{acct:${account}}:sent-lanes:${window.scope}`)).toBe(0);
+    expect(await redis.exists(QuotaAdmission.lanesKey(account, window.scope))).toBe(0);
     // Counted in flight from now: the next one has no room within a window of now.
     const [next] = await admitMany(admission, account, 1, [window]);
     if (next?.outcome !== 'refused') throw new Error(`expected a refusal, got ${JSON.stringify(next)}`);
@@ -293,7 +293,7 @@ describe('QuotaAdmission (real Redis)', () => {
     expect(first.retryAt - first.now).toBeLessThanOrEqual(50 + GUARD + 1);
     expect(first.linePlace).toBeCloseTo(first.retryAt, MICROSECONDS);
     expect(second.retryAt).toBeCloseTo(first.retryAt + 50 + GUARD, MICROSECONDS);
-    expect(await redis.zcard(`{acct:${account}}:sent-lanes:${window.scope}`)).toBe(1);
+    expect(await redis.zcard(QuotaAdmission.lanesKey(account, window.scope))).toBe(1);
   });
 
   it('has a newcomer whose place in a line has come judged on room, and takes its lane', async () => {
@@ -304,7 +304,7 @@ describe('QuotaAdmission (real Redis)', () => {
     const results = await admitMany(admission, account, 3, [window]);
     const placed = results[2];
     if (placed?.outcome !== 'refused') throw new Error(`expected a refusal, got ${JSON.stringify(placed)}`);
-    const lanesKey = `{acct:${account}}:sent-lanes:${window.scope}`;
+    const lanesKey = QuotaAdmission.lanesKey(account, window.scope);
     // Once the second unit has left, a newcomer finds the line's free lane and room at once, and takes the lane.
     await sleepUntil((results[1]?.outcome === 'admitted' ? (results[1].settledAt ?? 0) : 0) + 300 + GUARD + 2);
     const [newcomer] = await admitMany(admission, account, 1, [window]);
@@ -325,7 +325,7 @@ describe('QuotaAdmission (real Redis)', () => {
     const expired = await admission.admit({ rootAccountId: account, messageUuid: randomUUID(), cost: 1, deadline: now + 100, windows: [window] });
     expect(expired.outcome).toBe('expired');
     expect(await units(account, window)).toBe(1);
-    expect(await redis.exists(`{acct:${account}}:sent-lanes:${window.scope}`)).toBe(0);
+    expect(await redis.exists(QuotaAdmission.lanesKey(account, window.scope))).toBe(0);
   });
 
   it('takes back the units of a released admission', async () => {

@@ -309,10 +309,20 @@ export class QuotaAdmission {
     return `{acct:${rootAccountId}}:sent:${scope}`;
   }
 
+  /** The key of a quota's line: its lanes, each the place from which it is free again (same slot as the window). */
+  static lanesKey(rootAccountId: string, scope: string): string {
+    return `{acct:${rootAccountId}}:sent-lanes:${scope}`;
+  }
+
+  /** The key of a quota's line shift: how far the line has fallen behind (same slot as the window). */
+  static shiftKey(rootAccountId: string, scope: string): string {
+    return `{acct:${rootAccountId}}:sent-shift:${scope}`;
+  }
+
   async admit(request: AdmissionRequest): Promise<AdmissionResult> {
     const keys = request.windows.map((w) => QuotaAdmission.windowKey(request.rootAccountId, w.scope));
-    const lanes = request.windows.map((w) => `{acct:${request.rootAccountId}}:sent-lanes:${w.scope}`);
-    const shifts = request.windows.map((w) => `{acct:${request.rootAccountId}}:sent-shift:${w.scope}`);
+    const lanes = request.windows.map((w) => QuotaAdmission.lanesKey(request.rootAccountId, w.scope));
+    const shifts = request.windows.map((w) => QuotaAdmission.shiftKey(request.rootAccountId, w.scope));
     const lengthsMs = request.windows.map((w) => w.windowMs + this.guardMs);
     this.longestWindowMs = Math.max(this.longestWindowMs, ...lengthsMs);
     const cost = Math.max(1, Math.min(request.cost, ...request.windows.map((w) => w.limit)));

@@ -1,6 +1,6 @@
 // Books a message the earliest slot that every quota allows, atomically in Redis on Redis time.
 import { pacificDay, type DailyCap, type RecentSendsSource, type WindowQuota } from '@sluice/domain';
-import { rebuildMissingWindows, RedisClockOffset } from '@sluice/messaging';
+import { defineWindowScripts, luaScript, rebuildMissingWindows, RedisClockOffset, type LuaScript } from '@sluice/messaging';
 import type Redis from 'ioredis';
 
 /**
@@ -169,7 +169,12 @@ export class QuotaBooker {
     private readonly guardMs = 0,
     private readonly clockOffsetMs = 0,
     private readonly recentSends: RecentSendsSource = async () => [],
-  ) {}
+  ) {
+    this.bookScript = luaScript(redis, BOOK);
+    defineWindowScripts(redis);
+  }
+
+  private readonly bookScript: LuaScript;
 
   /** Redis time against this process's clock, measured on the booking round trips. */
   private readonly clock = new RedisClockOffset();
@@ -203,7 +208,7 @@ export class QuotaBooker {
     ];
     for (let attempt = 0; attempt < 8; attempt += 1) {
       const asked = Date.now();
-      const [at, slot, detail, replayed] = (await this.redis.eval(BOOK, windowKeys.length + dailyKeys.length, ...windowKeys, ...dailyKeys, ...args)) as [
+      const [at, slot, detail, replayed] = (await this.bookScript(windowKeys.length + dailyKeys.length, ...windowKeys, ...dailyKeys, ...args)) as [
         number,
         number,
         number,

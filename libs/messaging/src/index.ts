@@ -15,6 +15,7 @@ export * from './redis/dispatch-schedule';
 export * from './redis/quota-windows';
 export * from './redis/quota-admission';
 export * from './redis/redis-clock';
+export * from './redis/lua-script';
 export * from './coalescer';
 export * from './periodic-task';
 export * from './idle-wait';

@@ -1,6 +1,7 @@
 // The dispatch schedule in Redis: jobs due at a time, claimed under a lease so a crashed dispatcher hands them back.
 import type { DispatchJob } from '@sluice/contracts';
 import type Redis from 'ioredis';
+import { luaScript, type LuaScript } from './lua-script';
 
 /** One hash tag: the keys live in one Redis Cluster slot, as the scripts need. */
 const PREFIX = '{sluice:schedule}';
@@ -124,15 +125,18 @@ export interface ClaimedJobs {
 }
 
 export class DispatchSchedule {
-  constructor(private readonly redis: Redis) {}
+  private readonly scripts: Readonly<Record<'ack' | 'claim' | 'extend' | 'nextDue' | 'put', LuaScript>>;
+
+  constructor(private readonly redis: Redis) {
+    this.scripts = { ack: luaScript(redis, ACK), claim: luaScript(redis, CLAIM), extend: luaScript(redis, EXTEND), nextDue: luaScript(redis, NEXT_DUE), put: luaScript(redis, PUT) };
+  }
 
   /**
    * Schedules (or reschedules) a job; a job is keyed by its message uuid, so there is
    * never a second one. With `ifAbsent`, a job already there (due or claimed) is left alone.
    */
   async put(job: DispatchJob, options: { ifAbsent?: boolean } = {}): Promise<boolean> {
-    const added = await this.redis.eval(
-      PUT,
+    const added = await this.scripts.put(
       5,
       SCHEDULE_KEYS.due,
       SCHEDULE_KEYS.leased,
@@ -155,7 +159,7 @@ export class DispatchSchedule {
    * first. Unacknowledged jobs become due again `aheadMs + leaseMs` after the claim.
    */
   async claim(max: number, leaseMs: number, aheadMs = 0): Promise<ClaimedJobs> {
-    const result = (await this.redis.eval(CLAIM, 4, SCHEDULE_KEYS.due, SCHEDULE_KEYS.leased, SCHEDULE_KEYS.jobs, SCHEDULE_KEYS.line, max, leaseMs, aheadMs)) as [
+    const result = (await this.scripts.claim(4, SCHEDULE_KEYS.due, SCHEDULE_KEYS.leased, SCHEDULE_KEYS.jobs, SCHEDULE_KEYS.line, max, leaseMs, aheadMs)) as [
       number,
       ...string[],
     ];
@@ -169,15 +173,14 @@ export class DispatchSchedule {
    * back to the schedule, or the job was put again or acknowledged since.
    */
   async extend(claimed: ClaimedJob, leaseMs: number): Promise<boolean> {
-    const extended = await this.redis.eval(EXTEND, 2, SCHEDULE_KEYS.leased, SCHEDULE_KEYS.jobs, claimed.job.message.messageUuid, claimed.token, leaseMs);
+    const extended = await this.scripts.extend(2, SCHEDULE_KEYS.leased, SCHEDULE_KEYS.jobs, claimed.job.message.messageUuid, claimed.token, leaseMs);
     return Number(extended) === 1;
   }
 
   /** Removes finished jobs, unless they were put again since they were claimed. */
   async ack(claimed: readonly ClaimedJob[]): Promise<void> {
     if (claimed.length === 0) return;
-    await this.redis.eval(
-      ACK,
+    await this.scripts.ack(
       5,
       SCHEDULE_KEYS.due,
       SCHEDULE_KEYS.leased,
@@ -190,7 +193,7 @@ export class DispatchSchedule {
 
   /** Milliseconds until the earliest job is due (0 when one is due now), or null when the schedule is empty. */
   async msUntilNextDue(): Promise<number | null> {
-    const [now, next] = (await this.redis.eval(NEXT_DUE, 2, SCHEDULE_KEYS.due, SCHEDULE_KEYS.line)) as [number, number?];
+    const [now, next] = (await this.scripts.nextDue(2, SCHEDULE_KEYS.due, SCHEDULE_KEYS.line)) as [number, number?];
     return next === undefined ? null : Math.max(0, Number(next) - Number(now));
   }
 

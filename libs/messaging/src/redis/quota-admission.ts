@@ -1,7 +1,8 @@
 // Admits a message against its window quotas at the moment it is handed to the carrier, atomically on Redis time.
 import type Redis from 'ioredis';
-import { rebuildMissingWindows, type QuotaWindow, type RecordedSendsSource } from './quota-windows';
+import { defineWindowScripts, rebuildMissingWindows, type QuotaWindow, type RecordedSendsSource } from './quota-windows';
 import { preciseNowMs, RedisClockOffset } from './redis-clock';
+import { luaScript, type LuaScript } from './lua-script';
 
 /**
  * The rule of `admitAt`, `keepLineOrder` and the lanes of a line (`seedLanes`, `placeInLanes`,
@@ -302,7 +303,12 @@ export class QuotaAdmission {
     private readonly pendingMs: number,
     private readonly recentSends: RecordedSendsSource = async () => [],
     private readonly nearMs = 100,
-  ) {}
+  ) {
+    this.scripts = { admit: luaScript(redis, ADMIT), settle: luaScript(redis, SETTLE), release: luaScript(redis, RELEASE) };
+    defineWindowScripts(redis);
+  }
+
+  private readonly scripts: { readonly admit: LuaScript; readonly settle: LuaScript; readonly release: LuaScript };
 
   /** The key of a quota's sent window (one Redis Cluster slot per root account, as the bookings). */
   static windowKey(rootAccountId: string, scope: string): string {
@@ -337,7 +343,7 @@ export class QuotaAdmission {
       if (rebuilding) await rebuilding.catch(() => undefined);
       const asked = preciseNowMs();
       this.lastAskedAt = asked;
-      const reply = (await this.redis.eval(ADMIT, keys.length * 3, ...keys, ...lanes, ...shifts, ...args)) as unknown[];
+      const reply = (await this.scripts.admit(keys.length * 3, ...keys, ...lanes, ...shifts, ...args)) as unknown[];
       const [now, outcome, detail, place] = reply.slice(0, 4).map(Number) as [number, number, number, number];
       this.clock.observe(asked, preciseNowMs(), now);
       if (outcome === 1) return { outcome: 'admitted', now, at: detail, handOffAt: this.handOffFor(detail, reply.slice(4), lengthsMs), admission: { keys, member, cost } };
@@ -391,7 +397,7 @@ export class QuotaAdmission {
     const known = answeredAt !== undefined && Number.isFinite(this.clock.roundTripMs);
     const at = known ? this.clock.latestRedisTimeOf(answeredAt).toFixed(3) : 0;
     if (known) this.rememberAnswer(admission, answeredAt);
-    return Number(await this.redis.eval(SETTLE, admission.keys.length, ...admission.keys, admission.member, admission.cost, at));
+    return Number(await this.scripts.settle(admission.keys.length, ...admission.keys, admission.member, admission.cost, at));
   }
 
   /** Keeps the answer to an admission's submit for as long as it can hold a window's room back. */
@@ -450,6 +456,6 @@ export class QuotaAdmission {
   /** Takes an admission back: its submit was never written to the carrier. */
   async release(admission: Admission): Promise<void> {
     if (admission.keys.length === 0) return;
-    await this.redis.eval(RELEASE, admission.keys.length, ...admission.keys, admission.member, admission.cost);
+    await this.scripts.release(admission.keys.length, ...admission.keys, admission.member, admission.cost);
   }
 }

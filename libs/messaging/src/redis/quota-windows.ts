@@ -1,5 +1,6 @@
 // Sliding-window quota keys in Redis (sorted sets of unit times) and their rebuild from Postgres's record of sends.
 import type Redis from 'ioredis';
+import { luaScript } from './lua-script';
 
 /**
  * The member that marks a window key as complete: always present at score 0, below every
@@ -18,6 +19,11 @@ redis.call('ZADD', KEYS[1], 0, '${WINDOW_SENTINEL}')
 for i = 2, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1`;
+
+/** Defines the rebuild's script on a connection (before its first command; see lua-script.ts). */
+export function defineWindowScripts(redis: Redis): void {
+  luaScript(redis, RESTORE_WINDOW);
+}
 
 /** A sliding-window quota as its keys need it (WindowQuota of @sluice/domain has this shape). */
 export interface QuotaWindow {
@@ -89,6 +95,6 @@ export async function rebuildMissingWindows(redis: Redis, rebuild: WindowRebuild
       if (at > rebuild.now - IN_FLIGHT_ALLOWANCE_MS) recent += cost;
     }
     for (let unit = 1; unit <= Math.min(quota.limit, recent); unit += 1) entries.push(rebuild.now, `in-flight:${rebuild.now}:${unit}`);
-    await redis.eval(RESTORE_WINDOW, 1, key, lengthMs + 60_000, ...entries);
+    await luaScript(redis, RESTORE_WINDOW)(1, key, lengthMs + 60_000, ...entries);
   }
 }

@@ -42,9 +42,12 @@ export const httpEnv = z.object({
   SHUTDOWN_TIMEOUT_MS: positiveInt('a number of milliseconds').default(10_000),
 });
 
+/** Connections per process (DATABASE_POOL_SIZE) when none is set. */
+export const DEFAULT_DATABASE_POOL_SIZE = 10;
+
 export const databaseEnv = z.object({
   DATABASE_URL: urlWithProtocol(['postgres:', 'postgresql:'], 'postgres://sluice:sluice@127.0.0.1:55432/sluice'),
-  DATABASE_POOL_SIZE: positiveInt('a positive whole number').default(10),
+  DATABASE_POOL_SIZE: positiveInt('a positive whole number').default(DEFAULT_DATABASE_POOL_SIZE),
 });
 
 export const redisEnv = z.object({

@@ -1,4 +1,5 @@
 // The TypeORM data source: schema changes only through migrations, never `synchronize`.
+import { DEFAULT_DATABASE_POOL_SIZE } from '@sluice/config';
 import { DataSource } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
@@ -9,6 +10,11 @@ export interface DatabaseOptions {
   readonly applicationName?: string;
 }
 
+/**
+ * A fixed-size pool: a connection, once open, is kept (`min` is the size; node-postgres closes
+ * idle connections only above it). Opening one costs a backend process, the SCRAM exchange and
+ * the hot statements prepared again, which a burst after a quiet spell would otherwise pay.
+ */
 export function createDataSource({ url, poolSize, applicationName }: DatabaseOptions): DataSource {
   return new DataSource({
     type: 'postgres',
@@ -18,8 +24,18 @@ export function createDataSource({ url, poolSize, applicationName }: DatabaseOpt
     synchronize: false,
     migrationsRun: false,
     logging: false,
-    extra: { max: poolSize ?? 10, application_name: applicationName ?? 'sluice' },
+    extra: { max: poolSize ?? DEFAULT_DATABASE_POOL_SIZE, min: poolSize ?? DEFAULT_DATABASE_POOL_SIZE, application_name: applicationName ?? 'sluice' },
   });
+}
+
+/** Opens every connection of the pool at once, so the first burst of work finds them ready. */
+export async function openPool(dataSource: DataSource, size: number): Promise<void> {
+  const runners = Array.from({ length: size }, () => dataSource.createQueryRunner());
+  try {
+    await Promise.all(runners.map((runner) => runner.connect()));
+  } finally {
+    await Promise.all(runners.map((runner) => runner.release()));
+  }
 }
 
 /** Any fixed number: the session lock that serialises concurrent migration runs. */

@@ -2,7 +2,8 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ReadinessRegistry } from '@sluice/observability';
 import { DataSource } from 'typeorm';
-import { createDataSource, DatabaseOptions } from './data-source';
+import { DEFAULT_DATABASE_POOL_SIZE } from '@sluice/config';
+import { createDataSource, DatabaseOptions, openPool } from './data-source';
 import { AccountRepository } from './repositories/account.repository';
 import { MessagePartRepository } from './repositories/message-part.repository';
 import { MessageRepository } from './repositories/message.repository';
@@ -21,6 +22,7 @@ export class DatabaseModule implements OnApplicationShutdown {
           inject: [ReadinessRegistry],
           useFactory: async (readiness: ReadinessRegistry) => {
             const dataSource = await createDataSource(options).initialize();
+            await openPool(dataSource, options.poolSize ?? DEFAULT_DATABASE_POOL_SIZE);
             readiness.register('postgres', async () => {
               await dataSource.query('SELECT 1');
             });

@@ -42,12 +42,14 @@ const TRANSITION_EVENT_JSON = statusEventJson({
 });
 
 /**
- * A message the expiry sweep fails (`m` messages; $1 the queued state, $2 the grace in ms):
- * still queued more than the grace past its expiry, with no part at the carrier (a message
- * with one is left to carrier-dispatch, which completes it).
+ * A message the expiry sweep fails (`m` messages; $1 the grace in ms): still queued more than
+ * the grace past its expiry, with no part at the carrier (a message with one is left to
+ * carrier-dispatch, which completes it). The state is written out, not a parameter: only then
+ * can a prepared statement's generic plan use the partial index of queued messages by deadline
+ * (with a parameter it read every queued row, 15-20 ms a sweep with 12,000 waiting).
  */
-const EXPIRED_QUEUED = `m.message_state = $1
-            AND message_expiry_deadline(m.message_time, m.message_expiry) < now() - make_interval(secs => $2::double precision / 1000)
+const EXPIRED_QUEUED = `m.message_state = '${MessageState.Queued}'
+            AND message_expiry_deadline(m.message_time, m.message_expiry) < now() - make_interval(secs => $1::double precision / 1000)
             AND NOT EXISTS (SELECT 1 FROM message_parts p WHERE p.message_uuid = m.message_uuid)`;
 
 export class MessageRepository {
@@ -103,10 +105,7 @@ export class MessageRepository {
    * lock, so that a sweep with nothing to do costs a single statement.
    */
   async anyExpiredQueued(graceMs: number): Promise<boolean> {
-    const rows: Array<{ due: boolean }> = await preparedQuery(this.dataSource, `SELECT EXISTS (SELECT 1 FROM messages m WHERE ${EXPIRED_QUEUED}) AS due`, [
-      MessageState.Queued,
-      graceMs,
-    ]);
+    const rows: Array<{ due: boolean }> = await preparedQuery(this.dataSource, `SELECT EXISTS (SELECT 1 FROM messages m WHERE ${EXPIRED_QUEUED}) AS due`, [graceMs]);
     return rows[0]?.due === true;
   }
 
@@ -124,9 +123,9 @@ export class MessageRepository {
         `SELECT m.message_uuid FROM messages m
           WHERE ${EXPIRED_QUEUED}
           ORDER BY message_expiry_deadline(m.message_time, m.message_expiry)
-          LIMIT $3
+          LIMIT $2
           FOR UPDATE OF m SKIP LOCKED`,
-        [MessageState.Queued, graceMs, limit],
+        [graceMs, limit],
       );
       if (due.length === 0) return [];
       const applied = await this.transitionMany(

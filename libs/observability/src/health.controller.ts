@@ -1,6 +1,13 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { SERVICE_HEADER } from '@sluice/processes';
+import { OBSERVABILITY_OPTIONS, type ObservabilityOptions } from './observability.options';
 import { ReadinessRegistry } from './readiness.registry';
+
+/** What Express's and Fastify's replies both offer. */
+interface HeaderReply {
+  header(name: string, value: string): unknown;
+}
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -10,6 +17,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly readiness: ReadinessRegistry,
+    @Inject(OBSERVABILITY_OPTIONS) private readonly options: ObservabilityOptions,
   ) {}
 
   /** Liveness: the process serves HTTP. Dependencies are not checked, so an outage never restarts pods. */
@@ -22,7 +30,8 @@ export class HealthController {
   /** Readiness: every dependency the app registered answers. */
   @Get(['ready', ''])
   @HealthCheck()
-  ready() {
+  ready(@Res({ passthrough: true }) reply: HeaderReply) {
+    reply.header(SERVICE_HEADER, this.options.service);
     const shutdown = async (): Promise<HealthIndicatorResult> => {
       const indicator = this.indicators.check('shutdown');
       return this.readiness.isShuttingDown() ? indicator.down({ message: 'shutting down' }) : indicator.up();

@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { freePort, startAppProcess } from './app-process';
+import { freePort, SERVICE_HEADER, startAppProcess, waitUntilReady, type AppProcess } from './app-process';
 
 describe('app processes', () => {
   it('finds a port that can be listened on', async () => {
@@ -16,5 +18,28 @@ describe('app processes', () => {
 
   it('says to build first when an app has no build', () => {
     expect(() => startAppProcess({ app: 'no-such-app', port: 1, env: {}, logDir: tmpdir() })).toThrow(/no-such-app\/dist\/main\.js does not exist: build the apps first/);
+  });
+
+  it('does not take another process answering on the port for the app', async () => {
+    // Something that answers 200 to any path, as a webhook receiver does, holds the app's port.
+    const impostor = createHttpServer((_request, response) => response.end('ok'));
+    await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', () => resolve()));
+    const address = impostor.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    // The app that should have been there: still running, never ready.
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => undefined, 10_000)'], { stdio: 'ignore' });
+    const app: AppProcess = { app: 'carrier-dispatch', name: 'carrier-dispatch', port, process: child, exited: new Promise((done) => child.once('exit', done)), logPath: '/dev/null' };
+    try {
+      await expect(waitUntilReady(app, 600)).rejects.toThrow(/was not ready within 600 ms \(200 from a process that is not a Sluice app: ok\)/);
+      impostor.removeAllListeners('request');
+      impostor.on('request', (_request, response) => {
+        response.setHeader(SERVICE_HEADER, 'carrier-dispatch');
+        response.end('{}');
+      });
+      await expect(waitUntilReady(app, 2_000)).resolves.toBeUndefined();
+    } finally {
+      child.kill();
+      await new Promise((resolve) => impostor.close(resolve));
+    }
   });
 });

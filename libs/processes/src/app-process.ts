@@ -30,6 +30,9 @@ export interface StartOptions {
   readonly logDir: string;
 }
 
+/** The header naming the app that answered a readiness probe (set by every app's health controller). */
+export const SERVICE_HEADER = 'x-sluice-service';
+
 /** A TCP port free on loopback at the moment of asking. */
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -61,7 +64,11 @@ export function startAppProcess(options: StartOptions): AppProcess {
   return { app: options.app, name, port: options.port, process: child, exited, logPath };
 }
 
-/** Polls /health/ready until it answers 200; fails early if the process exits. */
+/**
+ * Polls /health/ready until the app answers 200, naming itself; fails early if the process exits.
+ * Another process on its port (one that took the port between its choice and the app's start)
+ * answers without the app's name, so it is not taken for the app.
+ */
 export async function waitUntilReady(app: AppProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
@@ -69,8 +76,9 @@ export async function waitUntilReady(app: AppProcess, timeoutMs = 60_000): Promi
     if (app.process.exitCode !== null) throw new Error(`${app.name} exited with code ${app.process.exitCode} before it was ready; see ${app.logPath}`);
     try {
       const response = await fetch(`http://127.0.0.1:${app.port}/health/ready`);
-      if (response.ok) return;
-      last = `${response.status} ${await response.text()}`;
+      const service = response.headers.get(SERVICE_HEADER);
+      if (response.ok && service === app.app) return;
+      last = `${response.status} from ${service ?? 'a process that is not a Sluice app'}: ${await response.text()}`;
     } catch (error: unknown) {
       last = error instanceof Error ? error.message : String(error);
     }

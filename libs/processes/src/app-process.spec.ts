@@ -1,13 +1,18 @@
 import { spawn } from 'node:child_process';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { freePort, SERVICE_HEADER, startAppProcess, waitUntilReady, type AppProcess } from './app-process';
 
 describe('app processes', () => {
   it('finds a port that can be listened on', async () => {
     const port = await freePort();
-    expect(port).toBeGreaterThan(0);
+    // Below the range the kernel gives outgoing connections, and never handed out twice.
+    expect(port).toBeGreaterThanOrEqual(20_000);
+    expect(port).toBeLessThan(Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0]));
+    const more = await Promise.all(Array.from({ length: 20 }, () => freePort()));
+    expect(new Set([port, ...more]).size).toBe(21);
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -1,7 +1,7 @@
 // Runs the built Sluice apps as child processes (`node apps/<app>/dist/main.js`), as an
 // operator would on one machine: start, wait until ready, stop gracefully.
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -33,17 +33,46 @@ export interface StartOptions {
 /** The header naming the app that answered a readiness probe (set by every app's health controller). */
 export const SERVICE_HEADER = 'x-sluice-service';
 
-/** A TCP port free on loopback at the moment of asking. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
+/** The lowest port handed out: below it are the well-known and registered services people run locally. */
+const LOWEST_PORT = 20_000;
+/** Ports this process handed out already: never the same one twice. */
+const handedOut = new Set<number>();
+
+/** The first port the kernel picks for outgoing connections (Linux's ip_local_port_range; 32768 elsewhere). */
+function ephemeralPortsFrom(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > LOWEST_PORT + 1_000 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((done) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
   });
+}
+
+/**
+ * A TCP port free on loopback at the moment of asking, for an app about to start. It is taken
+ * below the kernel's range for outgoing connections: a port from that range (what listening on
+ * port 0 gives) can be taken by any process's next outgoing connection before the app listens on
+ * it, as the apps starting meanwhile open theirs to Postgres, Redis and Kafka.
+ */
+export async function freePort(): Promise<number> {
+  const span = ephemeralPortsFrom() - LOWEST_PORT;
+  for (let tries = 0; tries < 200; tries += 1) {
+    const port = LOWEST_PORT + Math.floor(Math.random() * span);
+    if (handedOut.has(port)) continue;
+    // Reserved before the check, so that calls made at once never get the same port.
+    handedOut.add(port);
+    if (await canListen(port)) return port;
+    handedOut.delete(port);
+  }
+  throw new Error(`no free port found between ${LOWEST_PORT} and ${LOWEST_PORT + span}`);
 }
 
 export function startAppProcess(options: StartOptions): AppProcess {

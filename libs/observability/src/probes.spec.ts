@@ -1,9 +1,12 @@
-// The request logger is bound to API requests only: probes and scrapes never run in its AsyncLocalStorage.
+// Probes and scrapes: never run in the request logger's AsyncLocalStorage (it is bound to API
+// requests only), and the readiness answer names the service that gives it.
 import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SERVICE_HEADER } from '@sluice/processes';
 import { storage } from 'nestjs-pino/storage';
 import { ObservabilityModule } from './observability.module';
+import { ReadinessRegistry } from './readiness.registry';
 
 @Controller('ping')
 class PingController {
@@ -16,7 +19,7 @@ class PingController {
 @Module({ imports: [ObservabilityModule.forRoot({ service: 'logger-spec', logLevel: 'silent' })], controllers: [PingController] })
 class ProbeModule {}
 
-describe('request logging', () => {
+describe('probes, scrapes and request logging', () => {
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
@@ -39,5 +42,20 @@ describe('request logging', () => {
     expect((await fastify.inject({ method: 'GET', url: '/ping' })).statusCode).toBe(200);
     expect(run).toHaveBeenCalledTimes(1);
     run.mockRestore();
+  });
+
+  it('names the service on its readiness answer', async () => {
+    const answer = await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/health/ready' });
+    expect(answer.statusCode).toBe(200);
+    expect(answer.headers[SERVICE_HEADER]).toBe('logger-spec');
+  });
+
+  it('answers 503 when a dependency is down', async () => {
+    app.get(ReadinessRegistry).register('broken', async () => {
+      throw new Error('down for the test');
+    });
+    const answer = await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/health/ready' });
+    expect(answer.statusCode).toBe(503);
+    expect(answer.json()).toMatchObject({ status: 'error', error: { broken: { status: 'down', message: 'down for the test' } } });
   });
 });

@@ -2,7 +2,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CARRIERS, CarrierId, DispatchJob, DispatchQuota, MessageErrorCode, MessageState, TextEncoding, Topic, must } from '@sluice/contracts';
 import { messageExpiryDeadline, openContent, splitIntoParts } from '@sluice/domain';
-import { Admission, ClaimedJob, Coalescer, DispatchSchedule, IdleWait, KafkaProducer, OutboxRelay, preciseNowMs, QuotaAdmission, REDIS, watchScheduleWake } from '@sluice/messaging';
+import { Admission, ClaimedJob, Coalescer, DispatchSchedule, IdleWait, KafkaProducer, OutboxRelay, QuotaAdmission, REDIS, watchScheduleWake } from '@sluice/messaging';
+import { preciseNowMs, waitUntilPrecisely } from '@sluice/clock';
 import { BackoffPolicy, MetricsRegistry, ReadinessRegistry, SupervisedLoop, Supervisor } from '@sluice/observability';
 import {
   countedSends,
@@ -414,7 +415,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     switch (result.outcome) {
       case 'admitted': {
         // Admitted for a moment ahead (when its quotas have room): handed over no earlier.
-        if (result.at > result.now) await sleepUntil(result.handOffAt);
+        if (result.at > result.now) await waitUntilPrecisely(result.handOffAt);
         // In flight until the carrier answers: settled then (or released if nothing is written).
         return { ...result.admission, now: result.now, askedAt: preciseNowMs(), answeredAt: null, unanswered: 0, closed: false };
       }
@@ -534,11 +535,6 @@ export function concatenationReference(messageUuid: string): number {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Until `preciseNowMs` reads `localMs` (a timer may fire a little before its time by that clock). */
-async function sleepUntil(localMs: number): Promise<void> {
-  for (let left = localMs - preciseNowMs(); left > 0; left = localMs - preciseNowMs()) await sleep(left);
 }
 
 /** The text to submit: the payload's own, or its sealed content opened with the key on the row (null if it cannot be). */

@@ -1,7 +1,7 @@
 // One SMPP 3.4 transceiver bind to the carrier: reconnects with back-off and bounds outstanding submits.
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
-import { preciseNowMs } from '@sluice/messaging';
+import { preciseNowMs } from '@sluice/clock';
 import * as smpp from 'smpp';
 import { keepDeliverSmContentRaw } from './deliver-sm-content';
 

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AdmissionResult, QuotaAdmission } from './quota-admission';
 import type { QuotaWindow } from './quota-windows';
-import { CLOCK_DRIFT_PER_MS, preciseNowMs } from './redis-clock';
+import { preciseNowMs } from '@sluice/clock';
+import { CLOCK_DRIFT_PER_MS } from './redis-clock';
 
 const HOUR = 3_600_000;
 const GUARD = 20;

@@ -1,7 +1,8 @@
 // Admits a message against its window quotas at the moment it is handed to the carrier, atomically on Redis time.
 import type Redis from 'ioredis';
 import { defineWindowScripts, rebuildMissingWindows, type QuotaWindow, type RecordedSendsSource } from './quota-windows';
-import { preciseNowMs, RedisClockOffset } from './redis-clock';
+import { preciseNowMs } from '@sluice/clock';
+import { RedisClockOffset } from './redis-clock';
 import { luaScript, type LuaScript } from './lua-script';
 
 /**

@@ -9,15 +9,6 @@ const SAMPLE_MAX_AGE_MS = 10_000;
  */
 export const CLOCK_DRIFT_PER_MS = 1e-3;
 
-/**
- * This process's clock in ms with a fraction (to the microsecond): the monotonic clock from
- * the process's start on. Redis `TIME` has microseconds too, so a bound taken on the two is
- * not widened by whole-millisecond reads. Only differences and offsets measured on this same
- * clock are meaningful (`RedisClockOffset`).
- */
-export function preciseNowMs(): number {
-  return performance.timeOrigin + performance.now();
-}
 
 /**
  * Redis time minus this process's clock, from the round trip with the least delay lately

@@ -1,0 +1,2 @@
+export * from './precise-clock';
+export * from './precise-wait';

@@ -7,7 +7,7 @@ import { DISPATCH_CONFIG, DispatchConfig } from './dispatch.config';
 import { DispatchService } from './dispatch.service';
 import { InboundService } from './inbound.service';
 import { ReceiptService } from './receipt.service';
-import { SmppRoutes } from './smpp-routes';
+import { SmppThread } from './smpp-thread';
 
 @Module({})
 export class AppModule {
@@ -23,13 +23,13 @@ export class AppModule {
       providers: [
         { provide: DISPATCH_CONFIG, useValue: config },
         {
-          provide: SmppRoutes,
+          provide: SmppThread,
           useFactory: () =>
-            new SmppRoutes(
-              { host: config.SMPP_HOST, port: config.SMPP_PORT, systemId: config.SMPP_SYSTEM_ID, password: config.SMPP_PASSWORD, binds: config.SMPP_BINDS },
-              config.SMPP_ROUTES,
-              { window: config.SMPP_WINDOW, responseTimeoutMs: config.SMPP_RESPONSE_TIMEOUT_MS, enquireLinkMs: config.SMPP_ENQUIRE_LINK_MS },
-            ),
+            new SmppThread({
+              defaultRoute: { host: config.SMPP_HOST, port: config.SMPP_PORT, systemId: config.SMPP_SYSTEM_ID, password: config.SMPP_PASSWORD, binds: config.SMPP_BINDS },
+              perCarrier: config.SMPP_ROUTES,
+              link: { window: config.SMPP_WINDOW, responseTimeoutMs: config.SMPP_RESPONSE_TIMEOUT_MS, enquireLinkMs: config.SMPP_ENQUIRE_LINK_MS },
+            }),
         },
         BatchedTransitions,
         InboundService,

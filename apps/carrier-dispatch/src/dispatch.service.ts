@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { CARRIERS, CarrierId, DispatchJob, DispatchQuota, MessageErrorCode, MessageState, TextEncoding, Topic, must } from '@sluice/contracts';
 import { messageExpiryDeadline, openContent, splitIntoParts } from '@sluice/domain';
 import { Admission, ClaimedJob, Coalescer, DispatchSchedule, IdleWait, KafkaProducer, OutboxRelay, QuotaAdmission, REDIS, watchScheduleWake } from '@sluice/messaging';
-import { preciseNowMs, waitUntilPrecisely } from '@sluice/clock';
+import { preciseNowMs } from '@sluice/clock';
 import { BackoffPolicy, MetricsRegistry, ReadinessRegistry, SupervisedLoop, Supervisor } from '@sluice/observability';
 import {
   countedSends,
@@ -21,7 +21,7 @@ import type Redis from 'ioredis';
 import * as smpp from 'smpp';
 import { DISPATCH_CONFIG, DispatchConfig } from './dispatch.config';
 import { ReceiptService } from './receipt.service';
-import { SmppRoutes } from './smpp-routes';
+import { SmppThread } from './smpp-thread';
 import { SmppTimeoutError, SmppUnavailableError, SubmitResult } from './smpp-client';
 
 /** SMPP statuses that mean "slow down, try again later". */
@@ -51,6 +51,8 @@ interface AdmittedHandOff extends Admission {
   readonly now: number;
   /** When the admission let it go: its answer, or the moment it was admitted for (this process's clock). */
   readonly askedAt: number;
+  /** The moment it was admitted for (`preciseNowMs`), until its first submit is handed to the SMPP thread to be written then; null: at once. */
+  notBefore: number | null;
   answeredAt: number | null;
   unanswered: number;
   closed: boolean;
@@ -89,7 +91,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     @Inject(DISPATCH_CONFIG) private readonly config: DispatchConfig,
     @Inject(REDIS) redis: Redis,
-    private readonly carrier: SmppRoutes,
+    private readonly carrier: SmppThread,
     private readonly parts: MessagePartRepository,
     private readonly transitions: BatchedTransitions,
     private readonly producer: KafkaProducer,
@@ -366,6 +368,9 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
   ): Promise<SubmitResult> {
     for (let attempt = 1; ; attempt += 1) {
       if (admission) admission.unanswered += 1;
+      // The first submit of an admission is written at the moment it was admitted for.
+      const notBefore = admission?.notBefore ?? undefined;
+      if (admission) admission.notBefore = null;
       try {
         const result = await this.carrier.submit(carrier, {
           source_addr_ton: src.length <= 6 ? 3 : 1,
@@ -377,7 +382,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
           registered_delivery: this.config.REQUEST_RECEIPTS ? 1 : 0,
           data_coding: encoding === TextEncoding.Ucs2 ? 8 : 0,
           short_message: shortMessage,
-        });
+        }, notBefore);
         if (admission) {
           admission.unanswered -= 1;
           admission.answeredAt = result.answeredAt;
@@ -414,10 +419,10 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     const result = await this.admission.admit(request);
     switch (result.outcome) {
       case 'admitted': {
-        // Admitted for a moment ahead (when its quotas have room): handed over no earlier.
-        if (result.at > result.now) await waitUntilPrecisely(result.handOffAt);
-        // In flight until the carrier answers: settled then (or released if nothing is written).
-        return { ...result.admission, now: result.now, askedAt: preciseNowMs(), answeredAt: null, unanswered: 0, closed: false };
+        // Admitted for a moment ahead (when its quotas have room): the SMPP thread writes it no
+        // earlier. In flight until the carrier answers: settled then (or released if nothing is written).
+        const notBefore = result.at > result.now ? result.handOffAt : null;
+        return { ...result.admission, now: result.now, askedAt: notBefore ?? preciseNowMs(), notBefore, answeredAt: null, unanswered: 0, closed: false };
       }
       case 'refused':
         // A place in line is kept, or given when the retry is not a few milliseconds away.

@@ -11,7 +11,7 @@ import { parseReceipt, receiptOutcome } from './delivery-receipt';
 import { DISPATCH_CONFIG, DispatchConfig } from './dispatch.config';
 import { InboundService } from './inbound.service';
 import { isDeliveryReceipt } from './mobile-originated';
-import type { SmppRoutes } from './smpp-routes';
+import type { SmppThread } from './smpp-thread';
 
 /** The sweep leaves messages that turned `sent` this recently to the dispatcher that sent them. */
 const SWEEP_SETTLED_AFTER_MS = 5_000;
@@ -62,7 +62,7 @@ export class ReceiptService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /** Takes every deliver_sm of every route: receipts here, mobile-originated messages (esm_class message type 0) to InboundService. */
-  attach(carrier: SmppRoutes): void {
+  attach(carrier: SmppThread): void {
     carrier.onDeliver((pdu) => {
       if (!isDeliveryReceipt(pdu.esm_class ?? 0)) {
         return this.inbound.handle(pdu).catch((error: unknown) => {

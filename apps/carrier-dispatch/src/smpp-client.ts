@@ -173,7 +173,9 @@ export class SmppClient extends EventEmitter {
       this.logger.warn({ message: error.message }, 'carrier connection error');
     });
     session.on('close', () => {
+      const wasBound = this.bound;
       this.bound = false;
+      if (wasBound) this.emit('unbound');
       if (this.session === session) this.session = null;
       if (this.stopping) return;
       const delay = reconnectDelay(this.reconnectDelayMs, this.options.retryPhase ?? 0, Date.now());

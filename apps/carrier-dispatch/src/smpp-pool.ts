@@ -16,6 +16,11 @@ export class SmppPool {
     for (const client of this.clients) client.on('bound', listener);
   }
 
+  /** Called each time one of the binds goes down. */
+  onUnbound(listener: () => void): void {
+    for (const client of this.clients) client.on('unbound', listener);
+  }
+
   /** Who takes every bind's deliver_sm (receipts and mobile-originated messages). */
   onDeliver(handler: DeliverHandler): void {
     for (const client of this.clients) client.onDeliver(handler);

@@ -60,6 +60,11 @@ export class SmppRoutes {
     for (const route of this.routes) route.pool.onBound(listener);
   }
 
+  /** Called each time a bind goes down, on any route. */
+  onUnbound(listener: () => void): void {
+    for (const route of this.routes) route.pool.onUnbound(listener);
+  }
+
   /** Some route can submit. */
   anyBound(): boolean {
     return this.routes.some((r) => r.pool.isBound());

@@ -102,7 +102,7 @@ describe('carrier-dispatch', () => {
     };
     expect(count).toEqual({ total: 20, maxInWindow: 5 });
     const metrics = await (await fetch(`http://127.0.0.1:${restarted.port}/metrics`)).text();
-    const outcome = (name: string) => Number(metrics.split('\n').find((l) => l.startsWith(`sluice_dispatch_outcomes_total{outcome="${name}"`))?.split(' ').pop() ?? 0);
+    const outcome = (name: string) => dispatchOutcome(metrics, name);
     expect(outcome('late')).toBe(0);
     expect(outcome('sent')).toBe(20);
     // Fifteen were refused at least once and waited on the schedule, not in Kafka.
@@ -215,6 +215,40 @@ describe('carrier-dispatch', () => {
     }
   });
 
+  it('while the carrier refuses every bind, is not ready and claims nothing; once it is back, sends what waited', async () => {
+    const dispatchers = platform.apps.filter((a) => a.name === 'carrier-dispatch' && a.process.exitCode === null && a.process.signalCode === null);
+    const unavailable = async () => {
+      const counts = await Promise.all(dispatchers.map(async (a) => dispatchOutcome(await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text(), 'unavailable')));
+      return counts.reduce((sum, n) => sum + n, 0);
+    };
+    const outage = async (method: 'POST' | 'DELETE') => {
+      const init = method === 'POST' ? { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seconds: 600 }) } : { method };
+      expect((await fetch(`${platform.simulatorUrl}/simulator/outage`, init)).status).toBe(200);
+    };
+    const { send } = await account(100);
+    let uuids: string[] = [];
+    await outage('POST');
+    try {
+      await eventually(
+        async () => ((await Promise.all(dispatchers.map(async (a) => (await fetch(`http://127.0.0.1:${a.port}/health/ready`)).status))).every((s) => s === 503) ? true : undefined),
+        15_000,
+        'every dispatcher not ready',
+      );
+      const before = await unavailable();
+      uuids = await send({ dst: testNumber('204'), text: 'during the outage' });
+      // Long enough for a job handed back as unavailable to come round several times (1 s apart).
+      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      expect(await unavailable()).toBe(before);
+      const ready = await fetch(`http://127.0.0.1:${must(dispatchers[0], 'a dispatcher').port}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.text()).toContain('no bind up');
+    } finally {
+      await outage('DELETE');
+    }
+    const rows = await finalStates(uuids, 30_000);
+    expect(rows[0]).toMatchObject({ message_state: 'delivered' });
+  });
+
   it('binds again after the carrier drops every connection, and delivers what comes next', async () => {
     const dropped = (await (await fetch(`${platform.simulatorUrl}/simulator/binds/drop`, { method: 'POST' })).json()) as { dropped: number };
     expect(dropped.dropped).toBeGreaterThan(0);
@@ -263,3 +297,8 @@ describe('carrier-dispatch', () => {
     }
   });
 });
+
+/** A dispatcher's `sluice_dispatch_outcomes_total` for one outcome, from its /metrics text. */
+function dispatchOutcome(metrics: string, outcome: string): number {
+  return Number(metrics.split('\n').find((l) => l.startsWith(`sluice_dispatch_outcomes_total{outcome="${outcome}"`))?.split(' ').pop() ?? 0);
+}

@@ -28,7 +28,7 @@ export class AppModule {
             new SmppThread({
               defaultRoute: { host: config.SMPP_HOST, port: config.SMPP_PORT, systemId: config.SMPP_SYSTEM_ID, password: config.SMPP_PASSWORD, binds: config.SMPP_BINDS },
               perCarrier: config.SMPP_ROUTES,
-              link: { window: config.SMPP_WINDOW, responseTimeoutMs: config.SMPP_RESPONSE_TIMEOUT_MS, enquireLinkMs: config.SMPP_ENQUIRE_LINK_MS },
+              link: { window: config.SMPP_WINDOW, responseTimeoutMs: config.SMPP_RESPONSE_TIMEOUT_MS, enquireLinkMs: config.SMPP_ENQUIRE_LINK_MS, reconnectMs: config.SMPP_RECONNECT_MS },
             }),
         },
         BatchedTransitions,

@@ -76,6 +76,12 @@ export const dispatchEnv = httpEnv
     SMPP_WINDOW: positiveInt('a positive whole number').default(50),
     SMPP_RESPONSE_TIMEOUT_MS: positiveInt('a number of milliseconds').default(10_000),
     SMPP_ENQUIRE_LINK_MS: positiveInt('a number of milliseconds').default(30_000),
+    /**
+     * The longest wait between two attempts of one bind to bind again (the first waits 250 ms,
+     * doubling up to this). The binds of a route take turns, so a carrier that is back after an
+     * outage is found within this ÷ SMPP_BINDS: every bind tries this often while it is away.
+     */
+    SMPP_RECONNECT_MS: positiveInt('a number of milliseconds').default(500),
     /** A claimed job not finished within this time becomes due again for any dispatcher. */
     SCHEDULE_LEASE_MS: positiveInt('a number of milliseconds').default(30_000),
     /**

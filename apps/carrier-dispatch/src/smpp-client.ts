@@ -13,6 +13,8 @@ export interface SmppClientOptions {
   readonly window: number;
   readonly responseTimeoutMs: number;
   readonly enquireLinkMs: number;
+  /** The longest wait between two attempts of this bind to bind again (SMPP_RECONNECT_MS). */
+  readonly reconnectMs: number;
   /**
    * Where in each longest retry interval this bind tries again, as a fraction of it (0 by
    * default): the binds of a pool take turns, so a carrier that comes back is found within the
@@ -30,9 +32,7 @@ export interface SubmitResult {
   readonly answeredAt: number;
 }
 
-/** The longest wait between two attempts to bind again. */
-export const RECONNECT_MAX_MS = 1_000;
-/** The first wait before binding again; it doubles up to RECONNECT_MAX_MS. */
+/** The first wait before binding again; it doubles up to the longest (`reconnectMs`). */
 const RECONNECT_FIRST_MS = 250;
 
 export class SmppTimeoutError extends Error {}
@@ -58,13 +58,14 @@ export class SmppClient extends EventEmitter {
   private session: smpp.Session | null = null;
   private bound = false;
   private stopping = false;
-  private reconnectDelayMs = RECONNECT_FIRST_MS;
+  private reconnectDelayMs: number;
   private outstanding = 0;
   private readonly waiters: Array<() => void> = [];
   private deliverHandler: DeliverHandler = async () => undefined;
 
   constructor(private readonly options: SmppClientOptions) {
     super();
+    this.reconnectDelayMs = Math.min(RECONNECT_FIRST_MS, options.reconnectMs);
     keepDeliverSmContentRaw();
   }
 
@@ -147,7 +148,7 @@ export class SmppClient extends EventEmitter {
       session.bind_transceiver({ system_id: this.options.systemId, password: this.options.password }, (pdu) => {
         if (pdu.command_status === smpp.ESME_ROK) {
           this.bound = true;
-          this.reconnectDelayMs = RECONNECT_FIRST_MS;
+          this.reconnectDelayMs = Math.min(RECONNECT_FIRST_MS, this.options.reconnectMs);
           this.logger.log({ host: this.options.host, port: this.options.port }, 'bound to the carrier');
           this.emit('bound');
         } else {
@@ -178,9 +179,9 @@ export class SmppClient extends EventEmitter {
       if (wasBound) this.emit('unbound');
       if (this.session === session) this.session = null;
       if (this.stopping) return;
-      const delay = reconnectDelay(this.reconnectDelayMs, this.options.retryPhase ?? 0, Date.now());
-      // At most a second apart: a carrier that is back gets its traffic within a second.
-      this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, RECONNECT_MAX_MS);
+      const delay = reconnectDelay(this.reconnectDelayMs, this.options.retryPhase ?? 0, Date.now(), this.options.reconnectMs);
+      // At most SMPP_RECONNECT_MS apart: a carrier that is back is found within that ÷ the binds.
+      this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, this.options.reconnectMs);
       setTimeout(() => this.connect(), delay).unref();
     });
   }
@@ -188,12 +189,12 @@ export class SmppClient extends EventEmitter {
 
 /**
  * How long to wait before binding again. While backing off, the back-off (`backoffMs`); at the
- * longest interval, until this bind's turn in it (`phase` of the interval past each whole
- * interval of the clock, `nowMs`), never sooner than a quarter interval: a pool's binds then
- * try at evenly spread moments, whatever the moment they lost the carrier together.
+ * longest interval (`intervalMs`), until this bind's turn in it (`phase` of the interval past
+ * each whole interval of the clock, `nowMs`), never sooner than a quarter interval: a pool's
+ * binds then try at evenly spread moments, whatever the moment they lost the carrier together.
  */
-export function reconnectDelay(backoffMs: number, phase: number, nowMs: number): number {
-  if (backoffMs < RECONNECT_MAX_MS) return backoffMs;
-  const turn = (((phase * RECONNECT_MAX_MS - nowMs) % RECONNECT_MAX_MS) + RECONNECT_MAX_MS) % RECONNECT_MAX_MS;
-  return turn < RECONNECT_MAX_MS / 4 ? turn + RECONNECT_MAX_MS : turn;
+export function reconnectDelay(backoffMs: number, phase: number, nowMs: number, intervalMs: number): number {
+  if (backoffMs < intervalMs) return backoffMs;
+  const turn = (((phase * intervalMs - nowMs) % intervalMs) + intervalMs) % intervalMs;
+  return turn < intervalMs / 4 ? turn + intervalMs : turn;
 }

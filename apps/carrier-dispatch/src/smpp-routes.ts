@@ -9,6 +9,7 @@ export interface SmppLinkSettings {
   readonly window: number;
   readonly responseTimeoutMs: number;
   readonly enquireLinkMs: number;
+  readonly reconnectMs: number;
 }
 
 interface Route {

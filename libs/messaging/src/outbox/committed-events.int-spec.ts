@@ -1,5 +1,6 @@
 // The fast path of committed status events against real Postgres: one send for everything handed
-// over together, the outbox rows deleted after it, and left for the sweep when the send fails.
+// over together, the outbox rows deleted after it (one DELETE for the sends of a linger), and left
+// for the sweep when the send fails.
 import { MessageErrorCode, MessageState, SmsStatusPayload } from '@sluice/contracts';
 import { OutboxRepository } from '@sluice/persistence';
 import { connectTestDatabase } from '@sluice/testing-data';
@@ -44,7 +45,34 @@ describe('CommittedEventPublisher (real Postgres)', () => {
     const batches = await Promise.all([committed(), committed(), committed()]);
     await Promise.all(batches.map((batch) => publisher.publish(batch)));
     expect(sends).toEqual([batches.flatMap((b) => b.events)]);
+    await publisher.idle();
     expect(await remaining(batches.flatMap((b) => b.outboxIds))).toBe(0);
+  });
+
+  it('deletes the rows of the sends within its delete linger with one statement, at the latest when it is made idle', async () => {
+    const deletes: string[][] = [];
+    const counting = Object.assign(Object.create(outbox) as OutboxRepository, {
+      delete: (ids: readonly string[]) => (deletes.push([...ids]), outbox.delete(ids)),
+    });
+    const sender: StatusEventSender = { publish: async () => undefined };
+    const publisher = new CommittedEventPublisher(sender, counting, 0, 60_000);
+    const first = await committed();
+    await publisher.publish(first);
+    const second = await committed();
+    await publisher.publish(second);
+    expect(deletes).toEqual([]);
+    expect(await remaining([...first.outboxIds, ...second.outboxIds])).toBe(2);
+    await publisher.idle();
+    expect(deletes).toEqual([[...first.outboxIds, ...second.outboxIds]]);
+    expect(await remaining([...first.outboxIds, ...second.outboxIds])).toBe(0);
+  });
+
+  it('deletes on its own once the delete linger has passed', async () => {
+    const publisher = new CommittedEventPublisher({ publish: async () => undefined }, outbox, 0, 1);
+    const batch = await committed();
+    await publisher.publish(batch);
+    for (let i = 0; i < 200 && (await remaining(batch.outboxIds)) > 0; i += 1) await new Promise((r) => setTimeout(r, 25));
+    expect(await remaining(batch.outboxIds)).toBe(0);
   });
 
   it('leaves the rows to the outbox sweep when the send fails, and does not reject', async () => {

@@ -16,7 +16,7 @@ import {
   TransitionPatch,
 } from '@sluice/persistence';
 import { DataSource } from 'typeorm';
-import { BatchedTransitions } from './batched-transitions';
+import { BatchedTransitions, WRITE_LINGER_MS } from './batched-transitions';
 import type Redis from 'ioredis';
 import * as smpp from 'smpp';
 import { DISPATCH_CONFIG, DispatchConfig } from './dispatch.config';
@@ -113,7 +113,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     this.partWrites = new Coalescer<{ messageUuid: string; partSeq: number; partsTotal: number; carrierMessageId: string }, void>(async (parts) => {
       await this.parts.recordSubmittedMany(parts);
       return parts.map(() => undefined);
-    });
+    }, 500, WRITE_LINGER_MS);
     this.outcomes = metrics.counter('dispatch_outcomes_total', 'Dispatch attempts by outcome', ['outcome']);
     this.recordRetries = metrics.counter('dispatch_record_retries_total', 'Writes of what the carrier accepted tried again (Postgres away); the job stays leased meanwhile');
     this.lateness = metrics.histogram('dispatch_lateness_ms', 'Claim time minus the booked slot (a pacing hint: lateness costs no slot)', [1, 5, 10, 25, 50, 100, 250, 1_000, 10_000]);

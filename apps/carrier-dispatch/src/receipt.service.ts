@@ -4,7 +4,7 @@ import { MessageErrorCode, MessageState } from '@sluice/contracts';
 import { Coalescer, OutboxRelay, PeriodicTask } from '@sluice/messaging';
 import { MetricsRegistry, Supervisor } from '@sluice/observability';
 import { MessagePartRepository, MessageRepository, PartReceiptOutcome, ReceiptToRecord } from '@sluice/persistence';
-import { BatchedTransitions } from './batched-transitions';
+import { BatchedTransitions, WRITE_LINGER_MS } from './batched-transitions';
 import type * as smpp from 'smpp';
 import { receiptText } from './deliver-sm-content';
 import { parseReceipt, receiptOutcome } from './delivery-receipt';
@@ -58,7 +58,7 @@ export class ReceiptService implements OnApplicationBootstrap, OnApplicationShut
       // Read after the receipts are committed: a message still `queued` now is settled by whoever turns it `sent`.
       const states = await this.messages.statesOf([...new Set(standings.flatMap((s) => (s ? [s.messageUuid] : [])))]);
       return standings.map((standing) => (standing ? { standing, state: states.get(standing.messageUuid) } : null));
-    });
+    }, 500, WRITE_LINGER_MS);
   }
 
   /** Takes every deliver_sm of every route: receipts here, mobile-originated messages (esm_class message type 0) to InboundService. */

@@ -29,6 +29,23 @@ describe('Coalescer', () => {
     expect(batches).toEqual([[1], [2, 3], [4]]);
   });
 
+  it('with a linger, holds the first call until the linger ends and writes what came meanwhile with it', async () => {
+    jest.useFakeTimers();
+    try {
+      const batches: number[][] = [];
+      const coalescer = new Coalescer<number, number>(async (inputs) => (batches.push([...inputs]), inputs), 500, 10);
+      const first = coalescer.add(1);
+      await jest.advanceTimersByTimeAsync(9);
+      expect(batches).toEqual([]);
+      const second = coalescer.add(2);
+      await jest.advanceTimersByTimeAsync(1);
+      await Promise.all([first, second]);
+      expect(batches).toEqual([[1, 2]]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('rejects every caller of a failed write and goes on with the next', async () => {
     let calls = 0;
     const coalescer = new Coalescer<number, number>(async (inputs) => {

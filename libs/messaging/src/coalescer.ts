@@ -7,10 +7,13 @@ export class Coalescer<I, O> {
   /**
    * @param write handles one batch and returns one output per input, in order.
    * @param maxBatch the most inputs one write receives.
+   * @param lingerMs how long the first input waits for company when nothing is being written
+   *   (0: only the callers of the same tick); inputs added during a write always wait for it.
    */
   constructor(
     private readonly write: (inputs: readonly I[]) => Promise<readonly O[]>,
     private readonly maxBatch = 500,
+    private readonly lingerMs = 0,
   ) {}
 
   add(input: I): Promise<O> {
@@ -26,8 +29,8 @@ export class Coalescer<I, O> {
   }
 
   private async drain(): Promise<void> {
-    // Let the callers of this tick join the first batch.
-    await new Promise((resolve) => setImmediate(resolve));
+    // Let the callers of this tick (or of the linger) join the first batch.
+    await new Promise((resolve) => (this.lingerMs > 0 ? setTimeout(resolve, this.lingerMs) : setImmediate(resolve)));
     while (this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.maxBatch);
       try {

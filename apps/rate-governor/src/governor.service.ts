@@ -10,6 +10,12 @@ import { DataSource } from 'typeorm';
 import { GOVERNOR_CONFIG, GovernorConfig } from './governor.config';
 import { DailyBooking, QuotaBooker } from './quota-booker';
 
+/**
+ * How long after its acceptance a message's row is first looked for: the gateway commits it
+ * a few milliseconds after Kafka acknowledges the record.
+ */
+const FIRST_READ_AFTER_MS = 20;
+
 @Injectable()
 export class GovernorService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(GovernorService.name);
@@ -121,6 +127,10 @@ export class GovernorService implements OnApplicationBootstrap, OnApplicationShu
   private async committedStates(messages: readonly SmsSubmittedPayload[]): Promise<Map<string, MessageState>> {
     const states = new Map<string, MessageState>();
     let pending = messages;
+    // A record fetched at once is usually read before its row commits, and the read after a miss
+    // comes 50 ms later: the first read waits until the newest message's row is likely there.
+    const early = Math.max(...messages.map((m) => m.acceptedAt)) + FIRST_READ_AFTER_MS - Date.now();
+    if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
     for (;;) {
       for (const [uuid, state] of await this.messages.statesOf(pending.map((m) => m.messageUuid))) states.set(uuid, state);
       pending = pending.filter((m) => !states.has(m.messageUuid) && Date.now() - m.acceptedAt < this.config.UNCOMMITTED_GRACE_MS);

@@ -122,6 +122,35 @@ describe('Kafka batch consumer (real Kafka)', () => {
     expect(new Set(seen.map((r) => r.partition)).size).toBe(1);
   });
 
+  it('hands the batches of the partitions fetched together to one call, each partition in offset order', async () => {
+    const topic = await privateTopic(6);
+    // Produced before the consumer joins: its first fetch finds every partition's records.
+    const keys = Array.from({ length: 12 }, () => randomUUID());
+    const events = keys.flatMap((key) => [1, 2, 3].map((sequence) => statusEvent(key, sequence)));
+    await producer.publishRaw(topic, events.map((e) => ({ key: e.messageUuid, value: JSON.stringify(e) })));
+
+    const calls: Array<ReadonlyArray<ConsumedRecord<typeof Topic.SmsStatus>>> = [];
+    const consumer = consumers.create({ groupId: `int-test-${randomUUID()}`, topic: Topic.SmsStatus, readFrom: topic, handle: async (records) => void calls.push(records) });
+    await consumer.start();
+    try {
+      await eventually(async () => (calls.flat().length >= events.length ? true : undefined), 30_000, 'every record');
+    } finally {
+      await consumer.stop();
+    }
+    const handled = calls.flat();
+    expect(handled).toHaveLength(events.length);
+    // Several partitions in one call: fewer calls than the partitions that had records.
+    const partitions = new Set(handled.map((r) => r.partition));
+    expect(partitions.size).toBeGreaterThan(1);
+    expect(calls.length).toBeLessThan(partitions.size);
+    for (const key of keys) expect(handled.filter((r) => r.payload.messageUuid === key).map((r) => r.payload.sequence)).toEqual([1, 2, 3]);
+    for (const call of calls) {
+      const seen = call.map((r) => r.partition);
+      // One partition after the other, never interleaved.
+      expect(seen.filter((p, i) => i === 0 || p !== seen[i - 1])).toEqual([...new Set(seen)]);
+    }
+  });
+
   it('sets records that cannot be parsed or validated aside on <topic>.dlq with the reason, and handles the rest', async () => {
     const topic = await privateTopic(1);
     const messageUuid = randomUUID();

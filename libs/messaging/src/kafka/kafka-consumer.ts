@@ -2,7 +2,7 @@
 // sets records it cannot parse or validate aside on the topic's dead-letter topic, and comes
 // back by itself whenever kafkajs gives up.
 import { Logger } from '@nestjs/common';
-import { DeadLetterHeader, DeadLetterReason, Topic, TopicPayloads, dlqTopic } from '@sluice/contracts';
+import { DeadLetterHeader, DeadLetterReason, TOPIC_SPECS, Topic, TopicPayloads, dlqTopic } from '@sluice/contracts';
 import type { SupervisedUnit } from '@sluice/observability';
 import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, TopicPartitionOffsetAndMetadata } from 'kafkajs';
 import type { Counter } from 'prom-client';
@@ -18,7 +18,10 @@ export interface ConsumedRecord<T extends Topic> {
 export interface BatchConsumerOptions<T extends Topic> {
   readonly groupId: string;
   readonly topic: T;
-  /** Handles one batch of one partition, in offset order; a throw makes Kafka redeliver it. */
+  /**
+   * Handles the batches of the partitions fetched together: each partition's records in
+   * offset order, one partition after the other. A throw makes Kafka redeliver them all.
+   */
   readonly handle: (records: ReadonlyArray<ConsumedRecord<T>>, heartbeat: () => Promise<void>) => Promise<void>;
   readonly partitionsConsumedConcurrently?: number;
   /** How long the group waits for a silent member before giving its partitions to others. */
@@ -47,6 +50,23 @@ export const CONSUMER_STALL_MS = 90_000;
 const STALL_CHECK_INTERVAL_MS = 5_000;
 /** How long the broker holds a fetch that finds nothing (the latency of new records is not affected). */
 const IDLE_FETCH_WAIT_MS = 2_000;
+/**
+ * The batches of one fetch are handled together once its newest record is this old. kafkajs
+ * fetches again only once they are handled, so under a steady trickle each fetch, and each
+ * handler's statements, carry what arrived in this time instead of one or two records; a
+ * backlog never waits.
+ */
+export const CONSUMER_LINGER_MS = 10;
+/** The most partition batches handled by one call. */
+const MAX_MERGED_BATCHES = 64;
+
+/** One partition's batch, decoded, waiting to be handled with the others of its fetch. */
+interface HeldBatch<T extends Topic> {
+  readonly records: ReadonlyArray<ConsumedRecord<T>>;
+  /** When its newest record was produced (the producer's clock). */
+  readonly newest: number;
+  readonly heartbeat: () => Promise<void>;
+}
 /** A consumer being replaced gets this long to leave its group. */
 const DISCONNECT_TIMEOUT_MS = 10_000;
 
@@ -127,6 +147,13 @@ export class BatchConsumer<T extends Topic> {
       await consumer.commitOffsets([...offsets]);
       return offsets.map(() => undefined);
     });
+    // The partitions' batches of one fetch, handled by one call (each partition's records in order).
+    const held = new Coalescer<HeldBatch<T>, void>(async (batches) => {
+      await lingerUntil(Math.max(...batches.map((b) => b.newest)));
+      const records = batches.flatMap((b) => b.records);
+      await this.handle(records, async () => void (await Promise.all(batches.map((b) => b.heartbeat()))));
+      return batches.map(() => undefined);
+    }, MAX_MERGED_BATCHES);
     this.joined = false;
     this.startedAtFetch.clear();
     this.listen(consumer, generation);
@@ -144,9 +171,9 @@ export class BatchConsumer<T extends Topic> {
         if (await replaced()) return;
         await consumer.run({
           autoCommit: false,
-          partitionsConsumedConcurrently: partitionsConsumedConcurrently ?? 4,
+          partitionsConsumedConcurrently: partitionsConsumedConcurrently ?? partitionsOf(this.options.topic),
           eachBatchAutoResolve: false,
-          eachBatch: (payload) => this.eachBatch(commits, payload),
+          eachBatch: (payload) => this.eachBatch(held, commits, payload),
         });
         await replaced();
       } catch (error: unknown) {
@@ -237,6 +264,7 @@ export class BatchConsumer<T extends Topic> {
   }
 
   private async eachBatch(
+    held: Coalescer<HeldBatch<T>, void>,
     commits: Coalescer<TopicPartitionOffsetAndMetadata, void>,
     { batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload,
   ): Promise<void> {
@@ -253,7 +281,8 @@ export class BatchConsumer<T extends Topic> {
       }
       // Set aside before the rest is handled: a failure redelivers the batch, poison records included.
       if (deadLetters.length > 0) await this.setAside(batch.partition, deadLetters);
-      if (records.length > 0) await this.handle(records, heartbeat);
+      const newest = Number(batch.messages[batch.messages.length - 1]?.timestamp);
+      if (records.length > 0) await held.add({ records, newest: Number.isFinite(newest) ? newest : 0, heartbeat });
       const last = batch.messages[batch.messages.length - 1];
       if (last) {
         resolveOffset(last.offset);
@@ -312,6 +341,17 @@ export class BatchConsumer<T extends Topic> {
       );
     }
   }
+}
+
+/** Waits until a record produced at `newest` is CONSUMER_LINGER_MS old (on the producer's clock; never longer than that). */
+async function lingerUntil(newest: number): Promise<void> {
+  const wait = Math.min(CONSUMER_LINGER_MS, newest + CONSUMER_LINGER_MS - Date.now());
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
+/** Every partition of the topic handled at once: the batches of one fetch go to the handler together. */
+function partitionsOf(topic: Topic): number {
+  return TOPIC_SPECS.find((spec) => spec.name === topic)?.partitions ?? 1;
 }
 
 function describe(error: unknown): string {

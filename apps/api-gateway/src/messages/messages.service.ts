@@ -1,5 +1,5 @@
 // Sends (validated command → priced, redacted rows and Kafka records → durable batch) and reads for the caller.
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { MessageErrorCode, MessageState, MessageType, SmsSubmittedPayload, Topic } from '@sluice/contracts';
 import { countUnits, destinationCountry, messageAmount, sealContent } from '@sluice/domain';
 import { Coalescer, topicRecord, TopicRecord } from '@sluice/messaging';
@@ -22,6 +22,7 @@ import { AcceptanceBatcher } from '../acceptance/acceptance.batcher';
 import type { Caller } from '../auth/basic-auth.guard';
 import { SendControls } from '../controls/send-controls.service';
 import { ApiError } from '../errors/api-error';
+import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
 import { TrafficMonitor } from '../traffic/traffic-monitor.service';
 import type { ListMessagesQuery } from './list-messages.dto';
 import { InspectedMedia, MediaInspector, mediaTooLarge } from './media-inspector';
@@ -40,7 +41,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @Injectable()
 export class MessagesService {
   private powerpackTurn = 0;
-  /** Opt-out lookups of sends handled at the same time share one statement. */
+  /** Opt-out lookups of sends within ACCEPT_LINGER_MS of each other share one statement. */
   private readonly optOutLookups: Coalescer<{ rootAccountId: string; recipients: readonly string[] }, Set<string>>;
 
   constructor(
@@ -52,11 +53,13 @@ export class MessagesService {
     private readonly controls: SendControls,
     private readonly traffic: TrafficMonitor,
     optOuts: OptOutRepository,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
-    this.optOutLookups = new Coalescer((lookups) => optOuts.optedOutMany(lookups), 200);
+    this.optOutLookups = new Coalescer((lookups) => optOuts.optedOutMany(lookups), 200, config.ACCEPT_LINGER_MS);
   }
 
   async send(caller: Caller, command: SendMessageCommand): Promise<SendResult> {
+    const arrivedAt = Date.now();
     const [rates, pool, optedOut] = await Promise.all([
       this.catalog.rates(),
       command.powerpackUuid ? this.powerpack(caller, command.powerpackUuid) : null,
@@ -149,7 +152,7 @@ export class MessagesService {
     if (messages.length === 0) {
       throw ApiError.invalid('dst', 'has no destination Sluice can send to (US or Canadian numbers with a rate on the rate card)');
     }
-    await admission.settle(this.batcher.submit({ messages, media: mediaRows, records, acceptedAt: acceptedAt.getTime() }));
+    await admission.settle(this.batcher.submit({ messages, media: mediaRows, records, acceptedAt: acceptedAt.getTime(), arrivedAt }));
     this.traffic.observe(caller, command, messages, invalidNumbers);
     return { messageUuids: messages.map((m) => m.messageUuid), invalidNumbers };
   }

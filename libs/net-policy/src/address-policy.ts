@@ -112,8 +112,12 @@ export interface AddressPolicyOptions {
   readonly resolver?: Resolver;
 }
 
+/** Hosts whose judgement is kept (forgotten all at once when full). */
+const MAX_JUDGED_HOSTS = 10_000;
+
 export class AddressPolicy {
   private readonly resolver: Resolver;
+  private readonly judged = new Map<string, string | null>();
 
   constructor(
     private readonly allow: AllowList,
@@ -134,6 +138,16 @@ export class AddressPolicy {
    * `lookup` when the connection is made.
    */
   refusalForHost(host: string): string | null {
+    // The answer depends on the host and this policy's fixed settings only: a callback url's host is judged once.
+    const known = this.judged.get(host);
+    if (known !== undefined) return known;
+    if (this.judged.size >= MAX_JUDGED_HOSTS) this.judged.clear();
+    const refusal = this.judgeHost(host);
+    this.judged.set(host, refusal);
+    return refusal;
+  }
+
+  private judgeHost(host: string): string | null {
     const bare = bareHost(host);
     if (bare === '') return 'the url has no host';
     if (this.allow.hostnames.has(bare)) return null;

@@ -1,8 +1,7 @@
 // One HTTP attempt of a callback: connects only to addresses the policy accepts, never
 // follows a redirect, gives up at the timeout, and reads at most a capped response.
-import { Agent as HttpAgent, ClientRequest, IncomingMessage, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { AddressPolicy, AddressRefusedError } from '@sluice/net-policy';
+import { Agent, Dispatcher } from 'undici';
 import type { CallbackRequest } from './callback-request';
 import { AttemptKind } from './retry-policy';
 
@@ -22,87 +21,91 @@ export interface HttpClientOptions {
   readonly socketsPerDestination: number;
 }
 
+/**
+ * undici, not `node:http`: the same request costs about half the CPU (`npm run bench:floor`,
+ * docs/benchmarks.md). Every new connection resolves its host through the address policy.
+ */
 export class CallbackHttpClient {
-  private readonly httpAgent: HttpAgent;
-  private readonly httpsAgent: HttpsAgent;
+  private readonly agent: Agent;
 
   constructor(
     private readonly policy: AddressPolicy,
     private readonly options: HttpClientOptions,
   ) {
-    const agentOptions = { keepAlive: true, maxSockets: options.socketsPerDestination, maxFreeSockets: options.socketsPerDestination, scheduling: 'lifo' as const };
-    this.httpAgent = new HttpAgent(agentOptions);
-    this.httpsAgent = new HttpsAgent(agentOptions);
-  }
-
-  /** Resolves with the outcome; never rejects. */
-  send(callback: CallbackRequest): Promise<AttemptOutcome> {
-    const started = performance.now();
-    const elapsed = () => Math.round(performance.now() - started);
-    const refusal = this.policy.refusalForUrl(callback.url);
-    if (refusal) return Promise.resolve({ kind: AttemptKind.Refused, httpStatus: null, latencyMs: 0, error: `refused: ${refusal}` });
-
-    return new Promise<AttemptOutcome>((resolve) => {
-      let settled = false;
-      let httpStatus: number | null = null;
-      let request: ClientRequest | null = null;
-      const chunks: Buffer[] = [];
-      const finish = (kind: AttemptKind, error: string | null, body?: string) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve({ kind, httpStatus, latencyMs: elapsed(), error, ...(body !== undefined ? { body } : {}) });
-      };
-      const timer = setTimeout(() => {
-        // Once a status has arrived it decides; a body still trickling in is cut off.
-        if (httpStatus !== null) finish(kindOfStatus(httpStatus), null);
-        else finish(AttemptKind.Timeout, `no response within ${this.options.timeoutMs} ms`);
-        request?.destroy();
-      }, this.options.timeoutMs);
-
-      const isHttps = callback.url.protocol === 'https:';
-      const send = isHttps ? httpsRequest : httpRequest;
-      const headers: Record<string, string | number> = { ...callback.headers };
-      if (callback.body !== null) headers['content-length'] = Buffer.byteLength(callback.body);
-      try {
-        request = send(callback.url, {
-          method: callback.method,
-          headers,
-          agent: isHttps ? this.httpsAgent : this.httpAgent,
-          lookup: this.policy.lookup,
-        });
-      } catch (error: unknown) {
-        finish(AttemptKind.NetworkError, describe(error));
-        return;
-      }
-      request.on('response', (response: IncomingMessage) => {
-        httpStatus = response.statusCode ?? null;
-        let received = 0;
-        response.on('data', (chunk: Buffer) => {
-          received += chunk.length;
-          if (callback.readBody && received <= this.options.maxResponseBytes) chunks.push(chunk);
-          if (received > this.options.maxResponseBytes) {
-            // The status decides; the rest of an oversized answer is not read and its connection is dropped.
-            finish(kindOfStatus(httpStatus), null);
-            response.destroy();
-          }
-        });
-        response.on('end', () => finish(kindOfStatus(httpStatus), null, callback.readBody ? Buffer.concat(chunks).toString('utf8') : undefined));
-        response.on('error', () => finish(kindOfStatus(httpStatus), null));
-      });
-      request.on('error', (error: Error) => {
-        if (httpStatus !== null) return finish(kindOfStatus(httpStatus), null);
-        if (error instanceof AddressRefusedError) return finish(AttemptKind.Refused, `refused: ${error.message}`);
-        return finish(AttemptKind.NetworkError, describe(error));
-      });
-      request.end(callback.body ?? undefined);
+    this.agent = new Agent({
+      connections: options.socketsPerDestination,
+      // The attempt's own timer decides; undici's would only race it.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      connect: { lookup: policy.lookup },
     });
   }
 
-  close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+  /** Resolves with the outcome; never rejects. */
+  async send(callback: CallbackRequest): Promise<AttemptOutcome> {
+    const started = performance.now();
+    const outcome = (kind: AttemptKind, httpStatus: number | null, error: string | null, body?: string): AttemptOutcome => ({
+      kind,
+      httpStatus,
+      latencyMs: Math.round(performance.now() - started),
+      error,
+      ...(body !== undefined ? { body } : {}),
+    });
+    const refusal = this.policy.refusalForUrl(callback.url);
+    if (refusal) return { kind: AttemptKind.Refused, httpStatus: null, latencyMs: 0, error: `refused: ${refusal}` };
+
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), this.options.timeoutMs);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.agent.request({
+        origin: callback.url.origin,
+        path: `${callback.url.pathname}${callback.url.search}`,
+        method: callback.method,
+        headers: callback.headers,
+        body: callback.body,
+        signal: abort.signal,
+      });
+    } catch (error: unknown) {
+      clearTimeout(timer);
+      if (abort.signal.aborted) return outcome(AttemptKind.Timeout, null, `no response within ${this.options.timeoutMs} ms`);
+      const refused = refusedBy(error);
+      if (refused) return outcome(AttemptKind.Refused, null, `refused: ${refused.message}`);
+      return outcome(AttemptKind.NetworkError, null, describe(error));
+    }
+    // Once a status has arrived it decides: a body cut off by the timeout, cut short, or over the cap is not read further.
+    const status = response.statusCode;
+    const chunks: Buffer[] = [];
+    let received = 0;
+    try {
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        received += chunk.length;
+        if (received > this.options.maxResponseBytes) {
+          // The rest of an oversized answer is not read and its connection is dropped.
+          response.body.destroy();
+          return outcome(kindOfStatus(status), status, null);
+        }
+        if (callback.readBody) chunks.push(chunk);
+      }
+    } catch {
+      return outcome(kindOfStatus(status), status, null);
+    } finally {
+      clearTimeout(timer);
+    }
+    return outcome(kindOfStatus(status), status, null, callback.readBody ? Buffer.concat(chunks).toString('utf8') : undefined);
   }
+
+  close(): void {
+    void this.agent.destroy();
+  }
+}
+
+/** The address policy's refusal, as thrown by its lookup, however undici passed it on. */
+function refusedBy(error: unknown): AddressRefusedError | null {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth += 1) {
+    if (e instanceof AddressRefusedError) return e;
+  }
+  return null;
 }
 
 function kindOfStatus(status: number | null): AttemptKind {

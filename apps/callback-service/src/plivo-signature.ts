@@ -5,7 +5,7 @@
 //   signature = base64(HMAC-SHA256(auth_token, base + "." + nonce))
 // The url is split with the same loose URI grammar the Node SDK uses (parseUri 1.2.2), so
 // that unusual urls produce the base the validator computes, not merely a correct one.
-import { createHmac, randomInt } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { parse as parseQuery } from 'node:querystring';
 
 export const SIGNATURE_HEADER = 'X-Plivo-Signature-V3';
@@ -24,7 +24,22 @@ export function signatureBase(method: SignedMethod, uri: string, params: Readonl
   const encodedUri = utf8Bytes(uri);
   if (method === 'GET') return getUrl(encodedUri, params, true);
   const hasParams = Object.keys(params).length > 0;
-  return getUrl(encodedUri, {}, !hasParams) + sortedConcatenation(params);
+  return postUrl(encodedUri, !hasParams) + sortedConcatenation(params);
+}
+
+/** A POST's base before its fields depends on its url alone: each callback url is split once. */
+const postUrls = new Map<string, string>();
+const MAX_POST_URLS = 10_000;
+
+function postUrl(encodedUri: string, emptyPostParams: boolean): string {
+  const key = `${emptyPostParams ? '0' : '1'}${encodedUri}`;
+  let base = postUrls.get(key);
+  if (base === undefined) {
+    if (postUrls.size >= MAX_POST_URLS) postUrls.clear();
+    base = getUrl(encodedUri, {}, emptyPostParams);
+    postUrls.set(key, base);
+  }
+  return base;
 }
 
 /** The `X-Plivo-Signature-V3` value for a request; `nonce` goes in `X-Plivo-Signature-V3-Nonce`. */
@@ -39,10 +54,16 @@ export function plivoV3Signature(
   return createHmac('sha256', utf8Bytes(authToken)).update(payload).digest('base64');
 }
 
-/** A nonce like Plivo's: 20 random decimal digits. */
+/** A nonce like Plivo's: 20 random decimal digits, the first not 0. */
 export function newNonce(): string {
-  let nonce = String(randomInt(1, 10));
-  while (nonce.length < 20) nonce += String(randomInt(0, 10));
+  let nonce = '';
+  while (nonce.length < 20) {
+    for (const byte of randomBytes(24)) {
+      // Bytes of 250 and over are skipped, so that every digit is equally likely.
+      if (byte >= 250 || nonce.length === 20 || (nonce.length === 0 && byte % 10 === 0)) continue;
+      nonce += String(byte % 10);
+    }
+  }
   return nonce;
 }
 

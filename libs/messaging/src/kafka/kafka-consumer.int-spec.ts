@@ -151,6 +151,50 @@ describe('Kafka batch consumer (real Kafka)', () => {
     }
   });
 
+  it('when the merged call fails, handles each partition alone: one that keeps failing does not hold back the others', async () => {
+    const topic = await privateTopic(6);
+    const keys = Array.from({ length: 12 }, () => randomUUID());
+    const events = keys.map((key) => statusEvent(key, 1));
+    await producer.publishRaw(topic, events.map((e) => ({ key: e.messageUuid, value: JSON.stringify(e) })));
+    // The records of the first key's partition fail every time they are handled.
+    const doomed = keys[0];
+    const handled = new Set<string>();
+    const partitionOf = new Map<string, number>();
+    let doomedPartition = -1;
+    const groupId = `int-test-${randomUUID()}`;
+    const consumer = consumers.create({
+      groupId,
+      topic: Topic.SmsStatus,
+      readFrom: topic,
+      handle: async (records) => {
+        for (const r of records) partitionOf.set(r.payload.messageUuid, r.partition);
+        const bad = records.find((r) => r.payload.messageUuid === doomed);
+        if (bad) {
+          doomedPartition = bad.partition;
+          throw new Error('this partition cannot be handled');
+        }
+        for (const r of records) handled.add(r.payload.messageUuid);
+      },
+    });
+    await consumer.start();
+    try {
+      const elsewhere = () => keys.filter((k) => partitionOf.get(k) !== doomedPartition);
+      await eventually(
+        async () => (doomedPartition >= 0 && partitionOf.size === keys.length && elsewhere().every((k) => handled.has(k)) ? true : undefined),
+        30_000,
+        'every record outside the failing partition',
+        async () => `${handled.size} handled`,
+      );
+    } finally {
+      await consumer.stop();
+    }
+    // Everything outside the failing partition was handled; nothing of that partition was.
+    expect(keys.filter((k) => partitionOf.get(k) !== doomedPartition).length).toBeGreaterThan(0);
+    expect([...handled].filter((k) => partitionOf.get(k) === doomedPartition)).toEqual([]);
+    const offsets = (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? [];
+    expect(offsets.find((p) => p.partition === doomedPartition)?.offset).toBe('-1');
+  });
+
   it('sets records that cannot be parsed or validated aside on <topic>.dlq with the reason, and handles the rest', async () => {
     const topic = await privateTopic(1);
     const messageUuid = randomUUID();

@@ -6,7 +6,7 @@ import { DeadLetterHeader, DeadLetterReason, TOPIC_SPECS, Topic, TopicPayloads, 
 import type { SupervisedUnit } from '@sluice/observability';
 import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, TopicPartitionOffsetAndMetadata } from 'kafkajs';
 import type { Counter } from 'prom-client';
-import { Coalescer } from '../coalescer';
+import { Coalescer, MergedWrites } from '../coalescer';
 import { decodeRecord } from './topic-schemas';
 
 export interface ConsumedRecord<T extends Topic> {
@@ -20,7 +20,8 @@ export interface BatchConsumerOptions<T extends Topic> {
   readonly topic: T;
   /**
    * Handles the batches of the partitions fetched together: each partition's records in
-   * offset order, one partition after the other. A throw makes Kafka redeliver them all.
+   * offset order, one partition after the other. After a throw each partition's batch is
+   * handled alone, and Kafka redelivers those that throw again.
    */
   readonly handle: (records: ReadonlyArray<ConsumedRecord<T>>, heartbeat: () => Promise<void>) => Promise<void>;
   readonly partitionsConsumedConcurrently?: number;
@@ -148,11 +149,11 @@ export class BatchConsumer<T extends Topic> {
       return offsets.map(() => undefined);
     });
     // The partitions' batches of one fetch, handled by one call (each partition's records in order).
-    const held = new Coalescer<HeldBatch<T>, void>(async (batches) => {
+    // When that call fails, each batch is handled alone: only a partition that fails by itself is redelivered.
+    const held = new MergedWrites<HeldBatch<T>>(async (batches) => {
       await lingerUntil(Math.max(...batches.map((b) => b.newest)));
       const records = batches.flatMap((b) => b.records);
       await this.handle(records, async () => void (await Promise.all(batches.map((b) => b.heartbeat()))));
-      return batches.map(() => undefined);
     }, MAX_MERGED_BATCHES);
     this.joined = false;
     this.startedAtFetch.clear();
@@ -264,7 +265,7 @@ export class BatchConsumer<T extends Topic> {
   }
 
   private async eachBatch(
-    held: Coalescer<HeldBatch<T>, void>,
+    held: MergedWrites<HeldBatch<T>>,
     commits: Coalescer<TopicPartitionOffsetAndMetadata, void>,
     { batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload,
   ): Promise<void> {
@@ -282,7 +283,7 @@ export class BatchConsumer<T extends Topic> {
       // Set aside before the rest is handled: a failure redelivers the batch, poison records included.
       if (deadLetters.length > 0) await this.setAside(batch.partition, deadLetters);
       const newest = Number(batch.messages[batch.messages.length - 1]?.timestamp);
-      if (records.length > 0) await held.add({ records, newest: Number.isFinite(newest) ? newest : 0, heartbeat });
+      if (records.length > 0) await held.add([{ records, newest: Number.isFinite(newest) ? newest : 0, heartbeat }]);
       const last = batch.messages[batch.messages.length - 1];
       if (last) {
         resolveOffset(last.offset);

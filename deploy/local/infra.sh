@@ -640,9 +640,12 @@ kafka_up() {
       fi
     done
     if [[ ! -f $KAFKA_LOG_DIRS/meta.properties ]]; then
-      if [[ ! -s $KAFKA_CLUSTER_ID_FILE ]]; then
+      if [[ ! -s $KAFKA_CLUSTER_ID_FILE || $(cat "$KAFKA_CLUSTER_ID_FILE") == -* ]]; then
         # A Kafka cluster id is a base64url-encoded random 16-byte UUID (22 chars), as `kafka-storage random-uuid` prints.
-        head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$KAFKA_CLUSTER_ID_FILE"
+        # Like Kafka's own, it never starts with '-': the storage tool would read it as an option.
+        local cluster_id=-
+        while [[ $cluster_id == -* ]]; do cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'); done
+        printf '%s' "$cluster_id" >"$KAFKA_CLUSTER_ID_FILE"
       fi
       log "kafka: formatting storage in $KAFKA_LOG_DIRS (cluster id $(cat "$KAFKA_CLUSTER_ID_FILE"))"
       kafka_tool kafka.tools.StorageTool format -t "$(cat "$KAFKA_CLUSTER_ID_FILE")" -c "$KAFKA_PROPS" --ignore-formatted \

@@ -29,7 +29,7 @@ export const callbackEnv = httpEnv
     /** HTTP requests in flight per replica to one destination (scheme, host and port), at first and at least. */
     CALLBACK_DESTINATION_CONCURRENCY: positiveInt('a positive whole number').default(8),
     /** The most that limit grows to for a destination that keeps callbacks waiting and answers them fast. */
-    CALLBACK_DESTINATION_MAX_CONCURRENCY: positiveInt('a positive whole number').default(32),
+    CALLBACK_DESTINATION_MAX_CONCURRENCY: positiveInt('a positive whole number').default(128),
     /** A claimed callback not finished within this time is taken by another replica; must exceed CALLBACK_TIMEOUT_MS. */
     CALLBACK_LEASE_MS: milliseconds.default(30_000),
     /**

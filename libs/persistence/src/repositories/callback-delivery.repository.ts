@@ -238,9 +238,22 @@ export class CallbackDeliveryRepository {
     if (items.length === 0) return { created: new Set(), claimed: [] };
     const limited = [...(capacity?.limited.entries() ?? [])];
     const rows: Array<ClaimRow & { claimed: boolean }> = await preparedQuery(this.dataSource,
+      // Every step is a scan of the one before, a window or an index probe, never a join of
+      // two of these row sets: their sizes are unknown to a generic plan, which would join them
+      // by nested loops (a batch of n statuses then cost n² comparisons).
       `WITH source AS (
          SELECT e.message_uuid, e.sequence, m.account_id, e.state, e.error_code, e.occurred_at, m.callback_url, m.callback_method,
-                k.destination, COALESCE(a.callback_retry_delays_ms, $4::int[]) AS retry_delays_ms
+                k.destination, COALESCE(a.callback_retry_delays_ms, $4::int[]) AS retry_delays_ms,
+                -- Free to lease: the caller takes some, and its message has no status pending in
+                -- Postgres but those leased here. Any row of a message is older than its new
+                -- statuses, so its latest new status sees them all. The probe stays on the
+                -- (message_uuid, sequence) key: with a plain \`state = 'pending'\` a plan that
+                -- thinks few rows are pending reads the whole partial index of due rows instead,
+                -- for each status (\`IS TRUE\` is not taken as that index's predicate).
+                $5::int > 0 AND NOT (k.destination = ANY($6::text[]))
+                  AND NOT EXISTS (SELECT 1 FROM callback_deliveries p
+                                  WHERE p.message_uuid = e.message_uuid AND p.sequence < e.sequence AND (p.state = 'pending') IS TRUE
+                                    AND NOT (p.id = ANY($10::bigint[]))) AS free
          FROM unnest($1::uuid[], $2::int[], $3::text[]) AS k(message_uuid, sequence, destination)
          JOIN messages m ON m.message_uuid = k.message_uuid
          JOIN accounts a ON a.auth_id = m.account_id
@@ -250,46 +263,36 @@ export class CallbackDeliveryRepository {
            -- Reported before callback_deliveries existed (the first callback-service kept only attempts).
            AND NOT EXISTS (SELECT 1 FROM callback_attempts ca
                            WHERE ca.message_uuid = e.message_uuid AND ca.sequence = e.sequence AND ca.succeeded)
-       ), eligible AS (
-         -- Messages with no status pending in Postgres but those leased here (any row of a
-         -- message is older than its new statuses), ranked in their destination by their
-         -- oldest new status: a message is leased with all its new statuses or none.
-         SELECT s.message_uuid, s.destination, min(s.occurred_at) AS first_at,
-                row_number() OVER (PARTITION BY s.destination ORDER BY min(s.occurred_at), s.message_uuid) AS in_destination
+       ), messages_of AS (
+         -- A message is leased with all its new statuses or none, ranked by its oldest one.
+         SELECT s.*, min(s.occurred_at) OVER (PARTITION BY s.message_uuid) AS first_at, bool_and(s.free) OVER (PARTITION BY s.message_uuid) AS eligible
          FROM source s
-         WHERE $5::int > 0 AND NOT (s.destination = ANY($6::text[]))
-           AND NOT EXISTS (SELECT 1 FROM callback_deliveries p
-                           WHERE p.message_uuid = s.message_uuid AND p.state = 'pending' AND NOT (p.id = ANY($10::bigint[])))
-         GROUP BY s.message_uuid, s.destination
-       ), chosen AS (
-         SELECT e.message_uuid FROM eligible e
-         LEFT JOIN unnest($7::text[], $8::int[]) AS l(destination, allowance) ON l.destination = e.destination
-         WHERE e.in_destination <= COALESCE(l.allowance, $9)
-         ORDER BY e.first_at, e.message_uuid
-         LIMIT $5
+       ), in_destination AS (
+         SELECT s.*, s.eligible AND dense_rank() OVER (PARTITION BY s.destination, s.eligible ORDER BY s.first_at, s.message_uuid)
+                       <= COALESCE(($8::int[])[array_position($7::text[], s.destination)], $9) AS within
+         FROM messages_of s
+       ), decided AS (
+         SELECT s.*, s.within AND dense_rank() OVER (PARTITION BY s.within ORDER BY s.first_at, s.message_uuid) <= $5 AS claimed
+         FROM in_destination s
        ), inserted AS (
          INSERT INTO callback_deliveries
            (message_uuid, sequence, account_id, status, error_code, occurred_at, url, method, destination, retry_delays_ms, next_attempt_at)
          SELECT s.message_uuid, s.sequence, s.account_id, s.state, s.error_code, s.occurred_at, s.callback_url, s.callback_method,
                 s.destination, s.retry_delays_ms, now()
-         FROM source s
-         WHERE NOT EXISTS (SELECT 1 FROM chosen c WHERE c.message_uuid = s.message_uuid)
+         FROM decided s
+         WHERE NOT s.claimed
          ORDER BY s.message_uuid, s.sequence
          ON CONFLICT (message_uuid, sequence) DO NOTHING
          RETURNING message_uuid, sequence
        )
-       SELECT s.message_uuid, s.sequence, c.message_uuid IS NOT NULL AS claimed,
-              NULL::bigint AS id, 0 AS claims, 0 AS attempts, '${CallbackKind.Status}' AS kind, NULL::jsonb AS inbound,
-              s.account_id, s.state AS status, s.error_code, s.occurred_at, s.callback_url AS url, s.callback_method AS method,
-              s.destination, s.retry_delays_ms,
-              -- What a request needs is read for the leased statuses only.
-              ${MESSAGE_FIELDS}
-       FROM source s
-       LEFT JOIN chosen c ON c.message_uuid = s.message_uuid
-       LEFT JOIN inserted i ON i.message_uuid = s.message_uuid AND i.sequence = s.sequence
-       LEFT JOIN messages m ON c.message_uuid IS NOT NULL AND m.message_uuid = s.message_uuid
-       LEFT JOIN accounts a ON c.message_uuid IS NOT NULL AND a.auth_id = s.account_id
-       WHERE c.message_uuid IS NOT NULL OR i.message_uuid IS NOT NULL`,
+       -- What a request needs is read for the leased statuses only (this branch names the columns).
+       SELECT s.message_uuid, s.sequence, true AS claimed, ${LEASED_STATUS_COLUMNS.join(', ')}
+       FROM decided s
+       JOIN messages m ON m.message_uuid = s.message_uuid
+       JOIN accounts a ON a.auth_id = s.account_id
+       WHERE s.claimed
+       UNION ALL
+       SELECT i.message_uuid, i.sequence, false, ${LEASED_STATUS_COLUMNS.map(() => 'NULL').join(', ')} FROM inserted i`,
       [
         items.map((i) => i.messageUuid),
         items.map((i) => i.sequence),
@@ -628,6 +631,13 @@ export class CallbackDeliveryRepository {
 /** What a status callback reports of its message, read with each leased row (`m` messages, `a` accounts). */
 const MESSAGE_FIELDS = `m.from_number, m.to_number, m.message_type, m.units, m.total_rate, m.total_amount, m.mcc, m.mnc,
               m.message_time, m.queued_at, m.sent_at, m.delivery_report_at, m.powerpack_id, m.content_key, a.auth_token_encrypted`;
+
+/** What `enqueue` answers for a status leased from the feed: everything its request needs. */
+const LEASED_STATUS_COLUMNS = [
+  'NULL::bigint AS id', '0 AS claims', '0 AS attempts', `'${CallbackKind.Status}' AS kind`, 'NULL::jsonb AS inbound',
+  's.account_id', 's.state AS status', 's.error_code', 's.occurred_at', 's.callback_url AS url', 's.callback_method AS method',
+  's.destination', 's.retry_delays_ms', ...MESSAGE_FIELDS.split(',').map((column) => column.trim()),
+];
 
 function toClaimedDelivery(r: ClaimRow): ClaimedDelivery {
   return {

@@ -245,14 +245,14 @@ export class CallbackDeliveryRepository {
          SELECT e.message_uuid, e.sequence, m.account_id, e.state, e.error_code, e.occurred_at, m.callback_url, m.callback_method,
                 k.destination, COALESCE(a.callback_retry_delays_ms, $4::int[]) AS retry_delays_ms,
                 -- Free to lease: the caller takes some, and its message has no status pending in
-                -- Postgres but those leased here. Any row of a message is older than its new
-                -- statuses, so its latest new status sees them all. The probe stays on the
-                -- (message_uuid, sequence) key: with a plain \`state = 'pending'\` a plan that
-                -- thinks few rows are pending reads the whole partial index of due rows instead,
-                -- for each status (\`IS TRUE\` is not taken as that index's predicate).
+                -- Postgres but those leased here (a row of a later status, written before a crash
+                -- that lost an earlier one's, counts too). The probe stays on the message's key:
+                -- with a plain \`state = 'pending'\` a plan that thinks few rows are pending reads
+                -- the whole partial index of due rows instead, for each status (\`IS TRUE\` is not
+                -- taken as that index's predicate).
                 $5::int > 0 AND NOT (k.destination = ANY($6::text[]))
                   AND NOT EXISTS (SELECT 1 FROM callback_deliveries p
-                                  WHERE p.message_uuid = e.message_uuid AND p.sequence < e.sequence AND (p.state = 'pending') IS TRUE
+                                  WHERE p.message_uuid = e.message_uuid AND (p.state = 'pending') IS TRUE
                                     AND NOT (p.id = ANY($10::bigint[]))) AS free
          FROM unnest($1::uuid[], $2::int[], $3::text[]) AS k(message_uuid, sequence, destination)
          JOIN messages m ON m.message_uuid = k.message_uuid

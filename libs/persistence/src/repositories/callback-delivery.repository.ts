@@ -241,7 +241,8 @@ export class CallbackDeliveryRepository {
       // Every step is a scan of the one before, a window or an index probe, never a join of
       // two of these row sets: their sizes are unknown to a generic plan, which would join them
       // by nested loops (a batch of n statuses then cost n² comparisons).
-      `WITH source AS (
+      // MATERIALIZED: each status's probe for pending rows runs once (inlined, it ran for the window and again for the column).
+      `WITH source AS MATERIALIZED (
          SELECT e.message_uuid, e.sequence, m.account_id, e.state, e.error_code, e.occurred_at, m.callback_url, m.callback_method,
                 k.destination, COALESCE(a.callback_retry_delays_ms, $4::int[]) AS retry_delays_ms,
                 -- Free to lease: the caller takes some, and its message has no status pending in

@@ -6,6 +6,15 @@ import { MessageRepository } from './message.repository';
 import { preparedQuery } from './prepared';
 
 /** A status change to report: the message, its latest known sequence, and the url's destination. */
+/**
+ * `state = 'pending'` for rows reached by their key (id, or message and sequence). Written so
+ * that the partial index of due rows (predicate `state = 'pending'`) cannot serve it: `IS TRUE`
+ * is not taken as that predicate. Its statistics are taken while few rows are pending, and in a
+ * backlog a plan made from them read the whole index for every row it looked up (every claim,
+ * result write and hand-back then cost as much as the backlog, which grew it further).
+ */
+const pendingByKey = (alias: string): string => `(${alias}.state = 'pending') IS TRUE`;
+
 export interface CallbackEnqueue {
   readonly messageUuid: string;
   readonly sequence: number;
@@ -247,13 +256,10 @@ export class CallbackDeliveryRepository {
                 k.destination, COALESCE(a.callback_retry_delays_ms, $4::int[]) AS retry_delays_ms,
                 -- Free to lease: the caller takes some, and its message has no status pending in
                 -- Postgres but those leased here (a row of a later status, written before a crash
-                -- that lost an earlier one's, counts too). The probe stays on the message's key:
-                -- with a plain \`state = 'pending'\` a plan that thinks few rows are pending reads
-                -- the whole partial index of due rows instead, for each status (\`IS TRUE\` is not
-                -- taken as that index's predicate).
+                -- that lost an earlier one's, counts too). The probe stays on the message's key.
                 $5::int > 0 AND NOT (k.destination = ANY($6::text[]))
                   AND NOT EXISTS (SELECT 1 FROM callback_deliveries p
-                                  WHERE p.message_uuid = e.message_uuid AND (p.state = 'pending') IS TRUE
+                                  WHERE p.message_uuid = e.message_uuid AND ${pendingByKey('p')}
                                     AND NOT (p.id = ANY($10::bigint[]))) AS free
          FROM unnest($1::uuid[], $2::int[], $3::text[]) AS k(message_uuid, sequence, destination)
          JOIN messages m ON m.message_uuid = k.message_uuid
@@ -387,9 +393,9 @@ export class CallbackDeliveryRepository {
          SELECT d.id, d.destination, d.next_attempt_at, d.sequence
          FROM callback_deliveries d
          -- = ANY(ARRAY(…)): primary-key probes of the candidates only, never a scan with a join.
-         WHERE d.id = ANY (ARRAY(SELECT id FROM candidates)) AND d.state = 'pending' AND d.next_attempt_at <= now()
+         WHERE d.id = ANY (ARRAY(SELECT id FROM candidates)) AND ${pendingByKey('d')} AND d.next_attempt_at <= now()
            AND (SELECT 1 FROM callback_deliveries p
-                WHERE p.message_uuid = d.message_uuid AND p.sequence < d.sequence AND p.state = 'pending'
+                WHERE p.message_uuid = d.message_uuid AND p.sequence < d.sequence AND ${pendingByKey('p')}
                 LIMIT 1) IS NULL
          FOR UPDATE OF d SKIP LOCKED
        ), chosen AS (
@@ -437,7 +443,7 @@ export class CallbackDeliveryRepository {
     await preparedQuery(this.dataSource,
       `UPDATE callback_deliveries d SET next_attempt_at = now(), claims = d.claims - 1
        FROM unnest($1::bigint[], $2::int[]) AS l(id, claims)
-       WHERE d.id = l.id AND d.claims = l.claims AND d.state = 'pending'`,
+       WHERE d.id = l.id AND d.claims = l.claims AND ${pendingByKey('d')}`,
       [leases.map((l) => l.id), leases.map((l) => l.claims)],
     );
   }
@@ -461,9 +467,9 @@ export class CallbackDeliveryRepository {
          SELECT d.id, w.until
          FROM callback_deliveries d,
               LATERAL (SELECT max(p.next_attempt_at) AS until FROM callback_deliveries p
-                       WHERE p.message_uuid = d.message_uuid AND p.sequence < d.sequence AND p.state = 'pending'
+                       WHERE p.message_uuid = d.message_uuid AND p.sequence < d.sequence AND ${pendingByKey('p')}
                          AND p.claims = p.attempts AND p.next_attempt_at > now()) w
-         WHERE d.id = ANY (ARRAY(SELECT id FROM candidates)) AND d.state = 'pending' AND d.next_attempt_at <= now()
+         WHERE d.id = ANY (ARRAY(SELECT id FROM candidates)) AND ${pendingByKey('d')} AND d.next_attempt_at <= now()
            AND d.claims = 0 AND w.until IS NOT NULL
          FOR UPDATE OF d SKIP LOCKED
        ), deferred AS (
@@ -516,14 +522,14 @@ export class CallbackDeliveryRepository {
            -- What an inbound request carried is needed no longer once it is finished.
            inbound = CASE WHEN r.state = 'pending' THEN d.inbound ELSE NULL END
          FROM r
-         WHERE d.id = r.id AND d.claims = r.claims AND d.state = 'pending'
+         WHERE d.id = r.id AND d.claims = r.claims AND ${pendingByKey('d')}
          RETURNING d.id, d.message_uuid, d.sequence, d.state
        ), released AS (
          -- The next statuses of a finished one are due now, not when their deferral would run out.
          UPDATE callback_deliveries s SET next_attempt_at = now()
          FROM updated u
          WHERE u.state <> 'pending' AND s.message_uuid = u.message_uuid AND s.sequence > u.sequence
-           AND s.state = 'pending' AND s.next_attempt_at > now() AND s.claims = 0
+           AND ${pendingByKey('s')} AND s.next_attempt_at > now() AND s.claims = 0
            AND NOT EXISTS (SELECT 1 FROM r WHERE r.id = s.id)
        ), recorded AS (
          INSERT INTO callback_attempts (message_uuid, sequence, status, method, url, attempt, attempted_at, http_status, latency_ms, error, succeeded,
@@ -537,7 +543,7 @@ export class CallbackDeliveryRepository {
               (SELECT count(*) FROM updated u
                WHERE u.state <> 'pending' AND EXISTS (
                  SELECT 1 FROM callback_deliveries s
-                 WHERE s.message_uuid = u.message_uuid AND s.sequence > u.sequence AND s.state = 'pending'))::int AS unblocked`,
+                 WHERE s.message_uuid = u.message_uuid AND s.sequence > u.sequence AND ${pendingByKey('s')}))::int AS unblocked`,
       [
         results.map((r) => r.id),
         results.map((r) => r.claims),

@@ -5,7 +5,6 @@ import { CallbackAttemptEntity, CallbackDeliveryEntity, CallbackDeliveryState, C
 import { MessageRepository } from './message.repository';
 import { preparedQuery } from './prepared';
 
-/** A status change to report: the message, its latest known sequence, and the url's destination. */
 /**
  * `state = 'pending'` for rows reached by their key (id, or message and sequence). Written so
  * that the partial index of due rows (predicate `state = 'pending'`) cannot serve it: `IS TRUE`
@@ -15,6 +14,7 @@ import { preparedQuery } from './prepared';
  */
 const pendingByKey = (alias: string): string => `(${alias}.state = 'pending') IS TRUE`;
 
+/** A status change to report: the message, its latest known sequence, and the url's destination. */
 export interface CallbackEnqueue {
   readonly messageUuid: string;
   readonly sequence: number;

@@ -61,12 +61,14 @@ export interface CallbackRequest {
  * signature of exactly the url and fields sent.
  */
 export function buildCallbackRequest(url: URL, method: string, params: Record<string, string>, authToken: string | null): CallbackRequest {
-  const target = new URL(url.href);
-  target.hash = '';
-  const base = target.href.endsWith('?') ? target.href.slice(0, -1) : target.href;
+  // A serialised url has '#' only where its fragment starts; the fragment is never sent.
+  const fragment = url.href.indexOf('#');
+  const href = fragment < 0 ? url.href : url.href.slice(0, fragment);
+  const base = href.endsWith('?') ? href.slice(0, -1) : href;
   const encoded = new URLSearchParams(params).toString();
   const isGet = method === CallbackMethod.Get;
-  const requestUrl = new URL(isGet ? `${base}${target.search ? '&' : '?'}${encoded}` : base);
+  // The url is parsed again only when what is requested differs from it (a GET's fields, a fragment, an empty query).
+  const requestUrl = isGet ? new URL(`${base}${url.search ? '&' : '?'}${encoded}`) : base === url.href ? url : new URL(base);
   const headers: Record<string, string> = { 'user-agent': USER_AGENT };
   if (!isGet) headers['content-type'] = 'application/x-www-form-urlencoded';
   if (authToken !== null) {

@@ -64,6 +64,27 @@ describe('retention job', () => {
     const now = new Date();
     const { authId } = await createTestAccount(db);
     const [fresh, week, old] = await Promise.all([acceptedDaysAgo(authId, 1, now), acceptedDaysAgo(authId, 8, now), acceptedDaysAgo(authId, 91, now)]);
+    // A part, a callback and its attempt each, as carrier-dispatch and callback-service write them (no foreign key cascades them).
+    for (const uuid of [fresh, old]) {
+      await db.query(`INSERT INTO message_parts (message_uuid, part_seq, parts_total, carrier_message_id, submitted_at) VALUES ($1, 1, 1, $2, now())`, [uuid, `c-${uuid}`]);
+      await db.query(
+        `INSERT INTO callback_deliveries (message_uuid, sequence, account_id, status, error_code, occurred_at, url, method, destination, retry_delays_ms, state, next_attempt_at)
+         VALUES ($1, 1, $2, 'queued', '000', now(), 'https://hooks.example/cb', 'POST', 'https://hooks.example:443', '{}', 'delivered', now())`,
+        [uuid, authId],
+      );
+      await db.query(
+        `INSERT INTO callback_attempts (message_uuid, sequence, status, method, url, attempt, attempted_at, http_status, latency_ms, succeeded)
+         VALUES ($1, 1, 'queued', 'POST', 'https://hooks.example/cb', 1, now(), 200, 3, true)`,
+        [uuid],
+      );
+    }
+    const children = async (uuid: string) =>
+      (await db.query(
+        `SELECT (SELECT count(*)::int FROM message_parts WHERE message_uuid = $1) AS parts,
+                (SELECT count(*)::int FROM callback_deliveries WHERE message_uuid = $1) AS callbacks,
+                (SELECT count(*)::int FROM callback_attempts WHERE message_uuid = $1) AS attempts`,
+        [uuid],
+      ))[0];
 
     const run = await retention.runOnce(now);
     expect(run.ran).toBe(true);
@@ -72,6 +93,8 @@ describe('retention job', () => {
     expect(await state(week)).toEqual({ text: null, to_number: '12025550123', media_url: null, history: 2 });
     expect(await state(old)).toBeNull();
     expect((await db.query(`SELECT count(*)::int AS n FROM status_events WHERE message_uuid = $1`, [old]))[0].n).toBe(0);
+    expect(await children(old)).toEqual({ parts: 0, callbacks: 0, attempts: 0 });
+    expect(await children(fresh)).toEqual({ parts: 1, callbacks: 1, attempts: 1 });
 
     // The next run starts where this one stopped: nothing left to do.
     expect(await retention.runOnce(now)).toMatchObject({ ran: true, contentRedacted: 0, recordsDeleted: 0 });

@@ -106,17 +106,26 @@ export class RetentionRepository {
     return rows.map((r) => r.message_uuid);
   }
 
-  /** Deletes up to `batch` records older than `before` (history, media and callbacks cascade). */
+  /**
+   * Deletes up to `batch` records older than `before`, with their history, parts, callbacks
+   * and attempts (these have no foreign key to cascade from: see migration
+   * 1764400000004) and their media (which cascade).
+   */
   async deleteRecords(runner: QueryRunner, from: Date | null, before: Date, batch: number): Promise<number> {
-    return count(
-      runner,
-      `DELETE FROM messages WHERE message_uuid IN (
-         SELECT message_uuid FROM messages WHERE message_time >= COALESCE($1::timestamptz, '-infinity') AND message_time < $2 LIMIT $3)
-       RETURNING 1`,
+    const [row] = (await runner.query(
+      `WITH doomed AS MATERIALIZED (
+         SELECT message_uuid FROM messages WHERE message_time >= COALESCE($1::timestamptz, '-infinity') AND message_time < $2 LIMIT $3
+       ), ${MESSAGE_CHILDREN.map((table) => `${table}_gone AS (DELETE FROM ${table} WHERE message_uuid IN (SELECT message_uuid FROM doomed))`).join(', ')},
+       gone AS (DELETE FROM messages WHERE message_uuid IN (SELECT message_uuid FROM doomed) RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
       [from, before, batch],
-    );
+    )) as Array<{ n: number }>;
+    return row?.n ?? 0;
   }
 }
+
+/** The tables with rows per message and no foreign key to cascade their deletion. */
+const MESSAGE_CHILDREN = ['status_events', 'message_parts', 'callback_deliveries', 'callback_attempts'] as const;
 
 /** SQL for the partial redaction of a number column (see redactNumber in @sluice/domain). */
 function redactedSql(column: string): string {

@@ -16,32 +16,54 @@ class PingController {
   }
 }
 
-@Module({ imports: [ObservabilityModule.forRoot({ service: 'logger-spec', logLevel: 'silent' })], controllers: [PingController] })
-class ProbeModule {}
+/** The app at a log level; `info` writes one line per API request (here, to the test's output). */
+async function start(logLevel: string): Promise<NestFastifyApplication> {
+  @Module({ imports: [ObservabilityModule.forRoot({ service: 'logger-spec', logLevel })], controllers: [PingController] })
+  class ProbeModule {}
+  const app = await NestFactory.create<NestFastifyApplication>(ProbeModule, new FastifyAdapter(), { logger: false });
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
+
+/** How many requests to `urls` ran in the request logger's AsyncLocalStorage. */
+async function bound(app: NestFastifyApplication, urls: readonly string[]): Promise<number> {
+  const run = jest.spyOn(storage, 'run');
+  try {
+    for (const url of urls) expect((await app.getHttpAdapter().getInstance().inject({ method: 'GET', url })).statusCode).toBeLessThan(600);
+    return run.mock.calls.length;
+  } finally {
+    run.mockRestore();
+  }
+}
+
+const PROBES = ['/health', '/health/live', '/health/ready', '/metrics'];
 
 describe('probes, scrapes and request logging', () => {
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
-    app = await NestFactory.create<NestFastifyApplication>(ProbeModule, new FastifyAdapter(), { logger: false });
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    app = await start('info');
   });
 
   afterAll(async () => {
     await app?.close();
   });
 
-  it('binds no request logger to /health, /health/live, /health/ready and /metrics, and one to every other route', async () => {
-    const run = jest.spyOn(storage, 'run');
-    const fastify = app.getHttpAdapter().getInstance();
-    for (const url of ['/health', '/health/live', '/health/ready', '/metrics']) {
-      expect((await fastify.inject({ method: 'GET', url })).statusCode).toBeLessThan(600);
+  it('at info, binds no request logger to /health, /health/live, /health/ready and /metrics, and one to every other route', async () => {
+    expect(await bound(app, PROBES)).toBe(0);
+    expect(await bound(app, ['/ping'])).toBe(1);
+  });
+
+  it('above info, where no request line is written, binds a request logger to no route at all', async () => {
+    for (const level of ['warn', 'silent']) {
+      const quiet = await start(level);
+      try {
+        expect(await bound(quiet, [...PROBES, '/ping'])).toBe(0);
+      } finally {
+        await quiet.close();
+      }
     }
-    expect(run).not.toHaveBeenCalled();
-    expect((await fastify.inject({ method: 'GET', url: '/ping' })).statusCode).toBe(200);
-    expect(run).toHaveBeenCalledTimes(1);
-    run.mockRestore();
   });
 
   it('names the service on its readiness answer', async () => {

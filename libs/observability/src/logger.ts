@@ -30,8 +30,8 @@ export function loggerOptions({ service, logLevel }: ObservabilityOptions): Para
     exclude: UNLOGGED_ROUTES,
     // Above `info` no request line is ever written, so no request gets a request logger: the
     // AsyncLocalStorage it runs in (see UNLOGGED_ROUTES) and pino-http's per-request child
-    // logger cost the gateway about 5 % of its CPU per message. Warnings and errors are logged
-    // all the same, without the request's id.
+    // logger bought nothing; the async hooks alone took about 4 % of the gateway's CPU in a
+    // profile at 500/s. Warnings and errors are logged all the same, without the request's id.
     ...(REQUEST_LINE_LEVELS.has(logLevel) ? {} : { forRoutes: [] }),
     pinoHttp: {
       level: logLevel,

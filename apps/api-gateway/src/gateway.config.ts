@@ -33,9 +33,11 @@ export const gatewayEnv = httpEnv
     ACCEPT_BATCH_MAX_MESSAGES: positiveInt('a positive whole number').default(1_000),
     /**
      * How long the first request of a Kafka hand-off waits for others to join it (0: none).
-     * Fewer, larger hand-offs and inserts cost less CPU per message; each 202 comes that much later.
+     * Fewer, larger hand-offs and inserts cost less CPU per message; each 202 comes up to that much later.
      */
-    ACCEPT_LINGER_MS: nonNegativeMs(1_000).default(5),
+    ACCEPT_LINGER_MS: nonNegativeMs(1_000).default(20),
+    /** The linger ends as soon as this many messages wait: under heavy load a hand-off fills long before it would. */
+    ACCEPT_LINGER_MESSAGES: positiveInt('a positive whole number').default(50),
     /** Kafka hand-offs in flight at once (one producer each); requests arriving meanwhile join the next. */
     ACCEPT_CONCURRENCY: positiveInt('a positive whole number').default(4),
     /** Insert statements (commits) in flight at once; each writes every acknowledged batch waiting. */

@@ -46,6 +46,26 @@ describe('Coalescer', () => {
     }
   });
 
+  it('ends the linger as soon as lingerInputs calls wait, and lingers in full again for the next batch', async () => {
+    jest.useFakeTimers();
+    try {
+      const batches: number[][] = [];
+      const coalescer = new Coalescer<number, number>(async (inputs) => (batches.push([...inputs]), inputs), 500, 1_000, 3);
+      const full = [1, 2, 3].map((i) => coalescer.add(i));
+      await jest.advanceTimersByTimeAsync(0);
+      await Promise.all(full);
+      expect(batches).toEqual([[1, 2, 3]]);
+      const alone = coalescer.add(4);
+      await jest.advanceTimersByTimeAsync(999);
+      expect(batches).toEqual([[1, 2, 3]]);
+      await jest.advanceTimersByTimeAsync(1);
+      await alone;
+      expect(batches).toEqual([[1, 2, 3], [4]]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('rejects every caller of a failed write and goes on with the next', async () => {
     let calls = 0;
     const coalescer = new Coalescer<number, number>(async (inputs) => {

@@ -59,9 +59,10 @@ const MAX_INSERT_MESSAGES = 5_000;
  * requests are queued and hand them off in parallel. Insert: at most
  * ACCEPT_INSERT_CONCURRENCY statements at a time, each writing every acknowledged batch
  * waiting: Postgres pays for a commit (a WAL flush) per statement, so few large commits
- * beat many small ones. The first request of a hand-off waits ACCEPT_LINGER_MS (5 ms) for
- * others, so at a few hundred requests a second they share hand-offs and inserts; under
- * heavier load batches grow on their own.
+ * beat many small ones. The first request of a hand-off waits up to ACCEPT_LINGER_MS (20 ms)
+ * for others, so at a few hundred requests a second they share hand-offs and inserts; the
+ * wait ends once ACCEPT_LINGER_MESSAGES (50) are queued, so under heavier load it is short,
+ * and batches grow on their own while every producer is busy.
  */
 @Injectable()
 export class AcceptanceBatcher implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
@@ -166,12 +167,12 @@ export class AcceptanceBatcher implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /**
-   * True while the oldest request waiting is younger than ACCEPT_LINGER_MS and a batch is not
-   * yet full: the queue is pumped again when it comes of age.
+   * True while the oldest request waiting is younger than ACCEPT_LINGER_MS and fewer than
+   * ACCEPT_LINGER_MESSAGES wait: the queue is pumped again when it comes of age.
    */
   private lingering(): boolean {
     const oldest = this.queue[0];
-    if (!oldest || this.queuedMessages >= this.config.ACCEPT_BATCH_MAX_MESSAGES) return false;
+    if (!oldest || this.queuedMessages >= Math.min(this.config.ACCEPT_LINGER_MESSAGES, this.config.ACCEPT_BATCH_MAX_MESSAGES)) return false;
     const left = (oldest.work.arrivedAt ?? oldest.work.acceptedAt) + this.config.ACCEPT_LINGER_MS - Date.now();
     if (left <= 0) return false;
     this.lingerTimer ??= setTimeout(() => {

@@ -41,7 +41,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @Injectable()
 export class MessagesService {
   private powerpackTurn = 0;
-  /** Opt-out lookups of sends within ACCEPT_LINGER_MS of each other share one statement. */
+  /** Opt-out lookups of sends within ACCEPT_LINGER_MS of each other share one statement (the wait ends once ACCEPT_LINGER_MESSAGES sends wait). */
   private readonly optOutLookups: Coalescer<{ rootAccountId: string; recipients: readonly string[] }, Set<string>>;
 
   constructor(
@@ -55,7 +55,7 @@ export class MessagesService {
     optOuts: OptOutRepository,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
-    this.optOutLookups = new Coalescer((lookups) => optOuts.optedOutMany(lookups), 200, config.ACCEPT_LINGER_MS);
+    this.optOutLookups = new Coalescer((lookups) => optOuts.optedOutMany(lookups), 200, config.ACCEPT_LINGER_MS, config.ACCEPT_LINGER_MESSAGES);
   }
 
   async send(caller: Caller, command: SendMessageCommand): Promise<SendResult> {

@@ -204,6 +204,9 @@ pg_stat_statements.track = top
 # A new database's tables are empty when the platform first prepares its statements, and a
 # generic plan made then (a sequential scan) stays cached until the table is first analyzed.
 autovacuum_naptime = 10s
+# The working set is in memory: an index probe costs about what a sequential read does. With
+# the default 4, a batch of a few hundred key look-ups was planned as a sequential scan.
+random_page_cost = 1.1
 EOF
   )
   if write_if_changed "$PG_DATA/sluice.conf" "$conf"; then

@@ -101,7 +101,15 @@ describe('carrier-dispatch', () => {
       maxInWindow: number;
     };
     expect(count).toEqual({ total: 20, maxInWindow: 5 });
-    const metrics = await (await fetch(`http://127.0.0.1:${restarted.port}/metrics`)).text();
+    // Each outcome is counted once its write returns, which may be just after the message's final state is visible.
+    const metrics = await eventually(
+      async () => {
+        const text = await (await fetch(`http://127.0.0.1:${restarted.port}/metrics`)).text();
+        return dispatchOutcome(text, 'sent') >= 20 ? text : undefined;
+      },
+      10_000,
+      'twenty sends counted',
+    );
     const outcome = (name: string) => dispatchOutcome(metrics, name);
     expect(outcome('late')).toBe(0);
     expect(outcome('sent')).toBe(20);

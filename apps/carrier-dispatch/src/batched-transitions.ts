@@ -9,7 +9,7 @@ import { AppliedTransition, MessageRepository, TransitionPatch, TransitionReques
  * for others to share its statement. At a few hundred messages a second most writes would
  * otherwise go alone; none of them holds a slot (a quota counts from the carrier's answer).
  */
-export const WRITE_LINGER_MS = 10;
+export const WRITE_LINGER_MS = 25;
 
 @Injectable()
 export class BatchedTransitions {

@@ -62,6 +62,7 @@ export class SmppClient extends EventEmitter {
   private outstanding = 0;
   private readonly waiters: Array<() => void> = [];
   private deliverHandler: DeliverHandler = async () => undefined;
+  private corked = false;
 
   constructor(private readonly options: SmppClientOptions) {
     super();
@@ -110,6 +111,7 @@ export class SmppClient extends EventEmitter {
         }
         const timer = setTimeout(() => reject(new SmppTimeoutError(`no submit_sm_resp within ${this.options.responseTimeoutMs} ms`)), this.options.responseTimeoutMs);
         const writtenAt = preciseNowMs();
+        this.corkForTick(session);
         const written = session.submit_sm(fields, (pdu) => {
           clearTimeout(timer);
           resolve({ commandStatus: pdu.command_status, messageId: pdu.message_id ?? null, writtenAt, answeredAt: preciseNowMs() });
@@ -122,6 +124,21 @@ export class SmppClient extends EventEmitter {
     } finally {
       this.release();
     }
+  }
+
+  /**
+   * The PDUs written in one tick (the submits whose moment came together, the answers to a
+   * batch of receipts) leave in one write instead of one system call each; the socket is
+   * uncorked before the next turn of the event loop, so none waits.
+   */
+  private corkForTick(session: smpp.Session): void {
+    if (this.corked) return;
+    this.corked = true;
+    session.socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      session.socket.uncork();
+    });
   }
 
   private async acquire(): Promise<void> {
@@ -159,8 +176,14 @@ export class SmppClient extends EventEmitter {
     });
     session.on('deliver_sm', (pdu) => {
       this.deliverHandler(pdu).then(
-        (status) => session.send(pdu.response(status ? { command_status: status } : {})),
-        () => session.send(pdu.response({ command_status: ESME_RX_T_APPN })),
+        (status) => {
+          this.corkForTick(session);
+          session.send(pdu.response(status ? { command_status: status } : {}));
+        },
+        () => {
+          this.corkForTick(session);
+          session.send(pdu.response({ command_status: ESME_RX_T_APPN }));
+        },
       );
     });
     session.on('enquire_link', (pdu) => {

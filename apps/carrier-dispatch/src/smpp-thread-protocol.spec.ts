@@ -1,5 +1,5 @@
 import { MessageChannel } from 'node:worker_threads';
-import { withBuffers } from './smpp-thread-protocol';
+import { TurnBatches, withBuffers } from './smpp-thread-protocol';
 
 /** What a value looks like on the other side of a thread boundary (the structured clone postMessage makes). */
 async function acrossThreads<T>(value: T): Promise<T> {
@@ -30,5 +30,26 @@ describe('withBuffers', () => {
     const revived = withBuffers(fields);
     expect(revived.a).toBe(bytes);
     expect(revived).toEqual(fields);
+  });
+});
+
+describe('TurnBatches', () => {
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('sends what one turn posted as one batch, in order, and what a later turn posts as another', async () => {
+    const sent: number[][] = [];
+    const batches = new TurnBatches<number>((batch) => sent.push(batch));
+    batches.post(1);
+    await Promise.resolve();
+    batches.post(2);
+    batches.post(3);
+    expect(sent).toEqual([]);
+    await nextTurn();
+    expect(sent).toEqual([[1, 2, 3]]);
+    batches.post(4);
+    await nextTurn();
+    expect(sent).toEqual([[1, 2, 3], [4]]);
+    await nextTurn();
+    expect(sent).toHaveLength(2);
   });
 });

@@ -5,7 +5,7 @@ import { Logger } from '@nestjs/common';
 import type { CarrierId } from '@sluice/contracts';
 import type * as smpp from 'smpp';
 import { type DeliverHandler, SmppTimeoutError, SmppUnavailableError, type SubmitResult } from './smpp-client';
-import { type BindCounts, type FromSmppThread, type SmppThreadSettings, type SubmitFailure, type ToSmppThread, withBuffers } from './smpp-thread-protocol';
+import { type BindCounts, type FromSmppThread, type SmppThreadSettings, type SubmitFailure, type ToSmppThread, TurnBatches, withBuffers } from './smpp-thread-protocol';
 
 /** A thread that stopped unasked is started again after this long. */
 const RESTART_AFTER_MS = 1_000;
@@ -26,6 +26,8 @@ const STOP_TIMEOUT_MS = 5_000;
 export class SmppThread {
   private readonly logger = new Logger(SmppThread.name);
   private worker: Worker | null = null;
+  /** What goes to the running thread; a thread started again gets a new one, so nothing meant for the one before reaches it. */
+  private outbox: TurnBatches<ToSmppThread> | null = null;
   private nextId = 0;
   private readonly submits = new Map<number, { resolve: (result: SubmitResult) => void; reject: (error: Error) => void }>();
   private binds: BindCounts = [];
@@ -39,10 +41,13 @@ export class SmppThread {
   start(): void {
     this.stopping = false;
     const worker = new Worker(join(__dirname, 'smpp-worker.js'), { workerData: this.settings });
-    worker.on('message', (event: FromSmppThread) => this.onEvent(worker, event));
+    worker.on('message', (events: FromSmppThread[]) => {
+      for (const event of events) this.onEvent(worker, event);
+    });
     worker.on('error', (error: Error) => this.logger.error({ err: error }, 'the SMPP thread failed'));
     worker.on('exit', (code) => this.onExit(worker, code));
     this.worker = worker;
+    this.outbox = new TurnBatches((batch) => worker.postMessage(batch));
   }
 
   async stop(): Promise<void> {
@@ -59,6 +64,7 @@ export class SmppThread {
     });
     await worker.terminate();
     this.worker = null;
+    this.outbox = null;
   }
 
   /** Who takes every bind's deliver_sm, on every route. */
@@ -98,7 +104,7 @@ export class SmppThread {
   }
 
   private post(request: ToSmppThread): void {
-    this.worker?.postMessage(request);
+    this.outbox?.post(request);
   }
 
   private onEvent(worker: Worker, event: FromSmppThread): void {
@@ -139,6 +145,7 @@ export class SmppThread {
   private onExit(worker: Worker, code: number): void {
     if (worker !== this.worker) return;
     this.worker = null;
+    this.outbox = null;
     this.binds = [];
     // Written or not, nobody can tell: as a submit the carrier never answered.
     for (const [id, pending] of this.submits) {

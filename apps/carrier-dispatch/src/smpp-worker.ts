@@ -7,13 +7,15 @@ import { waitUntilPrecisely } from '@sluice/clock';
 import type * as smpp from 'smpp';
 import { SmppTimeoutError, SmppUnavailableError } from './smpp-client';
 import { SmppRoutes } from './smpp-routes';
-import { type FromSmppThread, type LogLevel, type SmppThreadSettings, type SubmitFailure, type ToSmppThread, withBuffers } from './smpp-thread-protocol';
+import { type FromSmppThread, type LogLevel, type SmppThreadSettings, type SubmitFailure, type ToSmppThread, TurnBatches, withBuffers } from './smpp-thread-protocol';
 
 const port = must(parentPort, 'the port to the main thread');
 const settings = workerData as SmppThreadSettings;
 
+const outbox = new TurnBatches<FromSmppThread>((batch) => port.postMessage(batch));
+
 function post(event: FromSmppThread): void {
-  port.postMessage(event);
+  outbox.post(event);
 }
 
 // The thread's log calls go out through the main thread's logger (structured, with the app's fields).
@@ -52,7 +54,11 @@ async function submit(request: Extract<ToSmppThread, { type: 'submit' }>): Promi
   }
 }
 
-port.on('message', (request: ToSmppThread) => {
+port.on('message', (requests: ToSmppThread[]) => {
+  for (const request of requests) handle(request);
+});
+
+function handle(request: ToSmppThread): void {
   switch (request.type) {
     case 'submit':
       void submit(request);
@@ -68,7 +74,7 @@ port.on('message', (request: ToSmppThread) => {
       void routes.stop().then(() => post({ type: 'stopped' }));
       return;
   }
-});
+}
 
 post({ type: 'binds', binds: routes.bindsUp(), up: false });
 routes.start();

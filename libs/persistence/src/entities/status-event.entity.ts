@@ -1,17 +1,14 @@
 import type { MessageErrorCode, MessageState } from '@sluice/contracts';
-import { Column, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Column, Entity, PrimaryColumn, Unique } from 'typeorm';
 
-/** One row per state change of a message: its history. */
+/** One row per state change of a message: its history, keyed by message and sequence (no surrogate id). */
 @Entity('status_events')
 @Unique('status_events_message_sequence_key', ['messageUuid', 'sequence'])
 export class StatusEventEntity {
-  @PrimaryGeneratedColumn('increment', { type: 'bigint' })
-  id!: string;
-
-  @Column({ name: 'message_uuid', type: 'uuid' })
+  @PrimaryColumn({ name: 'message_uuid', type: 'uuid' })
   messageUuid!: string;
 
-  @Column({ type: 'integer' })
+  @PrimaryColumn({ type: 'integer' })
   sequence!: number;
 
   @Column({ type: 'varchar', length: 12 })

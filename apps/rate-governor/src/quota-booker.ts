@@ -34,6 +34,8 @@ const DAY_END_MARGIN_MS = 1_000;
 
 /** Forbidden ranges a booking looks at before it takes the time past a quota's whole backlog (see earliestSlot). */
 export const SCAN_GROUPS = 256;
+/** Groups the first page of that pass reads (each next page four times as many). */
+const FIRST_PAGE = 4;
 
 const BOOK = `
 local t = redis.call('TIME')
@@ -58,19 +60,28 @@ end
 -- at most ${SCAN_GROUPS} groups): every free + 1 bookings no more than W - 1 apart forbid
 -- [last - W + 1, first + W - 1]; those ranges come in order, so one pass jumps past each that
 -- holds the candidate and stops at the first after it. Bookings are read by rank (the
--- sentinel is rank 0), so a long backlog costs O(log n) and not a read of all of it.
+-- sentinel is rank 0), so a long backlog costs O(log n) and not a read of all of it; and in
+-- pages of ${FIRST_PAGE}, ${FIRST_PAGE * 4}, … groups, the lasts first, since a pass mostly stops
+-- at its first range or finds none (each group read is two values turned into Lua strings).
 local function earliest(i, from)
   local W, free, key = windows[i], limits[i] - cost, KEYS[i]
   local r0 = redis.call('ZCOUNT', key, '-inf', from - W)
-  local firsts = redis.call('ZRANGE', key, r0, r0 + ${SCAN_GROUPS} - 1, 'WITHSCORES')
-  local lasts = redis.call('ZRANGE', key, r0 + free, r0 + free + ${SCAN_GROUPS} - 1, 'WITHSCORES')
-  local t = from
-  for j = 1, #lasts / 2 do
-    local first, last = tonumber(firsts[2 * j]), tonumber(lasts[2 * j])
-    if last - W + 1 > t then return t end
-    if last - first <= W - 1 and first + W - 1 >= t then t = first + W end
+  local t, seen, page = from, 0, ${FIRST_PAGE}
+  while seen < ${SCAN_GROUPS} do
+    local size = math.min(page, ${SCAN_GROUPS} - seen)
+    local lasts = redis.call('ZRANGE', key, r0 + free + seen, r0 + free + seen + size - 1, 'WITHSCORES')
+    local got = #lasts / 2
+    if got == 0 then return t end
+    local firsts = redis.call('ZRANGE', key, r0 + seen, r0 + seen + got - 1, 'WITHSCORES')
+    for j = 1, got do
+      local first, last = tonumber(firsts[2 * j]), tonumber(lasts[2 * j])
+      if last - W + 1 > t then return t end
+      if last - first <= W - 1 and first + W - 1 >= t then t = first + W end
+    end
+    if got < size then return t end
+    seen = seen + got
+    page = page * 4
   end
-  if #lasts / 2 < ${SCAN_GROUPS} then return t end
   local tail = redis.call('ZRANGE', key, -(free + 1), -(free + 1), 'WITHSCORES')
   return math.max(t, tonumber(tail[2]) + W)
 end

@@ -210,15 +210,12 @@ end
 return 1`;
 
 /**
- * KEYS: the sent-window keys. ARGV: member, cost, time (Redis ms; 0: now). Counts an
- * admission's units still there from that time (the carrier's answer); returns the time.
+ * KEYS: the sent-window keys. ARGV: member, cost. Counts an admission's units still there from
+ * Redis now, and returns it. (A time known to the caller is set with plain ZADD XX, `settle`.)
  */
 const SETTLE = `
-local at = tonumber(ARGV[3])
-if at == 0 then
-  local t = redis.call('TIME')
-  at = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-end
+local t = redis.call('TIME')
+local at = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 for i = 1, #KEYS do
   for u = 1, tonumber(ARGV[2]) do redis.call('ZADD', KEYS[i], 'XX', at, ARGV[1] .. ':' .. u) end
 end
@@ -395,10 +392,17 @@ export class QuotaAdmission {
    */
   async settle(admission: Admission, answeredAt?: number): Promise<number> {
     if (admission.keys.length === 0) return 0;
-    const known = answeredAt !== undefined && Number.isFinite(this.clock.roundTripMs);
-    const at = known ? this.clock.latestRedisTimeOf(answeredAt).toFixed(3) : 0;
-    if (known) this.rememberAnswer(admission, answeredAt);
-    return Number(await this.scripts.settle(admission.keys.length, ...admission.keys, admission.member, admission.cost, at));
+    if (answeredAt === undefined || !Number.isFinite(this.clock.roundTripMs)) {
+      return Number(await this.scripts.settle(admission.keys.length, ...admission.keys, admission.member, admission.cost));
+    }
+    this.rememberAnswer(admission, answeredAt);
+    const at = this.clock.latestRedisTimeOf(answeredAt).toFixed(3);
+    // The time is known: one ZADD XX a window, no script. Each window is settled on its own; one
+    // left unsettled (the process died in between) counts its units in flight: longer, never less.
+    const scored: string[] = [];
+    for (let unit = 1; unit <= admission.cost; unit += 1) scored.push(at, `${admission.member}:${unit}`);
+    await Promise.all(admission.keys.map((key) => this.redis.zadd(key, 'XX', ...scored)));
+    return Number(at);
   }
 
   /** Keeps the answer to an admission's submit for as long as it can hold a window's room back. */

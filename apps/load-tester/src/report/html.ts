@@ -84,7 +84,7 @@ export function htmlReport(result: RunResult, extras: ReportExtras = {}): string
   sections.push('<h2>Arrival phases</h2>');
   sections.push(
     htmlTable(
-      ['phase', 'target/s', 'accepted/s', 'accepted', 'HTTP p50', 'p99', 'max', 'non-202', 'backlog after', 'accept → carrier p90', 'verdict'],
+      ['phase', 'target/s', 'accepted/s', 'accepted', 'HTTP p50', 'p99', 'max', 'non-202', 'backlog after', 'accept → carrier p90', 'accept → final callback p50', 'p99', 'verdict'],
       result.phases.map((p) => [
         e(p.name),
         num(p.targetRate),
@@ -96,6 +96,8 @@ export function htmlReport(result: RunResult, extras: ReportExtras = {}): string
         num(p.scheduled - p.accepted),
         num(p.backlogAtEnd),
         p.acceptToSubmit ? ms(p.acceptToSubmit.p90) : '–',
+        p.acceptToFinalCallback ? ms(p.acceptToFinalCallback.p50) : '–',
+        p.acceptToFinalCallback ? ms(p.acceptToFinalCallback.p99) : '–',
         p.sustainable === null ? '' : p.sustainable ? 'sustainable' : `<span class="bad">not sustainable</span> <span class="muted">${e(p.why ?? '')}</span>`,
       ]),
     ),

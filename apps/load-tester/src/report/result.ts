@@ -29,6 +29,8 @@ export interface PhaseOutcome {
   /** Messages still queued when the step ended (after the pause), for end-to-end searches. */
   readonly backlogAtEnd: number | null;
   readonly acceptToSubmit: HistogramSummary | null;
+  /** Accept → final callback of the messages sent in this phase. */
+  readonly acceptToFinalCallback: HistogramSummary | null;
   /** Step searches only. */
   readonly sustainable: boolean | null;
   readonly why: string | null;

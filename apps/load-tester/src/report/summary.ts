@@ -44,7 +44,7 @@ export function summaryText(result: RunResult): string {
   out.push('');
   out.push(
     table(
-      ['phase', 'target/s', 'accepted/s', 'accepted', 'p50', 'p99', 'max', 'non-202', 'backlog', 'verdict'],
+      ['phase', 'target/s', 'accepted/s', 'accepted', 'p50', 'p99', 'max', 'non-202', 'final callback p50', 'p99', 'backlog', 'verdict'],
       result.phases.map((p) => [
         p.name,
         num(p.targetRate),
@@ -54,6 +54,8 @@ export function summaryText(result: RunResult): string {
         ms(p.http.p99),
         ms(p.http.max),
         num(p.scheduled - p.accepted),
+        p.acceptToFinalCallback ? ms(p.acceptToFinalCallback.p50) : '–',
+        p.acceptToFinalCallback ? ms(p.acceptToFinalCallback.p99) : '–',
         num(p.backlogAtEnd),
         p.sustainable === null ? '' : p.sustainable ? 'sustainable' : 'NOT sustainable',
       ]),

@@ -115,6 +115,7 @@ function phaseOutcomes(phaseResults: readonly PhaseRun[], analysis: Analysis): P
     outcomes: p.outcomes,
     backlogAtEnd: p.backlogAtEnd,
     acceptToSubmit: analysis.phaseAcceptToSubmit[i] ?? null,
+    acceptToFinalCallback: analysis.phaseAcceptToFinalCallback[i] ?? null,
     sustainable: p.sustainable,
     why: p.why,
   }));

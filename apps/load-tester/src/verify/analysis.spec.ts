@@ -67,6 +67,22 @@ describe('analyse', () => {
     expect(result.stages.acceptToFinalCallback.max).toBeCloseTo(390, 0);
   });
 
+  it('measures accept → final callback for each phase apart (a warm-up phase does not colour the next)', () => {
+    const result = analyse(
+      input({
+        phases: 2,
+        sent: [sent(1, { phase: 0 }), sent(2, { phase: 1 }), sent(3, { phase: 1 })],
+        rows: [row(1, 'delivered'), row(2, 'delivered'), row(3, 'undelivered')],
+        callbacks: [callback(1, 3, 'delivered', T + 3_010), callback(2, 3, 'delivered', T + 110), callback(3, 2, 'sent', T + 60), callback(3, 3, 'undelivered', T + 210)],
+      }),
+    );
+    expect(result.phaseAcceptToFinalCallback.map((h) => h.count)).toEqual([1, 2]);
+    expect(result.phaseAcceptToFinalCallback[0]?.max).toBeCloseTo(3_000, 0);
+    expect(result.phaseAcceptToFinalCallback[1]?.max).toBeCloseTo(200, 0);
+    expect(result.phaseAcceptToFinalCallback[1]?.min).toBeCloseTo(100, 0);
+    expect(result.stages.acceptToFinalCallback.count).toBe(3);
+  });
+
   it('counts lost messages, duplicates, refused submissions and rows without a 202', () => {
     const result = analyse(
       input({

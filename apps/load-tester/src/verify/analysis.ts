@@ -76,6 +76,8 @@ export interface Analysis {
   readonly quotas: QuotaResult[];
   /** The phase's accept → carrier p95, for step searches. */
   readonly phaseAcceptToSubmit: Array<HistogramSummary>;
+  /** Accept → final callback of the messages sent in each phase (a warm-up phase is told apart from what follows). */
+  readonly phaseAcceptToFinalCallback: Array<HistogramSummary>;
 }
 
 export interface AnalysisInput {
@@ -135,6 +137,7 @@ export function analyse(input: AnalysisInput): Analysis {
     acceptToFinalCallback: new LogHistogram(),
   };
   const phaseAcceptToSubmit = Array.from({ length: input.phases }, () => new LogHistogram());
+  const phaseAcceptToFinalCallback = Array.from({ length: input.phases }, () => new LogHistogram());
   const callbacksByUuid = groupBy(input.callbacks, (c) => c.messageUuid);
 
   for (const message of input.sent) {
@@ -173,7 +176,9 @@ export function analyse(input: AnalysisInput): Analysis {
     if (row && FINAL_STATES.has(row.state)) {
       const final = (callbacksByUuid.get(message.uuid) ?? []).filter((c) => c.status === row.state).sort((a, b) => a.receivedAt - b.receivedAt)[0];
       if (final) {
-        stages.acceptToFinalCallback.record(Math.max(0, final.receivedAt - message.acceptedAt));
+        const acceptToFinalCallback = Math.max(0, final.receivedAt - message.acceptedAt);
+        stages.acceptToFinalCallback.record(acceptToFinalCallback);
+        phaseAcceptToFinalCallback[message.phase]?.record(acceptToFinalCallback);
         if (row.deliveryReportAt != null) stages.receiptToCallback.record(Math.max(0, final.receivedAt - row.deliveryReportAt));
       }
     }
@@ -231,6 +236,7 @@ export function analyse(input: AnalysisInput): Analysis {
     stageHistograms: stages,
     quotas,
     phaseAcceptToSubmit: phaseAcceptToSubmit.map((h) => h.summary()),
+    phaseAcceptToFinalCallback: phaseAcceptToFinalCallback.map((h) => h.summary()),
   };
 }
 

@@ -44,7 +44,7 @@ export class CallbackHttpClient {
   /**
    * Resolves with the outcome; never rejects. The request goes through `dispatch` with a
    * handler of its own, not `request`: no response stream and no async iteration of it,
-   * about 15 % less CPU a callback (`npm run bench:callback-client`, docs/benchmarks.md).
+   * 7–29 % less CPU a request in `npm run bench:callback-client` (docs/benchmarks.md).
    */
   send(callback: CallbackRequest): Promise<AttemptOutcome> {
     const started = performance.now();

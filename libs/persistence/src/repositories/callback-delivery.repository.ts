@@ -315,7 +315,7 @@ export class CallbackDeliveryRepository {
     );
     return {
       created: new Set(rows.map((r) => `${r.message_uuid}:${r.sequence}`)),
-      claimed: rows.filter((r) => r.claimed).map(toClaimedDelivery).sort(byOccurrence),
+      claimed: inSendingOrder(rows.filter((r) => r.claimed).map(toClaimedDelivery)),
     };
   }
 
@@ -430,7 +430,7 @@ export class CallbackDeliveryRepository {
         capacity.leaseMs,
       ],
     );
-    return rows.map(toClaimedDelivery).sort(byOccurrence);
+    return inSendingOrder(rows.map(toClaimedDelivery));
   }
 
   /**
@@ -683,7 +683,18 @@ function toClaimedDelivery(r: ClaimRow): ClaimedDelivery {
   };
 }
 
-/** Oldest status change first. */
-function byOccurrence(a: ClaimedDelivery, b: ClaimedDelivery): number {
-  return a.occurredAt.getTime() - b.occurredAt.getTime();
+/**
+ * Oldest message first, and each message's statuses by sequence. Two statuses of a message can
+ * carry the same millisecond (or, written by two transactions, times out of order): their
+ * sequence decides, never the order the rows came in, since the worker chains each status
+ * behind the one leased before it.
+ */
+export function inSendingOrder(deliveries: readonly ClaimedDelivery[]): ClaimedDelivery[] {
+  const firstAt = new Map<string, number>();
+  for (const d of deliveries) {
+    const at = d.occurredAt.getTime();
+    if (at < (firstAt.get(d.messageUuid) ?? Infinity)) firstAt.set(d.messageUuid, at);
+  }
+  const at = (d: ClaimedDelivery): number => firstAt.get(d.messageUuid) ?? 0;
+  return [...deliveries].sort((a, b) => at(a) - at(b) || (a.messageUuid < b.messageUuid ? -1 : a.messageUuid > b.messageUuid ? 1 : a.sequence - b.sequence));
 }

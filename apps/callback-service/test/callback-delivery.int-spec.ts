@@ -2,7 +2,7 @@
 // the customers' endpoints. The scenarios share one consumer group and run one service at a
 // time (one file, in order), because every replica may claim any due callback.
 import { LogMode, MessageErrorCode, MessageState, must, SmsStatusPayload } from '@sluice/contracts';
-import { AccountRepository } from '@sluice/persistence';
+import { AccountRepository, CallbackDeliveryRepository } from '@sluice/persistence';
 import { eventually, freePort, RunningApp, startApp, stopApp, testInfrastructure, waitUntilReady } from '@sluice/testing';
 import { connectTestDatabase, createTestAccount } from '@sluice/testing-data';
 import { randomBytes } from 'node:crypto';
@@ -68,8 +68,16 @@ describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
     return created;
   }
 
+  /** Each status's delivery as the admin history reads it: its row, or its attempt alone when delivered at once. */
   async function deliveries(messageUuid: string): Promise<Array<{ sequence: number; state: string; attempts: number }>> {
-    return dataSource.query(`SELECT sequence, state, attempts FROM callback_deliveries WHERE message_uuid = $1 ORDER BY sequence`, [messageUuid]);
+    return (await new CallbackDeliveryRepository(dataSource).deliveriesOf([messageUuid])).map(({ sequence, state, attempts }) => ({ sequence, state, attempts }));
+  }
+
+  /** How many statuses of these messages are in each delivery state. */
+  async function deliveryStates(messageUuids: readonly string[]): Promise<Array<{ state: string; n: number }>> {
+    const counts = new Map<string, number>();
+    for (const { state } of await new CallbackDeliveryRepository(dataSource).deliveriesOf(messageUuids)) counts.set(state, (counts.get(state) ?? 0) + 1);
+    return [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([state, n]) => ({ state, n }));
   }
 
   async function attempts(messageUuid: string): Promise<Array<{ sequence: number; attempt: number; http_status: number | null; error: string | null; succeeded: boolean }>> {
@@ -83,11 +91,8 @@ describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
   async function settled(messageUuids: readonly string[], count: number, timeoutMs = 30_000): Promise<void> {
     await eventually(
       async () => {
-        const rows: Array<{ n: number }> = await dataSource.query(
-          `SELECT count(*)::int AS n FROM callback_deliveries WHERE message_uuid = ANY($1::uuid[]) AND state <> 'pending'`,
-          [messageUuids],
-        );
-        return must(rows[0], 'the count row').n >= count ? true : undefined;
+        const finished = (await deliveryStates(messageUuids)).reduce((n, s) => (s.state === 'pending' ? n : n + s.n), 0);
+        return finished >= count ? true : undefined;
       },
       timeoutMs,
       `${count} finished callbacks`,
@@ -305,24 +310,29 @@ describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
       ]);
     });
 
-    it('writes a callback answered at once as one row, inserted with its result and its attempt and never updated', async () => {
+    it('records a callback answered at once by its attempt alone, and reads it back as delivered', async () => {
       const { authId } = await account();
       const message = await feed.accept({ accountId: authId, url: `${base}/at-once` });
       const sent = await feed.transition(message.messageUuid, MessageState.Sent, MessageErrorCode.Ok, { sentAt: new Date() });
       await feed.publish([message.event, sent]);
       await settled([message.messageUuid], 2);
       expect(receiver.forMessage(message.messageUuid).map((c) => c.params['Status'])).toEqual(['queued', 'sent']);
-      // The row and its attempt were written by one transaction, and no later one changed the row.
-      const rows: Array<{ sequence: number; state: string; attempts: number; claims: number; same_transaction: boolean }> = await dataSource.query(
-        `SELECT d.sequence, d.state, d.attempts, d.claims, d.xmin::text = a.xmin::text AS same_transaction
-           FROM callback_deliveries d JOIN callback_attempts a USING (message_uuid, sequence)
-          WHERE d.message_uuid = $1 ORDER BY d.sequence`,
-        [message.messageUuid],
-      );
-      expect(rows).toEqual([
-        { sequence: 1, state: 'delivered', attempts: 1, claims: 1, same_transaction: true },
-        { sequence: 2, state: 'delivered', attempts: 1, claims: 1, same_transaction: true },
+      // No delivery row: the succeeded first attempt is the record.
+      expect(await dataSource.query(`SELECT count(*)::int AS n FROM callback_deliveries WHERE message_uuid = $1`, [message.messageUuid])).toEqual([{ n: 0 }]);
+      expect(await attempts(message.messageUuid)).toEqual([
+        { sequence: 1, attempt: 1, http_status: 200, error: null, succeeded: true },
+        { sequence: 2, attempt: 1, http_status: 200, error: null, succeeded: true },
       ]);
+      const admin = await fetch(`${service.url}/admin/callbacks/${message.messageUuid}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      const history = (await admin.json()) as { deliveries: unknown[] };
+      expect(history.deliveries).toEqual([
+        expect.objectContaining({ kind: 'status', sequence: 1, status: 'queued', error_code: '000', url: `${base}/at-once`, state: 'delivered', next_attempt_at: null }),
+        expect.objectContaining({ kind: 'status', sequence: 2, status: 'sent', error_code: '000', state: 'delivered', next_attempt_at: null }),
+      ]);
+      for (const delivery of history.deliveries as Array<{ occurred_at: string; finished_at: string; attempts: Array<{ attempt: number; http_status: number; succeeded: boolean }> }>) {
+        expect(delivery.attempts).toEqual([expect.objectContaining({ attempt: 1, http_status: 200, succeeded: true })]);
+        expect(Date.parse(delivery.finished_at)).toBeGreaterThanOrEqual(Date.parse(delivery.occurred_at));
+      }
     });
 
     it('gives a callback still under way after CALLBACK_FEED_HOLD_MS a row leased to the replica, and records the answer on it', async () => {
@@ -434,11 +444,7 @@ describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
       // The dead endpoint never got more than its share, and none of its requests has ended yet.
       expect(dead.maxOpen).toBe(3);
       expect(dead.received).toHaveLength(3);
-      const stuckStates: Array<{ state: string; n: number }> = await dataSource.query(
-        `SELECT state, count(*)::int AS n FROM callback_deliveries WHERE account_id = $1 GROUP BY state`,
-        [stuck.authId],
-      );
-      expect(stuckStates).toEqual([{ state: 'pending', n: 30 }]);
+      expect(await deliveryStates(stuckMessages.map((m) => m.messageUuid))).toEqual([{ state: 'pending', n: 30 }]);
 
       // When it recovers, its backlog is delivered too.
       dead.reply = () => ({ status: 200 });
@@ -537,19 +543,12 @@ describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
       );
       service.app.process.kill('SIGKILL');
       await service.app.exited;
-      const finishedBeforeRestart: Array<{ n: number }> = await dataSource.query(
-        `SELECT count(*)::int AS n FROM callback_deliveries WHERE message_uuid = ANY($1::uuid[]) AND state = 'delivered'`,
-        [uuids],
-      );
-      expect(must(finishedBeforeRestart[0], 'the count row').n).toBeLessThan(90);
+      const finishedBeforeRestart = (await deliveryStates(uuids)).find((s) => s.state === 'delivered')?.n ?? 0;
+      expect(finishedBeforeRestart).toBeLessThan(90);
 
       service = await startService(env);
       await settled(uuids, 90, 90_000);
-      const states: Array<{ state: string; n: number }> = await dataSource.query(
-        `SELECT state, count(*)::int AS n FROM callback_deliveries WHERE message_uuid = ANY($1::uuid[]) GROUP BY state`,
-        [uuids],
-      );
-      expect(states).toEqual([{ state: 'delivered', n: 90 }]);
+      expect(await deliveryStates(uuids)).toEqual([{ state: 'delivered', n: 90 }]);
       for (const uuid of uuids) {
         const firstSeen: string[] = [];
         for (const { params } of receiver.forMessage(uuid)) if (!firstSeen.includes(params['Status'])) firstSeen.push(params['Status']);

@@ -1,6 +1,6 @@
 // The record of a message's callbacks for operators: each status owed, its state and every attempt.
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { CallbackDeliveryRepository, CallbackDeliveryState, MessageRepository } from '@sluice/persistence';
+import { CallbackDeliveryRepository, MessageRepository } from '@sluice/persistence';
 
 export interface CallbackAttemptView {
   readonly attempt: number;
@@ -58,7 +58,7 @@ export class CallbackHistoryService {
         url: d.url,
         method: d.method,
         state: d.state,
-        next_attempt_at: d.state === CallbackDeliveryState.Pending ? d.nextAttemptAt.toISOString() : null,
+        next_attempt_at: d.nextAttemptAt?.toISOString() ?? null,
         finished_at: d.finishedAt?.toISOString() ?? null,
         attempts: attempts
           .filter((a) => a.sequence === d.sequence)

@@ -1,7 +1,7 @@
 // Status callbacks and inbound messages owed to customers, as rows any callback-service replica can claim when due.
 import { MessageErrorCode, MessageState, MessageType } from '@sluice/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
-import { CallbackAttemptEntity, CallbackDeliveryEntity, CallbackDeliveryState, CallbackKind } from '../entities';
+import { CallbackAttemptEntity, CallbackDeliveryState, CallbackKind } from '../entities';
 import { MessageRepository } from './message.repository';
 import { preparedQuery } from './prepared';
 
@@ -167,6 +167,23 @@ export interface FreshDeliveryWrite {
   } | null;
 }
 
+/** A status (or inbound message) owed to a customer, and where its delivery stands (`deliveriesOf`). */
+export interface DeliveryRecord {
+  readonly messageUuid: string;
+  readonly kind: CallbackKind;
+  readonly sequence: number;
+  readonly status: MessageState;
+  readonly errorCode: MessageErrorCode;
+  readonly occurredAt: Date;
+  readonly url: string;
+  readonly method: string;
+  readonly state: CallbackDeliveryState;
+  readonly attempts: number;
+  /** While pending: when it is due (or its lease ends). */
+  readonly nextAttemptAt: Date | null;
+  readonly finishedAt: Date | null;
+}
+
 export interface EnqueueOutcome {
   /** `message_uuid:sequence` of every row created (including earlier statuses filled in). */
   readonly created: ReadonlySet<string>;
@@ -240,8 +257,8 @@ export class CallbackDeliveryRepository {
    * `capacity.leasedHere`) are leased to the caller whole, all their new statuses, within
    * the same per-destination allowances as `claim`: they come back in `claimed` with
    * everything their requests need and **no row** (`id` null). The caller attempts them and
-   * writes each one's row with its result (`writeFresh`), so a callback whose first attempt
-   * succeeds costs one insert. The other new statuses get rows, due now for `claim`.
+   * writes what became of each (`writeFresh`): a callback whose first attempt succeeds costs
+   * only its attempt's row. The other new statuses get rows, due now for `claim`.
    */
   async enqueue(items: readonly CallbackEnqueue[], defaultRetryDelaysMs: readonly number[], capacity?: ClaimCapacity): Promise<EnqueueOutcome> {
     if (items.length === 0) return { created: new Set(), claimed: [] };
@@ -563,10 +580,12 @@ export class CallbackDeliveryRepository {
   }
 
   /**
-   * Writes the rows of statuses leased from the feed (`enqueue`), each with its attempt if
-   * one was made, in one statement. A row that exists already (the status was replayed
-   * elsewhere) is left alone; its attempt is kept all the same. Answers the rows written,
-   * by `message_uuid:sequence`.
+   * Writes what became of statuses leased from the feed (`enqueue`), in one statement: each
+   * attempt made, and a delivery row for each status not delivered at its first attempt (to
+   * retry, handed back, refused, or leased on). A status delivered at once needs no row: its
+   * succeeded attempt is its record (`deliveriesOf`), and `enqueue` never reports it again.
+   * A row that exists already (the status was replayed elsewhere) is left alone; the attempt
+   * is kept all the same. Answers the rows written, by `message_uuid:sequence`.
    */
   async writeFresh(writes: readonly FreshDeliveryWrite[]): Promise<Map<string, { readonly id: string; readonly claims: number }>> {
     if (writes.length === 0) return new Map();
@@ -586,7 +605,7 @@ export class CallbackDeliveryRepository {
                 w.retry_delays_ms::int[], w.state, w.claims, w.attempts,
                 now() + make_interval(secs => w.delay_ms::double precision / 1000),
                 CASE WHEN w.state = 'pending' THEN NULL ELSE now() END
-         FROM w ORDER BY w.message_uuid, w.sequence
+         FROM w WHERE NOT (w.state = 'delivered' AND w.succeeded IS TRUE) ORDER BY w.message_uuid, w.sequence
          ON CONFLICT (message_uuid, sequence) DO NOTHING
          RETURNING id, message_uuid, sequence, claims
        ), recorded AS (
@@ -621,12 +640,64 @@ export class CallbackDeliveryRepository {
   }
 
   /** Every delivery of a message with its attempts, oldest first. */
-  async history(messageUuid: string): Promise<{ deliveries: CallbackDeliveryEntity[]; attempts: CallbackAttemptEntity[] }> {
+  async history(messageUuid: string): Promise<{ deliveries: DeliveryRecord[]; attempts: CallbackAttemptEntity[] }> {
     const [deliveries, attempts] = await Promise.all([
-      this.dataSource.getRepository(CallbackDeliveryEntity).find({ where: { messageUuid }, order: { sequence: 'ASC' } }),
+      this.deliveriesOf([messageUuid]),
       this.dataSource.getRepository(CallbackAttemptEntity).find({ where: { messageUuid }, order: { sequence: 'ASC', attempt: 'ASC', id: 'ASC' } }),
     ]);
     return { deliveries, attempts };
+  }
+
+  /**
+   * The delivery of every status owed of these messages, by message and sequence: its row,
+   * or, for a status delivered at its first attempt straight from the feed (`writeFresh`
+   * writes no row for it), what that attempt and the status history say.
+   */
+  async deliveriesOf(messageUuids: readonly string[]): Promise<DeliveryRecord[]> {
+    if (messageUuids.length === 0) return [];
+    const rows: Array<{
+      message_uuid: string;
+      kind: CallbackKind;
+      sequence: number;
+      status: MessageState;
+      error_code: MessageErrorCode;
+      occurred_at: Date;
+      url: string;
+      method: string;
+      state: CallbackDeliveryState;
+      attempts: number;
+      next_attempt_at: Date | null;
+      finished_at: Date | null;
+    }> = await this.dataSource.query(
+      `SELECT * FROM (
+         SELECT d.message_uuid, d.kind, d.sequence, d.status, d.error_code, d.occurred_at, d.url, d.method, d.state, d.attempts,
+                CASE WHEN d.state = 'pending' THEN d.next_attempt_at END AS next_attempt_at, d.finished_at
+           FROM callback_deliveries d WHERE d.message_uuid = ANY($1::uuid[])
+         UNION ALL
+         (SELECT DISTINCT ON (a.message_uuid, a.sequence)
+                 a.message_uuid, $2::text, a.sequence, a.status, e.error_code, e.occurred_at, a.url, a.method, $3::text, a.attempt, NULL::timestamptz,
+                 a.attempted_at + make_interval(secs => a.latency_ms::double precision / 1000)
+            FROM callback_attempts a JOIN status_events e ON e.message_uuid = a.message_uuid AND e.sequence = a.sequence
+           WHERE a.message_uuid = ANY($1::uuid[]) AND a.succeeded AND a.attempt = 1
+             AND NOT EXISTS (SELECT 1 FROM callback_deliveries d WHERE d.message_uuid = a.message_uuid AND d.sequence = a.sequence)
+           ORDER BY a.message_uuid, a.sequence, a.attempted_at)
+       ) owed ORDER BY message_uuid, sequence`,
+      [messageUuids, CallbackKind.Status, CallbackDeliveryState.Delivered],
+    );
+    return rows.map((r) => ({
+      messageUuid: r.message_uuid,
+      kind: r.kind,
+      sequence: Number(r.sequence),
+      status: r.status,
+      errorCode: r.error_code,
+      occurredAt: r.occurred_at,
+      url: r.url,
+      method: r.method,
+      state: r.state,
+      attempts: Number(r.attempts),
+      nextAttemptAt: r.next_attempt_at,
+      finishedAt: r.finished_at,
+    }));
   }
 
   async pendingCount(): Promise<number> {

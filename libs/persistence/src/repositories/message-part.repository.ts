@@ -1,6 +1,6 @@
 // The parts of a message as the carrier knows them: one carrier id and one receipt per part.
 import { must, type MessageErrorCode, type MessageState } from '@sluice/contracts';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { preparedQuery } from './prepared';
 
 export interface PartReceiptOutcome {
@@ -28,6 +28,24 @@ export interface ReceiptToRecord {
   readonly carrierMessageId: string;
   readonly state: MessageState;
   readonly errorCode: MessageErrorCode;
+}
+
+/** A message's standing as `receipt_standing` (migration 1764400000006) answers it. */
+interface StandingRow {
+  message_uuid: string;
+  parts_total: number;
+  delivered: number;
+  failed_state: MessageState | null;
+  failed_error: MessageErrorCode | null;
+}
+
+function toStanding(row: StandingRow): PartReceiptOutcome {
+  return {
+    messageUuid: row.message_uuid,
+    partsTotal: Number(row.parts_total),
+    delivered: Number(row.delivered),
+    firstFailure: row.failed_state ? { state: row.failed_state, errorCode: must(row.failed_error, 'the error of the failed receipt') } : null,
+  };
 }
 
 /** The first key of the advisory locks that serialise the receipts of one message's parts. */
@@ -125,54 +143,22 @@ export class MessagePartRepository {
   }
 
   /**
-   * Receipts of parts of longer messages (or of parts recorded meanwhile), in one
-   * transaction. The receipts of one message's parts are serialised on an advisory lock of
-   * the message (taken in message order, so two batches never wait on each other in a
-   * circle): each batch reads the standing after the parts recorded before it committed, so
-   * two parts' receipts arriving together both count. A receipt whose part is not recorded
-   * yet is kept in `early_receipts`. Answers each part's message standing by carrier id.
+   * Receipts of parts of longer messages (or of parts recorded meanwhile), by one call of
+   * `record_part_receipts` (migration 1764400000006): the receipts of one message's parts are
+   * serialised on an advisory lock of the message (taken in message order, so two batches
+   * never wait on each other in a circle), and each batch reads the standing after the parts
+   * recorded before it committed, so two parts' receipts arriving together both count. A
+   * receipt whose part is not recorded yet is kept in `early_receipts`. Answers each part's
+   * message standing by carrier id.
    */
   private async recordOnLongerMessages(receipts: readonly ReceiptToRecord[]): Promise<Map<string, PartReceiptOutcome>> {
     if (receipts.length === 0) return new Map();
-    const ids = receipts.map((r) => r.carrierMessageId);
-    const states = receipts.map((r) => r.state);
-    const errors = receipts.map((r) => r.errorCode);
-    return this.dataSource.transaction(async (manager) => {
-      const found: Array<{ carrier_message_id: string; message_uuid: string }> = await preparedQuery(
-        manager,
-        `SELECT carrier_message_id, message_uuid FROM message_parts WHERE carrier_message_id = ANY($1::text[])`,
-        [ids],
-      );
-      const messageOf = new Map(found.map((f) => [f.carrier_message_id, f.message_uuid]));
-      if (found.length < new Set(ids).size) {
-        await preparedQuery(
-          manager,
-          `INSERT INTO early_receipts (carrier_message_id, receipt_state, receipt_error)
-           SELECT DISTINCT ON (c) c, s, e FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS x(c, s, e, n)
-            WHERE NOT EXISTS (SELECT 1 FROM message_parts p WHERE p.carrier_message_id = x.c)
-            ORDER BY c, n
-           ON CONFLICT DO NOTHING`,
-          [ids, states, errors],
-        );
-      }
-      const messages = [...new Set(found.map((f) => f.message_uuid))].sort();
-      if (messages.length === 0) return new Map();
-      await preparedQuery(manager, `SELECT pg_advisory_xact_lock(${RECEIPT_LOCK_SPACE}, hashtext(m)) FROM unnest($1::text[]) AS x(m)`, [messages]);
-      await preparedQuery(
-        manager,
-        `UPDATE message_parts p SET receipt_state = COALESCE(p.receipt_state, i.s), receipt_error = COALESCE(p.receipt_error, i.e),
-                                    receipt_at = COALESCE(p.receipt_at, now())
-           FROM (SELECT DISTINCT ON (c) c, s, e FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS x(c, s, e, n) ORDER BY c, n) i
-          WHERE p.carrier_message_id = i.c`,
-        [ids, states, errors],
-      );
-      const standings = new Map((await this.standingOf(messages, manager)).map((standing) => [standing.messageUuid, standing]));
-      const outcomes = new Map<string, PartReceiptOutcome>();
-      for (const [carrierMessageId, messageUuid] of messageOf) {
-        outcomes.set(carrierMessageId, must(standings.get(messageUuid), `the receipt standing of ${messageUuid}`));
-      }
-      return outcomes;
-    });
+    const rows: Array<StandingRow & { carrier_message_id: string }> = await preparedQuery(
+      this.dataSource,
+      `SELECT * FROM record_part_receipts($1::text[], $2::text[], $3::text[], $4::int)`,
+      [receipts.map((r) => r.carrierMessageId), receipts.map((r) => r.state), receipts.map((r) => r.errorCode), RECEIPT_LOCK_SPACE],
+    );
+    return new Map(rows.map((row) => [row.carrier_message_id, toStanding(row)]));
   }
 
   /**
@@ -223,25 +209,10 @@ export class MessagePartRepository {
    * Where the receipts recorded so far leave each message that has at least one: how many
    * parts were delivered and the first failure. Messages with no receipt recorded are left out.
    */
-  async standingOf(messageUuids: readonly string[], manager: EntityManager = this.dataSource.manager): Promise<PartReceiptOutcome[]> {
+  async standingOf(messageUuids: readonly string[]): Promise<PartReceiptOutcome[]> {
     if (messageUuids.length === 0) return [];
-    const rows: Array<{ message_uuid: string; parts_total: number; delivered: string; failed_state: MessageState | null; failed_error: MessageErrorCode | null }> =
-      await preparedQuery(manager,
-        `SELECT message_uuid, max(parts_total) AS parts_total,
-                count(*) FILTER (WHERE receipt_state = 'delivered') AS delivered,
-                (array_agg(receipt_state ORDER BY part_seq) FILTER (WHERE receipt_state <> 'delivered'))[1] AS failed_state,
-                (array_agg(receipt_error ORDER BY part_seq) FILTER (WHERE receipt_state <> 'delivered'))[1] AS failed_error
-           FROM message_parts WHERE message_uuid = ANY($1::uuid[])
-          GROUP BY message_uuid
-         HAVING count(receipt_state) > 0`,
-        [messageUuids],
-      );
-    return rows.map((row) => ({
-      messageUuid: row.message_uuid,
-      partsTotal: Number(row.parts_total),
-      delivered: Number(row.delivered),
-      firstFailure: row.failed_state ? { state: row.failed_state, errorCode: must(row.failed_error, 'the error of the failed receipt') } : null,
-    }));
+    const rows: StandingRow[] = await preparedQuery(this.dataSource, `SELECT * FROM receipt_standing($1::uuid[])`, [messageUuids]);
+    return rows.map(toStanding);
   }
 
   /**

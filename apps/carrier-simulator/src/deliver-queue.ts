@@ -6,7 +6,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import * as smpp from 'smpp';
 import type { PDU, PduOptions } from 'smpp';
 import { MobileOriginated, mobileOriginatedPdus } from './mobile-originated';
-import { Connection, SessionRegistry } from './session-registry';
+import { Connection, SessionRegistry, writeTogether } from './session-registry';
 import { SimulatorMetrics } from './simulator.metrics';
 import { SmscTimers } from './smsc-timers';
 import { ReceiptStatus, SubmissionStore } from './submission.store';
@@ -96,6 +96,7 @@ export class DeliverQueue {
     // A session can die before its 'close' is handled: the next one that takes the PDU gets it.
     const target = this.sessions.receiversFor(delivery.origin, delivery.systemId).find((connection) => {
       const pdu = new smpp.PDU('deliver_sm', delivery.pdu);
+      writeTogether(connection.session);
       const written = connection.session.send(pdu, (resp) => this.onDeliveryAnswer(connection, pdu.sequence_number, resp));
       if (written) connection.inflight.set(pdu.sequence_number, delivery);
       return written;

@@ -190,7 +190,21 @@ export class SessionRegistry {
 
 /** Answers a request PDU, unless its session is already dead. */
 export function reply(connection: Connection, pdu: PDU, options: PduOptions = {}): void {
-  if (!connection.closed) connection.session.send(pdu.response(options));
+  if (connection.closed) return;
+  writeTogether(connection.session);
+  connection.session.send(pdu.response(options));
+}
+
+/**
+ * The PDUs a session writes until the event loop's next check phase (the answers to one read's
+ * submits, the answers and receipts whose timers fell due together) leave in one system call,
+ * not one each: a carrier's SMSC batches its writes the same way, and the ESME reads them at once.
+ */
+export function writeTogether(session: Session): void {
+  const { socket } = session;
+  if (socket.writableCorked > 0) return;
+  socket.cork();
+  setImmediate(() => socket.uncork());
 }
 
 export function receivesReceipts(mode: BindMode): boolean {

@@ -91,18 +91,27 @@ function readRss(pid: number): number {
   }
 }
 
-function descendants(root: number): number[] {
-  const children = new Map<number, number[]>();
+/** Each process's children, from one pass over /proc (null when /proc cannot be read). */
+function childrenByParent(): Map<number, number[]> | null {
   let entries: string[];
   try {
     entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
   } catch {
-    return [root];
+    return null;
   }
+  const children = new Map<number, number[]>();
   for (const entry of entries) {
     const stat = readStat(Number(entry));
-    if (stat) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), Number(entry)]);
+    if (!stat) continue;
+    const siblings = children.get(stat.ppid);
+    if (siblings) siblings.push(Number(entry));
+    else children.set(stat.ppid, [Number(entry)]);
   }
+  return children;
+}
+
+function descendants(root: number, children: Map<number, number[]> | null): number[] {
+  if (!children) return [root];
   const all: number[] = [];
   const queue = [root];
   for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
@@ -117,7 +126,7 @@ function descendants(root: number): number[] {
  * Differences of two readings give the CPU of what ran in between, to the clock tick.
  */
 export function cpuSecondsUsed(target: WatchedProcess): number {
-  const pids = target.tree ? descendants(target.pid) : [target.pid];
+  const pids = target.tree ? descendants(target.pid, childrenByParent()) : [target.pid];
   const ticks = pids.reduce((sum, pid) => sum + (readStat(pid)?.ticks ?? 0), 0);
   return ticks / TICKS_PER_SECOND;
 }
@@ -158,8 +167,10 @@ export class ProcessSampler {
 
   sample(): void {
     const now = Date.now();
+    // One pass over /proc serves every target that counts its descendants.
+    const children = this.targets.some((t) => t.tree) ? childrenByParent() : null;
     for (const target of this.targets) {
-      const pids = target.tree ? descendants(target.pid) : [target.pid];
+      const pids = target.tree ? descendants(target.pid, children) : [target.pid];
       const ticks = new Map<number, number>();
       let rss = 0;
       for (const pid of pids) {

@@ -198,7 +198,8 @@ export function reply(connection: Connection, pdu: PDU, options: PduOptions = {}
 /**
  * The PDUs a session writes until the event loop's next check phase (the answers to one read's
  * submits, the answers and receipts whose timers fell due together) leave in one system call,
- * not one each: a carrier's SMSC batches its writes the same way, and the ESME reads them at once.
+ * not one each, and the ESME reads them at once. Dispatch's client does the same until the
+ * next tick; here a check phase also gathers the callbacks of timers that fire together.
  */
 export function writeTogether(session: Session): void {
   const { socket } = session;

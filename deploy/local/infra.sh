@@ -372,6 +372,9 @@ appendonly yes
 appendfilename "appendonly.aof"
 appendfsync everysec
 maxmemory-policy noeviction
+# Every sorted set a skip list: the quota windows' scores keep microseconds, which a listpack
+# stores as text and parses again on each count (docs/decisions/0010-redis-sorted-sets.md).
+zset-max-listpack-entries 0
 save 3600 1 300 100 60 10000
 tcp-keepalive 300
 databases 16

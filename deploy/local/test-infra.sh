@@ -3,7 +3,7 @@
 #
 #   1. `infra.sh up` twice: both succeed, the second one restarts nothing (same PIDs)
 #   2. Postgres: `select 1` as sluice over TCP, and sluice may create/drop a database
-#   3. Redis: maxmemory-policy = noeviction, appendonly = yes, SET/GET round trip
+#   3. Redis: maxmemory-policy = noeviction, appendonly = yes, zset-max-listpack-entries = 0, SET/GET round trip
 #   4. Kafka: create a topic, see it in the topic list, delete it
 #   5. `infra.sh status` exits 0
 #
@@ -84,12 +84,14 @@ test_postgres() {
 }
 
 test_redis() {
-  local policy aof key=sluice:test-infra:$$ val
+  local policy aof zset key=sluice:test-infra:$$ val
   policy=$(bash "$INFRA" redis-cli config get maxmemory-policy | sed -n 2p)
   aof=$(bash "$INFRA" redis-cli config get appendonly | sed -n 2p)
-  echo "maxmemory-policy=$policy appendonly=$aof"
+  zset=$(bash "$INFRA" redis-cli config get zset-max-listpack-entries | sed -n 2p)
+  echo "maxmemory-policy=$policy appendonly=$aof zset-max-listpack-entries=$zset"
   [[ $policy == noeviction ]] || fail "maxmemory-policy is '$policy', expected noeviction"
   [[ $aof == yes ]] || fail "appendonly is '$aof', expected yes"
+  [[ $zset == 0 ]] || fail "zset-max-listpack-entries is '$zset', expected 0"
   [[ "$(bash "$INFRA" redis-cli set "$key" hello EX 60)" == OK ]] || fail "SET failed"
   val=$(bash "$INFRA" redis-cli get "$key")
   bash "$INFRA" redis-cli del "$key" >/dev/null
@@ -122,7 +124,7 @@ fi
 
 check "infra.sh up twice; the second run restarts nothing" test_up_twice
 check "postgres: select 1 as sluice over TCP, create/drop database" test_postgres
-check "redis: noeviction, appendonly, set/get" test_redis
+check "redis: noeviction, appendonly, skip-list sorted sets, set/get" test_redis
 check "kafka: create, list and delete a topic" test_kafka
 check "infra.sh status exits 0" test_status
 

@@ -19,6 +19,12 @@ export interface CallbackEnqueue {
   readonly messageUuid: string;
   readonly sequence: number;
   readonly destination: string;
+  /**
+   * Every status of the message up to this sequence is known to have its record (a succeeded
+   * attempt or a delivery row), so the history is read after it only. 0 (the default): read
+   * it all. A record is never taken back, so a value the caller once saw stays true.
+   */
+  readonly recordedThrough?: number;
 }
 
 /** The message as the callback reports it (already redacted at rest as its `log` asked). */
@@ -278,10 +284,10 @@ export class CallbackDeliveryRepository {
                   AND NOT EXISTS (SELECT 1 FROM callback_deliveries p
                                   WHERE p.message_uuid = e.message_uuid AND ${pendingByKey('p')}
                                     AND NOT (p.id = ANY($10::bigint[]))) AS free
-         FROM unnest($1::uuid[], $2::int[], $3::text[]) AS k(message_uuid, sequence, destination)
+         FROM unnest($1::uuid[], $2::int[], $3::text[], $11::int[]) AS k(message_uuid, sequence, destination, recorded_through)
          JOIN messages m ON m.message_uuid = k.message_uuid
          JOIN accounts a ON a.auth_id = m.account_id
-         JOIN status_events e ON e.message_uuid = k.message_uuid AND e.sequence <= k.sequence
+         JOIN status_events e ON e.message_uuid = k.message_uuid AND e.sequence > k.recorded_through AND e.sequence <= k.sequence
          WHERE m.callback_url IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM callback_deliveries x WHERE x.message_uuid = e.message_uuid AND x.sequence = e.sequence)
            -- Reported before callback_deliveries existed (the first callback-service kept only attempts).
@@ -328,6 +334,7 @@ export class CallbackDeliveryRepository {
         limited.map(([, allowance]) => allowance),
         capacity?.perDestination ?? 0,
         capacity?.leasedHere ?? [],
+        items.map((i) => i.recordedThrough ?? 0),
       ],
     );
     return {

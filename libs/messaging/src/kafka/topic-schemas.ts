@@ -14,6 +14,7 @@ import {
   SmsInboundPayload,
   SmsStatusPayload,
   SmsSubmittedPayload,
+  StatusRecordFields,
   TextEncoding,
   Topic,
   TopicPayloads,
@@ -54,6 +55,15 @@ const smsSubmitted = {
   regoverned: epochMs.optional(),
 } satisfies PayloadShape<SmsSubmittedPayload>;
 
+const statusRecord = {
+  totalRate: z.string(),
+  totalAmount: z.string(),
+  mcc: z.string().nullable(),
+  mnc: z.string().nullable(),
+  sentAt: epochMs.nullable(),
+  deliveryReportAt: epochMs.nullable(),
+} satisfies PayloadShape<StatusRecordFields>;
+
 const smsStatus = {
   messageUuid: id,
   accountId: id,
@@ -61,6 +71,7 @@ const smsStatus = {
   errorCode: oneOf(MessageErrorCode),
   sequence: count,
   occurredAt: epochMs,
+  record: z.object(statusRecord).nullable().optional(),
 } satisfies PayloadShape<SmsStatusPayload>;
 
 const opsAlert = {

@@ -65,7 +65,7 @@ export interface InsertedBatch {
 }
 
 /** The outbox payload of each event, from the columns of the `unnest` below. */
-const EVENT_JSON = statusEventJson({ messageUuid: 'u', accountId: 'a', state: 's', errorCode: 'e', sequence: 'q', occurredAt: 't' });
+const EVENT_JSON = statusEventJson({ messageUuid: 'u', accountId: 'a', state: 's', errorCode: 'e', sequence: 'q', occurredAt: 't', record: 'NULL' });
 
 export class MessageAcceptanceRepository {
   /**

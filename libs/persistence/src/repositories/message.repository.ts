@@ -39,6 +39,9 @@ const TRANSITION_EVENT_JSON = statusEventJson({
   errorCode: 'error_code',
   sequence: 'sequence',
   occurredAt: 'updated_at',
+  // Only the copy published right after the commit carries it (built from the returned row):
+  // an event the sweep publishes after a crash is looked up by its reader instead.
+  record: 'NULL',
 });
 
 /**
@@ -148,7 +151,7 @@ export class MessageRepository {
     manager: EntityManager = this.dataSource.manager,
   ): Promise<Array<AppliedTransition | null>> {
     if (requests.length === 0) return [];
-    const rows: Array<{ message_uuid: string; account_id: string; sequence: number; occurred_at: string; outbox_id: string; error_code: MessageErrorCode }> =
+    const rows: Array<{ message_uuid: string; account_id: string; sequence: number; occurred_at: string; outbox_id: string; error_code: MessageErrorCode; total_rate: string; total_amount: string; mcc: string | null; mnc: string | null; sent_at: Date | null; delivery_report_at: Date | null }> =
       await preparedQuery(manager,
         `WITH input AS (
            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::boolean[])
@@ -166,7 +169,8 @@ export class MessageRepository {
              total_rate = CASE WHEN i.zero_charge THEN 0 ELSE m.total_rate END
            FROM input i
            WHERE m.message_uuid = i.message_uuid AND m.message_state = ANY($10::text[])
-           RETURNING m.message_uuid, m.account_id, m.sequence, m.updated_at, m.error_code
+           RETURNING m.message_uuid, m.account_id, m.sequence, m.updated_at, m.error_code,
+                     m.total_rate, m.total_amount, m.mcc, m.mnc, m.sent_at, m.delivery_report_at
          ), history AS (
            INSERT INTO status_events (message_uuid, sequence, state, error_code, occurred_at)
            SELECT message_uuid, sequence, $9, error_code, updated_at FROM updated
@@ -183,7 +187,8 @@ export class MessageRepository {
            GROUP BY 1, 2, 4 ORDER BY 1, 2
            ON CONFLICT (account_id, month, slot) DO UPDATE SET amount = ms.amount + EXCLUDED.amount
          )
-         SELECT u.message_uuid, u.account_id, u.sequence, u.updated_at AS occurred_at, u.error_code, o.id AS outbox_id
+         SELECT u.message_uuid, u.account_id, u.sequence, u.updated_at AS occurred_at, u.error_code,
+                u.total_rate, u.total_amount, u.mcc, u.mnc, u.sent_at, u.delivery_report_at, o.id AS outbox_id
          FROM updated u JOIN outbox_row o ON o.record_key = u.message_uuid::text`,
         [
           requests.map((r) => r.messageUuid),
@@ -213,6 +218,14 @@ export class MessageRepository {
           errorCode: row.error_code,
           sequence: Number(row.sequence),
           occurredAt: new Date(row.occurred_at).getTime(),
+          record: {
+            totalRate: row.total_rate,
+            totalAmount: row.total_amount,
+            mcc: row.mcc,
+            mnc: row.mnc,
+            sentAt: row.sent_at === null ? null : row.sent_at.getTime(),
+            deliveryReportAt: row.delivery_report_at === null ? null : row.delivery_report_at.getTime(),
+          },
         },
       };
     });

@@ -18,6 +18,8 @@ const FIELDS: { readonly [K in keyof Required<StatusEvent>]: (expression: string
   sequence: (e) => e,
   // The payload carries epoch milliseconds.
   occurredAt: (e) => `(extract(epoch from ${e}) * 1000)::bigint`,
+  // NULL: the copy in the outbox carries no record (SmsStatusPayload.record).
+  record: (e) => e,
 };
 
 /** `json_build_object(…)` of one status event, from the statement's expressions for its fields. */

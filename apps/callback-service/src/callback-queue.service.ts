@@ -3,11 +3,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { SmsStatusPayload } from '@sluice/contracts';
 import { isFinal } from '@sluice/domain';
-import { CallbackDeliveryRepository, CallbackEnqueue } from '@sluice/persistence';
+import { CallbackDeliveryRepository, CallbackDeliveryState, CallbackEnqueue, inSendingOrder } from '@sluice/persistence';
 import { CALLBACK_CONFIG, CallbackConfig } from './callback.config';
 import { CallbackMetrics } from './callback.metrics';
+import { ClearCandidate, clearDelivery, newStatuses, statusKey, takeWithin } from './clear-statuses';
 import { DeliveryWorker } from './delivery.worker';
 import { destinationOf } from './destination-policy';
+import type { Lease } from './lease';
 import { RecordedStatuses } from './recorded-statuses';
 
 @Injectable()
@@ -35,11 +37,22 @@ export class CallbackQueue {
    * enqueue left out only those that had one), and that is remembered: the message's next
    * event reads its new status only, a replayed event reads nothing, and the callback url is
    * read once a message.
+   *
+   * A message is clear while every status of it was leased here in the group's current
+   * membership and none waits to be tried again. The next statuses of a clear message, when
+   * the batch carries each with its record (the fields a transition sets), are leased
+   * without the statement: nothing in Postgres can be pending before them, and their request
+   * is the status before's with the event's status and record. A status leased before and
+   * still under way here goes first (the worker chains them); if it is to be tried again,
+   * those behind it are handed back to the claims, in order, as after the statement.
    */
   async enqueue(events: readonly SmsStatusPayload[]): Promise<number> {
     if (events.length === 0) return 0;
+    const epoch = this.known.epoch;
     const latest = new Map<string, SmsStatusPayload>();
+    const batch = new Map<string, SmsStatusPayload>();
     for (const event of events) {
+      batch.set(statusKey(event.messageUuid, event.sequence), event);
       const seen = latest.get(event.messageUuid);
       if (!seen || event.sequence > seen.sequence) latest.set(event.messageUuid, event);
     }
@@ -47,6 +60,7 @@ export class CallbackQueue {
     const urls = unknown.length > 0 ? await this.deliveries.callbackUrls(unknown) : new Map<string, string>();
     const destinations = new Map<string, string | null>();
     const items: CallbackEnqueue[] = [];
+    const candidates: ClearCandidate[] = [];
     for (const [messageUuid, { sequence, state }] of latest) {
       const known = this.known.get(messageUuid);
       const url = urls.get(messageUuid);
@@ -56,10 +70,28 @@ export class CallbackQueue {
       const recordedThrough = known?.recordedThrough ?? 0;
       // Without a url there is nothing to record; a final status ends what is known of the message.
       if (destination === null) this.known.recorded(messageUuid, sequence, isFinal(state));
-      else if (sequence > recordedThrough) items.push({ messageUuid, sequence, destination, recordedThrough });
+      else if (sequence > recordedThrough) {
+        const clear = this.known.clearNow(messageUuid);
+        const fresh = clear ? newStatuses(batch, messageUuid, recordedThrough, sequence) : null;
+        if (clear && fresh) candidates.push({ messageUuid, destination, template: clear.template, events: fresh });
+        else items.push({ messageUuid, sequence, destination, recordedThrough });
+      }
     }
     const { taken, fresh } = await this.worker.lease(
-      (capacity) => this.deliveries.enqueue(items, this.config.CALLBACK_RETRY_DELAYS_MS, capacity),
+      async (capacity) => {
+        // The statuses of clear messages need nothing from Postgres; what does not fit goes to the statement, as any other.
+        const clear = takeWithin(candidates, capacity);
+        for (const { messageUuid, destination } of clear.left) {
+          items.push({ messageUuid, sequence: latest.get(messageUuid)?.sequence ?? 0, destination, recordedThrough: this.known.get(messageUuid)?.recordedThrough ?? 0 });
+        }
+        const outcome = await this.deliveries.enqueue(items, this.config.CALLBACK_RETRY_DELAYS_MS, clear.capacity);
+        const leased = clear.taken.flatMap(({ template, events }) => events.map((event) => clearDelivery(template, event)));
+        this.metrics.clearStatuses.inc(leased.length);
+        return {
+          created: new Set([...outcome.created, ...leased.map((d) => statusKey(d.messageUuid, d.sequence))]),
+          claimed: inSendingOrder([...leased, ...outcome.claimed]),
+        };
+      },
       (outcome) => outcome.claimed,
       this.worker.leaseDepth(),
       this.config.CALLBACK_FEED_HOLD_MS,
@@ -68,17 +100,32 @@ export class CallbackQueue {
     for (const event of events) {
       const outcome = destinations.get(event.messageUuid) === null
         ? 'no_url'
-        : created.has(`${event.messageUuid}:${event.sequence}`)
+        : created.has(statusKey(event.messageUuid, event.sequence))
           ? 'enqueued'
           : 'already_enqueued';
       this.metrics.events.inc({ outcome });
     }
     // The offsets are committed once every status leased here without a row has one.
     await this.worker.hold(fresh);
-    for (const item of items) {
-      const event = latest.get(item.messageUuid);
-      if (event) this.known.recorded(item.messageUuid, item.sequence, isFinal(event.state));
+    // A message stays clear when every new status of it was leased here and none is to be tried again.
+    const leasedHere = new Map<string, Lease[]>();
+    for (const lease of fresh) leasedHere.set(lease.delivery.messageUuid, [...(leasedHere.get(lease.delivery.messageUuid) ?? []), lease]);
+    for (const messageUuid of new Set([...items, ...candidates].map((item) => item.messageUuid))) {
+      const event = latest.get(messageUuid);
+      if (!event) continue;
+      const leases = leasedHere.get(messageUuid) ?? [];
+      const newest = leases.reduce<Lease | null>((last, lease) => (last && last.delivery.sequence > lease.delivery.sequence ? last : lease), null);
+      const clear =
+        newest !== null &&
+        newest.delivery.sequence === event.sequence &&
+        leases.every((lease) => lease.ended !== null && lease.ended !== CallbackDeliveryState.Pending);
+      this.known.recorded(messageUuid, event.sequence, isFinal(event.state), clear && newest ? { epoch, template: newest.delivery } : undefined);
     }
     return created.size - claimed.length;
+  }
+
+  /** Statuses of a partition another replica may have reported meanwhile are read from Postgres again. */
+  membershipChanged(): void {
+    this.known.newMembership();
   }
 }

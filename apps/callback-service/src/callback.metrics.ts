@@ -17,6 +17,7 @@ export class CallbackMetrics {
   readonly inbound;
   readonly replies;
   readonly feedHeld;
+  readonly clearStatuses;
 
   constructor(metrics: MetricsRegistry) {
     this.events = metrics.counter('callback_events_total', 'Status events consumed, by what they led to', ['outcome']);
@@ -42,6 +43,10 @@ export class CallbackMetrics {
     this.feedHeld = metrics.counter(
       'callback_feed_leased_rows_total',
       'Callbacks from the status feed still under way after CALLBACK_FEED_HOLD_MS, given a row leased to the replica',
+    );
+    this.clearStatuses = metrics.counter(
+      'callback_clear_statuses_total',
+      'Statuses of messages whose earlier statuses this replica reported, leased without reading Postgres',
     );
   }
 }

@@ -9,6 +9,8 @@ import { DeliveryWorker } from './delivery.worker';
 export interface DeliveryQueue<T extends Topic> {
   /** Writes the deliveries the payloads call for; answers how many were created. */
   enqueue(payloads: ReadonlyArray<TopicPayloads[T]>): Promise<number>;
+  /** The consumer joined its group again: the partitions it holds may have been read by another replica. */
+  membershipChanged?(): void;
 }
 
 export abstract class DeliveryFeedConsumer<T extends Topic> implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -25,6 +27,7 @@ export abstract class DeliveryFeedConsumer<T extends Topic> implements OnApplica
       groupId,
       topic,
       handle: (records) => this.writes.add(records.map((r) => r.payload)),
+      onJoin: () => queue.membershipChanged?.(),
     });
   }
 

@@ -246,14 +246,16 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       if (this.gates.admit(delivery.destination) === 'reject') return this.record(lease, leasedAt, leasedAt, circuitOpen(delivery.destination));
       return this.attempt(lease, leasedAt);
     };
-    const chain = run().catch((error: unknown) => {
-      // Nothing is recorded: a row stays pending under its lease, a bar to its successors until the lease ends;
-      // a status without a row is consumed again from the feed.
-      this.logger.error({ err: error, messageUuid: delivery.messageUuid }, 'callback attempt crashed');
-      lease.landedAs(false);
-      this.written([lease.key]);
-      return CallbackDeliveryState.Pending;
-    });
+    const chain = run()
+      .catch((error: unknown) => {
+        // Nothing is recorded: a row stays pending under its lease, a bar to its successors until the lease ends;
+        // a status without a row is consumed again from the feed.
+        this.logger.error({ err: error, messageUuid: delivery.messageUuid }, 'callback attempt crashed');
+        lease.landedAs(false);
+        this.written([lease.key]);
+        return CallbackDeliveryState.Pending;
+      })
+      .then((state) => (lease.ended = state));
     this.chains.set(delivery.messageUuid, { key: lease.key, state: chain });
     const task = chain
       .then((state) => {

@@ -1,5 +1,5 @@
 // A delivery leased by this replica: claimed (it has a row) or taken from the feed (no row until one is written for it).
-import type { ClaimedDelivery } from '@sluice/persistence';
+import type { CallbackDeliveryState, ClaimedDelivery } from '@sluice/persistence';
 
 /** The row a lease holds and the claim it holds it with. */
 export interface LeasedRow {
@@ -21,6 +21,8 @@ export class Lease {
   /** A row being written for it under lease, while its attempt is still under way. */
   private rowWrite: Promise<LeasedRow | null> | null = null;
   private settled = false;
+  /** What its attempt (or hand-back) made of the delivery, once known: pending when it is to be tried again. */
+  ended: CallbackDeliveryState | null = null;
 
   constructor(readonly delivery: ClaimedDelivery) {
     this.key = `${delivery.messageUuid}:${delivery.sequence}`;

@@ -44,4 +44,38 @@ describe('RecordedStatuses', () => {
     expect(known.get('m2')).toEqual({ destination: 'b', recordedThrough: 0 });
     expect(known.get('m3')).toEqual({ destination: 'c', recordedThrough: 0 });
   });
+
+  describe('clear messages', () => {
+    const clear = (epoch: number) => ({ epoch, template: { messageUuid: 'm1' } as never });
+
+    it('keeps a message clear with the status leased last, and drops it when a record comes without', () => {
+      const known = new RecordedStatuses();
+      known.learnDestination('m1', 'a');
+      known.recorded('m1', 1, false, clear(known.epoch));
+      expect(known.clearNow('m1')?.epoch).toBe(0);
+      known.recorded('m1', 2, false);
+      expect(known.clearNow('m1')).toBeUndefined();
+      expect(known.get('m1')).toEqual({ destination: 'a', recordedThrough: 2 });
+    });
+
+    it('drops what it knew clear when a status already recorded turns out not to be', () => {
+      const known = new RecordedStatuses();
+      known.learnDestination('m1', 'a');
+      known.recorded('m1', 2, false, clear(known.epoch));
+      known.recorded('m1', 2, false);
+      expect(known.clearNow('m1')).toBeUndefined();
+      expect(known.get('m1')?.recordedThrough).toBe(2);
+    });
+
+    it('tells nothing clear that was learned before the group membership changed, but keeps the records', () => {
+      const known = new RecordedStatuses();
+      known.learnDestination('m1', 'a');
+      known.recorded('m1', 1, false, clear(known.epoch));
+      known.newMembership();
+      expect(known.clearNow('m1')).toBeUndefined();
+      expect(known.get('m1')?.recordedThrough).toBe(1);
+      known.recorded('m1', 2, false, clear(known.epoch));
+      expect(known.clearNow('m1')?.epoch).toBe(1);
+    });
+  });
 });

@@ -10,6 +10,7 @@ import { validateV3Signature } from 'plivo';
 import type { DataSource } from 'typeorm';
 import { GatewayAdminStub } from './gateway-admin-stub';
 import { InboundFeed } from './inbound-feed';
+import { plivoTime } from '../src/callback-request';
 import { StatusFeed } from './status-feed';
 import { ReceivedCallback, TestReceiver } from './test-receiver';
 
@@ -294,6 +295,45 @@ describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
       await settled([message.messageUuid], 2);
       expect(receiver.forMessage(message.messageUuid).map((c) => c.params['Status'])).toEqual(['queued', 'queued', 'sent']);
     }, 30_000);
+
+    it('reports the later statuses of a message it reported from their events alone, with the same fields', async () => {
+      const { authId, authToken } = await account();
+      const message = await feed.accept({ accountId: authId, url: `${base}/clear`, units: 2 });
+      await feed.publish([message.event]);
+      await settled([message.messageUuid], 1);
+      const clearBefore = await metric(service, 'sluice_callback_clear_statuses_total', '');
+      const sentAt = new Date(Date.now() - 1_234);
+      await feed.publish([await feed.transition(message.messageUuid, MessageState.Sent, MessageErrorCode.Ok, { sentAt, mcc: '310', mnc: '260' })]);
+      await settled([message.messageUuid], 2);
+      const reportedAt = new Date();
+      await feed.publish([await feed.transition(message.messageUuid, MessageState.Delivered, MessageErrorCode.Ok, { deliveryReportAt: reportedAt })]);
+      await settled([message.messageUuid], 3);
+      expect(await metric(service, 'sluice_callback_clear_statuses_total', '')).toBe(clearBefore + 2);
+
+      const [queued, sent, delivered] = receiver.forMessage(message.messageUuid);
+      const fixed = { From: '14155550100', To: '12025550123', MessageUUID: message.messageUuid, Units: '2', TotalRate: '0.00500', TotalAmount: '0.01000', Type: 'sms' };
+      expect(queued?.params).toMatchObject({ ...fixed, Status: 'queued', Sequence: '1', MCC: '', SentTime: '' });
+      expect(sent?.params).toMatchObject({ ...fixed, Status: 'sent', Sequence: '2', MCC: '310', MNC: '260', SentTime: plivoTime(sentAt), DeliveryReportTime: '' });
+      expect(delivered?.params).toMatchObject({ ...fixed, Status: 'delivered', Sequence: '3', ErrorCode: '000', SentTime: plivoTime(sentAt), DeliveryReportTime: plivoTime(reportedAt) });
+      expect(sent?.params['QueuedTime']).toBe(queued?.params['QueuedTime']);
+      expect([queued, sent, delivered].every((c) => c !== undefined && signatureValid(c, authToken))).toBe(true);
+      // Every attempt is recorded as before.
+      expect((await attempts(message.messageUuid)).map((a) => `${a.sequence}:${a.succeeded}`)).toEqual(['1:true', '2:true', '3:true']);
+    });
+
+    it('reads Postgres again for the next status of a message whose status is to be tried again, and keeps their order', async () => {
+      const { authId } = await account();
+      const message = await feed.accept({ accountId: authId, url: `${base}/not-clear` });
+      receiver.reply = (callback, index) =>
+        callback.params['MessageUUID'] === message.messageUuid && callback.params['Status'] === 'queued' && index === 0 ? { status: 503 } : { status: 200 };
+      await feed.publish([message.event]);
+      await eventually(async () => ((await attempts(message.messageUuid)).length >= 1 ? true : undefined), 10_000, 'the first attempt');
+      const clearBefore = await metric(service, 'sluice_callback_clear_statuses_total', '');
+      await feed.publish([await feed.transition(message.messageUuid, MessageState.Sent, MessageErrorCode.Ok, { sentAt: new Date() })]);
+      await settled([message.messageUuid], 2);
+      expect(receiver.forMessage(message.messageUuid).map((c) => c.params['Status'])).toEqual(['queued', 'queued', 'sent']);
+      expect(await metric(service, 'sluice_callback_clear_statuses_total', '')).toBe(clearBefore);
+    });
 
     it('gives up after the account’s own schedule and then reports the next status', async () => {
       const { authId } = await account({ retryDelaysMs: [200] });

@@ -29,6 +29,8 @@ export interface BatchConsumerOptions<T extends Topic> {
   readonly sessionTimeoutMs?: number;
   /** The topic actually read, when it is not `topic` but a copy carrying `topic`'s payloads (a test's private topic). */
   readonly readFrom?: string;
+  /** Called each time the member has joined its group, before it handles a batch of that membership. */
+  readonly onJoin?: () => void;
 }
 
 /** A record set aside: the original key, bytes and headers, plus the DeadLetterHeader ones. */
@@ -195,6 +197,7 @@ export class BatchConsumer<T extends Topic> {
       active();
       this.joined = true;
       this.crashedGeneration = -1;
+      this.options.onJoin?.();
       this.deps.unit.resumed();
       this.logger.log({ topic: this.topicName, groupId: this.options.groupId }, `consuming ${this.topicName}`);
     });

@@ -106,7 +106,14 @@ export class CallbackQueue {
       this.metrics.events.inc({ outcome });
     }
     // The offsets are committed once every status leased here without a row has one.
-    await this.worker.hold(fresh);
+    try {
+      await this.worker.hold(fresh);
+    } catch (error: unknown) {
+      // The batch is consumed again, and some of its statuses may have their results written
+      // already: their messages go through the statement then, which finds those results.
+      for (const { messageUuid } of candidates) this.known.notClear(messageUuid);
+      throw error;
+    }
     // A message stays clear when every new status of it was leased here and none is to be tried again.
     const leasedHere = new Map<string, Lease[]>();
     for (const lease of fresh) leasedHere.set(lease.delivery.messageUuid, [...(leasedHere.get(lease.delivery.messageUuid) ?? []), lease]);

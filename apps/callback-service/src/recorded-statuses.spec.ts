@@ -67,6 +67,15 @@ describe('RecordedStatuses', () => {
       expect(known.get('m1')?.recordedThrough).toBe(2);
     });
 
+    it('forgets that a message is clear when told, and keeps its records', () => {
+      const known = new RecordedStatuses();
+      known.learnDestination('m1', 'a');
+      known.recorded('m1', 2, false, clear(known.epoch));
+      known.notClear('m1');
+      expect(known.clearNow('m1')).toBeUndefined();
+      expect(known.get('m1')).toEqual({ destination: 'a', recordedThrough: 2 });
+    });
+
     it('tells nothing clear that was learned before the group membership changed, but keeps the records', () => {
       const known = new RecordedStatuses();
       known.learnDestination('m1', 'a');

@@ -76,6 +76,12 @@ export class RecordedStatuses {
     this.known.set(messageUuid, { destination, recordedThrough: 0 });
   }
 
+  /** The message is no longer known to be clear (its records stay known). */
+  notClear(messageUuid: string): void {
+    const message = this.known.get(messageUuid);
+    if (message?.clear) this.known.set(messageUuid, { destination: message.destination, recordedThrough: message.recordedThrough });
+  }
+
   /**
    * Every status of the message up to `sequence` now has its record. `final`: that status
    * ends the message, which is then forgotten. `clear`: the statuses through `sequence` are
@@ -87,6 +93,6 @@ export class RecordedStatuses {
     if (final) this.known.delete(messageUuid);
     else if (sequence > message.recordedThrough) {
       this.known.set(messageUuid, { destination: message.destination, recordedThrough: sequence, ...(clear ? { clear } : {}) });
-    } else if (!clear && message.clear) this.known.set(messageUuid, { destination: message.destination, recordedThrough: message.recordedThrough });
+    } else if (!clear) this.notClear(messageUuid);
   }
 }

@@ -118,18 +118,20 @@ describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
     const receiver = new TestReceiver();
     let base: string;
 
+    const settings = {
+      CALLBACK_ALLOWED_HOSTS: '127.0.0.0/8,::1',
+      CALLBACK_TIMEOUT_MS: '1000',
+      CALLBACK_LEASE_MS: '5000',
+      CALLBACK_RETRY_DELAYS_MS: '300,300,300',
+      CALLBACK_DESTINATION_CONCURRENCY: '4',
+      CALLBACK_BREAKER_FAILURES: '50',
+      CALLBACK_MAX_RESPONSE_BYTES: '65536',
+      CALLBACK_FEED_HOLD_MS: '400',
+    };
+
     beforeAll(async () => {
       base = await receiver.start();
-      service = await startService({
-        CALLBACK_ALLOWED_HOSTS: '127.0.0.0/8,::1',
-        CALLBACK_TIMEOUT_MS: '1000',
-        CALLBACK_LEASE_MS: '5000',
-        CALLBACK_RETRY_DELAYS_MS: '300,300,300',
-        CALLBACK_DESTINATION_CONCURRENCY: '4',
-        CALLBACK_BREAKER_FAILURES: '50',
-        CALLBACK_MAX_RESPONSE_BYTES: '65536',
-        CALLBACK_FEED_HOLD_MS: '400',
-      });
+      service = await startService(settings);
     }, 90_000);
 
     afterAll(async () => {
@@ -334,6 +336,33 @@ describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
       expect(receiver.forMessage(message.messageUuid).map((c) => c.params['Status'])).toEqual(['queued', 'queued', 'sent']);
       expect(await metric(service, 'sluice_callback_clear_statuses_total', '')).toBe(clearBefore);
     });
+
+    it('after a rebalance reads Postgres again for the next status of a message it reported before', async () => {
+      const { authId } = await account();
+      const messages = await Promise.all(Array.from({ length: 8 }, (_, i) => feed.accept({ accountId: authId, url: `${base}/rebalanced-${i}` })));
+      await feed.publish(messages.map((m) => m.event));
+      await settled(
+        messages.map((m) => m.messageUuid),
+        messages.length,
+      );
+      // A second replica joins: every partition is assigned again, some of them back to the first replica.
+      const second = await startService(settings);
+      try {
+        const clearBefore = (await metric(service, 'sluice_callback_clear_statuses_total', '')) + (await metric(second, 'sluice_callback_clear_statuses_total', ''));
+        const sent = await Promise.all(messages.map((m) => feed.transition(m.messageUuid, MessageState.Sent, MessageErrorCode.Ok, { sentAt: new Date() })));
+        await feed.publish(sent);
+        await settled(
+          messages.map((m) => m.messageUuid),
+          messages.length * 2,
+        );
+        for (const message of messages) expect(receiver.forMessage(message.messageUuid).map((c) => c.params['Status'])).toEqual(['queued', 'sent']);
+        // Whichever replica holds a message's partition now, nothing it learned before the rebalance lets a status skip the statement.
+        const clearAfter = (await metric(service, 'sluice_callback_clear_statuses_total', '')) + (await metric(second, 'sluice_callback_clear_statuses_total', ''));
+        expect(clearAfter).toBe(clearBefore);
+      } finally {
+        await stopApp(second.app);
+      }
+    }, 90_000);
 
     it('gives up after the account’s own schedule and then reports the next status', async () => {
       const { authId } = await account({ retryDelaysMs: [200] });

@@ -116,7 +116,11 @@ export class CallbackQueue {
     }
     // A message stays clear when every new status of it was leased here and none is to be tried again.
     const leasedHere = new Map<string, Lease[]>();
-    for (const lease of fresh) leasedHere.set(lease.delivery.messageUuid, [...(leasedHere.get(lease.delivery.messageUuid) ?? []), lease]);
+    for (const lease of fresh) {
+      const leases = leasedHere.get(lease.delivery.messageUuid);
+      if (leases) leases.push(lease);
+      else leasedHere.set(lease.delivery.messageUuid, [lease]);
+    }
     for (const messageUuid of new Set([...items, ...candidates].map((item) => item.messageUuid))) {
       const event = latest.get(messageUuid);
       if (!event) continue;

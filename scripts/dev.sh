@@ -53,9 +53,11 @@ start_app() {
   port=$(port_of "$app")
   # The local callback receiver is on loopback, which callback-service refuses unless allowed.
   # callback-service sends Message XML replies to inbound messages through the gateway's admin API.
+  # Node's flags come from deploy/node-options, one word each, comments left out.
+  # shellcheck disable=SC2046
   PORT=$port HOST=127.0.0.1 SMPP_PORT=$SMPP_PORT SMPP_SYSTEM_ID=sluice SMPP_PASSWORD=sluice CALLBACK_ALLOWED_HOSTS=127.0.0.1 \
     GATEWAY_ADMIN_URL=http://127.0.0.1:$(port_of api-gateway) GATEWAY_ADMIN_TOKEN=$ADMIN_TOKEN \
-    nohup node "apps/$app/dist/main.js" >>"$LOG_DIR/$app.log" 2>&1 &
+    nohup node $(grep -v '^[[:space:]]*#' deploy/node-options) "apps/$app/dist/main.js" >>"$LOG_DIR/$app.log" 2>&1 &
   echo $! >"$RUN_DIR/$app.pid"
 }
 

@@ -22,6 +22,9 @@ migrate=libs/persistence/dist/cli/migrate.js
 topics=libs/messaging/dist/cli/create-topics.js
 create_account=libs/persistence/dist/cli/create-account.js
 
+# The services' Node flags (deploy/node-options, comments left out).
+node_options() { grep -v '^[[:space:]]*#' deploy/node-options | tr '\n' ' '; }
+
 cmd=${1:-serve}
 [ $# -gt 0 ] && shift
 
@@ -33,7 +36,8 @@ case $cmd in
       echo "sluice: no service named \"$app\"; set APP (build argument or environment) to one of: $known" >&2
       exit 64
     fi
-    exec node "apps/$app/dist/main.js"
+    # shellcheck disable=SC2046 # one word per flag
+    exec node $(node_options) "apps/$app/dist/main.js"
     ;;
   migrate) exec node "$migrate" "$@" ;;
   topics) exec node "$topics" "$@" ;;

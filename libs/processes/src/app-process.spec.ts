@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { freePort, SERVICE_HEADER, startAppProcess, waitUntilReady, type AppProcess } from './app-process';
+import { freePort, SERVICE_HEADER, serviceNodeOptions, startAppProcess, waitUntilReady, type AppProcess } from './app-process';
 
 describe('app processes', () => {
   it('finds a port that can be listened on', async () => {
@@ -19,6 +19,15 @@ describe('app processes', () => {
       server.listen(port, '127.0.0.1', () => resolve());
     });
     await new Promise((resolve) => server.close(resolve));
+  });
+
+  it("reads the services' Node flags without the comments, and Node starts with them", () => {
+    const flags = serviceNodeOptions();
+    expect(flags.length).toBeGreaterThan(0);
+    for (const flag of flags) expect(flag).toMatch(/^--[a-z-]+(=\S+)?$/);
+    const started = spawnSync(process.execPath, [...flags, '-e', 'process.stdout.write(JSON.stringify(process.execArgv))'], { encoding: 'utf8' });
+    expect(started.stderr).toBe('');
+    expect(JSON.parse(started.stdout).slice(0, flags.length)).toEqual(flags);
   });
 
   it('says to build first when an app has no build', () => {

@@ -30,6 +30,15 @@ export interface StartOptions {
   readonly logDir: string;
 }
 
+/** The Node flags every service runs with: deploy/node-options, comments left out (the entrypoint and scripts/dev.sh read it too). */
+export function serviceNodeOptions(): string[] {
+  return readFileSync(join(WORKSPACE_ROOT, 'deploy', 'node-options'), 'utf8')
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('#'))
+    .flatMap((line) => line.split(/\s+/))
+    .filter((word) => word.length > 0);
+}
+
 /** The header naming the app that answered a readiness probe (set by every app's health controller). */
 export const SERVICE_HEADER = 'x-sluice-service';
 
@@ -82,7 +91,7 @@ export function startAppProcess(options: StartOptions): AppProcess {
   mkdirSync(options.logDir, { recursive: true });
   const logPath = join(options.logDir, `${name}.log`);
   const log = createWriteStream(logPath, { flags: 'a' });
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [...serviceNodeOptions(), main], {
     cwd: WORKSPACE_ROOT,
     env: { PATH: process.env['PATH'] ?? '', PORT: String(options.port), HOST: '127.0.0.1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

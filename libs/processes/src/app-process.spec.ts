@@ -3,7 +3,9 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { freePort, SERVICE_HEADER, serviceNodeOptions, startAppProcess, waitUntilReady, type AppProcess } from './app-process';
+import { join } from 'node:path';
+import ignore from 'ignore';
+import { freePort, SERVICE_HEADER, serviceNodeOptions, WORKSPACE_ROOT, startAppProcess, waitUntilReady, type AppProcess } from './app-process';
 
 describe('app processes', () => {
   it('finds a port that can be listened on', async () => {
@@ -28,6 +30,14 @@ describe('app processes', () => {
     const started = spawnSync(process.execPath, [...flags, '-e', 'process.stdout.write(JSON.stringify(process.execArgv))'], { encoding: 'utf8' });
     expect(started.stderr).toBe('');
     expect(JSON.parse(started.stdout).slice(0, flags.length)).toEqual(flags);
+  });
+
+  it("puts the services' Node flags in the image: the Dockerfile copies the file and the build context holds it", () => {
+    const dockerfile = readFileSync(join(WORKSPACE_ROOT, 'deploy', 'Dockerfile'), 'utf8');
+    const copied = [...dockerfile.matchAll(/\bcp (deploy\/\S+)/g)].map((match) => match[1] ?? '');
+    expect(copied).toEqual(expect.arrayContaining(['deploy/node-options', 'deploy/docker/entrypoint.sh']));
+    const context = ignore().add(readFileSync(join(WORKSPACE_ROOT, '.dockerignore'), 'utf8'));
+    expect(copied.filter((path) => context.ignores(path))).toEqual([]);
   });
 
   it('says to build first when an app has no build', () => {

@@ -28,18 +28,19 @@ describe('OutboxRepository sweep statements (real Postgres)', () => {
     return String(rows[0]?.id);
   };
 
-  it('sees a row only once it is older than the age, and not after it is deleted', async () => {
+  it('sees the oldest row only once it is older than the age, and not after it is deleted', async () => {
     expect(await outbox.anyOlderThan(3_000)).toBe(false);
+    const stuck = await write(0);
     const fresh = await write(0);
     expect(await outbox.anyOlderThan(3_000)).toBe(false);
-    const old = await write(10_000);
+    await dataSource.query(`UPDATE outbox SET created_at = now() - interval '10 seconds' WHERE id = $1`, [stuck]);
     expect(await outbox.anyOlderThan(3_000)).toBe(true);
 
     const locked = await dataSource.transaction((manager) => outbox.lockOlderThan(manager, 3_000, 10));
-    expect(locked.map((r) => r.id)).toEqual([old]);
+    expect(locked.map((r) => r.id)).toEqual([stuck]);
     expect(locked[0]).toMatchObject({ topic: 'sms.status.v1', recordKey: 'k', payload: { n: 1 } });
 
-    await outbox.delete([old]);
+    await outbox.delete([stuck]);
     expect(await outbox.anyOlderThan(3_000)).toBe(false);
     await outbox.delete([fresh]);
   });

@@ -30,10 +30,17 @@ export class OutboxRepository {
     return rows;
   }
 
-  /** Whether any row was written more than `minAgeMs` ago: one read, no transaction, no lock. */
+  /**
+   * Whether the oldest row was written more than `minAgeMs` ago: one read of the key's first
+   * entry, no transaction, no lock. Ids grow with the inserts, so when the first row is younger
+   * every other row is too (a row's `created_at` is its transaction's start, so one written late
+   * in a long transaction is found by the next look, when the rows before it have aged). A scan
+   * for any old row read every page of the table, dead rows included: about 1 ms a look at
+   * 700 messages a second (`pg_stat_statements`), for an answer that is almost always no.
+   */
   async anyOlderThan(minAgeMs: number): Promise<boolean> {
-    const rows: Array<{ any: boolean }> = await preparedQuery(this.dataSource, `SELECT EXISTS (SELECT 1 FROM outbox WHERE ${OLDER_THAN}) AS any`, [minAgeMs]);
-    return rows[0]?.any === true;
+    const rows: Array<{ old: boolean }> = await preparedQuery(this.dataSource, `SELECT ${OLDER_THAN} AS old FROM outbox ORDER BY id LIMIT 1`, [minAgeMs]);
+    return rows[0]?.old === true;
   }
 
   /**

@@ -351,23 +351,19 @@ describe('Kafka batch consumer (real Kafka)', () => {
       },
     });
     const check = `consumer:${groupId}/${topic}`;
-    const reported = new Set<string>();
-    const watch = setInterval(() => void readinessOf(check).then((reason) => reason && reported.add(reason)), 50);
     await consumer.start();
     try {
       await eventually(async () => (calls >= 2 ? true : undefined), 40_000, 'the batch to be delivered again');
       await producer.publishRaw(topic, [{ key: messageUuid, value: JSON.stringify(statusEvent(messageUuid, 2)) }]);
       await eventually(async () => (handled.includes(2) ? true : undefined), 30_000, 'a later record to be handled', async () => JSON.stringify(handled));
       await eventually(async () => ((await readinessOf(check)) === null ? true : undefined), 30_000, 'the consumer to be ready');
+      // The member's commits go through again once it is back: the group's offset passes both records.
+      await eventually(async () => ((await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions[0]?.offset === '2' ? true : undefined), 10_000, 'the offset past both records');
     } finally {
-      clearInterval(watch);
       await consumer.stop();
     }
     // At least once: the record whose commit was refused was handled again.
     expect(handled.filter((sequence) => sequence === 1).length).toBeGreaterThanOrEqual(2);
-    // kafkajs gives such a member up for good ("The coordinator is not aware of this member"); it was restarted.
-    expect([...reported].some((reason) => reason.startsWith('restarting after'))).toBe(true);
-    expect(await metric('sluice_consumer_restarts_total', topic)).toBeGreaterThanOrEqual(1);
     expect(exits).toEqual([]);
   });
 

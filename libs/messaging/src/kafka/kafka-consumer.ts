@@ -4,9 +4,10 @@
 import { Logger } from '@nestjs/common';
 import { DeadLetterHeader, DeadLetterReason, TOPIC_SPECS, Topic, TopicPayloads, dlqTopic } from '@sluice/contracts';
 import type { SupervisedUnit } from '@sluice/observability';
-import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, TopicPartitionOffsetAndMetadata } from 'kafkajs';
+import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { Counter } from 'prom-client';
-import { Coalescer, MergedWrites } from '../coalescer';
+import { MergedWrites } from '../coalescer';
+import { DeferredCommits } from './deferred-commits';
 import { decodeRecord } from './topic-schemas';
 
 export interface ConsumedRecord<T extends Topic> {
@@ -60,6 +61,11 @@ const IDLE_FETCH_WAIT_MS = 2_000;
  * backlog never waits.
  */
 export const CONSUMER_LINGER_MS = 10;
+/**
+ * Handled offsets are committed at most this often (and before the member leaves or rejoins
+ * its group), not after every batch: a crash redelivers at most this much handled work.
+ */
+export const COMMIT_INTERVAL_MS = 1_000;
 /** The most partition batches handled by one call. */
 const MAX_MERGED_BATCHES = 64;
 
@@ -74,8 +80,8 @@ interface HeldBatch<T extends Topic> {
 const DISCONNECT_TIMEOUT_MS = 10_000;
 
 /**
- * Offsets are committed only after `handle` resolves for the whole batch, so a crash
- * redelivers work (at-least-once); handlers are idempotent.
+ * Offsets are committed only after `handle` resolves for the whole batch, at most
+ * COMMIT_INTERVAL_MS later, so a crash redelivers work (at-least-once); handlers are idempotent.
  *
  * Every restart is this class's: kafkajs is told never to restart a crashed consumer itself,
  * so each one is paced by the supervisor's back-off (1 s doubling to 30 s), counted, and
@@ -98,6 +104,8 @@ export class BatchConsumer<T extends Topic> {
   private batchesStarted = 0;
   /** Per broker, `batchesStarted` when its last fetch returned: unchanged at its next fetch, that fetch found nothing to do. */
   private readonly startedAtFetch = new Map<number, number>();
+  /** The handled offsets of the current kafkajs consumer, not yet committed. */
+  private commits: DeferredCommits | null = null;
 
   constructor(
     private readonly options: BatchConsumerOptions<T>,
@@ -124,9 +132,15 @@ export class BatchConsumer<T extends Topic> {
     this.restartTimer = null;
     this.stallTimer = null;
     const consumer = this.consumer;
+    const commits = this.commits;
     this.consumer = null;
+    this.commits = null;
     this.generation += 1;
+    // What was handled is committed before the member leaves, so its successor does not read it
+    // again; a batch still in hand commits its own as it ends (see eachBatch).
+    await withTimeout(commits?.flush() ?? Promise.resolve(), DISCONNECT_TIMEOUT_MS).catch(() => undefined);
     await consumer?.disconnect();
+    commits?.close();
     this.deps.unit.stopped();
   }
 
@@ -145,11 +159,14 @@ export class BatchConsumer<T extends Topic> {
       retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 10_000, restartOnFailure: async () => false },
     });
     this.consumer = consumer;
-    // The commits of batches handled at the same time (partitions consumed concurrently) go in one request.
-    const commits = new Coalescer<TopicPartitionOffsetAndMetadata, void>(async (offsets) => {
-      await consumer.commitOffsets([...offsets]);
-      return offsets.map(() => undefined);
-    });
+    // The offsets of every batch handled within COMMIT_INTERVAL_MS go in one request.
+    this.commits?.close();
+    const commits = new DeferredCommits(
+      (offsets) => consumer.commitOffsets(offsets),
+      COMMIT_INTERVAL_MS,
+      (error) => this.logger.warn({ err: error, topic: this.topicName, groupId }, 'committing handled offsets failed; the next commit tries again'),
+    );
+    this.commits = commits;
     // The partitions' batches of one fetch, handled by one call (each partition's records in order).
     // When that call fails, each batch is handled alone: only a partition that fails by itself is redelivered.
     const held = new MergedWrites<HeldBatch<T>>(async (batches) => {
@@ -159,7 +176,7 @@ export class BatchConsumer<T extends Topic> {
     }, MAX_MERGED_BATCHES);
     this.joined = false;
     this.startedAtFetch.clear();
-    this.listen(consumer, generation);
+    this.listen(consumer, generation, commits);
     return (async () => {
       // A stop or restart while joining leaves this consumer behind: it leaves at once.
       const replaced = async () => {
@@ -186,7 +203,7 @@ export class BatchConsumer<T extends Topic> {
     })();
   }
 
-  private listen(consumer: Consumer, generation: number): void {
+  private listen(consumer: Consumer, generation: number, commits: DeferredCommits): void {
     const current = () => generation === this.generation && !this.stopping;
     const active = () => {
       if (current()) this.lastActivity = Date.now();
@@ -195,6 +212,8 @@ export class BatchConsumer<T extends Topic> {
     consumer.on(events.GROUP_JOIN, () => {
       if (!current()) return;
       active();
+      // A partition this member held may be another's now: its old offsets are not committed over the new owner's.
+      commits.drop();
       this.joined = true;
       this.crashedGeneration = -1;
       this.options.onJoin?.();
@@ -212,7 +231,11 @@ export class BatchConsumer<T extends Topic> {
       this.startedAtFetch.set(payload.nodeId, this.batchesStarted);
     });
     consumer.on(events.HEARTBEAT, active);
-    consumer.on(events.REBALANCING, active);
+    consumer.on(events.REBALANCING, () => {
+      active();
+      // Before the member rejoins: what it handled is committed while its partitions are still its own.
+      if (current()) void commits.flush();
+    });
     consumer.on(events.CRASH, ({ payload }) => {
       if (!current()) return;
       this.crashedGeneration = generation;
@@ -254,6 +277,8 @@ export class BatchConsumer<T extends Topic> {
     const previous = this.consumer;
     this.consumer = null;
     this.generation += 1;
+    // A member that went silent may still be in its group: what it handled is committed if it can be.
+    await withTimeout(this.commits?.flush() ?? Promise.resolve(), DISCONNECT_TIMEOUT_MS).catch(() => undefined);
     await withTimeout(previous?.disconnect() ?? Promise.resolve(), DISCONNECT_TIMEOUT_MS).catch(() => undefined);
     if (this.stopping) return;
     this.deps.unit.restarted();
@@ -269,8 +294,8 @@ export class BatchConsumer<T extends Topic> {
 
   private async eachBatch(
     held: MergedWrites<HeldBatch<T>>,
-    commits: Coalescer<TopicPartitionOffsetAndMetadata, void>,
-    { batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload,
+    commits: DeferredCommits,
+    { batch, heartbeat, resolveOffset, isRunning, isStale }: EachBatchPayload,
   ): Promise<void> {
     if (!isRunning() || isStale()) return;
     this.batchesStarted += 1;
@@ -290,9 +315,10 @@ export class BatchConsumer<T extends Topic> {
       const last = batch.messages[batch.messages.length - 1];
       if (last) {
         resolveOffset(last.offset);
-        await commits.add({ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() });
+        commits.add({ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() });
+        // The member is leaving once this batch is done: its offsets go now, while its partitions are still its own.
+        if (this.stopping) await commits.flush();
       }
-      await commitOffsetsIfNecessary();
       await heartbeat();
       this.deps.unit.progressed();
     } finally {

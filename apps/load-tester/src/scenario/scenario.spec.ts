@@ -8,7 +8,7 @@ const DIR = join(WORKSPACE_ROOT, 'loadtest', 'scenarios');
 
 describe('scenario files', () => {
   it('has every named scenario of the issue, and each one parses', () => {
-    expect(listScenarios(DIR)).toEqual(['carrier-outage', 'drain-600', 'end-to-end-max', 'expiry-under-backlog', 'gateway-max', 'many-accounts', 'pacing', 'smoke', 'soak', 'steady', 'steady-warm', 'tpd-boundary', 'two-way']);
+    expect(listScenarios(DIR)).toEqual(['carrier-outage', 'drain-600', 'end-to-end-max', 'expiry-under-backlog', 'gateway-max', 'many-accounts', 'pacing', 'smoke', 'soak', 'steady', 'steady-ramp', 'steady-warm', 'tpd-boundary', 'two-way']);
     for (const name of listScenarios(DIR)) {
       const document: unknown = JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8'));
       expect((isTwoWay(document) ? parseTwoWayScenario(document, name) : loadScenario(name, DIR)).name).toBe(name);

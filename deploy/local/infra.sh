@@ -601,6 +601,10 @@ group.initial.rebalance.delay.ms=0
 num.network.threads=2
 num.io.threads=4
 num.recovery.threads.per.data.dir=1
+# The controller writes a no-op record to the metadata log this often (default 500 ms) so that
+# lag can be measured; each one wakes the raft and controller threads. Every 5 s saves about
+# 0.7 % of a core on an idle stack (docs/benchmarks.md).
+metadata.max.idle.interval.ms=5000
 log.retention.hours=168
 EOF
   )" && changed=1

@@ -2,7 +2,8 @@
 // even with nothing to send (tulios/kafkajs#1556, #1704): about 3 % of a core per idle app.
 // It also checks request timeouts every 100 ms on every connection, requests in flight or not.
 // patches/kafkajs+2.2.4.patch (applied by `npm ci` through patch-package) stops the re-arming
-// and runs the timeout check only while requests are in flight; these tests fail if the
+// and checks request timeouts with one timer at the earliest deadline of the requests in
+// flight (an idle consumer's fetch is always in flight); these tests fail if the
 // installed kafkajs is not patched, or the patch broke throttling or request timeouts.
 
 interface RequestEntry {
@@ -36,8 +37,8 @@ const logger = { debug: () => undefined, info: () => undefined, warn: () => unde
 
 const made: RequestQueue[] = [];
 
-function queue(requestTimeout = 30_000): RequestQueue {
-  const q = new RequestQueueImpl({ maxInFlightRequests: 1, requestTimeout, enforceRequestTimeout: true, clientId: 'test', broker: 'localhost:9092', logger });
+function queue(requestTimeout = 30_000, isConnected = () => true): RequestQueue {
+  const q = new RequestQueueImpl({ maxInFlightRequests: 1, requestTimeout, enforceRequestTimeout: true, clientId: 'test', broker: 'localhost:9092', logger, isConnected });
   made.push(q);
   return q;
 }
@@ -98,8 +99,42 @@ describe('kafkajs request timeouts (patched)', () => {
     expect(q.requestTimeoutIntervalId).toBeTruthy();
     q.fulfillRequest({ correlationId: 1, payload: Buffer.alloc(0), size: 0 });
     expect(outcome.answer).toBeDefined();
-    await jest.advanceTimersByTimeAsync(100);
+    // The timer armed for the answered request's deadline finds nothing in flight and stops.
+    await jest.advanceTimersByTimeAsync(30_001);
     expect(q.requestTimeoutIntervalId ?? null).toBeNull();
+  });
+
+  it('wakes once at the deadline of a request in flight, not every 100 ms', async () => {
+    const isConnected = jest.fn(() => true);
+    const q = queue(30_000, isConnected);
+    q.scheduleRequestTimeoutCheck();
+    const outcome: { error?: Error } = {};
+    q.push(request(3, outcome));
+    await jest.advanceTimersByTimeAsync(29_900);
+    expect(isConnected).not.toHaveBeenCalled();
+    expect(outcome.error).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(200);
+    expect(isConnected).toHaveBeenCalledTimes(1);
+    expect(outcome.error?.message).toMatch(/timed out/);
+    expect(q.requestTimeoutIntervalId ?? null).toBeNull();
+  });
+
+  it('re-arms for a later request once the earlier one is answered', async () => {
+    const q = new RequestQueueImpl({ maxInFlightRequests: 2, requestTimeout: 1_000, enforceRequestTimeout: true, clientId: 'test', broker: 'localhost:9092', logger });
+    made.push(q);
+    q.scheduleRequestTimeoutCheck();
+    const first: { answer?: unknown; error?: Error } = {};
+    const second: { answer?: unknown; error?: Error } = {};
+    q.push(request(1, first));
+    await jest.advanceTimersByTimeAsync(600);
+    q.push(request(2, second));
+    q.fulfillRequest({ correlationId: 1, payload: Buffer.alloc(0), size: 0 });
+    // The first deadline passes with nothing late; the second request's is 600 ms after it.
+    await jest.advanceTimersByTimeAsync(500);
+    expect(second.error).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(600);
+    expect(first.error).toBeUndefined();
+    expect(second.error?.message).toMatch(/timed out/);
   });
 
   it('still times out a request that gets no answer', async () => {

@@ -665,10 +665,12 @@ kafka_up() {
     printf '\n===== %s infra.sh starting Kafka %s =====\n' "$(date -Is)" "$KAFKA_VERSION" >>"$KAFKA_OUT"
     # setsid: its own session, so it outlives this shell and its job control. The inner shell
     # writes its own pid and then execs java, so the pidfile holds the JVM's pid.
+    # -XX:-UsePerfData: no jstat counters, sampled 20 times a second by a JVM thread even when idle.
     # shellcheck disable=SC2016 # $$ and $@ are for the inner shell
     setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$KAFKA_PIDFILE" \
       "$(java_bin)" -Xmx512m -Xms256m -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
       -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
+      -XX:-UsePerfData \
       -Dlog4j.configuration="file:$KAFKA_LOG4J" -Dkafka.logs.dir="$LOG_DIR" \
       -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_PROPS" </dev/null >>"$KAFKA_OUT" 2>&1 9>&- &
     local deadline=$((SECONDS + WAIT_TIMEOUT))

@@ -103,7 +103,7 @@ export const dispatchEnv = httpEnv
     /** How long the quota rules read from Postgres (for jobs that do not carry their quotas, and window rebuilds) are cached. */
     QUOTA_CACHE_TTL_MS: positiveInt('a number of milliseconds').default(5_000),
     /** How often receipts kept before their part, and receipts a crash left unapplied, are swept. */
-    RECEIPT_SWEEP_MS: positiveInt('a number of milliseconds').default(1_000),
+    RECEIPT_SWEEP_MS: positiveInt('a number of milliseconds').default(5_000),
     /** A receipt whose carrier id matches no part for this long is dropped. */
     EARLY_RECEIPT_TTL_MS: positiveInt('a number of milliseconds').default(86_400_000),
     /**

@@ -37,8 +37,8 @@ const logger = { debug: () => undefined, info: () => undefined, warn: () => unde
 
 const made: RequestQueue[] = [];
 
-function queue(requestTimeout = 30_000, isConnected = () => true): RequestQueue {
-  const q = new RequestQueueImpl({ maxInFlightRequests: 1, requestTimeout, enforceRequestTimeout: true, clientId: 'test', broker: 'localhost:9092', logger, isConnected });
+function queue(requestTimeout = 30_000, isConnected = () => true, maxInFlightRequests = 1): RequestQueue {
+  const q = new RequestQueueImpl({ maxInFlightRequests, requestTimeout, enforceRequestTimeout: true, clientId: 'test', broker: 'localhost:9092', logger, isConnected });
   made.push(q);
   return q;
 }
@@ -120,8 +120,7 @@ describe('kafkajs request timeouts (patched)', () => {
   });
 
   it('re-arms for a later request once the earlier one is answered', async () => {
-    const q = new RequestQueueImpl({ maxInFlightRequests: 2, requestTimeout: 1_000, enforceRequestTimeout: true, clientId: 'test', broker: 'localhost:9092', logger });
-    made.push(q);
+    const q = queue(1_000, () => true, 2);
     q.scheduleRequestTimeoutCheck();
     const first: { answer?: unknown; error?: Error } = {};
     const second: { answer?: unknown; error?: Error } = {};

@@ -28,6 +28,7 @@ KAFKA_PORT=${SLUICE_KAFKA_PORT:-59092}
 KAFKA_CONTROLLER_PORT=${SLUICE_KAFKA_CONTROLLER_PORT:-59093}
 CACHE_DIR=$(abs_path "${SLUICE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sluice}")
 WAIT_TIMEOUT=${SLUICE_INFRA_TIMEOUT:-120}
+CPU_SCHEDULING=${SLUICE_CPU_SCHEDULING:-batch}
 LOG_DIR=$DATA_DIR/logs
 ALL_SERVICES=(postgres redis kafka)
 
@@ -759,11 +760,25 @@ lock() { # serialize concurrent up/down runs on the same data dir
   fi
 }
 
+# The Linux scheduling policy the services start with (they inherit it from this shell), as the
+# Sluice apps set their own with CPU_SCHEDULING: docs/decisions/0012-sched-batch.md.
+apply_cpu_scheduling() {
+  local flag
+  case $CPU_SCHEDULING in
+    batch) flag=--batch ;;
+    normal) flag=--other ;;
+    *) die "SLUICE_CPU_SCHEDULING=$CPU_SCHEDULING: must be batch or normal" ;;
+  esac
+  command -v chrt >/dev/null || { warn "chrt (util-linux) not found: the services start with the default scheduling policy"; return 0; }
+  chrt "$flag" --pid 0 $$ || warn "chrt $flag failed: the services start with the default scheduling policy"
+}
+
 cmd_up() {
   local started=$SECONDS s
   lock
   mkdir -p "$LOG_DIR"
-  log "up: ${SERVICES[*]} (data: $DATA_DIR)"
+  apply_cpu_scheduling
+  log "up: ${SERVICES[*]} (data: $DATA_DIR, scheduling: $CPU_SCHEDULING)"
   ensure_packages "${SERVICES[@]}"
   for s in "${SERVICES[@]}"; do
     case $s in

@@ -6,5 +6,5 @@ import { callbackEnv } from './callback.config';
 
 void runOrExplain(async () => {
   const config = loadConfig('callback-service', callbackEnv);
-  await startService({ service: 'callback-service', module: AppModule.register(config), port: config.PORT, host: config.HOST });
+  await startService({ service: 'callback-service', module: AppModule.register(config), port: config.PORT, host: config.HOST, cpuScheduling: config.CPU_SCHEDULING });
 });

@@ -6,5 +6,5 @@ import { dispatchEnv } from './dispatch.config';
 
 void runOrExplain(async () => {
   const config = loadConfig('carrier-dispatch', dispatchEnv);
-  await startService({ service: 'carrier-dispatch', module: AppModule.register(config), port: config.PORT, host: config.HOST });
+  await startService({ service: 'carrier-dispatch', module: AppModule.register(config), port: config.PORT, host: config.HOST, cpuScheduling: config.CPU_SCHEDULING });
 });

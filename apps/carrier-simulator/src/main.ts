@@ -7,5 +7,5 @@ import { APP_NAME, loadSimulatorConfig } from './load-simulator-config';
 
 void runOrExplain(async () => {
   const config = loadSimulatorConfig();
-  await startService({ service: APP_NAME, module: AppModule.register(config), port: config.PORT, host: config.HOST });
+  await startService({ service: APP_NAME, module: AppModule.register(config), port: config.PORT, host: config.HOST, cpuScheduling: config.CPU_SCHEDULING });
 });

@@ -1,5 +1,6 @@
 // `npm run loadtest -- <scenario> [options]`: runs a scenario, prints the summary, writes the
 // JSON result and the HTML report, and exits non-zero when the run found a problem.
+import { httpEnv, setCpuScheduling } from '@sluice/config';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { cliOptions, USAGE, UsageError } from './cli';
@@ -31,6 +32,7 @@ async function main(): Promise<number> {
     }
     return 0;
   }
+  applyOwnCpuScheduling();
   // cliOptions makes sure a run has its one scenario.
   const scenarioName = options.scenario ?? '';
   if (isTwoWay(readScenarioDocument(scenarioName, options['scenario-dir']))) return twoWay(options, scenarioName);
@@ -51,6 +53,19 @@ async function main(): Promise<number> {
       : undefined,
   });
   return writeResult(outDir, scenario.name, result, htmlReport(result), summaryText(result), options.report);
+}
+
+/**
+ * The load generator runs under the scheduling policy the apps it starts use by default
+ * (CPU_SCHEDULING from its own environment, `batch` unless set), so that on a machine shared
+ * with the platform neither side preempts the other on every request.
+ */
+function applyOwnCpuScheduling(): void {
+  const given = process.env['CPU_SCHEDULING'];
+  const policy = httpEnv.shape.CPU_SCHEDULING.safeParse(given);
+  if (!policy.success) throw new UsageError(`CPU_SCHEDULING=${given ?? ''}: ${policy.error.issues[0]?.message ?? 'not valid'}`);
+  const refused = setCpuScheduling(policy.data);
+  if (refused !== null) write(`CPU_SCHEDULING=${policy.data} not applied to the load generator: ${refused}`);
 }
 
 /**

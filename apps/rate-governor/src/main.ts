@@ -6,5 +6,5 @@ import { governorEnv } from './governor.config';
 
 void runOrExplain(async () => {
   const config = loadConfig('rate-governor', governorEnv);
-  await startService({ service: 'rate-governor', module: AppModule.register(config), port: config.PORT, host: config.HOST });
+  await startService({ service: 'rate-governor', module: AppModule.register(config), port: config.PORT, host: config.HOST, cpuScheduling: config.CPU_SCHEDULING });
 });

@@ -1,5 +1,6 @@
 // Reusable pieces of app configuration; each app composes only the ones it uses.
 import { z } from 'zod';
+import { CPU_SCHEDULING_POLICIES, DEFAULT_CPU_SCHEDULING } from './cpu-scheduling';
 
 const port = z.coerce
   .number({ invalid_type_error: 'must be a port number' })
@@ -40,6 +41,8 @@ export const httpEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long graceful shutdown may take before in-flight work is handed back. */
   SHUTDOWN_TIMEOUT_MS: positiveInt('a number of milliseconds').default(10_000),
+  /** The Linux scheduling policy of the process's threads (src/cpu-scheduling.ts). */
+  CPU_SCHEDULING: z.enum(CPU_SCHEDULING_POLICIES, { errorMap: () => ({ message: `must be ${CPU_SCHEDULING_POLICIES.join(' or ')}` }) }).default(DEFAULT_CPU_SCHEDULING),
 });
 
 /** Connections per process (DATABASE_POOL_SIZE) when none is set. */

@@ -28,6 +28,13 @@ describe('loadConfig', () => {
     expect(message).toMatch(/KAFKA_BROKERS: must be host:port/);
   });
 
+  it('runs every service as SCHED_BATCH unless CPU_SCHEDULING says normal', () => {
+    const base = { PORT: '1', DATABASE_URL: 'postgres://u:p@localhost:5432/db', KAFKA_BROKERS: 'a:9092' };
+    expect(loadConfig('test-app', schema, base).CPU_SCHEDULING).toBe('batch');
+    expect(loadConfig('test-app', schema, { ...base, CPU_SCHEDULING: 'normal' }).CPU_SCHEDULING).toBe('normal');
+    expect(() => loadConfig('test-app', schema, { ...base, CPU_SCHEDULING: 'fifo' })).toThrow(/CPU_SCHEDULING: must be batch or normal \(got "fifo"\)/);
+  });
+
   it('says when a required key is missing', () => {
     expect(() => loadConfig('test-app', schema, { PORT: '1' })).toThrow(/DATABASE_URL: is required/);
   });

@@ -1,14 +1,12 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig, runOrExplain, setCpuScheduling } from '@sluice/config';
-import { warnIfNotScheduled } from '@sluice/observability';
+import { ConfigError, loadConfig, runOrExplain } from '@sluice/config';
+import { createScheduled } from '@sluice/observability';
 import { createGatewayApp } from './gateway.app';
 import { gatewayEnv } from './gateway.config';
 
 void runOrExplain(async () => {
   const config = loadConfig('api-gateway', gatewayEnv);
-  const refused = setCpuScheduling(config.CPU_SCHEDULING);
-  const app = await createGatewayApp(config);
-  warnIfNotScheduled(app, config.CPU_SCHEDULING, refused);
+  const app = await createScheduled(config.CPU_SCHEDULING, () => createGatewayApp(config));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   try {
     await app.listen(config.PORT, config.HOST);

@@ -18,14 +18,15 @@ export interface ServiceBootstrap {
 }
 
 export async function startService({ service, module, port, host, bodyLimit, cpuScheduling }: ServiceBootstrap): Promise<INestApplication> {
-  const refused = setCpuScheduling(cpuScheduling);
-  const app = await NestFactory.create<NestFastifyApplication>(
-    module,
-    new FastifyAdapter({ bodyLimit: bodyLimit ?? 1024 * 1024, trustProxy: true, routerOptions: { ignoreTrailingSlash: true } }),
-    { bufferLogs: true },
-  );
-  app.useLogger(app.get(Logger));
-  warnIfNotScheduled(app, cpuScheduling, refused);
+  const app = await createScheduled(cpuScheduling, async () => {
+    const created = await NestFactory.create<NestFastifyApplication>(
+      module,
+      new FastifyAdapter({ bodyLimit: bodyLimit ?? 1024 * 1024, trustProxy: true, routerOptions: { ignoreTrailingSlash: true } }),
+      { bufferLogs: true },
+    );
+    created.useLogger(created.get(Logger));
+    return created;
+  });
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   try {
     await app.listen(port, host);
@@ -39,7 +40,13 @@ export async function startService({ service, module, port, host, bodyLimit, cpu
   return app;
 }
 
-/** Says in the service's log that CPU_SCHEDULING could not be applied (`refused` is why); the service runs on as started. */
-export function warnIfNotScheduled(app: INestApplication, policy: CpuScheduling, refused: string | null): void {
-  if (refused !== null) app.get(Logger).warn({ cpuScheduling: policy, reason: refused }, `CPU_SCHEDULING=${policy} not applied`);
+/**
+ * Sets the process's scheduling policy (CPU_SCHEDULING), then creates the app; when the policy
+ * could not be set, the app's log says why and the service runs on under the policy it started with.
+ */
+export async function createScheduled<App extends INestApplication>(policy: CpuScheduling, create: () => Promise<App>): Promise<App> {
+  const refused = setCpuScheduling(policy);
+  const app = await create();
+  if (refused !== null) app.get(Logger).warn(`CPU_SCHEDULING=${policy} not applied: ${refused}`);
+  return app;
 }

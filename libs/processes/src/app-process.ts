@@ -111,7 +111,10 @@ export async function waitUntilReady(app: AppProcess, timeoutMs = 60_000): Promi
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
-    if (app.process.exitCode !== null) throw new Error(`${app.name} exited with code ${app.process.exitCode} before it was ready; see ${app.logPath}`);
+    const { exitCode, signalCode } = app.process;
+    if (exitCode !== null || signalCode !== null) {
+      throw new Error(`${app.name} exited with ${exitCode !== null ? `code ${exitCode}` : signalCode} before it was ready; see ${app.logPath}`);
+    }
     try {
       const response = await fetch(`http://127.0.0.1:${app.port}/health/ready`);
       const service = response.headers.get(SERVICE_HEADER);

@@ -71,8 +71,8 @@ export async function startRunPlatform(options: HarnessOptions, run: HarnessRun,
     logLevel: options.appLogLevel,
     logDir: options.logDir,
     ...settings,
-  });
-  run.undo(() => platform.stop());
+    // Registered before the first app starts, so an interrupted start stops what it launched.
+  }, (stop) => run.undo(stop));
   return platform;
 }
 

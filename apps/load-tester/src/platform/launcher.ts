@@ -39,7 +39,12 @@ export interface StartedPlatform {
   stop(): Promise<void>;
 }
 
-export async function startPlatform(settings: PlatformSettings): Promise<StartedPlatform> {
+/**
+ * Starts the five apps and waits until each is ready. `onLaunching` gets the function that
+ * stops every app launched so far before the first one starts: a run interrupted while the
+ * apps are still starting (Ctrl-C, SIGTERM) stops them too, instead of leaving them running.
+ */
+export async function startPlatform(settings: PlatformSettings, onLaunching?: (stop: () => Promise<void>) => void): Promise<StartedPlatform> {
   const common = {
     DATABASE_URL: settings.databaseUrl,
     REDIS_URL: settings.redisUrl,
@@ -55,13 +60,17 @@ export async function startPlatform(settings: PlatformSettings): Promise<Started
 
   const apps: AppProcess[] = [];
   const envOf = new Map<string, Record<string, string>>();
+  let stopping = false;
   const launch = async (app: AppName, name: string, env: Record<string, string>): Promise<AppProcess> => {
-    const started = startAppProcess({ app, name, port: await freePort(), env, logDir: settings.logDir });
+    const port = await freePort();
+    if (stopping) throw new Error(`${name} was not started: the platform is being stopped`);
+    const started = startAppProcess({ app, name, port, env, logDir: settings.logDir });
     envOf.set(name, env);
     apps.push(started);
     return started;
   };
   const stop = async (): Promise<void> => {
+    stopping = true;
     await Promise.all(apps.map((app) => stopApp(app)));
   };
   const find = (name: string): { index: number; app: AppProcess; env: Record<string, string> } => {
@@ -84,6 +93,7 @@ export async function startPlatform(settings: PlatformSettings): Promise<Started
     apps[index] = started;
     return started;
   };
+  onLaunching?.(stop);
   try {
     const simulator = await launch('carrier-simulator', 'carrier-simulator', simulatorEnv);
     await waitUntilReady(simulator, 90_000);

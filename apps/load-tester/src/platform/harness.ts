@@ -63,6 +63,7 @@ export async function startRunPlatform(options: HarnessOptions, run: HarnessRun,
   options.log('preparing the schema and topics');
   await prepareInfrastructure(options.databaseUrl, options.kafkaBrokers);
   options.log(`starting the platform (logs in ${options.logDir})`);
+  // How to stop the apps is registered before the first one starts, so an interrupted start stops what it launched.
   const platform = await startPlatform({
     databaseUrl: options.databaseUrl,
     redisUrl: options.redisUrl,
@@ -71,7 +72,6 @@ export async function startRunPlatform(options: HarnessOptions, run: HarnessRun,
     logLevel: options.appLogLevel,
     logDir: options.logDir,
     ...settings,
-    // Registered before the first app starts, so an interrupted start stops what it launched.
   }, (stop) => run.undo(stop));
   return platform;
 }

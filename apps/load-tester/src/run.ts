@@ -1,6 +1,6 @@
 // One load-test run, start to finish: platform, receiver, ceilings, accounts, load, drain, verdict.
-import { beginRun } from './platform/harness';
-import { ProcessSampler } from './platform/process-stats';
+import { beginRun, watchHarnessBackends } from './platform/harness';
+import { HARNESS_POSTGRES, ProcessSampler } from './platform/process-stats';
 import type { RunResult } from './report/result';
 import { buildResult, loadAverage } from './run/build-result';
 import { collectRecords, logDispatcherPacing, witnessQuotas } from './run/collect';
@@ -21,9 +21,12 @@ export async function runLoadTest(options: RunOptions): Promise<RunResult> {
 
   try {
     const target = await prepareTarget(options, run);
-    const sampler = new ProcessSampler(watchedProcesses(target.platform, options.watch));
+    // The load tester's own queries run in Postgres backends: the harness's CPU, not the platform's.
+    let harnessBackends: () => ReadonlySet<number> = () => new Set();
+    const sampler = new ProcessSampler(watchedProcesses(target.platform, options.watch), { from: 'postgres', name: HARNESS_POSTGRES, pids: () => harnessBackends() });
     const ceilings = await measureRunCeilings(options);
     const fixtures = await seedRun(options, run, target);
+    harnessBackends = watchHarnessBackends(fixtures.dataSource, run);
     await warmUpTarget(target, fixtures.dataSource, run.runId, log);
 
     const load = prepareLoad(scenario, run, target, fixtures);

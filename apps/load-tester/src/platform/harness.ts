@@ -3,7 +3,7 @@
 import { createDataSource } from '@sluice/persistence';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { prepareInfrastructure } from './infrastructure';
+import { LOAD_TESTER_CLIENT_NAME, prepareInfrastructure } from './infrastructure';
 import { PlatformSettings, startPlatform, StartedPlatform } from './launcher';
 
 export interface HarnessOptions {
@@ -78,7 +78,32 @@ export async function startRunPlatform(options: HarnessOptions, run: HarnessRun,
 
 /** The harness's own connection to the platform's database, closed when the run is cleaned up. */
 export async function connectRunDatabase(options: Pick<HarnessOptions, 'databaseUrl'>, run: HarnessRun): Promise<DataSource> {
-  const dataSource = await createDataSource({ url: options.databaseUrl, poolSize: 4, applicationName: 'sluice-loadtest' }).initialize();
+  const dataSource = await createDataSource({ url: options.databaseUrl, poolSize: 4, applicationName: LOAD_TESTER_CLIENT_NAME }).initialize();
   run.undo(() => dataSource.destroy());
   return dataSource;
+}
+
+/**
+ * The Postgres backends serving the load tester's connections, read from `pg_stat_activity`
+ * every `everyMs` until the run is cleaned up (the pool opens and closes connections as it
+ * goes). The answer is the last reading; a backend opened since is counted from the next.
+ */
+export function watchHarnessBackends(dataSource: DataSource, run: HarnessRun, everyMs = 1_000): () => ReadonlySet<number> {
+  let pids: ReadonlySet<number> = new Set();
+  let reading = false;
+  const read = (): void => {
+    if (reading) return;
+    reading = true;
+    dataSource
+      .query('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [LOAD_TESTER_CLIENT_NAME])
+      .then((rows: Array<{ pid: number }>) => (pids = new Set(rows.map((r) => Number(r.pid)))))
+      // A missed reading keeps the last: the pool's connections rarely change.
+      .catch(() => undefined)
+      .finally(() => (reading = false));
+  };
+  read();
+  const timer = setInterval(read, everyMs);
+  timer.unref();
+  run.undo(async () => clearInterval(timer));
+  return () => pids;
 }

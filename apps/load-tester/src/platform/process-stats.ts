@@ -32,8 +32,22 @@ export interface ProcessSummary {
   readonly cpuMsPerMessage?: number;
 }
 
-/** Processes that are not the platform: the load generator and the stand-in carrier. */
-export const HARNESS_PROCESSES: ReadonlySet<string> = new Set(['load-tester', 'carrier-simulator']);
+/**
+ * The Postgres backends that serve the load tester's own queries (its backlog probe every two
+ * seconds, counting the run's messages by state): work of the harness, done inside Postgres.
+ */
+export const HARNESS_POSTGRES = 'postgres (load tester)';
+
+/** Processes that are not the platform: the load generator, its Postgres backends and the stand-in carrier. */
+export const HARNESS_PROCESSES: ReadonlySet<string> = new Set(['load-tester', HARNESS_POSTGRES, 'carrier-simulator']);
+
+/** Descendants of a watched tree counted under a name of their own: `pids()` says which, at each sample. */
+export interface SplitDescendants {
+  /** The watched process (with `tree`) whose descendants are split. */
+  readonly from: string;
+  readonly name: string;
+  readonly pids: () => ReadonlySet<number>;
+}
 
 /** Each process's CPU ms per message, and the platform's total (every process but the harness's) and Postgres's. */
 export function cpuPerMessage(processes: readonly ProcessSummary[], messages: number): { readonly processes: ProcessSummary[]; readonly platformMs: number; readonly postgresMs: number } {
@@ -75,33 +89,33 @@ export function parseRssBytes(status: string): number {
   return match ? Number(match[1]) * 1_024 : 0;
 }
 
-function readStat(pid: number): StatLine | null {
+function readStat(pid: number, proc = '/proc'): StatLine | null {
   try {
-    return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return parseStat(readFileSync(`${proc}/${pid}/stat`, 'utf8'));
   } catch {
     return null;
   }
 }
 
-function readRss(pid: number): number {
+function readRss(pid: number, proc = '/proc'): number {
   try {
-    return parseRssBytes(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return parseRssBytes(readFileSync(`${proc}/${pid}/status`, 'utf8'));
   } catch {
     return 0;
   }
 }
 
 /** Each process's children, from one pass over /proc (null when /proc cannot be read). */
-function childrenByParent(): Map<number, number[]> | null {
+function childrenByParent(proc = '/proc'): Map<number, number[]> | null {
   let entries: string[];
   try {
-    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+    entries = readdirSync(proc).filter((e) => /^\d+$/.test(e));
   } catch {
     return null;
   }
   const children = new Map<number, number[]>();
   for (const entry of entries) {
-    const stat = readStat(Number(entry));
+    const stat = readStat(Number(entry), proc);
     if (!stat) continue;
     const siblings = children.get(stat.ppid);
     if (siblings) siblings.push(Number(entry));
@@ -140,7 +154,15 @@ export class ProcessSampler {
 
   private readonly targets: WatchedProcess[];
 
-  constructor(targets: readonly WatchedProcess[]) {
+  /**
+   * @param split descendants of one target counted under a name of their own
+   * @param proc where /proc is (a test's stand-in)
+   */
+  constructor(
+    targets: readonly WatchedProcess[],
+    private readonly split: SplitDescendants | null = null,
+    private readonly proc = '/proc',
+  ) {
     this.targets = [...targets];
   }
 
@@ -168,32 +190,46 @@ export class ProcessSampler {
   sample(): void {
     const now = Date.now();
     // One pass over /proc serves every target that counts its descendants.
-    const children = this.targets.some((t) => t.tree) ? childrenByParent() : null;
+    const children = this.targets.some((t) => t.tree) ? childrenByParent(this.proc) : null;
     for (const target of this.targets) {
       const pids = target.tree ? descendants(target.pid, children) : [target.pid];
-      const ticks = new Map<number, number>();
-      let rss = 0;
-      for (const pid of pids) {
-        const stat = readStat(pid);
-        if (!stat) continue;
-        ticks.set(pid, stat.ticks);
-        rss += readRss(pid);
+      if (this.split && target.name === this.split.from) {
+        const apart = this.split.pids();
+        this.record(target.name, now, pids.filter((pid) => !apart.has(pid)));
+        this.record(this.split.name, now, pids.filter((pid) => apart.has(pid)));
+      } else {
+        this.record(target.name, now, pids);
       }
-      if (ticks.size === 0) continue;
-      const previous = this.last.get(target.name);
-      this.last.set(target.name, { t: now, ticks });
-      if (!previous) continue;
-      let used = 0;
-      for (const [pid, t] of ticks) used += t - (previous.ticks.get(pid) ?? t);
-      const seconds = (now - previous.t) / 1_000;
-      const series = this.series.get(target.name) ?? [];
-      series.push({ t: now, cpuPercent: seconds > 0 ? (100 * used) / this.ticksPerSecond / seconds : 0, rssBytes: rss });
-      this.series.set(target.name, series);
     }
   }
 
+  /** One sample of `name`: the CPU its `pids` used since the last one (a pid new to it counts from now). */
+  private record(name: string, now: number, pids: readonly number[]): void {
+    const ticks = new Map<number, number>();
+    let rss = 0;
+    for (const pid of pids) {
+      const stat = readStat(pid, this.proc);
+      if (!stat) continue;
+      ticks.set(pid, stat.ticks);
+      rss += readRss(pid, this.proc);
+    }
+    const previous = this.last.get(name);
+    // A split part may have no process for a while (the load tester between its queries' connections).
+    if (ticks.size === 0 && name !== this.split?.name) return;
+    this.last.set(name, { t: now, ticks });
+    if (!previous) return;
+    let used = 0;
+    for (const [pid, t] of ticks) used += t - (previous.ticks.get(pid) ?? t);
+    const seconds = (now - previous.t) / 1_000;
+    const series = this.series.get(name) ?? [];
+    series.push({ t: now, cpuPercent: seconds > 0 ? (100 * used) / this.ticksPerSecond / seconds : 0, rssBytes: rss });
+    this.series.set(name, series);
+  }
+
   summaries(): ProcessSummary[] {
-    return this.targets.map((target) => {
+    const splitFrom = this.split ? this.targets.find((t) => t.name === this.split?.from) : undefined;
+    const listed = this.split && splitFrom && this.series.has(this.split.name) ? [...this.targets, { name: this.split.name, pid: splitFrom.pid, tree: true }] : this.targets;
+    return listed.map((target) => {
       const series = this.series.get(target.name) ?? [];
       const cpu = series.map((s) => s.cpuPercent);
       const rss = series.map((s) => s.rssBytes);

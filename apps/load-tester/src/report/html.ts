@@ -1,7 +1,7 @@
 // The self-contained HTML report: tables and inline SVG charts drawn from the JSON result.
 import type { HistogramSummary } from '../measure/histogram';
 import type { RunResult } from './result';
-import { ceilingRatios, mib, ms, msPerMessage, num, percent, STAGE_NAMES } from './summary';
+import { ceilingRatios, cpuPerMessageLine, mib, ms, msPerMessage, num, percent, STAGE_NAMES } from './summary';
 import { ChartSeries, escapeXml, lineChart } from './svg';
 
 const STYLE = `
@@ -207,11 +207,8 @@ export function htmlReport(result: RunResult, extras: ReportExtras = {}): string
       result.processes.map((p) => [e(p.name), String(p.pid), num(p.cpuAvgPercent), num(p.cpuPeakPercent), num(p.cpuSeconds, 1), msPerMessage(p.cpuMsPerMessage), mib(p.rssStartBytes), mib(p.rssEndBytes), mib(p.rssPeakBytes)]),
     ),
   );
-  if (result.cpuPerMessage) {
-    sections.push(
-      `<p>CPU per message: platform ${msPerMessage(result.cpuPerMessage.platformMs)} ms (apps, Postgres, Redis, Kafka), of which Postgres ${msPerMessage(result.cpuPerMessage.postgresMs)} ms.</p>`,
-    );
-  }
+  const cpuLine = cpuPerMessageLine(result);
+  if (cpuLine) sections.push(`<p>${e(cpuLine)}</p>`);
   sections.push(
     lineChart(
       Object.entries(result.timelines.processes).map(([name, samples]) => ({ name, points: samples.map((s) => [sec(s.t), s.cpuPercent] as const) })),

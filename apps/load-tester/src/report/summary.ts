@@ -1,5 +1,6 @@
 // The end-of-run summary printed to the terminal: the same figures as the JSON, as tables.
 import type { HistogramSummary } from '../measure/histogram';
+import { HARNESS_POSTGRES } from '../platform/process-stats';
 import type { RunResult } from './result';
 
 export const num = (n: number | null | undefined, digits = 0): string =>
@@ -101,9 +102,8 @@ export function summaryText(result: RunResult): string {
       result.processes.map((p) => [p.name, `${num(p.cpuAvgPercent)} %`, `${num(p.cpuPeakPercent)} %`, msPerMessage(p.cpuMsPerMessage), mib(p.rssStartBytes), mib(p.rssEndBytes), mib(p.rssPeakBytes)]),
     ),
   );
-  if (result.cpuPerMessage) {
-    out.push(`CPU per message: platform ${msPerMessage(result.cpuPerMessage.platformMs)} ms (apps, Postgres, Redis, Kafka), of which Postgres ${msPerMessage(result.cpuPerMessage.postgresMs)} ms`);
-  }
+  const cpuLine = cpuPerMessageLine(result);
+  if (cpuLine) out.push(cpuLine);
   out.push('');
   out.push(result.verdict.ok ? 'PASS: nothing lost, nothing duplicated, every quota held.' : `FAIL:\n${result.verdict.failures.map((f) => `  - ${f}`).join('\n')}`);
   return out.join('\n');
@@ -114,4 +114,14 @@ export const mib = (bytes: number): string => (Number.isFinite(bytes) ? `${Math.
 /** CPU ms per message, to two decimals ("–" when unknown). */
 export function msPerMessage(ms: number | undefined): string {
   return ms === undefined || !Number.isFinite(ms) ? '–' : ms.toFixed(2);
+}
+
+/** The platform's CPU a message, and Postgres's, with what the load tester's own queries took in Postgres (the harness's); null without figures. */
+export function cpuPerMessageLine(result: RunResult): string | null {
+  if (!result.cpuPerMessage) return null;
+  const harness = result.processes.find((p) => p.name === HARNESS_POSTGRES);
+  return (
+    `CPU per message: platform ${msPerMessage(result.cpuPerMessage.platformMs)} ms (apps, Postgres, Redis, Kafka), of which Postgres ${msPerMessage(result.cpuPerMessage.postgresMs)} ms.` +
+    (harness?.cpuMsPerMessage !== undefined ? ` The load tester's own queries took ${msPerMessage(harness.cpuMsPerMessage)} ms in Postgres, counted with the harness.` : '')
+  );
 }

@@ -16,6 +16,7 @@ import {
   TransitionPatch,
 } from '@sluice/persistence';
 import { DataSource } from 'typeorm';
+import { claimRoom } from './claim-room';
 import { BatchedTransitions, WRITE_LINGER_MS } from './batched-transitions';
 import type Redis from 'ioredis';
 import * as smpp from 'smpp';
@@ -67,7 +68,10 @@ type SubmitOutcome =
 export class DispatchService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DispatchService.name);
   private readonly schedule: DispatchSchedule;
+  /** Every job in hand, to its end: handed back to the schedule on shutdown. */
   private readonly inFlight = new Map<string, { claimed: ClaimedJob; task: Promise<void> }>();
+  /** The jobs in hand not yet answered by the carrier (waiting for their moment, or their submits): they fill the window. */
+  private inWindow = 0;
   private readonly claims: SupervisedLoop;
   private readonly outcomes;
   private readonly lateness;
@@ -178,8 +182,8 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
 
   /** One claim and the dispatch of what it got; the supervisor runs it again and again, after a back-off when it throws. */
   private async claimOnce(): Promise<void> {
-    // Every bind's window, counting jobs claimed ahead that wait for their time.
-    const free = this.config.SMPP_WINDOW * this.config.SMPP_BINDS - this.inFlight.size;
+    // Every bind's window, counting jobs claimed ahead that wait for their time (not those answered, whose records are being written).
+    const free = claimRoom({ window: this.config.SMPP_WINDOW * this.config.SMPP_BINDS, awaitingCarrier: this.inWindow, total: this.inFlight.size });
     if (!this.carrier.anyBound() || free <= 0) {
       // A bind coming up ends the wait: a carrier that is back gets its backlog at once.
       this.idle.looking();
@@ -200,7 +204,17 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
     const standing = await this.parts.dispatchStandingOf(uuids);
     for (const claimed of jobs) {
       const uuid = claimed.job.message.messageUuid;
-      const task = this.dispatch(claimed, now, standing.get(uuid), claimedAt).finally(() => this.inFlight.delete(uuid));
+      let answered = false;
+      const leaveWindow = (): void => {
+        if (answered) return;
+        answered = true;
+        this.inWindow -= 1;
+      };
+      this.inWindow += 1;
+      const task = this.dispatch(claimed, now, standing.get(uuid), claimedAt, leaveWindow).finally(() => {
+        leaveWindow();
+        this.inFlight.delete(uuid);
+      });
       this.inFlight.set(uuid, { claimed, task });
     }
   }
@@ -209,8 +223,9 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
    * `submitted` are the parts the carrier already accepted for this message: a dispatcher
    * that died between the carrier's answer and the `sent` write left them. They are not
    * submitted again; when every part is there the message turns `sent` as it was.
+   * `leaveWindow` is called once the carrier has answered every submit: what follows only writes.
    */
-  private async dispatch(claimed: ClaimedJob, now: number, standing: DispatchStanding | undefined, claimedAt: number): Promise<void> {
+  private async dispatch(claimed: ClaimedJob, now: number, standing: DispatchStanding | undefined, claimedAt: number, leaveWindow: () => void): Promise<void> {
     const { job } = claimed;
     const { message } = job;
     const state = standing?.state;
@@ -260,6 +275,7 @@ export class DispatchService implements OnApplicationBootstrap, OnApplicationShu
         if (untilDue > 0) await sleep(untilDue);
       }
       const outcome = await this.submitParts(claimed, text, submitted, admission, progress);
+      leaveWindow();
       // Counted from the carrier's answer at once, before the writes that record it (which may wait for Postgres).
       if (admission && outcome.kind !== 'throttled') this.settle(admission);
       switch (outcome.kind) {

@@ -1,13 +1,12 @@
 // `npm run bench:idle [-- --seconds 60] [--settle 20] [--infra-dir .local] [--out FILE]`: starts the
 // five apps against the local infrastructure, sends nothing, and measures from /proc what
 // each process (and Postgres, Redis and Kafka) spends while the stack waits for work.
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { localInfraEnv, prepareInfrastructure } from '../platform/infrastructure';
-import { startPlatform } from '../platform/launcher';
+import { singleReplicaSettings, startPlatform } from '../platform/launcher';
 import { cpuSecondsUsed, HARNESS_PROCESSES, infrastructurePids, WatchedProcess } from '../platform/process-stats';
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
@@ -34,18 +33,7 @@ async function main(): Promise<number> {
   log('preparing the schema and topics');
   await prepareInfrastructure(databaseUrl, kafkaBrokers);
   log('starting the five apps');
-  const platform = await startPlatform({
-    databaseUrl,
-    redisUrl,
-    kafkaBrokers,
-    governors: 1,
-    dispatchers: 1,
-    env: {},
-    accountTokenKey: randomBytes(32).toString('base64'),
-    callbackAllowedHosts: '127.0.0.1',
-    logLevel: 'warn',
-    logDir: resolve('tmp/bench-idle-logs'),
-  });
+  const platform = await startPlatform(singleReplicaSettings({ databaseUrl, redisUrl, kafkaBrokers }, resolve('tmp/bench-idle-logs')));
   try {
     log(`all ready; letting start-up settle for ${settle} s`);
     await sleep(settle * 1_000);

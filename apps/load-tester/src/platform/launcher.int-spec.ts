@@ -1,11 +1,10 @@
 // Starting the platform as the load tester does, interrupted before it is ready: what was
 // launched must stop with it (a run stopped by Ctrl-C or SIGTERM while the apps start would
 // otherwise leave them running, in the next run's consumer groups). Needs the apps built.
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPlatform } from './launcher';
+import { singleReplicaSettings, startPlatform } from './launcher';
 
 /** The app processes this test process started that are still running. */
 function runningApps(): number[] {
@@ -28,18 +27,10 @@ describe('startPlatform', () => {
     let stop: (() => Promise<void>) | undefined;
     // Nothing listens on port 1: the apps after the simulator could never become ready.
     const starting = startPlatform(
-      {
-        databaseUrl: 'postgres://sluice:sluice@127.0.0.1:1/none',
-        redisUrl: 'redis://127.0.0.1:1',
-        kafkaBrokers: '127.0.0.1:1',
-        governors: 1,
-        dispatchers: 1,
-        env: {},
-        accountTokenKey: randomBytes(32).toString('base64'),
-        callbackAllowedHosts: '127.0.0.1',
-        logLevel: 'warn',
-        logDir: mkdtempSync(join(tmpdir(), 'sluice-launcher-')),
-      },
+      singleReplicaSettings(
+        { databaseUrl: 'postgres://sluice:sluice@127.0.0.1:1/none', redisUrl: 'redis://127.0.0.1:1', kafkaBrokers: '127.0.0.1:1' },
+        mkdtempSync(join(tmpdir(), 'sluice-launcher-')),
+      ),
       (handed) => {
         stop = handed;
       },

@@ -1,5 +1,6 @@
 // Starts the built Sluice apps as child processes, as an operator would on one machine, and stops them.
 import { AppProcess, freePort, startAppProcess, stopApp, waitUntilReady } from '@sluice/processes';
+import { randomBytes } from 'node:crypto';
 
 export { WORKSPACE_ROOT } from '@sluice/processes';
 export type { AppProcess } from '@sluice/processes';
@@ -25,6 +26,20 @@ export interface PlatformSettings {
   readonly adminToken?: string;
   readonly logLevel: string;
   readonly logDir: string;
+}
+
+/** One replica of each app, no extra variables, callbacks signed with a fresh key and allowed to loopback, warnings and worse logged. */
+export function singleReplicaSettings(infrastructure: Pick<PlatformSettings, 'databaseUrl' | 'redisUrl' | 'kafkaBrokers'>, logDir: string): PlatformSettings {
+  return {
+    ...infrastructure,
+    governors: 1,
+    dispatchers: 1,
+    env: {},
+    accountTokenKey: randomBytes(32).toString('base64'),
+    callbackAllowedHosts: '127.0.0.1',
+    logLevel: 'warn',
+    logDir,
+  };
 }
 
 export interface StartedPlatform {

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { localInfraEnv, prepareInfrastructure } from '../platform/infrastructure';
 import { singleReplicaSettings, startPlatform } from '../platform/launcher';
-import { cpuSecondsUsed, HARNESS_PROCESSES, infrastructurePids, WatchedProcess } from '../platform/process-stats';
+import { cpuSecondsUsed, HARNESS_PROCESSES, infrastructurePids, secondsRunning, WatchedProcess } from '../platform/process-stats';
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
@@ -47,11 +47,15 @@ async function main(): Promise<number> {
     const started = performance.now();
     await sleep(seconds * 1_000);
     const elapsed = (performance.now() - started) / 1_000;
-    const percent = processes.map((p, i) => ({ name: p.name, percentOfCore: (100 * (cpuSecondsUsed(p) - (before[i] ?? 0))) / elapsed }));
+    // A server's idle cost depends on how long it has run: a broker a few minutes old still runs much of its code interpreted.
+    const percent = processes.map((p, i) => ({ name: p.name, percentOfCore: (100 * (cpuSecondsUsed(p) - (before[i] ?? 0))) / elapsed, runningSeconds: secondsRunning(p.pid) }));
     const platformPercent = percent.filter((p) => !HARNESS_PROCESSES.has(p.name)).reduce((sum, p) => sum + p.percentOfCore, 0);
     const loadAfter = loadavg();
     const lines = [`idle stack over ${elapsed.toFixed(0)} s, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} → ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`, ''];
-    for (const p of percent) lines.push(`${p.name.padEnd(18)} ${p.percentOfCore.toFixed(2).padStart(6)} % of a core${HARNESS_PROCESSES.has(p.name) ? ' (harness, not counted)' : ''}`);
+    for (const p of percent) {
+      const running = p.runningSeconds === null ? '' : `, running ${(p.runningSeconds / 60).toFixed(0)} min`;
+      lines.push(`${p.name.padEnd(18)} ${p.percentOfCore.toFixed(2).padStart(6)} % of a core${running}${HARNESS_PROCESSES.has(p.name) ? ' (harness, not counted)' : ''}`);
+    }
     lines.push('', `platform (apps, Postgres, Redis, Kafka): ${platformPercent.toFixed(2)} % of one core`);
     process.stdout.write(`${lines.join('\n')}\n`);
     const file = resolve(values.out ?? `tmp/idle-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuPerMessage, HARNESS_POSTGRES, parseRssBytes, parseStat, ProcessSampler, ProcessSummary } from './process-stats';
+import { cpuPerMessage, HARNESS_POSTGRES, parseRssBytes, parseStat, ProcessSampler, ProcessSummary, secondsRunning, TICKS_PER_SECOND } from './process-stats';
 
 const process = (name: string, cpuSeconds: number): ProcessSummary => ({
   name,
@@ -45,9 +45,20 @@ describe('cpuPerMessage', () => {
 });
 
 describe('/proc parsing', () => {
-  it('reads ppid and utime + stime after a command name with spaces', () => {
-    const fields = ['S', '42', ...Array.from({ length: 9 }, () => '0'), '150', '50'];
-    expect(parseStat(`123 (node main (x)) ${fields.join(' ')}`)).toEqual({ ppid: 42, ticks: 200 });
+  it('reads ppid, utime + stime and the start time after a command name with spaces', () => {
+    const fields = ['S', '42', ...Array.from({ length: 9 }, () => '0'), '150', '50', ...Array.from({ length: 6 }, () => '0'), '90000', '0'];
+    expect(parseStat(`123 (node main (x)) ${fields.join(' ')}`)).toEqual({ ppid: 42, ticks: 200, startTicks: 90_000 });
+  });
+
+  it('tells how long a process has been running from its start time and the uptime', () => {
+    const proc = mkdtempSync(join(tmpdir(), 'proc-'));
+    mkdirSync(join(proc, '77'));
+    const fields = ['S', '1', ...Array.from({ length: 9 }, () => '0'), '0', '0', ...Array.from({ length: 6 }, () => '0'), String(1_000 * TICKS_PER_SECOND), '0'];
+    writeFileSync(join(proc, '77', 'stat'), `77 (java) ${fields.join(' ')}`);
+    writeFileSync(join(proc, 'uptime'), '4600.50 9000.00\n');
+    expect(secondsRunning(77, proc)).toBeCloseTo(3_600.5, 5);
+    expect(secondsRunning(78, proc)).toBeNull();
+    rmSync(proc, { recursive: true, force: true });
   });
 
   it('reads VmRSS in bytes', () => {

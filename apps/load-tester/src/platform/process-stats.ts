@@ -66,11 +66,13 @@ function clockTicksPerSecond(): number {
   }
 }
 
-const TICKS_PER_SECOND = clockTicksPerSecond();
+export const TICKS_PER_SECOND = clockTicksPerSecond();
 
 interface StatLine {
   readonly ppid: number;
   readonly ticks: number;
+  /** When the process started, in clock ticks after boot (null when the line stops short of it). */
+  readonly startTicks: number | null;
 }
 
 /** /proc/<pid>/stat: the fields after the parenthesised command name (which may hold spaces). */
@@ -78,10 +80,23 @@ export function parseStat(line: string): StatLine | null {
   const close = line.lastIndexOf(')');
   if (close < 0) return null;
   const fields = line.slice(close + 2).split(' ');
-  // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
+  // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15, starttime 22.
   const ppid = Number(fields[1]);
   const ticks = Number(fields[11]) + Number(fields[12]);
-  return Number.isFinite(ppid) && Number.isFinite(ticks) ? { ppid, ticks } : null;
+  const startTicks = fields[19] === undefined ? NaN : Number(fields[19]);
+  return Number.isFinite(ppid) && Number.isFinite(ticks) ? { ppid, ticks, startTicks: Number.isFinite(startTicks) ? startTicks : null } : null;
+}
+
+/** How long the process has been running, in seconds (null when it is gone). */
+export function secondsRunning(pid: number, proc = '/proc'): number | null {
+  const stat = readStat(pid, proc);
+  if (stat?.startTicks == null) return null;
+  try {
+    const uptime = Number(readFileSync(`${proc}/uptime`, 'utf8').split(' ')[0]);
+    return Number.isFinite(uptime) ? Math.max(0, uptime - stat.startTicks / TICKS_PER_SECOND) : null;
+  } catch {
+    return null;
+  }
 }
 
 export function parseRssBytes(status: string): number {

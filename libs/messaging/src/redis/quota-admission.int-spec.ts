@@ -96,6 +96,36 @@ describe('QuotaAdmission (real Redis)', () => {
     }
   });
 
+  it('keeps no timer for the clock while no admission is asked for, and stops one 2 s after the last', async () => {
+    const sampled = admitter();
+    const clockRedis = redis.duplicate();
+    const times = jest.spyOn(clockRedis, 'time');
+    const stop = sampled.keepClockTight(clockRedis, 20);
+    const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+    try {
+      await pause(200);
+      expect(sampled.clockSamplingArmed).toBe(false);
+      expect(times).not.toHaveBeenCalled();
+      await admitOne(sampled, newAccount(), mps(5));
+      expect(sampled.clockSamplingArmed).toBe(true);
+      await pause(200);
+      expect(times.mock.calls.length).toBeGreaterThan(0);
+      // Two seconds after the admission the timer has stopped: no measurement after that.
+      await pause(2_300);
+      expect(sampled.clockSamplingArmed).toBe(false);
+      const settled = times.mock.calls.length;
+      await pause(200);
+      expect(times.mock.calls.length).toBe(settled);
+      // The next admission arms it again.
+      await admitOne(sampled, newAccount(), mps(5));
+      expect(sampled.clockSamplingArmed).toBe(true);
+    } finally {
+      stop();
+      times.mockRestore();
+      clockRedis.disconnect();
+    }
+  });
+
   it('admits again once the window has room, on Redis time', async () => {
     const account = newAccount();
     const window: QuotaWindow = { scope: `num:${randomUUID()}:sms`, limit: 2, windowMs: 150 };

@@ -261,6 +261,14 @@ export type AdmissionResult =
 /** How much longer than the longest window an answer is kept: past that, its unit has left every window. */
 const ANSWER_KEPT_BEYOND_WINDOW_MS = 1_000;
 
+/** `QuotaAdmission.keepClockTight`'s measurements: the connection, the interval, the timer while armed. */
+interface ClockSampler {
+  readonly clockRedis: Redis;
+  readonly everyMs: number;
+  timer: NodeJS.Timeout | null;
+  sampling: boolean;
+}
+
 /** How long after the last admission asked for the clock is still measured on round trips of its own. */
 const CLOCK_SAMPLING_AFTER_ASK_MS = 2_000;
 
@@ -270,6 +278,8 @@ export class QuotaAdmission {
   private readonly clock = new RedisClockOffset();
   /** When an admission was last asked for (this process's clock). */
   private lastAskedAt = Number.NEGATIVE_INFINITY;
+  /** The clock's own measurements (`keepClockTight`), when asked for. */
+  private clockSampler: ClockSampler | null = null;
   /**
    * Rebuilds of missing windows under way, by their keys: the admissions of one account that
    * find its windows gone together (every account's, after a carrier outage longer than their
@@ -341,6 +351,7 @@ export class QuotaAdmission {
       if (rebuilding) await rebuilding.catch(() => undefined);
       const asked = preciseNowMs();
       this.lastAskedAt = asked;
+      this.armClockSampling();
       const reply = (await this.scripts.admit(keys.length * 3, ...keys, ...lanes, ...shifts, ...args)) as unknown[];
       const [now, outcome, detail, place] = reply.slice(0, 4).map(Number) as [number, number, number, number];
       this.clock.observe(asked, preciseNowMs(), now);
@@ -432,21 +443,49 @@ export class QuotaAdmission {
    * a fraction of it. Returns what stops it.
    */
   keepClockTight(clockRedis: Redis, everyMs: number): () => void {
-    let sampling = false;
+    const sampler: ClockSampler = { clockRedis, everyMs, timer: null, sampling: false };
+    this.clockSampler = sampler;
+    if (preciseNowMs() - this.lastAskedAt <= CLOCK_SAMPLING_AFTER_ASK_MS) this.armClockSampling();
+    return () => {
+      if (sampler.timer) clearInterval(sampler.timer);
+      sampler.timer = null;
+      if (this.clockSampler === sampler) this.clockSampler = null;
+    };
+  }
+
+  /** Whether the clock's own measurements have a timer armed now (none while no admission is asked for). */
+  get clockSamplingArmed(): boolean {
+    return this.clockSampler?.timer != null;
+  }
+
+  /**
+   * Starts the measurements `keepClockTight` asked for, unless they are running. The timer
+   * stops itself once no admission has been asked for within 2 s, and the next admission
+   * starts it again: an idle process keeps no timer for them.
+   */
+  private armClockSampling(): void {
+    const sampler = this.clockSampler;
+    if (!sampler || sampler.timer) return;
     const timer = setInterval(() => {
-      if (sampling || preciseNowMs() - this.lastAskedAt > CLOCK_SAMPLING_AFTER_ASK_MS) return;
-      sampling = true;
+      if (preciseNowMs() - this.lastAskedAt > CLOCK_SAMPLING_AFTER_ASK_MS) {
+        clearInterval(timer);
+        if (sampler.timer === timer) sampler.timer = null;
+        return;
+      }
+      if (sampler.sampling) return;
+      sampler.sampling = true;
       const asked = preciseNowMs();
-      clockRedis
+      sampler.clockRedis
         .time()
         .then(([seconds, micros]) => this.clock.observe(asked, preciseNowMs(), Number(seconds) * 1000 + Number(micros) / 1000))
         // A missed measurement leaves the last one in use, its bound widening with its age.
         .catch(() => undefined)
-        .finally(() => (sampling = false));
-    }, everyMs);
+        .finally(() => (sampler.sampling = false));
+    }, sampler.everyMs);
     timer.unref();
-    return () => clearInterval(timer);
+    sampler.timer = timer;
   }
+
 
   /** How far this process's reading of Redis time may be off now (infinite before the first admission): each settled time and hand-off carries it. */
   clockUncertaintyMs(): number {

@@ -527,6 +527,42 @@ describe('callback-service (real Kafka, Postgres and HTTP receivers)', () => {
     }, 180_000);
   });
 
+  describe('with a pool of one (CALLBACK_CONCURRENCY=1)', () => {
+    let service: Service;
+    const receiver = new TestReceiver();
+    let base: string;
+
+    beforeAll(async () => {
+      base = await receiver.start();
+      // A hold long enough that every answer comes within it: a row can then only come from a lack of room.
+      service = await startService({
+        CALLBACK_ALLOWED_HOSTS: '127.0.0.0/8,::1',
+        CALLBACK_CONCURRENCY: '1',
+        CALLBACK_DESTINATION_CONCURRENCY: '32',
+        CALLBACK_FEED_HOLD_MS: '5000',
+      });
+    }, 90_000);
+
+    afterAll(async () => {
+      if (service) await stopApp(service.app);
+      await receiver.stop();
+    });
+
+    it('leases a burst of statuses for a healthy destination from the feed, many times the pool, without a row', async () => {
+      const { authId } = await account();
+      const messages = await Promise.all(Array.from({ length: 48 }, () => feed.accept({ accountId: authId, url: `${base}/burst` })));
+      await feed.publish(messages.map((m) => m.event));
+      const uuids = messages.map((m) => m.messageUuid);
+      await settled(uuids, 48);
+      expect(new Set(receiver.received.map((c) => c.params['MessageUUID'])).size).toBe(48);
+      // Each answered at once, from the feed: its attempt is its record, and no status waited in a row for the claims.
+      expect(await dataSource.query(`SELECT count(*)::int AS n FROM callback_deliveries WHERE message_uuid = ANY($1)`, [uuids])).toEqual([{ n: 0 }]);
+      expect(await dataSource.query(`SELECT count(*)::int AS n FROM callback_attempts WHERE message_uuid = ANY($1) AND attempt = 1 AND succeeded`, [uuids])).toEqual([
+        { n: 48 },
+      ]);
+    });
+  });
+
   describe('with no allow-list (production defaults)', () => {
     let service: Service;
     const receiver = new TestReceiver();

@@ -133,9 +133,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     holdMs = 0,
   ): Promise<{ taken: T; fresh: Lease[] }> {
     const turn = this.leasing.then(async () => {
+      // The leases `take` may lease successors of (`leasedHere`), as they are when it asks.
+      const here = this.leasedHere();
       const taken = await take(this.capacity(depth, holdMs));
       const fresh = leased(taken)
-        .map((delivery) => this.dispatch(delivery))
+        .map((delivery) => this.dispatch(delivery, here.get(delivery.messageUuid)))
         .filter((lease) => lease.row === null);
       return { taken, fresh };
     });
@@ -203,6 +205,19 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     };
   }
 
+  /** The leases here with a row whose result is not written yet, by message. */
+  private leasedHere(): Map<string, Lease[]> {
+    const here = new Map<string, Lease[]>();
+    for (const key of this.unwrittenRows.keys()) {
+      const lease = this.unwritten.get(key);
+      if (lease === undefined) continue;
+      const leases = here.get(lease.delivery.messageUuid);
+      if (leases) leases.push(lease);
+      else here.set(lease.delivery.messageUuid, [lease]);
+    }
+    return here;
+  }
+
   /** One claim and the start of its attempts; the supervisor runs it again and again, after a back-off when it throws. */
   private async claimOnce(): Promise<void> {
     this.idleWait.looking();
@@ -238,9 +253,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   /**
    * Starts one leased delivery. A status of a message whose earlier status is leased here too
    * waits for it, and goes only if that one is finished; otherwise (it is to be retried) it is
-   * handed back to the claims, which keep the order.
+   * handed back to the claims, which keep the order. `earlier`: the leases of its message that
+   * Postgres was told are leased here when it was leased; one of them may have ended (and
+   * left the chain) since, to be tried again.
    */
-  private dispatch(delivery: ClaimedDelivery): Lease {
+  private dispatch(delivery: ClaimedDelivery, earlier: readonly Lease[] = []): Lease {
     const leasedAt = new Date();
     const lease = new Lease(delivery);
     this.unwritten.set(lease.key, lease);
@@ -248,6 +265,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const before = this.chains.get(delivery.messageUuid)?.state;
     const run = async (): Promise<CallbackDeliveryState> => {
       if (before && (await before) === CallbackDeliveryState.Pending) return this.handBack(lease);
+      if (earlier.some((e) => e.delivery.sequence < delivery.sequence && e.ended === CallbackDeliveryState.Pending)) return this.handBack(lease);
       if (this.gates.admit(delivery.destination) === 'reject') return this.record(lease, leasedAt, leasedAt, circuitOpen(delivery.destination));
       return this.attempt(lease, leasedAt);
     };

@@ -125,8 +125,8 @@ export interface ClaimCapacity {
   /** How long a claimed row stays invisible to other claims (longer than any attempt). */
   readonly leaseMs: number;
   /**
-   * Rows leased to the caller whose results are not written yet (`enqueue` only): a later
-   * status of theirs may be leased too, the caller sends it after them.
+   * Rows leased to the caller whose results are not written yet: a later status of theirs
+   * may be leased too, the caller sends it after them.
    */
   readonly leasedHere?: readonly string[];
 }
@@ -398,9 +398,12 @@ export class CallbackDeliveryRepository {
   /**
    * Leases due deliveries: oldest due first (earlier statuses first among equals), at most
    * `perDestination` (or the destination's own allowance) per destination, and never a
-   * status whose predecessor of the same message is still pending. `SKIP LOCKED` lets every
-   * replica claim at once; the lease (`next_attempt_at` moved past the attempt's end) hands
-   * a row back if its claimer dies.
+   * status whose predecessor of the same message is still pending, unless that predecessor
+   * is leased to the caller already (`leasedHere`) or is leased by this same claim: a
+   * message's pending statuses are taken together, in order, and the caller sends each after
+   * the one before (a claim may take the first few of them, never a later one without the
+   * earlier). `SKIP LOCKED` lets every replica claim at once; the lease (`next_attempt_at`
+   * moved past the attempt's end) hands a row back if its claimer dies.
    */
   async claim(capacity: ClaimCapacity): Promise<ClaimedDelivery[]> {
     if (capacity.limit <= 0) return [];
@@ -413,23 +416,30 @@ export class CallbackDeliveryRepository {
          WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND NOT (d.destination = ANY($1::text[]))
          ORDER BY d.next_attempt_at, d.sequence
          LIMIT $2
-       ), due AS (
-         SELECT d.id, d.destination, d.next_attempt_at, d.sequence
+       ), locked AS MATERIALIZED (
+         SELECT d.id, d.message_uuid, d.destination, d.next_attempt_at, d.sequence
          FROM callback_deliveries d
          -- = ANY(ARRAY(…)): primary-key probes of the candidates only, never a scan with a join.
          WHERE d.id = ANY (ARRAY(SELECT id FROM candidates)) AND ${pendingByKey('d')} AND d.next_attempt_at <= now()
-           AND (SELECT 1 FROM callback_deliveries p
-                WHERE p.message_uuid = d.message_uuid AND p.sequence < d.sequence AND ${pendingByKey('p')}
-                LIMIT 1) IS NULL
          FOR UPDATE OF d SKIP LOCKED
+       ), due AS (
+         -- Every earlier pending status of the message is locked here too or leased to the caller.
+         -- Then so is every earlier one's: the due statuses of a message are its first pending ones.
+         SELECT l.*, min(l.next_attempt_at) OVER (PARTITION BY l.message_uuid) AS first_at
+         FROM locked l
+         WHERE (SELECT 1 FROM callback_deliveries p
+                WHERE p.message_uuid = l.message_uuid AND p.sequence < l.sequence AND ${pendingByKey('p')}
+                  AND NOT (p.id = ANY ($8::bigint[])) AND NOT (p.id = ANY (ARRAY(SELECT id FROM locked)))
+                LIMIT 1) IS NULL
        ), chosen AS (
+         -- Ranked by message, then sequence: whatever the limits cut, a status is never taken without the earlier ones.
          SELECT r.id FROM (
-           SELECT id, destination, next_attempt_at, sequence,
-                  row_number() OVER (PARTITION BY destination ORDER BY next_attempt_at, sequence, id) AS rank
+           SELECT id, destination, first_at, message_uuid, sequence,
+                  row_number() OVER (PARTITION BY destination ORDER BY first_at, message_uuid, sequence) AS rank
            FROM due) r
          LEFT JOIN unnest($3::text[], $4::int[]) AS l(destination, allowance) ON l.destination = r.destination
          WHERE r.rank <= COALESCE(l.allowance, $5)
-         ORDER BY r.next_attempt_at, r.sequence, r.id
+         ORDER BY r.first_at, r.message_uuid, r.sequence
          LIMIT $6
        ), claimed AS (
          UPDATE callback_deliveries d
@@ -452,6 +462,7 @@ export class CallbackDeliveryRepository {
         capacity.perDestination,
         capacity.limit,
         capacity.leaseMs,
+        capacity.leasedHere ?? [],
       ],
     );
     return inSendingOrder(rows.map(toClaimedDelivery));

@@ -8,9 +8,20 @@ export const USER_AGENT = 'Sluice-Callback/1.0';
 /** `2021-07-13 13:04:06.799021+00:00`: Plivo's timestamp format, in UTC (as the message API writes it). */
 export function plivoTime(date: Date | null): string {
   if (!date) return '';
-  const iso = date.toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}000+00:00`;
+  // A message's callbacks repeat its times (queued, sent, delivered each carry MessageTime and QueuedTime): each is formatted once.
+  const ms = date.getTime();
+  let text = formattedTimes.get(ms);
+  if (text === undefined) {
+    const iso = date.toISOString();
+    text = `${iso.slice(0, 10)} ${iso.slice(11, 23)}000+00:00`;
+    if (formattedTimes.size >= MAX_FORMATTED_TIMES) formattedTimes.clear();
+    formattedTimes.set(ms, text);
+  }
+  return text;
 }
+
+const formattedTimes = new Map<number, string>();
+const MAX_FORMATTED_TIMES = 20_000;
 
 const SENT_OR_LATER: ReadonlySet<string> = new Set([MessageState.Sent, MessageState.Delivered, MessageState.Undelivered]);
 const REPORTED: ReadonlySet<string> = new Set([MessageState.Delivered, MessageState.Undelivered]);

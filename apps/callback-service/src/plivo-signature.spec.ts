@@ -77,6 +77,16 @@ describe('Plivo V3 signature', () => {
     }
   });
 
+  it('agrees with the SDK on non-ASCII tokens and fields, and on field sets that change from one request to the next', () => {
+    const sets: Array<Record<string, string>> = [FIELDS, { b: 'é', a: '日本' }, FIELDS, { Status: 'sent' }, { b: '1', a: '2' }, FIELDS];
+    for (const [i, params] of sets.entries()) {
+      const token = i % 2 === 0 ? TOKEN : `tökén-${i}`;
+      const nonce = newNonce();
+      const url = `https://example.com/café/${i}`;
+      expect(validateV3Signature('POST', url, nonce, token, plivoV3Signature('POST', url, params, nonce, token), params)).toBe(true);
+    }
+  });
+
   it('is rejected when a field, the url, the nonce or the token differ', () => {
     const url = 'https://example.com/status';
     const nonce = newNonce();

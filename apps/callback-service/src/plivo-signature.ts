@@ -5,7 +5,7 @@
 //   signature = base64(HMAC-SHA256(auth_token, base + "." + nonce))
 // The url is split with the same loose URI grammar the Node SDK uses (parseUri 1.2.2), so
 // that unusual urls produce the base the validator computes, not merely a correct one.
-import { createHmac, randomFillSync } from 'node:crypto';
+import { createHmac, createSecretKey, randomFillSync, type KeyObject } from 'node:crypto';
 import { parse as parseQuery } from 'node:querystring';
 
 export const SIGNATURE_HEADER = 'X-Plivo-Signature-V3';
@@ -51,7 +51,22 @@ export function plivoV3Signature(
   authToken: string,
 ): string {
   const payload = `${signatureBase(method, uri, params)}.${utf8Bytes(nonce)}`;
-  return createHmac('sha256', utf8Bytes(authToken)).update(payload).digest('base64');
+  return createHmac('sha256', hmacKey(authToken)).update(payload).digest('base64');
+}
+
+/** Each account's key prepared once: a string key is converted again for every signature. */
+const hmacKeys = new Map<string, KeyObject>();
+const MAX_HMAC_KEYS = 10_000;
+
+function hmacKey(authToken: string): KeyObject {
+  let key = hmacKeys.get(authToken);
+  if (key === undefined) {
+    // The bytes createHmac would key with for the string: the SDK's utf8-encoded token, written as UTF-8.
+    key = createSecretKey(Buffer.from(utf8Bytes(authToken), 'utf8'));
+    if (hmacKeys.size >= MAX_HMAC_KEYS) hmacKeys.clear();
+    hmacKeys.set(authToken, key);
+  }
+  return key;
 }
 
 /** A nonce like Plivo's: 20 random decimal digits, the first not 0. */
@@ -118,14 +133,30 @@ function sortedQuery(params: ParamMap): string {
   return pairs.join('&');
 }
 
+/** The keys last seen, and their sorted order: every status callback has the same fields, so they are sorted once. */
+let lastKeys: readonly string[] = [];
+let lastSorted: readonly string[] = [];
+
+function sortedKeys(params: Readonly<Record<string, string>>): readonly string[] {
+  const keys = Object.keys(params);
+  const same = keys.length === lastKeys.length && keys.every((key, i) => key === lastKeys[i]);
+  if (!same) {
+    lastKeys = keys;
+    lastSorted = [...keys].sort();
+  }
+  return lastSorted;
+}
+
 function sortedConcatenation(params: Readonly<Record<string, string>>): string {
-  return Object.keys(params)
-    .sort()
-    .map((key) => `${key}${params[key]}`)
-    .join('');
+  let concatenated = '';
+  for (const key of sortedKeys(params)) concatenated += `${key}${params[key]}`;
+  return concatenated;
 }
 
 /** The `utf8` package's encode(): the UTF-8 bytes of `text`, one character per byte, as the SDK applies to uri, nonce and token. */
 function utf8Bytes(text: string): string {
-  return Buffer.from(text, 'utf8').toString('latin1');
+  // ASCII is its own UTF-8.
+  return BEYOND_ASCII.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
 }
+
+const BEYOND_ASCII = /[\u0080-\uffff]/;

@@ -135,9 +135,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const turn = this.leasing.then(async () => {
       // The leases `take` may lease successors of (`leasedHere`), as they are when it asks.
       const here = this.leasedHere();
-      const taken = await take(this.capacity(depth, holdMs));
+      const taken = await take(this.capacity(depth, holdMs, here.rowIds));
       const fresh = leased(taken)
-        .map((delivery) => this.dispatch(delivery, here.get(delivery.messageUuid)))
+        .map((delivery) => this.dispatch(delivery, here.byMessage.get(delivery.messageUuid)))
         .filter((lease) => lease.row === null);
       return { taken, fresh };
     });
@@ -192,7 +192,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    * take from a healthy destination as many as it answers in that time, at most
    * FEED_LEASE_FACTOR × CALLBACK_CONCURRENCY in all: what is not answered then gets a leased row.
    */
-  private capacity(depth: number, holdMs = 0): ClaimCapacity {
+  private capacity(depth: number, holdMs: number, leasedHere: readonly string[]): ClaimCapacity {
     const { excluded, limited } = this.gates.allowances(depth, holdMs);
     const pool = this.config.CALLBACK_CONCURRENCY * (holdMs > 0 ? Math.max(depth, FEED_LEASE_FACTOR) : depth);
     return {
@@ -200,22 +200,24 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       excluded,
       limited,
       perDestination: this.config.CALLBACK_DESTINATION_CONCURRENCY * depth,
-      leasedHere: [...this.unwrittenRows.values()],
+      leasedHere,
       leaseMs: this.config.CALLBACK_LEASE_MS,
     };
   }
 
-  /** The leases here with a row whose result is not written yet, by message. */
-  private leasedHere(): Map<string, Lease[]> {
-    const here = new Map<string, Lease[]>();
-    for (const key of this.unwrittenRows.keys()) {
+  /** The leases here with a row whose result is not written yet: their rows' ids, and the leases by message. */
+  private leasedHere(): { rowIds: string[]; byMessage: Map<string, Lease[]> } {
+    const rowIds: string[] = [];
+    const byMessage = new Map<string, Lease[]>();
+    for (const [key, rowId] of this.unwrittenRows) {
+      rowIds.push(rowId);
       const lease = this.unwritten.get(key);
       if (lease === undefined) continue;
-      const leases = here.get(lease.delivery.messageUuid);
+      const leases = byMessage.get(lease.delivery.messageUuid);
       if (leases) leases.push(lease);
-      else here.set(lease.delivery.messageUuid, [lease]);
+      else byMessage.set(lease.delivery.messageUuid, [lease]);
     }
-    return here;
+    return { rowIds, byMessage };
   }
 
   /** One claim and the start of its attempts; the supervisor runs it again and again, after a back-off when it throws. */

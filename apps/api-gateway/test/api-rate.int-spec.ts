@@ -4,7 +4,7 @@
 import { eventually, testInfrastructure } from '@sluice/testing';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { ApiRateLimiter } from '../src/auth/api-rate.limiter';
+import { apiRateKey, ApiRateLimiter } from '../src/auth/api-rate.limiter';
 import type { GatewayConfig } from '../src/gateway.config';
 
 const RATE = 100;
@@ -31,7 +31,7 @@ describe('ApiRateLimiter across replicas (Redis)', () => {
     const [a, b] = [replica(), replica()];
     expect(admit(a, account, RATE).every((wait) => wait === 0)).toBe(true);
     // a's report is in Redis: the account has used its whole burst.
-    await eventually(async () => ((await redis.get(`{sluice:api-rate:${account}}`)) !== null ? true : undefined), 10_000, "a's report in Redis");
+    await eventually(async () => ((await redis.get(apiRateKey(account))) !== null ? true : undefined), 10_000, "a's report in Redis");
     // b is well within the rate on its own (90 of a burst of 100)...
     expect(admit(b, account, 90).every((wait) => wait === 0)).toBe(true);
     // ...but not in total: once b has reported, b answers with a wait (about 0.9 s).
@@ -46,9 +46,32 @@ describe('ApiRateLimiter across replicas (Redis)', () => {
     const [busy, quiet] = [newAccount(), newAccount()];
     const [a, b] = [replica(), replica()];
     admit(a, busy, RATE);
-    await eventually(async () => ((await redis.get(`{sluice:api-rate:${busy}}`)) !== null ? true : undefined), 10_000, "a's report in Redis");
+    await eventually(async () => ((await redis.get(apiRateKey(busy))) !== null ? true : undefined), 10_000, "a's report in Redis");
     admit(b, busy, 90);
     await eventually(async () => (b.check(busy, RATE) > 0 ? true : undefined), 10_000, 'b to refuse the busy account');
+    expect(b.check(quiet, RATE)).toBe(0);
+  });
+
+  it('reports every account a replica admitted in one report, however many', async () => {
+    const accounts = Array.from({ length: 1_200 }, newAccount);
+    const a = replica();
+    for (const account of accounts) admit(a, account, 1);
+    await eventually(async () => {
+      const meters = await redis.mget(...accounts.map(apiRateKey));
+      return meters.every((meter) => meter !== null) ? true : undefined;
+    }, 10_000, "every account's report in Redis");
+  });
+
+  it('answers each account of one report with its own wait', async () => {
+    const [busy, quiet] = [newAccount(), newAccount()];
+    const [a, b] = [replica(), replica()];
+    admit(a, busy, RATE);
+    await eventually(async () => ((await redis.get(apiRateKey(busy))) !== null ? true : undefined), 10_000, "a's report in Redis");
+    // One report of b carries both accounts: only the busy one is over the rate in total.
+    admit(b, busy, 90);
+    admit(b, quiet, 1);
+    await eventually(async () => (b.check(busy, RATE) > 0 ? true : undefined), 10_000, 'b to refuse the busy account');
+    expect(await redis.get(apiRateKey(quiet))).not.toBeNull();
     expect(b.check(quiet, RATE)).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 // The per-account API request rate (HTTP 429), a limit separate from the dispatch MPS.
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { luaScript, type LuaScript } from '@sluice/messaging';
 import type Redis from 'ioredis';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
 import { failFastRedis } from '../redis/fail-fast-redis';
@@ -29,33 +30,47 @@ export class GcraMeter {
 }
 
 /**
- * The same meter in Redis on Redis's clock, charged `cost` requests at once (this replica's
- * admissions since its last report). Admitted requests are always counted; the answer is
- * how long the account must now wait (0 when it is within its rate).
+ * The same meter in Redis on Redis's clock, for every account of one report at once: KEYS are
+ * the accounts' meters, ARGV a triple a key (interval and tolerance in µs, then `cost`, the
+ * requests this replica admitted since its last report). Admitted requests are always counted;
+ * the answer is, per key, how long the account must now wait in µs (0 when it is within its rate).
  */
 const GCRA_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local interval = tonumber(ARGV[1])
-local tolerance = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3])
-local tat = tonumber(redis.call('GET', KEYS[1])) or now
-if tat < now then tat = now end
-local next_tat = tat + interval * cost
-redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 1000)
-local wait = next_tat - now - tolerance - interval
-if wait > 0 then return wait end
-return 0`;
+local waits = {}
+for i = 1, #KEYS do
+  local interval = tonumber(ARGV[3 * i - 2])
+  local tolerance = tonumber(ARGV[3 * i - 1])
+  local cost = tonumber(ARGV[3 * i])
+  local tat = tonumber(redis.call('GET', KEYS[i])) or now
+  if tat < now then tat = now end
+  local next_tat = tat + interval * cost
+  redis.call('SET', KEYS[i], string.format('%.0f', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 1000)
+  local wait = next_tat - now - tolerance - interval
+  if wait > 0 then waits[i] = wait else waits[i] = 0 end
+end
+return waits`;
+
+/**
+ * An account's meter in Redis. Every account shares the hash tag, so that one script call
+ * reports them all (they would live in one slot of a cluster).
+ */
+export function apiRateKey(authId: string): string {
+  return `{sluice:api-rate}:${authId}`;
+}
+
+/** Accounts a script call reports at most: a report of more goes in several, so that none holds Redis for long. */
+const ACCOUNTS_PER_CALL = 500;
 
 /** How often a replica reports its admissions to Redis. */
 const REPORT_INTERVAL_MS = 20;
 
-type RedisWithGcra = Redis & { sluiceGcra(key: string, interval: number, tolerance: number, cost: number): Promise<number> };
-
 /**
  * Every replica meters each account exactly on its own (GCRA, in memory), so the answer
  * never waits for a network round trip. With REDIS_URL each replica also reports its
- * admissions per account to Redis every 20 ms, off the request path: when the account's
+ * admissions per account to Redis every 20 ms, off the request path, every account in one
+ * script call: when the account's
  * total over all replicas exceeds its rate, Redis says for how long, and every replica
  * answers 429 until then. Overshoot across replicas is bounded by what is admitted in
  * one report interval plus one Redis round trip. The report is armed by the first admission
@@ -69,16 +84,18 @@ export class ApiRateLimiter implements OnApplicationShutdown {
   /** Admissions per account not yet reported to Redis, with the rate they were metered at. */
   private unreported = new Map<string, { count: number; rate: number }>();
   private reporter: NodeJS.Timeout | null = null;
-  private readonly redis: RedisWithGcra | null;
+  private readonly redis: Redis | null;
+  private readonly gcra: LuaScript | null;
   private lastRedisWarning = 0;
 
   constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
     if (config.REDIS_URL) {
       const redis = failFastRedis(config.REDIS_URL, 'api-gateway-rate', 1_000, (error) => this.warn(error));
-      redis.defineCommand('sluiceGcra', { numberOfKeys: 1, lua: GCRA_LUA });
-      this.redis = redis as RedisWithGcra;
+      this.gcra = luaScript(redis, GCRA_LUA);
+      this.redis = redis;
     } else {
       this.redis = null;
+      this.gcra = null;
     }
   }
 
@@ -119,17 +136,29 @@ export class ApiRateLimiter implements OnApplicationShutdown {
       this.reportSoon();
       return;
     }
-    const batch = this.unreported;
+    const batch = [...this.unreported];
     this.unreported = new Map();
-    for (const [authId, { count, rate }] of batch) {
+    for (let from = 0; from < batch.length; from += ACCOUNTS_PER_CALL) this.reportPart(batch.slice(from, from + ACCOUNTS_PER_CALL));
+  }
+
+  private reportPart(part: ReadonlyArray<[string, { count: number; rate: number }]>): void {
+    const gcra = this.gcra;
+    if (!gcra) return;
+    const args: number[] = [];
+    for (const [, { count, rate }] of part) {
       const interval = Math.floor(1_000_000 / rate);
-      this.redis
-        .sluiceGcra(`{sluice:api-rate:${authId}}`, interval, interval * (Math.max(1, rate) - 1), count)
-        .then((waitMicros) => {
-          if (Number(waitMicros) > 0) this.blockedUntil.set(authId, Date.now() + Math.ceil(Number(waitMicros) / 1000));
-        })
-        .catch((error: unknown) => this.warn(error));
+      args.push(interval, interval * (Math.max(1, rate) - 1), count);
     }
+    gcra(part.length, ...part.map(([authId]) => apiRateKey(authId)), ...args)
+      .then((reply) => {
+        const waits = reply as unknown[];
+        const now = Date.now();
+        part.forEach(([authId], i) => {
+          const waitMicros = Number(waits[i]);
+          if (waitMicros > 0) this.blockedUntil.set(authId, now + Math.ceil(waitMicros / 1000));
+        });
+      })
+      .catch((error: unknown) => this.warn(error));
   }
 
   async onApplicationShutdown(): Promise<void> {

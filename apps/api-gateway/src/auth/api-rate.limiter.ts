@@ -70,11 +70,10 @@ const REPORT_INTERVAL_MS = 20;
  * Every replica meters each account exactly on its own (GCRA, in memory), so the answer
  * never waits for a network round trip. With REDIS_URL each replica also reports its
  * admissions per account to Redis every 20 ms, off the request path, every account in one
- * script call: when the account's
- * total over all replicas exceeds its rate, Redis says for how long, and every replica
- * answers 429 until then. Overshoot across replicas is bounded by what is admitted in
- * one report interval plus one Redis round trip. The report is armed by the first admission
- * after the previous one, so an idle gateway runs no timer for it.
+ * script call: when the account's total over all replicas exceeds its rate, Redis says for
+ * how long, and every replica answers 429 until then. Overshoot across replicas is bounded
+ * by what is admitted in one report interval plus one Redis round trip. The report is armed
+ * by the first admission after the previous one, so an idle gateway runs no timer for it.
  */
 @Injectable()
 export class ApiRateLimiter implements OnApplicationShutdown {

@@ -6,7 +6,8 @@ import { isFinal } from '@sluice/domain';
 import { CallbackDeliveryRepository, CallbackDeliveryState, CallbackEnqueue, inSendingOrder } from '@sluice/persistence';
 import { CALLBACK_CONFIG, CallbackConfig } from './callback.config';
 import { CallbackMetrics } from './callback.metrics';
-import { ClearCandidate, clearDelivery, newStatuses, statusKey, takeWithin } from './clear-statuses';
+import { CallbackAccounts } from './callback-accounts';
+import { AcceptedStatus, acceptedTemplate, ClearCandidate, clearDelivery, firstAppearance, newStatuses, statusKey, takeWithin } from './clear-statuses';
 import { DeliveryWorker } from './delivery.worker';
 import { destinationOf } from './destination-policy';
 import type { Lease } from './lease';
@@ -23,6 +24,8 @@ export class CallbackQueue {
 
   /** What this replica knows of recent messages: their destinations and how far their statuses are recorded. */
   private readonly known = new RecordedStatuses();
+  /** The accounts' tokens and retry schedules, for first statuses sent from their events. */
+  private readonly accounts = new CallbackAccounts((authIds) => this.deliveries.callbackAccounts(authIds));
 
   /**
    * One statement for the whole batch. Only each message's latest sequence is needed: the
@@ -45,8 +48,14 @@ export class CallbackQueue {
    * is the status before's with the event's status and record. A status leased before and
    * still under way here goes first (the worker chains them); if it is to be tried again,
    * those behind it are handed back to the claims, in order, as after the statement.
+   *
+   * A message's first status goes the same way, without the statement, when the batch has
+   * the event its acceptance published right after its commit (with the fields its
+   * callbacks need) and no handler can have been given that event before (`fresh`): no
+   * record of the message's statuses can exist yet. Its account's token and retry schedule
+   * come from `CallbackAccounts`.
    */
-  async enqueue(events: readonly SmsStatusPayload[]): Promise<number> {
+  async enqueue(events: readonly SmsStatusPayload[], freshEvents: ReadonlySet<SmsStatusPayload> = new Set()): Promise<number> {
     if (events.length === 0) return 0;
     const epoch = this.known.epoch;
     const latest = new Map<string, SmsStatusPayload>();
@@ -56,21 +65,39 @@ export class CallbackQueue {
       const seen = latest.get(event.messageUuid);
       if (!seen || event.sequence > seen.sequence) latest.set(event.messageUuid, event);
     }
-    const unknown = [...latest.keys()].filter((messageUuid) => !this.known.get(messageUuid));
-    const urls = unknown.length > 0 ? await this.deliveries.callbackUrls(unknown) : new Map<string, string>();
+    const firsts = new Map<string, AcceptedStatus>();
+    const unknown: string[] = [];
+    for (const messageUuid of latest.keys()) {
+      if (this.known.get(messageUuid)) continue;
+      const first = firstAppearance(batch, messageUuid, freshEvents);
+      if (first) firsts.set(messageUuid, first);
+      else unknown.push(messageUuid);
+    }
+    const [urls, accounts] = await Promise.all([
+      unknown.length > 0 ? this.deliveries.callbackUrls(unknown) : new Map<string, string>(),
+      this.accounts.get([...firsts.values()].filter((f) => f.accepted.callbackUrl !== null).map((f) => f.accountId)),
+    ]);
     const destinations = new Map<string, string | null>();
     const items: CallbackEnqueue[] = [];
     const candidates: ClearCandidate[] = [];
     for (const [messageUuid, { sequence, state }] of latest) {
       const known = this.known.get(messageUuid);
-      const url = urls.get(messageUuid);
+      const first = firsts.get(messageUuid);
+      const url = first ? (first.accepted.callbackUrl ?? undefined) : urls.get(messageUuid);
       const destination = known ? known.destination : url === undefined ? null : destinationOf(url);
       if (!known) this.known.learnDestination(messageUuid, destination);
       destinations.set(messageUuid, destination);
       const recordedThrough = known?.recordedThrough ?? 0;
       // Without a url there is nothing to record; a final status ends what is known of the message.
       if (destination === null) this.known.recorded(messageUuid, sequence, isFinal(state));
-      else if (sequence > recordedThrough) {
+      else if (first && url !== undefined) {
+        const account = accounts.get(first.accountId);
+        const statuses = newStatuses(batch, messageUuid, 0, sequence);
+        if (account && statuses) {
+          const template = acceptedTemplate(first, url, destination, account, this.config.CALLBACK_RETRY_DELAYS_MS);
+          candidates.push({ messageUuid, destination, template, events: statuses, first: true });
+        } else items.push({ messageUuid, sequence, destination, recordedThrough });
+      } else if (sequence > recordedThrough) {
         const clear = this.known.clearNow(messageUuid);
         const fresh = clear ? newStatuses(batch, messageUuid, recordedThrough, sequence) : null;
         if (clear && fresh) candidates.push({ messageUuid, destination, template: clear.template, events: fresh });
@@ -86,7 +113,9 @@ export class CallbackQueue {
         }
         const outcome = await this.deliveries.enqueue(items, this.config.CALLBACK_RETRY_DELAYS_MS, clear.capacity);
         const leased = clear.taken.flatMap(({ template, events }) => events.map((event) => clearDelivery(template, event)));
-        this.metrics.clearStatuses.inc(leased.length);
+        const firstLeased = clear.taken.reduce((n, candidate) => (candidate.first ? n + candidate.events.length : n), 0);
+        this.metrics.firstStatuses.inc(firstLeased);
+        this.metrics.clearStatuses.inc(leased.length - firstLeased);
         return {
           created: new Set([...outcome.created, ...leased.map((d) => statusKey(d.messageUuid, d.sequence))]),
           claimed: inSendingOrder([...leased, ...outcome.claimed]),

@@ -18,6 +18,7 @@ export class CallbackMetrics {
   readonly replies;
   readonly feedHeld;
   readonly clearStatuses;
+  readonly firstStatuses;
 
   constructor(metrics: MetricsRegistry) {
     this.events = metrics.counter('callback_events_total', 'Status events consumed, by what they led to', ['outcome']);
@@ -47,6 +48,10 @@ export class CallbackMetrics {
     this.clearStatuses = metrics.counter(
       'callback_clear_statuses_total',
       'Statuses of messages whose earlier statuses this replica reported, leased without reading Postgres',
+    );
+    this.firstStatuses = metrics.counter(
+      'callback_first_statuses_total',
+      'First statuses of messages, leased from the events their acceptance published without reading Postgres',
     );
   }
 }

@@ -1,6 +1,6 @@
-import { MessageErrorCode, MessageState, MessageType, SmsStatusPayload } from '@sluice/contracts';
+import { CallbackMethod, MessageErrorCode, MessageState, MessageType, SmsStatusPayload } from '@sluice/contracts';
 import { CallbackKind, ClaimCapacity, ClaimedDelivery } from '@sluice/persistence';
-import { ClearCandidate, clearDelivery, newStatuses, statusKey, takeWithin } from './clear-statuses';
+import { acceptedTemplate, ClearCandidate, clearDelivery, firstAppearance, newStatuses, statusKey, takeWithin } from './clear-statuses';
 
 const record = { totalRate: '0.00500', totalAmount: '0.00500', mcc: '310', mnc: '260', sentAt: 1_700_000_001_000, deliveryReportAt: null };
 
@@ -110,5 +110,68 @@ describe('clearDelivery', () => {
     expect(delivery).toMatchObject({ id: null, claims: 0, attempts: 0, sequence: 2, status: MessageState.Sent, contentKey: null, url: template.url, authTokenEncrypted: 'sealed' });
     expect(delivery.occurredAt).toEqual(new Date(1_700_000_000_002));
     expect(delivery.message).toEqual({ ...template.message, mcc: '310', mnc: '260', sentAt: new Date(1_700_000_001_000), deliveryReportAt: null });
+  });
+});
+
+describe('first statuses from their events', () => {
+  const accepted = { callbackUrl: 'https://example.com/status?x=1', callbackMethod: CallbackMethod.Get, from: '14155550100', to: '1202555XXXX', type: MessageType.Sms, units: 2, powerpackUuid: null };
+  const acceptedRecord = { totalRate: '0.00500', totalAmount: '0.01000', mcc: null, mnc: null, sentAt: null, deliveryReportAt: null };
+  const queued: SmsStatusPayload = { ...event('m1', 1, MessageState.Queued), record: acceptedRecord, accepted };
+  const batchOf = (...events: SmsStatusPayload[]) => new Map(events.map((e) => [statusKey(e.messageUuid, e.sequence), e]));
+
+  it('takes the first status only as its acceptance published it, and only when no handler had it before', () => {
+    expect(firstAppearance(batchOf(queued), 'm1', new Set([queued]))).toEqual(queued);
+    // Given to a handler before (a rebalance, a redelivery).
+    expect(firstAppearance(batchOf(queued), 'm1', new Set())).toBeNull();
+    // The outbox sweep's copy carries neither the acceptance fields nor the record.
+    const swept = event('m1', 1, MessageState.Queued, false);
+    expect(firstAppearance(batchOf(swept), 'm1', new Set([swept]))).toBeNull();
+    const withoutAccepted = { ...queued, accepted: null };
+    expect(firstAppearance(batchOf(withoutAccepted), 'm1', new Set([withoutAccepted]))).toBeNull();
+    // A later status alone tells nothing of the first.
+    const sent = event('m1', 2, MessageState.Sent);
+    expect(firstAppearance(batchOf(sent), 'm1', new Set([sent]))).toBeNull();
+  });
+
+  it("builds the first status's delivery from its event and the account's settings", () => {
+    const first = firstAppearance(batchOf(queued), 'm1', new Set([queued]));
+    if (!first) throw new Error('no first status');
+    const delivery = acceptedTemplate(first, 'https://example.com/status?x=1', 'https://example.com', { authTokenEncrypted: 'sealed', retryDelaysMs: null }, [5_000]);
+    expect(delivery).toEqual({
+      id: null,
+      kind: CallbackKind.Status,
+      claims: 0,
+      messageUuid: 'm1',
+      sequence: 1,
+      accountId: 'MA1',
+      status: MessageState.Queued,
+      errorCode: MessageErrorCode.Ok,
+      occurredAt: new Date(queued.occurredAt),
+      url: 'https://example.com/status?x=1',
+      method: CallbackMethod.Get,
+      destination: 'https://example.com',
+      retryDelaysMs: [5_000],
+      attempts: 0,
+      authTokenEncrypted: 'sealed',
+      inbound: null,
+      contentKey: null,
+      message: {
+        fromNumber: '14155550100',
+        toNumber: '1202555XXXX',
+        messageType: MessageType.Sms,
+        units: 2,
+        totalRate: '0.00500',
+        totalAmount: '0.01000',
+        mcc: null,
+        mnc: null,
+        messageTime: new Date(queued.occurredAt),
+        queuedAt: new Date(queued.occurredAt),
+        sentAt: null,
+        deliveryReportAt: null,
+        powerpackUuid: null,
+      },
+    });
+    // The account's own schedule wins over the service's.
+    expect(acceptedTemplate(first, 'https://example.com/status?x=1', 'https://example.com', { authTokenEncrypted: null, retryDelaysMs: [100, 200] }, [5_000]).retryDelaysMs).toEqual([100, 200]);
   });
 });

@@ -1,8 +1,8 @@
 // The statuses of a clear message (RecordedStatuses) go without Postgres: their request is
 // built from the status event and the status leased before, and they take their room at the
 // destination here, as the enqueue statement would have given it.
-import type { SmsStatusPayload, StatusRecordFields } from '@sluice/contracts';
-import { CallbackKind, ClaimCapacity, ClaimedDelivery } from '@sluice/persistence';
+import type { AcceptedMessageFields, SmsStatusPayload, StatusRecordFields } from '@sluice/contracts';
+import { CallbackAccount, CallbackKind, ClaimCapacity, ClaimedDelivery } from '@sluice/persistence';
 
 /** A message whose new statuses can all go without Postgres, in sequence order. */
 export interface ClearCandidate {
@@ -10,6 +10,68 @@ export interface ClearCandidate {
   readonly destination: string;
   readonly template: ClaimedDelivery;
   readonly events: ReadonlyArray<SmsStatusPayload & { readonly record: StatusRecordFields }>;
+  /** Its statuses start with its first: the template is built from that status's event (`acceptedTemplate`). */
+  readonly first?: boolean;
+}
+
+/** The first status of a message as its acceptance published it, with what its callbacks need. */
+export type AcceptedStatus = SmsStatusPayload & { readonly record: StatusRecordFields; readonly accepted: AcceptedMessageFields };
+
+/**
+ * The message's first status, when it can go from its event alone: the batch has it with its
+ * acceptance fields, as published right after the acceptance's commit, and no handler can
+ * have been given it before (`fresh`), so no record of it can exist anywhere yet.
+ */
+export function firstAppearance(batch: ReadonlyMap<string, SmsStatusPayload>, messageUuid: string, fresh: ReadonlySet<SmsStatusPayload>): AcceptedStatus | null {
+  const event = batch.get(statusKey(messageUuid, 1));
+  if (!event?.record || !event.accepted || !fresh.has(event)) return null;
+  return { ...event, record: event.record, accepted: event.accepted };
+}
+
+/**
+ * What the first status's request needs, from its event and the account's settings: the
+ * delivery the enqueue statement would have leased for it.
+ */
+export function acceptedTemplate(first: AcceptedStatus, url: string, destination: string, account: CallbackAccount, defaultRetryDelaysMs: readonly number[]): ClaimedDelivery {
+  const { accepted } = first;
+  const acceptedAt = new Date(first.occurredAt);
+  return clearDelivery(
+    {
+      id: null,
+      kind: CallbackKind.Status,
+      claims: 0,
+      messageUuid: first.messageUuid,
+      sequence: first.sequence,
+      accountId: first.accountId,
+      status: first.state,
+      errorCode: first.errorCode,
+      occurredAt: acceptedAt,
+      url,
+      method: accepted.callbackMethod,
+      destination,
+      retryDelaysMs: account.retryDelaysMs ?? defaultRetryDelaysMs,
+      attempts: 0,
+      authTokenEncrypted: account.authTokenEncrypted,
+      inbound: null,
+      contentKey: null,
+      message: {
+        fromNumber: accepted.from,
+        toNumber: accepted.to,
+        messageType: accepted.type,
+        units: accepted.units,
+        totalRate: first.record.totalRate,
+        totalAmount: first.record.totalAmount,
+        mcc: null,
+        mnc: null,
+        messageTime: acceptedAt,
+        queuedAt: acceptedAt,
+        sentAt: null,
+        deliveryReportAt: null,
+        powerpackUuid: accepted.powerpackUuid,
+      },
+    },
+    first,
+  );
 }
 
 /**

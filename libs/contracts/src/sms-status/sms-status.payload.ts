@@ -1,4 +1,4 @@
-import type { MessageErrorCode, MessageState } from '../message';
+import type { CallbackMethod, MessageErrorCode, MessageState, MessageType } from '../message';
 
 /**
  * The fields of a message's record that a state change may set, as that change left them:
@@ -15,6 +15,22 @@ export interface StatusRecordFields {
   readonly deliveryReportAt: number | null;
 }
 
+/**
+ * What a message's status callbacks carry that is fixed at acceptance, as stored (`from` and
+ * `to` already reduced to what the message's `log` mode keeps). The message's time and its
+ * queued time are its acceptance: the `occurredAt` of its first status.
+ */
+export interface AcceptedMessageFields {
+  /** Null when the message has no callback url. */
+  readonly callbackUrl: string | null;
+  readonly callbackMethod: CallbackMethod;
+  readonly from: string;
+  readonly to: string;
+  readonly type: MessageType;
+  readonly units: number;
+  readonly powerpackUuid: string | null;
+}
+
 /** One state change of one message; `sequence` orders the changes of a message. */
 export interface SmsStatusPayload {
   readonly messageUuid: string;
@@ -25,8 +41,15 @@ export interface SmsStatusPayload {
   /** Epoch milliseconds of the transition. */
   readonly occurredAt: number;
   /**
-   * Set by the transitions after acceptance; null or absent on the statuses written at
-   * acceptance and on events written before the field existed (their readers look the record up).
+   * Set on the copy a writer publishes right after its commit, at acceptance and at every
+   * transition; null or absent on the copies the outbox sweep publishes and on events
+   * written before the field existed (their readers look the record up).
    */
   readonly record?: StatusRecordFields | null;
+  /**
+   * Set on the statuses written at acceptance as the writer publishes them, once, right
+   * after its commit; null or absent on every other copy (the outbox sweep's) and every later
+   * status. A reader may take an event that has it as the message's first appearance.
+   */
+  readonly accepted?: AcceptedMessageFields | null;
 }

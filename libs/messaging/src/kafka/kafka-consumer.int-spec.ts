@@ -151,6 +151,45 @@ describe('Kafka batch consumer (real Kafka)', () => {
     }
   });
 
+  it('marks fresh only the records appended after its first fetch of their partition, and none that a failed handler was given', async () => {
+    const topic = await privateTopic(1);
+    const key = randomUUID();
+    // In the log before the member joins: another member may have handled them.
+    await producer.publishRaw(topic, [1, 2].map((sequence) => ({ key, value: JSON.stringify(statusEvent(key, sequence)) })));
+    const handed: Array<{ sequence: number; fresh: boolean }> = [];
+    let failOnce = true;
+    const consumer = consumers.create({
+      groupId: `int-test-${randomUUID()}`,
+      topic: Topic.SmsStatus,
+      readFrom: topic,
+      handle: async (records) => {
+        handed.push(...records.map((r) => ({ sequence: r.payload.sequence, fresh: r.fresh })));
+        if (failOnce && records.some((r) => r.payload.sequence === 3)) {
+          failOnce = false;
+          throw new Error('the first batch with sequence 3 fails');
+        }
+      },
+    });
+    await consumer.start();
+    try {
+      await eventually(async () => (handed.length >= 2 ? true : undefined), 30_000, 'the records from before');
+      await producer.publishRaw(topic, [{ key, value: JSON.stringify(statusEvent(key, 3)) }]);
+      await eventually(async () => (handed.filter((h) => h.sequence === 3).length >= 2 ? true : undefined), 30_000, 'sequence 3, failed and redelivered');
+      await producer.publishRaw(topic, [{ key, value: JSON.stringify(statusEvent(key, 4)) }]);
+      await eventually(async () => (handed.some((h) => h.sequence === 4) ? true : undefined), 30_000, 'sequence 4');
+    } finally {
+      await consumer.stop();
+    }
+    expect(handed).toEqual([
+      { sequence: 1, fresh: false },
+      { sequence: 2, fresh: false },
+      { sequence: 3, fresh: true },
+      // Redelivered by Kafka after the failure: given to the handler before.
+      { sequence: 3, fresh: false },
+      { sequence: 4, fresh: true },
+    ]);
+  });
+
   it('when the merged call fails, handles each partition alone: one that keeps failing does not hold back the others', async () => {
     const topic = await privateTopic(6);
     const keys = Array.from({ length: 12 }, () => randomUUID());

@@ -14,6 +14,13 @@ export interface ConsumedRecord<T extends Topic> {
   readonly payload: TopicPayloads[T];
   readonly partition: number;
   readonly offset: string;
+  /**
+   * No handler can have been given this record before: it was appended after this member's
+   * first fetch of its partition in the current membership of the group (every earlier record
+   * may have been handled by the partition's previous owner, its offset not yet committed),
+   * and no handler of this member has failed on it or on a record after it.
+   */
+  readonly fresh: boolean;
 }
 
 export interface BatchConsumerOptions<T extends Topic> {
@@ -106,6 +113,8 @@ export class BatchConsumer<T extends Topic> {
   private readonly startedAtFetch = new Map<number, number>();
   /** The handled offsets of the current kafkajs consumer, not yet committed. */
   private commits: DeferredCommits | null = null;
+  /** Per partition, the first offset that is fresh (ConsumedRecord.fresh) in this membership: set by its first batch. */
+  private readonly freshFrom = new Map<number, number>();
 
   constructor(
     private readonly options: BatchConsumerOptions<T>,
@@ -176,6 +185,7 @@ export class BatchConsumer<T extends Topic> {
     }, MAX_MERGED_BATCHES);
     this.joined = false;
     this.startedAtFetch.clear();
+    this.freshFrom.clear();
     this.listen(consumer, generation, commits);
     return (async () => {
       // A stop or restart while joining leaves this consumer behind: it leaves at once.
@@ -214,6 +224,8 @@ export class BatchConsumer<T extends Topic> {
       active();
       // A partition this member held may be another's now: its old offsets are not committed over the new owner's.
       commits.drop();
+      // Every partition's first batch of this membership may hold records another member handled.
+      this.freshFrom.clear();
       this.joined = true;
       this.crashedGeneration = -1;
       this.options.onJoin?.();
@@ -303,9 +315,15 @@ export class BatchConsumer<T extends Topic> {
     try {
       const records: Array<ConsumedRecord<T>> = [];
       const deadLetters: DeadLetter[] = [];
+      // The partition's end when this member first fetched it: nothing from there on was in the log before.
+      let freshFrom = this.freshFrom.get(batch.partition);
+      if (freshFrom === undefined) {
+        freshFrom = Number(batch.highWatermark);
+        this.freshFrom.set(batch.partition, freshFrom);
+      }
       for (const message of batch.messages) {
         const decoded = decodeRecord(this.options.topic, message.value);
-        if (decoded.ok) records.push({ payload: decoded.payload, partition: batch.partition, offset: message.offset });
+        if (decoded.ok) records.push({ payload: decoded.payload, partition: batch.partition, offset: message.offset, fresh: Number(message.offset) >= freshFrom });
         else deadLetters.push(this.deadLetter(batch.partition, message, decoded.reason, decoded.detail));
       }
       // Set aside before the rest is handled: a failure redelivers the batch, poison records included.
@@ -334,6 +352,10 @@ export class BatchConsumer<T extends Topic> {
         { err: error, topic: this.topicName, partition: records[0]?.partition, fromOffset: records[0]?.offset, records: records.length },
         'handling a batch failed; Kafka redelivers it',
       );
+      // What is redelivered was given to the handler already.
+      for (const { partition, offset } of records) {
+        this.freshFrom.set(partition, Math.max(this.freshFrom.get(partition) ?? 0, Number(offset) + 1));
+      }
       throw error;
     }
   }

@@ -3,6 +3,8 @@
 // that every Topic has one and that each covers exactly the fields of its payload type.
 import { z } from '@sluice/config';
 import {
+  AcceptedMessageFields,
+  CallbackMethod,
   DeadLetterReason,
   LogMode,
   MessageErrorCode,
@@ -64,6 +66,16 @@ const statusRecord = {
   deliveryReportAt: epochMs.nullable(),
 } satisfies PayloadShape<StatusRecordFields>;
 
+const acceptedMessage = {
+  callbackUrl: z.string().min(1).nullable(),
+  callbackMethod: oneOf(CallbackMethod),
+  from: z.string(),
+  to: z.string(),
+  type: oneOf(MessageType),
+  units: count,
+  powerpackUuid: id.nullable(),
+} satisfies PayloadShape<AcceptedMessageFields>;
+
 const smsStatus = {
   messageUuid: id,
   accountId: id,
@@ -72,6 +84,7 @@ const smsStatus = {
   sequence: count,
   occurredAt: epochMs,
   record: z.object(statusRecord).nullable().optional(),
+  accepted: z.object(acceptedMessage).nullable().optional(),
 } satisfies PayloadShape<SmsStatusPayload>;
 
 const opsAlert = {

@@ -44,6 +44,14 @@ export interface CallbackMessageFields {
   readonly powerpackUuid: string | null;
 }
 
+/** What an account's status callbacks take from its record. */
+export interface CallbackAccount {
+  /** The account's auth token, sealed (null: created without ACCOUNT_TOKEN_KEY; its callbacks go unsigned). */
+  readonly authTokenEncrypted: string | null;
+  /** The account's own retry schedule; null: the service's. */
+  readonly retryDelaysMs: readonly number[] | null;
+}
+
 /**
  * What an inbound message's request to the Message URL carries, kept on its delivery row
  * until the delivery is finished. When the Application does not log incoming messages, the
@@ -252,6 +260,18 @@ export class CallbackDeliveryRepository {
       [messageUuids],
     );
     return new Map(rows.map((r) => [r.message_uuid, r.callback_url]));
+  }
+
+  /** The callback settings of those accounts that exist, by auth id. */
+  async callbackAccounts(authIds: readonly string[]): Promise<Map<string, CallbackAccount>> {
+    if (authIds.length === 0) return new Map();
+    const rows: Array<{ auth_id: string; auth_token_encrypted: string | null; callback_retry_delays_ms: number[] | null }> = await preparedQuery(this.dataSource,
+      `SELECT auth_id, auth_token_encrypted, callback_retry_delays_ms FROM accounts WHERE auth_id = ANY($1::varchar[])`,
+      [authIds],
+    );
+    return new Map(
+      rows.map((r) => [r.auth_id, { authTokenEncrypted: r.auth_token_encrypted, retryDelaysMs: r.callback_retry_delays_ms === null ? null : r.callback_retry_delays_ms.map(Number) }]),
+    );
   }
 
   /**

@@ -65,7 +65,7 @@ export interface InsertedBatch {
 }
 
 /** The outbox payload of each event, from the columns of the `unnest` below. */
-const EVENT_JSON = statusEventJson({ messageUuid: 'u', accountId: 'a', state: 's', errorCode: 'e', sequence: 'q', occurredAt: 't', record: 'NULL' });
+const EVENT_JSON = statusEventJson({ messageUuid: 'u', accountId: 'a', state: 's', errorCode: 'e', sequence: 'q', occurredAt: 't', record: 'NULL', accepted: 'NULL' });
 
 export class MessageAcceptanceRepository {
   /**
@@ -93,7 +93,25 @@ export class MessageAcceptanceRepository {
       events.state.push(state);
       events.errorCode.push(errorCode);
       events.at.push(m.acceptedAt.toISOString());
-      payloads.push({ messageUuid: m.messageUuid, accountId: m.accountId, state, errorCode, sequence, occurredAt: m.acceptedAt.getTime() });
+      // The copy published after the commit carries what its callbacks need (the outbox's does not).
+      payloads.push({
+        messageUuid: m.messageUuid,
+        accountId: m.accountId,
+        state,
+        errorCode,
+        sequence,
+        occurredAt: m.acceptedAt.getTime(),
+        record: { totalRate: m.totalRate, totalAmount: m.totalAmount, mcc: null, mnc: null, sentAt: null, deliveryReportAt: null },
+        accepted: {
+          callbackUrl: m.callbackUrl,
+          callbackMethod: m.callbackMethod,
+          from: m.fromNumber,
+          to: m.toNumber,
+          type: m.messageType,
+          units: m.units,
+          powerpackUuid: m.powerpackId,
+        },
+      });
     };
     for (const m of messages) {
       addEvent(m, 1, MessageState.Queued, MessageErrorCode.Ok);

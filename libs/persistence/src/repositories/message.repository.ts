@@ -42,6 +42,7 @@ const TRANSITION_EVENT_JSON = statusEventJson({
   // Only the copy published right after the commit carries it (built from the returned row):
   // an event the sweep publishes after a crash is looked up by its reader instead.
   record: 'NULL',
+  accepted: 'NULL',
 });
 
 /**

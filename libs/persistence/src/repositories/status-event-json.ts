@@ -18,8 +18,9 @@ const FIELDS: { readonly [K in keyof Required<StatusEvent>]: (expression: string
   sequence: (e) => e,
   // The payload carries epoch milliseconds.
   occurredAt: (e) => `(extract(epoch from ${e}) * 1000)::bigint`,
-  // NULL: the copy in the outbox carries no record (SmsStatusPayload.record).
+  // NULL: the copy in the outbox carries neither (SmsStatusPayload.record, .accepted).
   record: (e) => e,
+  accepted: (e) => e,
 };
 
 /** `json_build_object(…)` of one status event, from the statement's expressions for its fields. */

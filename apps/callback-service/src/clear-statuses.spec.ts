@@ -137,39 +137,17 @@ describe('first statuses from their events', () => {
     const first = firstAppearance(batchOf(queued), 'm1', new Set([queued]));
     if (!first) throw new Error('no first status');
     const delivery = acceptedTemplate(first, 'https://example.com/status?x=1', 'https://example.com', { authTokenEncrypted: 'sealed', retryDelaysMs: null }, [5_000]);
+    // The fixture's delivery, but for what this message and account have of their own.
+    const acceptedAt = new Date(queued.occurredAt);
     expect(delivery).toEqual({
-      id: null,
-      kind: CallbackKind.Status,
-      claims: 0,
-      messageUuid: 'm1',
-      sequence: 1,
-      accountId: 'MA1',
-      status: MessageState.Queued,
-      errorCode: MessageErrorCode.Ok,
-      occurredAt: new Date(queued.occurredAt),
+      ...template,
+      occurredAt: acceptedAt,
       url: 'https://example.com/status?x=1',
       method: CallbackMethod.Get,
       destination: 'https://example.com',
       retryDelaysMs: [5_000],
-      attempts: 0,
-      authTokenEncrypted: 'sealed',
-      inbound: null,
       contentKey: null,
-      message: {
-        fromNumber: '14155550100',
-        toNumber: '1202555XXXX',
-        messageType: MessageType.Sms,
-        units: 2,
-        totalRate: '0.00500',
-        totalAmount: '0.01000',
-        mcc: null,
-        mnc: null,
-        messageTime: new Date(queued.occurredAt),
-        queuedAt: new Date(queued.occurredAt),
-        sentAt: null,
-        deliveryReportAt: null,
-        powerpackUuid: null,
-      },
+      message: { ...template.message, fromNumber: '14155550100', toNumber: '1202555XXXX', units: 2, totalAmount: '0.01000', messageTime: acceptedAt, queuedAt: acceptedAt },
     });
     // The account's own schedule wins over the service's.
     expect(acceptedTemplate(first, 'https://example.com/status?x=1', 'https://example.com', { authTokenEncrypted: null, retryDelaysMs: [100, 200] }, [5_000]).retryDelaysMs).toEqual([100, 200]);

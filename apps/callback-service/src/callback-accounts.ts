@@ -3,9 +3,9 @@
 import type { CallbackAccount } from '@sluice/persistence';
 
 /**
- * How long an account's settings are used once read. A new token or retry schedule reaches
- * the first statuses of messages within this time (the statement, and the later statuses of a
- * message, which reuse its first status's settings, as before).
+ * How long an account's settings are used once read: a new token or retry schedule reaches
+ * first statuses within this time. The statement reads them afresh, and a message's later
+ * statuses reuse its first status's, as before.
  */
 export const ACCOUNT_SETTINGS_TTL_MS = 10_000;
 /** The most accounts remembered; the oldest read is forgotten first. */

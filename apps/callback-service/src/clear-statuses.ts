@@ -24,8 +24,11 @@ export type AcceptedStatus = SmsStatusPayload & { readonly record: StatusRecordF
  */
 export function firstAppearance(batch: ReadonlyMap<string, SmsStatusPayload>, messageUuid: string, fresh: ReadonlySet<SmsStatusPayload>): AcceptedStatus | null {
   const event = batch.get(statusKey(messageUuid, 1));
-  if (!event?.record || !event.accepted || !fresh.has(event)) return null;
-  return { ...event, record: event.record, accepted: event.accepted };
+  return event !== undefined && isAccepted(event) && fresh.has(event) ? event : null;
+}
+
+function isAccepted(event: SmsStatusPayload): event is AcceptedStatus {
+  return Boolean(event.record && event.accepted);
 }
 
 /**

@@ -1,19 +1,30 @@
 // What decoding a consumed record costs: decodeRecord (JSON.parse and the topic's schema) per
 // topic, against JSON.parse alone in the same run. CPU microseconds a record (process.cpuUsage).
-import { LogMode, MessageErrorCode, MessageState, MessageType, TextEncoding, Topic, type TopicPayloads } from '@sluice/contracts';
+import { CallbackMethod, LogMode, MessageErrorCode, MessageState, MessageType, TextEncoding, Topic, type TopicPayloads } from '@sluice/contracts';
 import { decodeRecord } from '../src/kafka/topic-schemas';
 
 const RECORDS = 200_000;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 const samples: { readonly [T in typeof Topic.SmsStatus | typeof Topic.SmsSubmitted]: TopicPayloads[T] } = {
   [Topic.SmsStatus]: {
     messageUuid: '0b6c1d1e-8d8e-4b8a-9c1a-1d2e3f4a5b6c',
     accountId: 'MAR9RTGG8JC0PS1JEKR3',
-    state: MessageState.Delivered,
+    state: MessageState.Queued,
     errorCode: MessageErrorCode.Ok,
-    sequence: 3,
+    sequence: 1,
     occurredAt: 1_796_476_301_981,
+    // A first status as the gateway publishes it: the record and the accepted message's fields.
+    record: { totalRate: '0.00500', totalAmount: '0.00500', mcc: null, mnc: null, sentAt: null, deliveryReportAt: null },
+    accepted: {
+      callbackUrl: 'https://example.com/sms/status',
+      callbackMethod: CallbackMethod.Post,
+      from: '14155550100',
+      to: '12025550123',
+      type: MessageType.Sms,
+      units: 1,
+      powerpackUuid: null,
+    },
   },
   [Topic.SmsSubmitted]: {
     messageUuid: '0b6c1d1e-8d8e-4b8a-9c1a-1d2e3f4a5b6c',

@@ -292,7 +292,7 @@ describe('Kafka batch consumer (real Kafka)', () => {
     const messageUuid = randomUUID();
     const headers = (offset: string) => ({
       [DeadLetterHeader.Reason]: DeadLetterReason.InvalidPayload,
-      [DeadLetterHeader.Detail]: 'sequence: Required',
+      [DeadLetterHeader.Detail]: 'sequence: Invalid input: expected number, received undefined',
       [DeadLetterHeader.OriginalTopic]: topic,
       [DeadLetterHeader.OriginalPartition]: '0',
       [DeadLetterHeader.OriginalOffset]: offset,

@@ -34,13 +34,13 @@ describe('decodeRecord', () => {
     expect(decoded).toMatchObject({ ok: false, reason: DeadLetterReason.InvalidPayload });
     const detail = decoded.ok ? '' : decoded.detail;
     expect(detail).toContain('state: must be one of queued, sent, delivered, undelivered, failed, received');
-    expect(detail).toContain('sequence: Required');
-    expect(detail).toContain('occurredAt: Expected number, received string');
+    expect(detail).toContain('sequence: Invalid input: expected number, received undefined');
+    expect(detail).toContain('occurredAt: Invalid input: expected number, received string');
     expect(detail).not.toContain('14155550123');
   });
 
   it('rejects JSON that is not an object, and checks each topic against its own schema', () => {
-    expect(decodeRecord(Topic.SmsStatus, bytes('42'))).toEqual({ ok: false, reason: DeadLetterReason.InvalidPayload, detail: '(the value): Expected object, received number' });
+    expect(decodeRecord(Topic.SmsStatus, bytes('42'))).toEqual({ ok: false, reason: DeadLetterReason.InvalidPayload, detail: '(the value): Invalid input: expected object, received number' });
     expect(decodeRecord(Topic.SmsSubmitted, bytes(status))).toMatchObject({ ok: false, reason: DeadLetterReason.InvalidPayload });
   });
 });

@@ -1,8 +1,7 @@
 // A whole inbound text as the record stores it: units, keyword intent, sealed copy, and what it does to the opt-out list.
 import { MessageIntent, MessageType } from '@sluice/contracts';
-import { classifyInboundText, countUnits, sealContent } from '@sluice/domain';
+import { classifyInboundText, countUnits, newMessageUuid, sealContent } from '@sluice/domain';
 import type { InboundMessageRow, OptOutAction } from '@sluice/persistence';
-import { randomUUID } from 'node:crypto';
 
 /** The units column is a smallint; no real message comes near it. */
 const MAX_UNITS = 32_767;
@@ -26,7 +25,7 @@ export function inboundMessageRow(input: WholeInboundText): InboundMessageRow {
   const counted = countUnits(input.text);
   const sealing = sealContent({ text: input.text, mediaUrls: [] });
   return {
-    messageUuid: randomUUID(),
+    messageUuid: newMessageUuid(),
     fromNumber: input.from,
     toNumber: input.to,
     messageType: MessageType.Sms,

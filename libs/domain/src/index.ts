@@ -16,3 +16,4 @@ export * from './price';
 export * from './gsm7';
 export * from './inbound-keywords';
 export * from './message-expiry';
+export * from './message-uuid';

@@ -1,6 +1,7 @@
 // The list query (filters, limit, offset), parsed and checked; each problem names its parameter.
 import { MessageDirection, MessageState, MessageType } from '@sluice/contracts';
 import type { MessageListFilters } from '@sluice/persistence';
+import { isUuid } from '@sluice/domain';
 import { ApiError } from '../errors/api-error';
 
 export const LIST_LIMIT = { min: 1, max: 20, default: 20 } as const;
@@ -23,7 +24,6 @@ const TIME_FILTERS = [
 /** `2024-05-01 10:00`, `2024-05-01 10:00:00.123456`, with an optional `Z` / `+05:30` (UTC when absent); `T` also accepted. */
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 const AUTH_ID = /^(MA|SA)[A-Z0-9]{18}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function parseListQuery(query: unknown): ListMessagesQuery {
   const q = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
@@ -55,7 +55,7 @@ export function parseListQuery(query: unknown): ListMessagesQuery {
   }
   const powerpackId = take('powerpack_id');
   if (powerpackId !== undefined) {
-    if (!UUID.test(powerpackId)) throw ApiError.invalid('powerpack_id', 'must be a powerpack uuid');
+    if (!isUuid(powerpackId)) throw ApiError.invalid('powerpack_id', 'must be a powerpack uuid');
     filters.powerpackId = powerpackId.toLowerCase();
   }
   for (const [name, key] of TIME_FILTERS) {

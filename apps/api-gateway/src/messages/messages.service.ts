@@ -1,7 +1,7 @@
 // Sends (validated command → priced, redacted rows and Kafka records → durable batch) and reads for the caller.
 import { Inject, Injectable } from '@nestjs/common';
 import { MessageErrorCode, MessageState, MessageType, SmsSubmittedPayload, Topic } from '@sluice/contracts';
-import { countUnits, destinationCountry, messageAmount, sealContent } from '@sluice/domain';
+import { countUnits, destinationCountry, isUuid, messageAmount, newMessageUuid, sealContent } from '@sluice/domain';
 import { Coalescer, topicRecord, TopicRecord } from '@sluice/messaging';
 import {
   AcceptedMediaRow,
@@ -35,8 +35,6 @@ export interface SendResult {
   readonly messageUuids: string[];
   readonly invalidNumbers: readonly string[];
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class MessagesService {
@@ -99,7 +97,7 @@ export class MessagesService {
         invalidNumbers.push(dst);
         continue;
       }
-      const messageUuid = randomUUID();
+      const messageUuid = newMessageUuid();
       const stored = storedForm(command.log, dst, command.text);
       // Content that `log` does not keep travels sealed; its key is on the row until the message leaves the queue.
       const sealing = !refusal && stored.text === null ? sealContent({ text: command.text, mediaUrls: command.mediaUrls }) : null;
@@ -159,7 +157,7 @@ export class MessagesService {
 
   /** A message the caller may see: its own, or a subaccount's when the caller is the main account. */
   async findVisible(caller: Caller, messageUuid: string): Promise<MessageEntity> {
-    const message = UUID.test(messageUuid) ? await this.query.findVisible(viewerOf(caller), messageUuid.toLowerCase()) : null;
+    const message = isUuid(messageUuid) ? await this.query.findVisible(viewerOf(caller), messageUuid.toLowerCase()) : null;
     if (!message) throw ApiError.notFound('message');
     return message;
   }

@@ -1,6 +1,6 @@
 // The send request's parameters (JSON or form-encoded), parsed into one typed command; each problem names its parameter.
 import { CallbackMethod, LogMode, MessageType } from '@sluice/contracts';
-import { destinationCountry, MESSAGE_EXPIRY, normalizeE164 } from '@sluice/domain';
+import { destinationCountry, isUuid, MESSAGE_EXPIRY, normalizeE164 } from '@sluice/domain';
 import { ApiError } from '../errors/api-error';
 
 export const MAX_DESTINATIONS = 1_000;
@@ -28,7 +28,6 @@ export interface SendMessageCommand {
 
 type Body = Record<string, unknown>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** An unpaired surrogate is not a character any carrier can encode. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** Postgres text cannot hold NUL. */
@@ -53,7 +52,7 @@ export function parseSendMessage(body: unknown): SendMessageCommand {
   const powerpackUuid = optionalString(b, 'powerpack_uuid');
   if (srcRaw !== undefined && powerpackUuid !== undefined) throw ApiError.invalid('powerpack_uuid', 'give either src or powerpack_uuid, not both');
   if (srcRaw === undefined && powerpackUuid === undefined) throw ApiError.invalid('src', 'is required (or powerpack_uuid)');
-  if (powerpackUuid !== undefined && !UUID.test(powerpackUuid)) throw ApiError.invalid('powerpack_uuid', 'must be a powerpack uuid');
+  if (powerpackUuid !== undefined && !isUuid(powerpackUuid)) throw ApiError.invalid('powerpack_uuid', 'must be a powerpack uuid');
   const src = srcRaw === undefined ? null : parseSource(srcRaw);
 
   const { destinations, invalidNumbers } = parseDestinations(b['dst'], src);

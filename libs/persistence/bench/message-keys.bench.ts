@@ -1,0 +1,109 @@
+// What a message's key costs Postgres: the gateway's acceptance statement, then the `sent` and
+// `delivered` transitions (with the outbox rows deleted as a publisher deletes them), for
+// messages keyed by random uuids (version 4) against time-ordered ones (version 7, what
+// `newMessageUuid` makes). CPU of the one backend that runs them, from /proc, per variant and
+// round, the variants interleaved. Needs the local infrastructure (`npm run infra:up`); runs in
+// a scratch database of that server, dropped at the end.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { CallbackMethod, LogMode, MessageErrorCode, MessageState, MessageType, TextEncoding } from '@sluice/contracts';
+import { newMessageUuid } from '@sluice/domain';
+import { testInfrastructure } from '@sluice/testing';
+import { createScratchDatabase } from '../src/scratch-database';
+import { MessageAcceptanceRepository, type AcceptedMessageRow } from '../src/repositories/message-acceptance.repository';
+import { MessageRepository } from '../src/repositories/message.repository';
+import { OutboxRepository } from '../src/repositories/outbox.repository';
+
+const MESSAGES = Number(process.env['BENCH_MESSAGES'] ?? 48_000);
+const BATCH = 100;
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const VARIANTS = { v4: (): string => randomUUID(), v7: newMessageUuid } as const;
+const TICKS_PER_SECOND = 100;
+
+/** User plus system CPU ms of a process so far. */
+function cpuMs(pid: number): number {
+  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+}
+
+function row(messageUuid: string, n: number): AcceptedMessageRow {
+  return {
+    messageUuid,
+    accountId: 'MABENCHKEYS000000000',
+    rootAccountId: 'MABENCHKEYS000000000',
+    messageType: MessageType.Sms,
+    fromNumber: '14155550100',
+    toNumber: `1202555${String(n % 10_000).padStart(4, '0')}`,
+    text: 'Your verification code is 123456',
+    contentKey: null,
+    encoding: TextEncoding.Gsm7,
+    logMode: LogMode.All,
+    units: 1,
+    totalRate: '0.00500',
+    totalAmount: '0.00500',
+    state: MessageState.Queued,
+    errorCode: MessageErrorCode.Ok,
+    messageExpiry: 14_400,
+    callbackUrl: 'https://example.com/sms/status',
+    callbackMethod: CallbackMethod.Post,
+    powerpackId: null,
+    destinationCountry: 'US',
+    acceptedAt: new Date(),
+  };
+}
+
+async function main(): Promise<void> {
+  // Two connections: migrating holds one for its lock. Every statement measured runs on one of its own.
+  const scratch = await createScratchDatabase(testInfrastructure().databaseUrl, 'sluice_bench_keys', 2);
+  const db = scratch.dataSource.createQueryRunner();
+  try {
+    await db.connect();
+    const [backend] = (await db.query('SELECT pg_backend_pid() AS pid')) as Array<{ pid: number }>;
+    const pid = backend?.pid ?? 0;
+    const accept = new MessageAcceptanceRepository();
+    const messages = new MessageRepository(scratch.dataSource);
+    const outbox = new OutboxRepository(scratch.dataSource);
+    const results: Array<Record<string, string | number>> = [];
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      for (const [variant, newUuid] of Object.entries(VARIANTS)) {
+        await db.query('TRUNCATE messages, message_media, status_events, outbox, monthly_spend');
+        await db.query('VACUUM ANALYZE messages');
+        const uuids = Array.from({ length: MESSAGES }, () => newUuid());
+        const result: Record<string, string | number> = { round, variant };
+        let started = cpuMs(pid);
+        for (let i = 0; i < MESSAGES; i += BATCH) {
+          const batch = uuids.slice(i, i + BATCH);
+          const inserted = await accept.insertBatch(db, batch.map((uuid, k) => row(uuid, i + k)), []);
+          await outbox.delete(inserted.outboxIds, db.manager);
+        }
+        result['accept'] = cpuMs(pid) - started;
+        for (const state of [MessageState.Sent, MessageState.Delivered] as const) {
+          started = cpuMs(pid);
+          for (let i = 0; i < MESSAGES; i += BATCH) {
+            const patch = state === MessageState.Sent ? { sentAt: new Date() } : { deliveryReportAt: new Date() };
+            const requests = uuids.slice(i, i + BATCH).map((messageUuid) => ({ messageUuid, errorCode: MessageErrorCode.Ok, patch }));
+            const applied = await messages.transitionMany(state, requests, db.manager);
+            await outbox.delete(applied.flatMap((a) => (a ? [a.outboxId] : [])), db.manager);
+          }
+          result[state] = cpuMs(pid) - started;
+        }
+        result['total'] = Number(result['accept']) + Number(result[MessageState.Sent]) + Number(result[MessageState.Delivered]);
+        const [size] = (await db.query(`SELECT pg_indexes_size('messages') + pg_indexes_size('status_events') AS bytes`)) as Array<{ bytes: string }>;
+        result['index MB'] = Math.round(Number(size?.bytes ?? 0) / 1e5) / 10;
+        results.push(result);
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+      }
+    }
+    process.stdout.write(`\nPostgres backend CPU ms for ${MESSAGES} messages (accept + sent + delivered), by round:\n`);
+    for (const variant of Object.keys(VARIANTS)) {
+      const totals = results.filter((r) => r['variant'] === variant).map((r) => Number(r['total']));
+      const mean = totals.reduce((a, b) => a + b, 0) / totals.length;
+      process.stdout.write(`${variant}: ${totals.join(', ')} (mean ${mean.toFixed(0)} ms, ${((mean * 1000) / MESSAGES).toFixed(1)} µs a message)\n`);
+    }
+  } finally {
+    await db.release();
+    await scratch.drop();
+  }
+}
+
+void main();

@@ -9,7 +9,8 @@
 // server; with BENCH_REUSE=1 an existing one of the right size is used as it is.
 import 'reflect-metadata';
 import { ENTITIES, MessageEntity, MIGRATIONS } from '@sluice/persistence';
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { processCpuMs } from '@sluice/testing';
+import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
@@ -24,7 +25,6 @@ const CHUNK = 1_000_000;
 const DB = 'sluice_export_bench';
 const ADMIN_TOKEN = `bench-admin-${randomUUID()}`;
 const SAMPLE_MS = 200;
-const TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 /** The local infrastructure's addresses when the environment gives none. */
 function infrastructureDefaults(): Record<string, string> {
@@ -49,9 +49,8 @@ function databaseUrl(database: string): string {
 function processUsage(pid: number): { rss: number; cpu: number } | null {
   try {
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
-    return { rss: rssKb * 1024, cpu: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND };
+    const cpuMs = processCpuMs(pid);
+    return cpuMs === null ? null : { rss: rssKb * 1024, cpu: cpuMs / 1_000 };
   } catch {
     return null;
   }

@@ -6,6 +6,7 @@
 import { databaseEnv, kafkaEnv, loadConfig, positiveInt, z } from '@sluice/config';
 import { SmsStatusPayload, Topic } from '@sluice/contracts';
 import { AccountRepository, createDataSource } from '@sluice/persistence';
+import { processCpuMs } from '@sluice/testing';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -224,16 +225,6 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
-/** CPU time (user + system) a process has used, in ms; null where /proc is not available. */
-function cpuMs(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1_000) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return null;
-  }
-}
 
 /** CPU used by the service process and by its Postgres backends (same machine), so cost can be compared across loads. */
 interface CpuSample {
@@ -252,11 +243,11 @@ class CpuMeter {
     const rows: Array<{ pid: number }> = await this.dataSource.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'callback-service'`);
     const backends = new Map<number, number>();
     for (const { pid } of rows) {
-      const used = cpuMs(Number(pid));
-      if (used === null) return { service: cpuMs(this.servicePid), backends: null };
+      const used = processCpuMs(Number(pid));
+      if (used === null) return { service: processCpuMs(this.servicePid), backends: null };
       backends.set(Number(pid), used);
     }
-    return { service: cpuMs(this.servicePid), backends };
+    return { service: processCpuMs(this.servicePid), backends };
   }
 
   static serviceMs(before: CpuSample, after: CpuSample): number | null {

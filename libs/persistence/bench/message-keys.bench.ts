@@ -5,12 +5,11 @@
 // round, the variants interleaved. Needs the local infrastructure (`npm run infra:up`); runs in
 // a scratch database of that server, dropped at the end.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { CallbackMethod, LogMode, MessageErrorCode, MessageState, MessageType, TextEncoding } from '@sluice/contracts';
+import { LogMode, MessageErrorCode, MessageState, must } from '@sluice/contracts';
 import { newMessageUuid } from '@sluice/domain';
-import { testInfrastructure } from '@sluice/testing';
+import { processCpuMs, queuedSmsRow, testInfrastructure } from '@sluice/testing';
 import { createScratchDatabase } from '../src/scratch-database';
-import { MessageAcceptanceRepository, type AcceptedMessageRow } from '../src/repositories/message-acceptance.repository';
+import { MessageAcceptanceRepository } from '../src/repositories/message-acceptance.repository';
 import { MessageRepository } from '../src/repositories/message.repository';
 import { OutboxRepository } from '../src/repositories/outbox.repository';
 
@@ -18,38 +17,16 @@ const MESSAGES = Number(process.env['BENCH_MESSAGES'] ?? 48_000);
 const BATCH = 100;
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const VARIANTS = { v4: (): string => randomUUID(), v7: newMessageUuid } as const;
-const TICKS_PER_SECOND = 100;
+const ACCOUNT = 'MABENCHKEYS000000000';
 
-/** User plus system CPU ms of a process so far. */
+/** CPU ms the backend has used so far. */
 function cpuMs(pid: number): number {
-  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  return must(processCpuMs(pid), `the CPU of backend ${pid} (/proc)`);
 }
 
-function row(messageUuid: string, n: number): AcceptedMessageRow {
-  return {
-    messageUuid,
-    accountId: 'MABENCHKEYS000000000',
-    rootAccountId: 'MABENCHKEYS000000000',
-    messageType: MessageType.Sms,
-    fromNumber: '14155550100',
-    toNumber: `1202555${String(n % 10_000).padStart(4, '0')}`,
-    text: 'Your verification code is 123456',
-    contentKey: null,
-    encoding: TextEncoding.Gsm7,
-    logMode: LogMode.All,
-    units: 1,
-    totalRate: '0.00500',
-    totalAmount: '0.00500',
-    state: MessageState.Queued,
-    errorCode: MessageErrorCode.Ok,
-    messageExpiry: 14_400,
-    callbackUrl: 'https://example.com/sms/status',
-    callbackMethod: CallbackMethod.Post,
-    powerpackId: null,
-    destinationCountry: 'US',
-    acceptedAt: new Date(),
-  };
+/** A queued message as the gateway accepts it, its text kept, with a callback url. */
+function row(messageUuid: string) {
+  return queuedSmsRow(ACCOUNT, { messageUuid, text: 'Your verification code is 123456', logMode: LogMode.All, callbackUrl: 'https://example.com/sms/status' });
 }
 
 async function main(): Promise<void> {
@@ -73,7 +50,7 @@ async function main(): Promise<void> {
         let started = cpuMs(pid);
         for (let i = 0; i < MESSAGES; i += BATCH) {
           const batch = uuids.slice(i, i + BATCH);
-          const inserted = await accept.insertBatch(db, batch.map((uuid, k) => row(uuid, i + k)), []);
+          const inserted = await accept.insertBatch(db, batch.map(row), []);
           await outbox.delete(inserted.outboxIds, db.manager);
         }
         result['accept'] = cpuMs(pid) - started;

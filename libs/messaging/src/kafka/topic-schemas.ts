@@ -28,11 +28,6 @@ import {
 /** Every field of `T`, optional ones included, and no other: a field added to a payload type and not here fails the build. */
 type PayloadShape<T> = { readonly [K in keyof Required<T>]: z.ZodType };
 
-/** One of an enum object's values, kept in a set. */
-function oneOf<const E extends Readonly<Record<string, string>>>(values: E): z.ZodEnum<{ [K in E[keyof E]]: K }> {
-  return z.enum(values as unknown as { [K in E[keyof E]]: K });
-}
-
 const id = z.string().min(1);
 // zod 4 refuses Infinity and NaN for every number.
 const epochMs = z.number().nonnegative();
@@ -41,15 +36,15 @@ const count = z.number().int().nonnegative();
 const smsSubmitted = {
   messageUuid: id,
   accountId: id,
-  type: oneOf(MessageType),
+  type: z.enum(MessageType),
   src: z.string(),
   dst: z.string(),
   text: z.string(),
   sealedContent: z.string().optional(),
-  encoding: oneOf(TextEncoding),
+  encoding: z.enum(TextEncoding),
   units: count,
   mediaUrls: z.array(z.string()),
-  log: oneOf(LogMode),
+  log: z.enum(LogMode),
   acceptedAt: epochMs,
   messageExpiry: count,
   reslotted: count.optional(),
@@ -68,10 +63,10 @@ const statusRecord = {
 
 const acceptedMessage = {
   callbackUrl: z.string().min(1).nullable(),
-  callbackMethod: oneOf(CallbackMethod),
+  callbackMethod: z.enum(CallbackMethod),
   from: z.string(),
   to: z.string(),
-  type: oneOf(MessageType),
+  type: z.enum(MessageType),
   units: count,
   powerpackUuid: id.nullable(),
 } satisfies PayloadShape<AcceptedMessageFields>;
@@ -79,8 +74,8 @@ const acceptedMessage = {
 const smsStatus = {
   messageUuid: id,
   accountId: id,
-  state: oneOf(MessageState),
-  errorCode: oneOf(MessageErrorCode),
+  state: z.enum(MessageState),
+  errorCode: z.enum(MessageErrorCode),
   sequence: count,
   occurredAt: epochMs,
   record: z.object(statusRecord).nullable().optional(),
@@ -89,7 +84,7 @@ const smsStatus = {
 
 const opsAlert = {
   alertId: id,
-  kind: oneOf(OpsAlertKind),
+  kind: z.enum(OpsAlertKind),
   accountId: id,
   detectedAt: epochMs,
   summary: z.string(),
@@ -102,14 +97,14 @@ const smsInbound = {
   appId: id.nullable(),
   from: z.string(),
   to: z.string(),
-  type: oneOf(MessageType),
+  type: z.enum(MessageType),
   text: z.string(),
   sealedContent: z.string().optional(),
   mediaUrls: z.array(z.string()),
   units: count,
   totalRate: z.string(),
   totalAmount: z.string(),
-  intent: oneOf(MessageIntent).nullable(),
+  intent: z.enum(MessageIntent).nullable(),
   powerpackUuid: id.nullable(),
   receivedAt: epochMs,
 } satisfies PayloadShape<SmsInboundPayload>;

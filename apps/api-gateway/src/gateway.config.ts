@@ -35,7 +35,7 @@ export const gatewayEnv = httpEnv
      * How long the first request of a Kafka hand-off waits for others to join it (0: none).
      * Fewer, larger hand-offs and inserts cost less CPU per message; each 202 comes up to that much later.
      */
-    ACCEPT_LINGER_MS: nonNegativeMs(1_000).default(20),
+    ACCEPT_LINGER_MS: nonNegativeMs(1_000).default(40),
     /** The linger ends as soon as this many messages wait: under heavy load a hand-off fills long before it would. */
     ACCEPT_LINGER_MESSAGES: positiveInt('a positive whole number').default(50),
     /** Kafka hand-offs in flight at once (one producer each); requests arriving meanwhile join the next. */

@@ -69,7 +69,7 @@ const MAX_INSERT_MESSAGES = 5_000;
  * waiting: Postgres pays for a commit (a WAL flush) per statement, so few large commits
  * beat many small ones. The first request of a hand-off waits up to ACCEPT_LINGER_MS
  * for others, so at a few hundred requests a second they share hand-offs and inserts; the
- * wait ends once ACCEPT_LINGER_MESSAGES (50) are queued, so under heavier load it is short,
+ * wait ends once ACCEPT_LINGER_MESSAGES are queued, so under heavier load it is short,
  * and batches grow on their own while every producer is busy.
  */
 @Injectable()

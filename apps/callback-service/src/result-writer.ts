@@ -93,7 +93,7 @@ export class ResultWriter {
       const outcome = await this.deliveries.complete(batch);
       if (outcome.applied < batch.length) this.metrics.staleResults.inc(batch.length - outcome.applied);
       // Inbound messages that left `received`: their sms.status events (the outbox sweep covers a failure).
-      void this.outbox.publishCommitted(outcome.outboxIds);
+      void this.outbox.publishApplied(outcome.transitions);
       unblocked = outcome.unblocked > 0;
     });
     return { written, unblocked };

@@ -1,7 +1,7 @@
 // Creates message records and their status changes as the other services do, and publishes
 // the status events to Kafka, so callback-service sees exactly what it sees in production.
 import { CallbackMethod, LogMode, MessageErrorCode, MessageState, MessageType, SmsStatusPayload, TextEncoding, Topic, TOPIC_SPECS } from '@sluice/contracts';
-import { MessageAcceptanceRepository, MessageRepository, OutboxRepository, TransitionPatch } from '@sluice/persistence';
+import { MessageAcceptanceRepository, MessageRepository, StatusOutboxRepository, TransitionPatch } from '@sluice/persistence';
 import { testInfrastructure } from '@sluice/testing';
 import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
@@ -50,7 +50,7 @@ export class StatusFeed {
   async accept(input: NewTestMessage): Promise<{ messageUuid: string; event: SmsStatusPayload }> {
     const messageUuid = randomUUID();
     const units = input.units ?? 1;
-    const { outboxIds, events } = await new MessageAcceptanceRepository().insertBatch(
+    const { outbox, events } = await new MessageAcceptanceRepository().insertBatch(
       this.dataSource,
       [
         {
@@ -79,7 +79,7 @@ export class StatusFeed {
       ],
       [],
     );
-    await this.dropOutbox(outboxIds);
+    await this.dropOutbox(outbox.map((row) => row.id));
     const [event] = events;
     if (!event) throw new Error(`acceptance of ${messageUuid} recorded no event`);
     return { messageUuid, event };
@@ -89,7 +89,7 @@ export class StatusFeed {
   async transition(messageUuid: string, state: MessageState, errorCode: MessageErrorCode, patch: TransitionPatch = {}): Promise<SmsStatusPayload> {
     const applied = await this.messages.transition(messageUuid, state, errorCode, patch);
     if (!applied) throw new Error(`transition of ${messageUuid} to ${state} did not apply`);
-    await this.dropOutbox([applied.outboxId]);
+    await this.dropOutbox([applied.outbox.id]);
     return applied.event;
   }
 
@@ -128,7 +128,7 @@ export class StatusFeed {
 
   /** This test publishes the events itself; the outbox rows would only be published a second time by a relay. */
   private async dropOutbox(ids: readonly string[]): Promise<void> {
-    await new OutboxRepository(this.dataSource).delete(ids);
+    await new StatusOutboxRepository(this.dataSource).delete(ids);
   }
 }
 

@@ -11,7 +11,7 @@ import { processCpuMs, queuedSmsRow, testInfrastructure } from '@sluice/testing'
 import { createScratchDatabase } from '../src/scratch-database';
 import { MessageAcceptanceRepository } from '../src/repositories/message-acceptance.repository';
 import { MessageRepository } from '../src/repositories/message.repository';
-import { OutboxRepository } from '../src/repositories/outbox.repository';
+import { StatusOutboxRepository } from '../src/repositories/status-outbox.repository';
 
 const MESSAGES = Number(process.env['BENCH_MESSAGES'] ?? 48_000);
 const BATCH = 100;
@@ -39,11 +39,11 @@ async function main(): Promise<void> {
     const pid = backend?.pid ?? 0;
     const accept = new MessageAcceptanceRepository();
     const messages = new MessageRepository(scratch.dataSource);
-    const outbox = new OutboxRepository(scratch.dataSource);
+    const outbox = new StatusOutboxRepository(scratch.dataSource);
     const results: Array<Record<string, string | number>> = [];
     for (let round = 1; round <= ROUNDS; round += 1) {
       for (const [variant, newUuid] of Object.entries(VARIANTS)) {
-        await db.query('TRUNCATE messages, message_media, status_events, outbox, monthly_spend');
+        await db.query('TRUNCATE messages, message_media, status_events, status_outbox, monthly_spend');
         await db.query('VACUUM ANALYZE messages');
         const uuids = Array.from({ length: MESSAGES }, () => newUuid());
         const result: Record<string, string | number> = { round, variant };
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
         for (let i = 0; i < MESSAGES; i += BATCH) {
           const batch = uuids.slice(i, i + BATCH);
           const inserted = await accept.insertBatch(db, batch.map(row), []);
-          await outbox.delete(inserted.outboxIds, db.manager);
+          await outbox.delete([...new Set(inserted.outbox.map((row) => row.id))], db.manager);
         }
         result['accept'] = cpuMs(pid) - started;
         for (const state of [MessageState.Sent, MessageState.Delivered] as const) {
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
             const patch = state === MessageState.Sent ? { sentAt: new Date() } : { deliveryReportAt: new Date() };
             const requests = uuids.slice(i, i + BATCH).map((messageUuid) => ({ messageUuid, errorCode: MessageErrorCode.Ok, patch }));
             const applied = await messages.transitionMany(state, requests, db.manager);
-            await outbox.delete(applied.flatMap((a) => (a ? [a.outboxId] : [])), db.manager);
+            await outbox.delete([...new Set(applied.flatMap((a) => (a ? [a.outbox.id] : [])))], db.manager);
           }
           result[state] = cpuMs(pid) - started;
         }

@@ -9,6 +9,7 @@ export * from './account-token-cipher';
 export * from './config-changes';
 export * from './repositories/message-acceptance.repository';
 export * from './repositories/outbox.repository';
+export * from './repositories/status-outbox.repository';
 export * from './repositories/message-query.repository';
 export * from './repositories/retention.repository';
 export * from './repositories/admin/account-admin.repository';

@@ -1,7 +1,7 @@
 // Publishes the first status events (queued, or failed at acceptance) of committed batches, coalesced.
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CommittedEventPublisher, CommittedEvents, KafkaProducer, TopicProducer } from '@sluice/messaging';
-import { OutboxRepository } from '@sluice/persistence';
+import { StatusOutboxRepository } from '@sluice/persistence';
 import { DataSource } from 'typeorm';
 
 /** Status events wait at most this long for company (a queued callback is that much later). */
@@ -20,7 +20,7 @@ export class StatusPublisher implements OnApplicationBootstrap, OnApplicationShu
 
   constructor(kafka: KafkaProducer, dataSource: DataSource) {
     this.producer = kafka.dedicatedProducer();
-    this.events = new CommittedEventPublisher(this.producer, new OutboxRepository(dataSource), COALESCE_MS);
+    this.events = new CommittedEventPublisher(this.producer, new StatusOutboxRepository(dataSource), COALESCE_MS);
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -1,12 +1,13 @@
 // Publishes the status events of committed transitions from memory and deletes their outbox rows.
 import { Logger } from '@nestjs/common';
 import { SmsStatusPayload, Topic, TopicPayloads } from '@sluice/contracts';
-import type { OutboxRepository } from '@sluice/persistence';
+import type { StatusOutboxRepository, StatusOutboxRow } from '@sluice/persistence';
 
-/** Status events committed in the outbox together with the changes they report. */
+/** Status events committed together with the changes they report, and the status outbox row of each. */
 export interface CommittedEvents {
-  readonly outboxIds: readonly string[];
   readonly events: readonly SmsStatusPayload[];
+  /** `outbox[i]` names `events[i]`; one row names every event of its statement. */
+  readonly outbox: readonly StatusOutboxRow[];
 }
 
 /** What sends them: the shared producer or one of a path's own. */
@@ -24,15 +25,23 @@ const MAX_EVENTS = 2_000;
 export const OUTBOX_DELETE_LINGER_MS = 200;
 /** A DELETE is made at once when this many rows wait for it. */
 const MAX_DELETE_IDS = 10_000;
+/**
+ * A row whose events were not all handed over within this long is forgotten here: the
+ * outbox sweep, which takes rows older than 3 s, publishes it (a writer that failed after its
+ * commit never hands its events over).
+ */
+const FORGET_PARTIAL_MS = 30_000;
 
 /**
  * The writer of a transition has its event in hand: it is published as it is, and its
  * outbox row deleted, with no read of the row and no transaction (one produce request for
  * everything committed meanwhile). Batches handed over while a publish is under way (or
- * within `lingerMs`) go together in the next. The rows of every publish within
- * `deleteLingerMs` share one DELETE, made after the publishes have resolved. A failure, or
- * a crash, leaves the rows to the outbox sweep, which takes only rows older than the writer
- * needs; a duplicate event is harmless (consumers are idempotent).
+ * within `lingerMs`) go together in the next. A row names every event of its statement,
+ * whose writers may hand them over apart: it is deleted once all of them are published.
+ * The rows of every publish within `deleteLingerMs` share one DELETE, made after the
+ * publishes have resolved. A failure, or a crash, leaves the rows to the outbox sweep, which
+ * takes only rows older than the writer needs; a duplicate event is harmless (consumers are
+ * idempotent).
  */
 export class CommittedEventPublisher {
   private readonly logger = new Logger(CommittedEventPublisher.name);
@@ -40,13 +49,15 @@ export class CommittedEventPublisher {
   private running: Promise<void> | null = null;
   /** Rows published and not yet deleted. */
   private published: string[] = [];
+  /** Rows with some of their events published: how many are left, and since when (insertion order is age order). */
+  private readonly partial = new Map<string, { left: number; since: number }>();
   private deleteTimer: NodeJS.Timeout | null = null;
   private deleting: Promise<void> | null = null;
 
   /** `lingerMs` 0 waits only for the callers of the same tick. */
   constructor(
     private readonly sender: StatusEventSender,
-    private readonly outbox: OutboxRepository,
+    private readonly outbox: StatusOutboxRepository,
     private readonly lingerMs: number,
     private readonly deleteLingerMs = OUTBOX_DELETE_LINGER_MS,
   ) {}
@@ -82,18 +93,41 @@ export class CommittedEventPublisher {
         take += 1;
       }
       const taken = this.pending.splice(0, take);
-      const ids = taken.flatMap((t) => t.batch.outboxIds);
+      const events = taken.flatMap((t) => t.batch.events);
       try {
-        await this.sender.publish(Topic.SmsStatus, taken.flatMap((t) => t.batch.events));
-        this.deleteLater(ids);
+        await this.sender.publish(Topic.SmsStatus, events);
+        this.deleteLater(this.completed(taken.flatMap((t) => t.batch.outbox)));
       } catch (error: unknown) {
-        this.logger.warn({ err: error, events: ids.length }, 'status publish failed; the outbox sweep will publish them');
+        this.logger.warn({ err: error, events: events.length }, 'status publish failed; the outbox sweep will publish them');
       }
       for (const t of taken) t.done();
     }
   }
 
+  /** The rows whose last events are among those just published. */
+  private completed(rows: readonly StatusOutboxRow[]): string[] {
+    const done: string[] = [];
+    const now = Date.now();
+    for (const row of rows) {
+      const left = (this.partial.get(row.id)?.left ?? row.events) - 1;
+      if (left > 0) {
+        const entry = this.partial.get(row.id);
+        if (entry) entry.left = left;
+        else this.partial.set(row.id, { left, since: now });
+      } else {
+        this.partial.delete(row.id);
+        done.push(row.id);
+      }
+    }
+    for (const [id, entry] of this.partial) {
+      if (now - entry.since < FORGET_PARTIAL_MS) break;
+      this.partial.delete(id);
+    }
+    return done;
+  }
+
   private deleteLater(ids: readonly string[]): void {
+    if (ids.length === 0) return;
     for (const id of ids) this.published.push(id);
     if (this.published.length >= MAX_DELETE_IDS) void this.deletePublished();
     else this.deleteTimer ??= setTimeout(() => void this.deletePublished(), this.deleteLingerMs).unref();

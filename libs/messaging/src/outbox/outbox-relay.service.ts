@@ -1,7 +1,8 @@
 // Publishes outbox records: right after the writer's commit, and by a sweep for any a crash left behind.
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Supervisor } from '@sluice/observability';
-import { AppliedTransition, OutboxRecord, OutboxRepository } from '@sluice/persistence';
+import { AppliedTransition, OutboxRecord, OutboxRepository, StatusOutboxRepository } from '@sluice/persistence';
+import { Topic } from '@sluice/contracts';
 import { DataSource } from 'typeorm';
 import { Coalescer } from '../coalescer';
 import { PeriodicTask } from '../periodic-task';
@@ -17,11 +18,14 @@ const SWEEP_INTERVAL_MS = 3_000;
 /** Records younger than this are left to the writer that is publishing them now. */
 const SWEEP_MIN_AGE_MS = 3_000;
 const SWEEP_BATCH = 500;
+/** Status outbox rows a sweep takes at once: each names one statement's events (up to a few hundred). */
+const SWEEP_STATUS_ROWS = 10;
 
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly sweeper: PeriodicTask;
   private readonly outbox: OutboxRepository;
+  private readonly statusOutbox: StatusOutboxRepository;
   /** Transitions' events, published as their writers have them. */
   private readonly applied: CommittedEventPublisher;
 
@@ -31,7 +35,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     supervisor: Supervisor,
   ) {
     this.outbox = new OutboxRepository(dataSource);
-    this.applied = new CommittedEventPublisher(producer, this.outbox, 0);
+    this.statusOutbox = new StatusOutboxRepository(dataSource);
+    this.applied = new CommittedEventPublisher(producer, this.statusOutbox, 0);
     this.sweeper = new PeriodicTask('outbox-sweep', SWEEP_INTERVAL_MS, () => this.sweep(), supervisor);
   }
 
@@ -62,8 +67,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
    * publish" is this one call after the transition.
    */
   async publishApplied(applied: AppliedTransition | null | ReadonlyArray<AppliedTransition | null>): Promise<void> {
-    const transitions = applied === null ? [] : 'outboxId' in applied ? [applied] : applied.flatMap((a) => (a ? [a] : []));
-    await this.applied.publish({ outboxIds: transitions.map((t) => t.outboxId), events: transitions.map((t) => t.event) });
+    const transitions = applied === null ? [] : 'outbox' in applied ? [applied] : applied.flatMap((a) => (a ? [a] : []));
+    await this.applied.publish({ events: transitions.map((t) => t.event), outbox: transitions.map((t) => t.outbox) });
   }
 
   /** Publishes committed outbox rows by id; never throws (the sweep publishes what this cannot). */
@@ -84,7 +89,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     });
   }
 
+  /** Publishes and deletes the rows of both outboxes older than the writers need; how many rows it took. */
   async sweep(): Promise<number> {
+    return (await this.sweepRecords()) + (await this.sweepStatuses());
+  }
+
+  private async sweepRecords(): Promise<number> {
     // Almost always empty: one read then, instead of a transaction with a locking read.
     if (!(await this.outbox.anyOlderThan(SWEEP_MIN_AGE_MS))) return 0;
     return this.dataSource.transaction(async (manager) => {
@@ -92,6 +102,17 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       await this.publishRows(rows);
       await this.outbox.delete(rows.map((r) => r.id), manager);
       return rows.length;
+    });
+  }
+
+  /** The status outbox's rows left behind, each naming a statement's events: rebuilt from the history and published. */
+  private async sweepStatuses(): Promise<number> {
+    if (!(await this.statusOutbox.anyOlderThan(SWEEP_MIN_AGE_MS))) return 0;
+    return this.dataSource.transaction(async (manager) => {
+      const ids = await this.statusOutbox.lockOlderThan(manager, SWEEP_MIN_AGE_MS, SWEEP_STATUS_ROWS);
+      await this.producer.publish(Topic.SmsStatus, await this.statusOutbox.eventsOf(ids, manager));
+      await this.statusOutbox.delete(ids, manager);
+      return ids.length;
     });
   }
 

@@ -2,7 +2,7 @@
 import { MessageErrorCode, MessageState, MessageType } from '@sluice/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CallbackAttemptEntity, CallbackDeliveryState, CallbackKind } from '../entities';
-import { MessageRepository } from './message.repository';
+import { AppliedTransition, MessageRepository } from './message.repository';
 import { preparedQuery } from './prepared';
 
 /**
@@ -208,8 +208,8 @@ export interface EnqueueOutcome {
 export interface CompleteOutcome {
   readonly applied: number;
   readonly unblocked: number;
-  /** Outbox rows of the inbound messages' state changes, to publish after the commit. */
-  readonly outboxIds: readonly string[];
+  /** The inbound messages' state changes, to publish after the commit. */
+  readonly transitions: readonly AppliedTransition[];
 }
 
 interface ClaimRow {
@@ -545,18 +545,18 @@ export class CallbackDeliveryRepository {
    * transition, which erases the content key) in the same transaction.
    */
   async complete(results: readonly DeliveryResult[]): Promise<CompleteOutcome> {
-    if (results.length === 0) return { applied: 0, unblocked: 0, outboxIds: [] };
-    if (!results.some((r) => r.settle)) return { ...(await this.record(results, this.dataSource.manager)), outboxIds: [] };
+    if (results.length === 0) return { applied: 0, unblocked: 0, transitions: [] };
+    if (!results.some((r) => r.settle)) return { ...(await this.record(results, this.dataSource.manager)), transitions: [] };
     return this.dataSource.transaction(async (manager) => {
       const recorded = await this.record(results, manager);
       const settling = results.filter((r) => r.settle && recorded.appliedIds.has(r.id));
-      const outboxIds: string[] = [];
+      const transitions: AppliedTransition[] = [];
       for (const state of [MessageState.Delivered, MessageState.Undelivered] as const) {
         const requests = settling.flatMap((r) => (r.settle?.state === state ? [{ messageUuid: r.settle.messageUuid, errorCode: r.settle.errorCode }] : []));
         const applied = await this.messages.transitionMany(state, requests, manager);
-        for (const transition of applied) if (transition) outboxIds.push(transition.outboxId);
+        for (const transition of applied) if (transition) transitions.push(transition);
       }
-      return { applied: recorded.applied, unblocked: recorded.unblocked, outboxIds };
+      return { applied: recorded.applied, unblocked: recorded.unblocked, transitions };
     });
   }
 

@@ -8,12 +8,11 @@ import {
   MessageType,
   SmsStatusPayload,
   TextEncoding,
-  Topic,
 } from '@sluice/contracts';
 import { utcMonth } from '@sluice/domain';
 import { randomInt } from 'node:crypto';
 import { SPEND_SLOTS } from './fraud-controls.repository';
-import { statusEventJson } from './status-event-json';
+import { StatusOutboxRow, statusOutboxInsert } from './status-outbox.repository';
 
 /** One accepted outbound message as stored: text and numbers already reduced to what `log` allows. */
 export interface AcceptedMessageRow {
@@ -58,29 +57,25 @@ export interface Queryable {
 }
 
 export interface InsertedBatch {
-  /** The outbox rows holding `events` until they are published. */
-  readonly outboxIds: string[];
-  /** The `sms.status` events recorded, as the outbox holds them. */
+  /** The `sms.status` events recorded, as published right after the commit. */
   readonly events: SmsStatusPayload[];
+  /** The status outbox row of each event (the batch's one row), holding them until they are published. */
+  readonly outbox: StatusOutboxRow[];
 }
-
-/** The outbox payload of each event, from the columns of the `unnest` below. */
-const EVENT_JSON = statusEventJson({ messageUuid: 'u', accountId: 'a', state: 's', errorCode: 'e', sequence: 'q', occurredAt: 't', record: 'NULL', accepted: 'NULL' });
 
 export class MessageAcceptanceRepository {
   /**
    * Inserts the messages, their media, their history (`queued`, then `failed` for those
-   * refused at acceptance), the matching `sms.status` outbox records and the charged
+   * refused at acceptance), the status outbox row naming those events and the charged
    * amounts to the month's spend (`monthly_spend`), in one statement:
    * atomic on its own, or part of the caller's transaction. Returns the events and their
-   * outbox ids for an immediate publish.
+   * outbox row for an immediate publish.
    */
   async insertBatch(runner: Queryable, messages: readonly AcceptedMessageRow[], media: readonly AcceptedMediaRow[]): Promise<InsertedBatch> {
-    if (messages.length === 0) return { outboxIds: [], events: [] };
+    if (messages.length === 0) return { outbox: [], events: [] };
     const payloads: SmsStatusPayload[] = [];
     const events = {
       uuid: [] as string[],
-      account: [] as string[],
       sequence: [] as number[],
       state: [] as string[],
       errorCode: [] as string[],
@@ -88,7 +83,6 @@ export class MessageAcceptanceRepository {
     };
     const addEvent = (m: AcceptedMessageRow, sequence: number, state: MessageState, errorCode: MessageErrorCode): void => {
       events.uuid.push(m.messageUuid);
-      events.account.push(m.accountId);
       events.sequence.push(sequence);
       events.state.push(state);
       events.errorCode.push(errorCode);
@@ -127,7 +121,7 @@ export class MessageAcceptanceRepository {
          SELECT u, a, r, t, $22, s, ty, f, d, tx, enc, lm, un, tr, ta, ec, ex, cu, cm, sq, t, t, pp, dc, ck
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[],
                      $9::text[], $10::text[], $11::text[], $12::smallint[], $13::numeric[], $14::numeric[], $15::text[],
-                     $16::integer[], $17::text[], $18::text[], $19::integer[], $20::uuid[], $21::text[], $36::bytea[])
+                     $16::integer[], $17::text[], $18::text[], $19::integer[], $20::uuid[], $21::text[], $34::bytea[])
            AS x(u, a, r, t, s, ty, f, d, tx, enc, lm, un, tr, ta, ec, ex, cu, cm, sq, pp, dc, ck)
        ), media AS (
          INSERT INTO message_media (message_uuid, position, media_id, media_url, content_type, size)
@@ -139,14 +133,11 @@ export class MessageAcceptanceRepository {
          -- The month's spend (spending limits) grows with the charged rows, in this statement. One random slot per
          -- statement keeps concurrent statements off each other's rows; the sort keeps their lock order the same.
          INSERT INTO monthly_spend AS ms (account_id, month, slot, root_account_id, amount)
-         SELECT a, mo::date, $38, r, sum(ta) FROM unnest($2::text[], $3::text[], $37::text[], $14::numeric[]) AS x(a, r, mo, ta)
+         SELECT a, mo::date, $36, r, sum(ta) FROM unnest($2::text[], $3::text[], $35::text[], $14::numeric[]) AS x(a, r, mo, ta)
          WHERE ta > 0 GROUP BY a, mo, r ORDER BY a, mo
          ON CONFLICT (account_id, month, slot) DO UPDATE SET amount = ms.amount + EXCLUDED.amount
        )
-       INSERT INTO outbox (topic, record_key, payload)
-       SELECT $35, u::text, ${EVENT_JSON}
-       FROM unnest($29::uuid[], $34::text[], $30::integer[], $31::text[], $32::text[], $33::timestamptz[]) AS x(u, a, q, s, e, t)
-       RETURNING id`,
+       ${statusOutboxInsert('unnest($29::uuid[], $30::integer[]) AS x(message_uuid, sequence)')}`,
       [
         column((m) => m.messageUuid),
         column((m) => m.accountId),
@@ -181,13 +172,13 @@ export class MessageAcceptanceRepository {
         events.state,
         events.errorCode,
         events.at,
-        events.account,
-        Topic.SmsStatus,
         column((m) => m.contentKey),
         column((m) => utcMonth(m.acceptedAt.getTime())),
         randomInt(SPEND_SLOTS),
       ],
-    )) as Array<{ id: string }>;
-    return { outboxIds: rows.map((r) => String(r.id)), events: payloads };
+    )) as Array<{ id: string; events: number }>;
+    const row = rows[0];
+    const outbox: StatusOutboxRow | undefined = row && { id: String(row.id), events: Number(row.events) };
+    return { outbox: outbox ? payloads.map(() => outbox) : [], events: payloads };
   }
 }

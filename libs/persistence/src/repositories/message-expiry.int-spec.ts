@@ -1,11 +1,12 @@
 // The expiry sweep's statement against real Postgres, and nothing else: no Redis, no Kafka.
-import { MessageErrorCode, MessageState, Topic } from '@sluice/contracts';
+import { MessageErrorCode, MessageState } from '@sluice/contracts';
 import { queuedSmsRow, testInfrastructure } from '@sluice/testing';
 import { DataSource } from 'typeorm';
 import { createScratchDatabase, ScratchDatabase } from '../scratch-database';
 import { AccountRepository } from './account.repository';
 import { MessageAcceptanceRepository } from './message-acceptance.repository';
 import { MessageRepository } from './message.repository';
+import { StatusOutboxRepository } from './status-outbox.repository';
 
 describe('MessageRepository.expireQueued (real Postgres)', () => {
   // A database of its own: the sweep takes every expired queued message it can see, and
@@ -65,14 +66,20 @@ describe('MessageRepository.expireQueued (real Postgres)', () => {
       { state: 'queued', error_code: '000' },
       { state: 'failed', error_code: '420' },
     ]);
-    // The event waits in the outbox for the relay, which turns it into the callback.
-    const outbox: Array<{ id: string; topic: string; payload: Record<string, unknown> }> = await dataSource.query(
-      `SELECT id, topic, payload FROM outbox WHERE record_key = $1 ORDER BY id`,
-      [expired],
-    );
-    expect(outbox.map((o) => o.payload['state'])).toEqual(['queued', 'failed']);
-    expect(outbox[1]).toMatchObject({ id: applied.find((a) => a.event.messageUuid === expired)?.outboxId, topic: Topic.SmsStatus });
-    expect(outbox[1]?.payload).toMatchObject({ messageUuid: expired, state: 'failed', errorCode: '420', sequence: 2 });
+    // The event waits in the status outbox for the relay, which turns it into the callback; the row names it.
+    const row = applied.find((a) => a.event.messageUuid === expired)?.outbox;
+    expect(row).toEqual({ id: expect.any(String), events: 2 });
+    const named = await new StatusOutboxRepository(dataSource).eventsOf([row?.id ?? '0']);
+    expect(named.find((e) => e.messageUuid === expired)).toEqual({
+      messageUuid: expired,
+      accountId,
+      state: MessageState.Failed,
+      errorCode: MessageErrorCode.Expired,
+      sequence: 2,
+      occurredAt: applied.find((a) => a.event.messageUuid === expired)?.event.occurredAt,
+      record: null,
+      accepted: null,
+    });
 
     // Nothing is left to do (the message with a part is dispatch's): a second sweep changes nothing.
     expect(await repository.anyExpiredQueued(0)).toBe(false);

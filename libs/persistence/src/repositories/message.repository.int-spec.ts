@@ -1,4 +1,4 @@
-import { MessageErrorCode, MessageState, must, Topic } from '@sluice/contracts';
+import { MessageErrorCode, MessageState, must } from '@sluice/contracts';
 import { queuedSmsRow, testInfrastructure } from '@sluice/testing';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
@@ -6,6 +6,7 @@ import { createDataSource } from '../data-source';
 import { AccountRepository } from './account.repository';
 import { MessageAcceptanceRepository } from './message-acceptance.repository';
 import { MessageRepository } from './message.repository';
+import { StatusOutboxRepository } from './status-outbox.repository';
 
 describe('MessageRepository (real Postgres)', () => {
   let dataSource: DataSource;
@@ -29,13 +30,39 @@ describe('MessageRepository (real Postgres)', () => {
     return row.messageUuid;
   }
 
-  it('records acceptance with its queued event in the history and the outbox', async () => {
-    const messageUuid = await accept();
+  it('records acceptance with its queued event in the history and the status outbox', async () => {
+    const rows = [queuedSmsRow(accountId, {}), queuedSmsRow(accountId, {})];
+    const inserted = await new MessageAcceptanceRepository().insertBatch(dataSource, rows, []);
+    const [messageUuid] = rows.map((r) => r.messageUuid);
     const history = await dataSource.query(`SELECT sequence, state FROM status_events WHERE message_uuid = $1`, [messageUuid]);
     expect(history).toEqual([{ sequence: 1, state: MessageState.Queued }]);
-    const outbox = await dataSource.query(`SELECT topic, payload FROM outbox WHERE record_key = $1`, [messageUuid]);
-    expect(outbox).toHaveLength(1);
-    expect(outbox[0]).toMatchObject({ topic: Topic.SmsStatus, payload: { messageUuid, accountId, state: 'queued', sequence: 1 } });
+    // One row names the batch's events; the sweep's copies are rebuilt from the history.
+    const [row] = inserted.outbox;
+    expect(inserted.outbox).toEqual([row, row]);
+    expect(row).toEqual({ id: expect.any(String), events: 2 });
+    const events = await new StatusOutboxRepository(dataSource).eventsOf([row?.id ?? '0']);
+    expect(events.map((e) => e.messageUuid).sort()).toEqual(rows.map((r) => r.messageUuid).sort());
+    expect(events.find((e) => e.messageUuid === messageUuid)).toEqual({
+      messageUuid,
+      accountId,
+      state: MessageState.Queued,
+      errorCode: MessageErrorCode.Ok,
+      sequence: 1,
+      occurredAt: rows[0]?.acceptedAt.getTime(),
+      record: null,
+      accepted: null,
+    });
+  });
+
+  it('names every event of a transition statement in one status outbox row', async () => {
+    const uuids = [await accept(), await accept(), await accept()];
+    const applied = await repository.transitionMany(MessageState.Sent, uuids.map((messageUuid) => ({ messageUuid, errorCode: MessageErrorCode.Ok })));
+    const rows = new Set(applied.map((a) => JSON.stringify(a?.outbox)));
+    expect(rows.size).toBe(1);
+    const [row] = applied.map((a) => a?.outbox);
+    expect(row?.events).toBe(3);
+    const events = await new StatusOutboxRepository(dataSource).eventsOf([row?.id ?? '0']);
+    expect(events.map((e) => [e.messageUuid, e.state, e.sequence]).sort()).toEqual(uuids.map((u) => [u, MessageState.Sent, 2]).sort());
   });
 
   it('applies a transition once: a replay changes nothing', async () => {

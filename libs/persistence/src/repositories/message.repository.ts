@@ -1,11 +1,11 @@
 // Queries on message records: look-ups and guarded state transitions (acceptance is in message-acceptance.repository.ts).
-import { MessageErrorCode, MessageState, SmsStatusPayload, Topic } from '@sluice/contracts';
+import { MessageErrorCode, MessageState, SmsStatusPayload } from '@sluice/contracts';
 import { ALLOWED_PREDECESSORS } from '@sluice/domain';
 import type { DataSource, EntityManager } from 'typeorm';
 import { randomInt } from 'node:crypto';
 import { MessageEntity } from '../entities';
 import { SPEND_SLOTS } from './fraud-controls.repository';
-import { statusEventJson } from './status-event-json';
+import { StatusOutboxRow, statusOutboxInsert } from './status-outbox.repository';
 import { preparedQuery } from './prepared';
 
 /** Columns a transition may set besides state, error code and sequence. */
@@ -27,23 +27,9 @@ export interface TransitionRequest {
 
 export interface AppliedTransition {
   readonly event: SmsStatusPayload;
-  /** The outbox row holding the event until it is published. */
-  readonly outboxId: string;
+  /** The status outbox row naming the event (and the rest of its statement's) until they are published. */
+  readonly outbox: StatusOutboxRow;
 }
-
-/** The outbox payload of a transition, from the `updated` rows ($9: the new state). */
-const TRANSITION_EVENT_JSON = statusEventJson({
-  messageUuid: 'message_uuid',
-  accountId: 'account_id',
-  state: '$9::text',
-  errorCode: 'error_code',
-  sequence: 'sequence',
-  occurredAt: 'updated_at',
-  // Only the copy published right after the commit carries it (built from the returned row):
-  // an event the sweep publishes after a crash is looked up by its reader instead.
-  record: 'NULL',
-  accepted: 'NULL',
-});
 
 /**
  * A message the expiry sweep fails (`m` messages; $1 the grace in ms): still queued more than
@@ -152,7 +138,7 @@ export class MessageRepository {
     manager: EntityManager = this.dataSource.manager,
   ): Promise<Array<AppliedTransition | null>> {
     if (requests.length === 0) return [];
-    const rows: Array<{ message_uuid: string; account_id: string; sequence: number; occurred_at: string; outbox_id: string; error_code: MessageErrorCode; total_rate: string; total_amount: string; mcc: string | null; mnc: string | null; sent_at: Date | null; delivery_report_at: Date | null }> =
+    const rows: Array<{ message_uuid: string; account_id: string; sequence: number; occurred_at: string; outbox_id: string; outbox_events: number; error_code: MessageErrorCode; total_rate: string; total_amount: string; mcc: string | null; mnc: string | null; sent_at: Date | null; delivery_report_at: Date | null }> =
       await preparedQuery(manager,
         `WITH input AS (
            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::boolean[])
@@ -176,21 +162,19 @@ export class MessageRepository {
            INSERT INTO status_events (message_uuid, sequence, state, error_code, occurred_at)
            SELECT message_uuid, sequence, $9, error_code, updated_at FROM updated
          ), outbox_row AS (
-           INSERT INTO outbox (topic, record_key, payload)
-           SELECT $11, message_uuid::text, ${TRANSITION_EVENT_JSON}
-           FROM updated RETURNING id, record_key
+           ${statusOutboxInsert('updated')}
          ), refund AS (
            -- An uncharged failure takes its amount off the month's spend (spending limits); p is the row before this update.
            INSERT INTO monthly_spend AS ms (account_id, month, slot, root_account_id, amount)
-           SELECT p.account_id, date_trunc('month', p.message_time AT TIME ZONE 'UTC')::date, $12, COALESCE(p.root_account_id, p.account_id), -sum(p.total_amount)
+           SELECT p.account_id, date_trunc('month', p.message_time AT TIME ZONE 'UTC')::date, $11, COALESCE(p.root_account_id, p.account_id), -sum(p.total_amount)
            FROM messages p JOIN input i ON i.message_uuid = p.message_uuid JOIN updated u ON u.message_uuid = p.message_uuid
            WHERE i.zero_charge AND p.total_amount > 0 AND p.message_direction = 'outbound'
            GROUP BY 1, 2, 4 ORDER BY 1, 2
            ON CONFLICT (account_id, month, slot) DO UPDATE SET amount = ms.amount + EXCLUDED.amount
          )
          SELECT u.message_uuid, u.account_id, u.sequence, u.updated_at AS occurred_at, u.error_code,
-                u.total_rate, u.total_amount, u.mcc, u.mnc, u.sent_at, u.delivery_report_at, o.id AS outbox_id
-         FROM updated u JOIN outbox_row o ON o.record_key = u.message_uuid::text`,
+                u.total_rate, u.total_amount, u.mcc, u.mnc, u.sent_at, u.delivery_report_at, o.id AS outbox_id, o.events AS outbox_events
+         FROM updated u CROSS JOIN outbox_row o`,
         [
           requests.map((r) => r.messageUuid),
           requests.map((r) => r.errorCode),
@@ -202,7 +186,6 @@ export class MessageRepository {
           requests.map((r) => r.patch?.zeroCharge ?? false),
           state,
           ALLOWED_PREDECESSORS[state],
-          Topic.SmsStatus,
           randomInt(SPEND_SLOTS),
         ],
       );
@@ -211,7 +194,8 @@ export class MessageRepository {
       const row = byUuid.get(messageUuid);
       if (!row) return null;
       return {
-        outboxId: String(row.outbox_id),
+        // Every event of the statement is in its one outbox row.
+        outbox: { id: String(row.outbox_id), events: Number(row.outbox_events) },
         event: {
           messageUuid,
           accountId: row.account_id,

@@ -12,8 +12,8 @@ export interface OutboxRecord {
 }
 
 const COLUMNS = `id, topic, record_key AS "recordKey", payload`;
-/** Rows written more than $1 ms ago. */
-const OLDER_THAN = `created_at < now() - make_interval(secs => $1::double precision / 1000)`;
+/** Rows written more than $1 ms ago (in either outbox). */
+export const OUTBOX_OLDER_THAN = `created_at < now() - make_interval(secs => $1::double precision / 1000)`;
 
 export class OutboxRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -26,7 +26,7 @@ export class OutboxRepository {
 
   /** Locks up to `limit` rows written more than `minAgeMs` ago, oldest first, skipping any another publisher holds; in the caller's transaction. */
   async lockOlderThan(manager: EntityManager, minAgeMs: number, limit: number): Promise<OutboxRecord[]> {
-    const rows: OutboxRecord[] = await preparedQuery(manager, `SELECT ${COLUMNS} FROM outbox WHERE ${OLDER_THAN} ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`, [minAgeMs, limit]);
+    const rows: OutboxRecord[] = await preparedQuery(manager, `SELECT ${COLUMNS} FROM outbox WHERE ${OUTBOX_OLDER_THAN} ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`, [minAgeMs, limit]);
     return rows;
   }
 
@@ -39,7 +39,7 @@ export class OutboxRepository {
    * 700 messages a second (`pg_stat_statements`), for an answer that is almost always no.
    */
   async anyOlderThan(minAgeMs: number): Promise<boolean> {
-    const rows: Array<{ old: boolean }> = await preparedQuery(this.dataSource, `SELECT ${OLDER_THAN} AS old FROM outbox ORDER BY id LIMIT 1`, [minAgeMs]);
+    const rows: Array<{ old: boolean }> = await preparedQuery(this.dataSource, `SELECT ${OUTBOX_OLDER_THAN} AS old FROM outbox ORDER BY id LIMIT 1`, [minAgeMs]);
     return rows[0]?.old === true;
   }
 

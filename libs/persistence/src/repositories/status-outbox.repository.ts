@@ -1,6 +1,7 @@
 // The status outbox: one row for each statement that records status events, naming them until they are published.
 import type { MessageErrorCode, MessageState, SmsStatusPayload } from '@sluice/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
+import { OUTBOX_OLDER_THAN } from './outbox.repository';
 import { preparedQuery } from './prepared';
 
 /**
@@ -26,8 +27,6 @@ export function statusOutboxInsert(source: string): string {
            RETURNING id, cardinality(message_uuids) AS events`;
 }
 
-/** Rows written more than $1 ms ago. */
-const OLDER_THAN = `created_at < now() - make_interval(secs => $1::double precision / 1000)`;
 
 /**
  * The events the rows name, as the outbox sweep publishes them: without the fields only the
@@ -61,13 +60,13 @@ export class StatusOutboxRepository {
 
   /** Locks up to `limit` rows written more than `minAgeMs` ago, oldest first, skipping any another publisher holds. Their ids. */
   async lockOlderThan(manager: EntityManager, minAgeMs: number, limit: number): Promise<string[]> {
-    const rows: Array<{ id: string }> = await preparedQuery(manager, `SELECT id FROM status_outbox WHERE ${OLDER_THAN} ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`, [minAgeMs, limit]);
+    const rows: Array<{ id: string }> = await preparedQuery(manager, `SELECT id FROM status_outbox WHERE ${OUTBOX_OLDER_THAN} ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`, [minAgeMs, limit]);
     return rows.map((r) => String(r.id));
   }
 
   /** Whether the oldest row was written more than `minAgeMs` ago: one read of the key's first entry (see OutboxRepository.anyOlderThan). */
   async anyOlderThan(minAgeMs: number): Promise<boolean> {
-    const rows: Array<{ old: boolean }> = await preparedQuery(this.dataSource, `SELECT ${OLDER_THAN} AS old FROM status_outbox ORDER BY id LIMIT 1`, [minAgeMs]);
+    const rows: Array<{ old: boolean }> = await preparedQuery(this.dataSource, `SELECT ${OUTBOX_OLDER_THAN} AS old FROM status_outbox ORDER BY id LIMIT 1`, [minAgeMs]);
     return rows[0]?.old === true;
   }
 

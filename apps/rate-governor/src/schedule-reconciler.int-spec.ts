@@ -1,4 +1,5 @@
 // The schedule reconciler against real Postgres (a database of its own), Redis (a database index of its own) and Kafka.
+import { Logger } from '@nestjs/common';
 import { CallbackMethod, LogMode, MessageErrorCode, MessageState, MessageType, SmsSubmittedPayload, TextEncoding, Topic } from '@sluice/contracts';
 import { DispatchSchedule, KafkaProducer, RecordFinder } from '@sluice/messaging';
 import { MetricsRegistry, ReadinessRegistry, Supervisor } from '@sluice/observability';
@@ -62,7 +63,7 @@ describe('ScheduleReconciler (real Postgres, Redis and Kafka)', () => {
     return groupId;
   }
 
-  function reconciler(groupId: string): ScheduleReconciler {
+  function reconciler(groupId: string, metrics = new MetricsRegistry({ service: 'rate-governor', logLevel: 'silent' })): ScheduleReconciler {
     const config = governorEnv.parse({
       PORT: '1',
       DATABASE_URL: db.url,
@@ -72,12 +73,14 @@ describe('ScheduleReconciler (real Postgres, Redis and Kafka)', () => {
       REGOVERN_AFTER_MS: String(BOUND_MS),
       REGOVERN_SLACK_MS: String(SLACK_MS),
     });
-    const metrics = new MetricsRegistry({ service: 'rate-governor', logLevel: 'silent' });
     return new ScheduleReconciler(config, redis, producer, db.dataSource, new Supervisor(new ReadinessRegistry(), metrics), metrics);
   }
 
-  /** A message accepted `ageMs` ago as the gateway does it: its queued row, and its record on sms.submitted.v1. */
-  async function accept(ageMs: number, log: LogMode = LogMode.All): Promise<SmsSubmittedPayload> {
+  /**
+   * A message accepted `ageMs` ago as the gateway does it: its queued row, and its record on
+   * sms.submitted.v1 (unless `recorded` is false: a record Kafka has lost).
+   */
+  async function accept(ageMs: number, log: LogMode = LogMode.All, recorded = true): Promise<SmsSubmittedPayload> {
     const at = new Date(Date.now() - ageMs);
     const messageUuid = randomUUID();
     const dst = testNumber('202');
@@ -127,7 +130,7 @@ describe('ScheduleReconciler (real Postgres, Redis and Kafka)', () => {
       ],
       [],
     );
-    await producer.publish(Topic.SmsSubmitted, [payload]);
+    if (recorded) await producer.publish(Topic.SmsSubmitted, [payload]);
     return payload;
   }
 
@@ -184,4 +187,32 @@ describe('ScheduleReconciler (real Postgres, Redis and Kafka)', () => {
     expect(await replica.reconcile(started + 2 * SLACK_MS + 1)).toBe(0);
     expect(await regovernedAt(pending.messageUuid)).toBeNull();
   }, 60_000);
+
+  it('counts a queued message whose record Kafka no longer has, and leaves it queued for its expiry', async () => {
+    const groupId = await governorGroup(true);
+    const orphans = [await accept(1_500, LogMode.All, false), await accept(1_500, LogMode.All, false)];
+    const metrics = new MetricsRegistry({ service: 'rate-governor', logLevel: 'silent' });
+    const replica = reconciler(groupId, metrics);
+    const errors = jest.spyOn(Logger.prototype, 'error');
+    const started = Date.now();
+    // The earlier tests' messages may be governed again in the same runs: only the orphans are looked at.
+    await replica.reconcile(started);
+    await replica.reconcile(started + 2 * SLACK_MS + 1);
+    // One line for the run, naming both, not a line for each message.
+    const lines = errors.mock.calls.filter(([fields]) => (fields as { messageUuids?: unknown }).messageUuids !== undefined);
+    errors.mockRestore();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.[0]).toEqual({ messages: 2, messageUuids: expect.arrayContaining(orphans.map((o) => o.messageUuid)) });
+
+    const notFound = (await metrics.registry.getMetricsAsJSON())
+      .find((m) => m.name.endsWith('governor_regoverned_total'))
+      ?.values.find((v) => v.labels['outcome'] === 'record_not_found')?.value;
+    expect(notFound).toBe(2);
+    for (const orphan of orphans) {
+      // Claimed, so no replica looks for it again within the bound; still queued, so its expiry ends it.
+      expect(await regovernedAt(orphan.messageUuid)).toBeInstanceOf(Date);
+      const rows: Array<{ message_state: string }> = await db.dataSource.query(`SELECT message_state FROM messages WHERE message_uuid = $1`, [orphan.messageUuid]);
+      expect(rows[0]?.message_state).toBe(MessageState.Queued);
+    }
+  }, 90_000);
 });

@@ -14,6 +14,8 @@ const PAGE = 1_000;
 const MAX_SUSPECTS = 100_000;
 /** Messages governed again per run at most (one read of Kafka). */
 const BATCH = 5_000;
+/** The message ids named in a run's one log line about records not found (the metric counts them all). */
+const LOGGED_UUIDS = 20;
 
 interface Suspect {
   readonly accountId: string;
@@ -136,17 +138,25 @@ export class ScheduleReconciler implements OnApplicationBootstrap, OnApplication
     if (claims.length === 0) return 0;
     const records = await this.originalRecords(claims, partitions, partitionOf);
     const republished: SmsSubmittedPayload[] = [];
+    const notFound: string[] = [];
     for (const claim of claims) {
       const record = records.get(claim.messageUuid);
       if (!record) {
-        // It stays queued and its expiry still ends it (the expiry sweep); it is looked for again after the bound.
-        this.logger.error({ messageUuid: claim.messageUuid }, 'the accepted record of a queued message without a schedule entry was not found in Kafka');
-        this.outcomes.inc({ outcome: 'record_not_found' });
+        notFound.push(claim.messageUuid);
         continue;
       }
       // A hand-back's back-off and count do not carry over: the message starts afresh, keeping its content and acceptance.
       const { reslotted: _reslotted, notBefore: _notBefore, regoverned: _previous, ...original } = record;
       republished.push({ ...original, regoverned: claim.regovernedAt });
+    }
+    if (notFound.length > 0) {
+      // They stay queued and their expiry still ends them (the expiry sweep); they are looked for again after the bound.
+      // One line a run: when Kafka has lost the records of a backlog, a line for each message would be thousands a run.
+      this.outcomes.inc({ outcome: 'record_not_found' }, notFound.length);
+      this.logger.error(
+        { messages: notFound.length, messageUuids: notFound.slice(0, LOGGED_UUIDS) },
+        'the accepted records of queued messages without a schedule entry were not found in Kafka; they stay queued until their expiry',
+      );
     }
     await this.producer.publish(Topic.SmsSubmitted, republished);
     if (republished.length > 0) {

@@ -4,7 +4,7 @@
 //   3. and 4. the same two while one endpoint never answers (every attempt runs into the timeout).
 // Run: see apps/callback-service/README.md ("Benchmark"). Prints a Markdown table.
 import { databaseEnv, kafkaEnv, loadConfig, positiveInt, z } from '@sluice/config';
-import { SmsStatusPayload, Topic } from '@sluice/contracts';
+import { MessageErrorCode, MessageState, SmsStatusPayload, Topic } from '@sluice/contracts';
 import { AccountRepository, createDataSource } from '@sluice/persistence';
 import { processCpuMs } from '@sluice/testing';
 import { Kafka, logLevel, Producer } from 'kafkajs';
@@ -446,6 +446,13 @@ async function main(): Promise<void> {
     // Nothing of the benchmark is left for a later service to send.
     await dataSource.query(`UPDATE callback_deliveries SET state = 'exhausted', finished_at = now() WHERE account_id = ANY($1) AND state = 'pending'`, [
       allAccountIds,
+    ]);
+    // Its messages left queued were never paced: ended as expired, no rate-governor's reconciler looks for their schedule.
+    await dataSource.query(`UPDATE messages SET message_state = $2, error_code = $3, updated_at = now() WHERE account_id = ANY($1) AND message_state = $4`, [
+      allAccountIds,
+      MessageState.Failed,
+      MessageErrorCode.Expired,
+      MessageState.Queued,
     ]);
     await Promise.all([...healthy.map((r) => r.stop()), dead.stop(), fixture.disconnect()]);
     await dataSource.destroy();

@@ -27,7 +27,6 @@ export function statusOutboxInsert(source: string): string {
            RETURNING id, cardinality(message_uuids) AS events`;
 }
 
-
 /**
  * The events the rows name, as the outbox sweep publishes them: without the fields only the
  * writer's own copy carries (`record`, `accepted`), which their readers look up.
